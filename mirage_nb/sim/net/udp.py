@@ -1,0 +1,118 @@
+"""UDP (RFC 768) over IPv4 and IPv6: codec with pseudo-header checksums, and port demux.
+
+Twin of mirage-tcpip's ``Udp_packet``/``Udp``. Over IPv4 a zero checksum means
+"not computed" and is accepted; over IPv6 it is mandatory (RFC 8200 §8.1).
+A computed checksum of 0 is sent as 0xffff. Datagrams to a port nobody
+listens on are dropped silently, as MirageOS does (no ICMP port unreachable).
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+
+from mirage_nb.errors import LocalProtocolError
+from mirage_nb.sim.net._base import Dropped, FrameError
+from mirage_nb.sim.net.checksum import fold
+
+__all__ = [
+    "UdpDatagram",
+    "decode_udp",
+    "encode_udp",
+    "UdpReceived",
+    "UdpDemux",
+]
+
+_HDR = struct.Struct("!HHHH")
+_hdr_unpack = _HDR.unpack_from
+_hdr_pack = _HDR.pack
+_from_bytes = int.from_bytes
+_PSEUDO4 = struct.Struct("!4s4sxBH")
+_PSEUDO6 = struct.Struct("!16s16sI3xB")
+
+
+@dataclass(frozen=True, slots=True)
+class UdpDatagram:
+    """A decoded UDP datagram (payload trimmed to the UDP length field)."""
+
+    src_port: int
+    dst_port: int
+    payload: bytes
+
+
+def _pseudo_sum(src: bytes, dst: bytes, length: int) -> int:
+    if len(src) == 4:
+        return _from_bytes(_PSEUDO4.pack(src, dst, 17, length), "big")
+    return _from_bytes(_PSEUDO6.pack(src, dst, length, 17), "big")
+
+
+def decode_udp(data: bytes, src: bytes, dst: bytes) -> UdpDatagram:
+    """Decode a UDP datagram carried from ``src`` to ``dst`` (4- or 16-byte addresses),
+    validating length and checksum."""
+    n = len(data)
+    if n < 8:
+        raise FrameError("udp", "header length", f"at least 8 bytes, got {n}")
+    sport, dport, length, csum = _hdr_unpack(data)
+    if length < 8 or length > n:
+        raise FrameError("udp", "length", f"between 8 and {n} (bytes present), got {length}")
+    seg = data[:length] if length != n else data
+    if csum or len(src) != 4:
+        if not csum:
+            raise FrameError("udp", "checksum", "a nonzero checksum over IPv6 (RFC 8200 §8.1)")
+        total = _pseudo_sum(src, dst, length) + (
+            _from_bytes(seg, "big") << 8 if length & 1 else _from_bytes(seg, "big")
+        )
+        if total % 0xFFFF:
+            raise FrameError("udp", "checksum", "a datagram summing to 0xffff with its pseudo-header")
+    return UdpDatagram(sport, dport, bytes(seg[8:]))
+
+
+def encode_udp(src: bytes, dst: bytes, src_port: int, dst_port: int, payload: bytes) -> bytes:
+    """Build a UDP datagram from ``src`` to ``dst`` with its checksum."""
+    length = 8 + len(payload)
+    if length > 0xFFFF and len(src) == 4:
+        raise LocalProtocolError(f"UDP datagram of {length} bytes: expected at most 65535")
+    seg = _hdr_pack(src_port, dst_port, length & 0xFFFF, 0) + payload
+    n = _from_bytes(seg, "big")
+    csum = fold(_pseudo_sum(src, dst, length) + (n << 8 if length & 1 else n)) or 0xFFFF
+    return seg[:6] + csum.to_bytes(2, "big") + seg[8:]
+
+
+@dataclass(frozen=True, slots=True)
+class UdpReceived:
+    """A datagram for a port someone listens on."""
+
+    src: bytes
+    dst: bytes
+    src_port: int
+    dst_port: int
+    payload: bytes
+
+
+class UdpDemux:
+    """Delivers datagrams to listening ports (the ``listen ~port`` callbacks of ``Udp.S``).
+
+    Listeners are just port numbers: the event says which port, the caller
+    runs whatever it registered for it.
+    """
+
+    def __init__(self) -> None:
+        self.ports: set[int] = set()
+
+    def listen(self, port: int) -> None:
+        if not 0 < port < 65536:
+            raise LocalProtocolError(f"UDP port {port}: expected 1..65535")
+        self.ports.add(port)
+
+    def unlisten(self, port: int) -> None:
+        self.ports.discard(port)
+
+    def receive(self, src: bytes, dst: bytes, data: bytes) -> UdpReceived | Dropped:
+        """Decode a UDP payload; :class:`UdpReceived` if a listener has the port, else :class:`Dropped`."""
+        try:
+            d = decode_udp(data, src, dst)
+        except FrameError as e:
+            return Dropped("udp", str(e))
+        if d.dst_port not in self.ports:
+            return Dropped("udp", f"no listener on port {d.dst_port}")
+        return UdpReceived(src, dst, d.src_port, d.dst_port, d.payload)
