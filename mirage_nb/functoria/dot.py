@@ -1,0 +1,150 @@
+"""The dot graph ``mirage describe --dot`` prints (twin of ``Impl.Dot``).
+
+Numbering belongs to this traversal (STYLE §3.7): a counter starts at 1 and
+numbers nodes in post-order, visiting a device's dependencies right to left,
+then its arguments right to left (OCaml's evaluation order of the printer's
+list building, spec §2.3); an ``App`` visits its functor first; an ``If`` its
+branches left to right, then its default.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .impl import App, Dev, If, Impl, deep_recursion
+from .ocaml import escaped
+
+__all__ = ["DotGraph", "Vertex", "Edge", "dot_graph", "render_dot"]
+
+
+@dataclass(frozen=True, slots=True)
+class Vertex:
+    id: int
+    kind: str  # "dev" | "if" | "app"
+    label: str
+    node: Impl
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    src: int
+    dst: int
+    kind: str  # "arg" | "dep" | "functor" | "branch" | "default"
+
+    def attrs(self) -> list[tuple[str, str]]:
+        match self.kind:
+            case "functor":
+                return [("style", "bold"), ("tailport", "sw")]
+            case "arg":
+                return []
+            case "dep":
+                return [("style", "dashed")]
+            case "branch":
+                return [("style", "dotted"), ("headport", "n")]
+            case _:
+                return [("style", "bold"), ("style", "dotted"), ("headport", "n")]
+
+
+@dataclass(frozen=True, slots=True)
+class DotGraph:
+    """The numbered vertices and edges of a term, in printing order."""
+
+    vertices: list[Vertex]
+    edges: list[Edge]
+
+
+def if_label_keys(names: list[str]) -> str:
+    """Keys of an ``If`` label as ``Fmt.str`` leaves them: ``", "``-joined, the last break a newline.
+
+    The last break hint is still pending when the string formatter is
+    flushed, so Format treats it as too large and breaks the line (spec §0).
+    """
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + ",\n" + names[-1]
+
+
+def dot_graph(t: Impl) -> DotGraph:
+    counter = 0
+    memo: dict[Impl, int] = {}
+    vertices: list[Vertex] = []
+    edges: list[Edge] = []
+
+    def new_id() -> int:
+        nonlocal counter
+        counter += 1
+        return counter
+
+    def aux(t: Impl) -> int:
+        r = memo.get(t)
+        if r is not None:
+            return r
+        if isinstance(t, Dev):
+            deps = [aux(d) for d in reversed(t.deps)][::-1]
+            args = [aux(a) for a in reversed(t.args)][::-1]
+            i = new_id()
+            keys = ", ".join(k.name for k in t.dev.keys)
+            label = f"{t.dev.nice_name}__{i}\n{t.dev.module_name}\n{keys}"
+            vertices.append(Vertex(i, "dev", label, t))
+            edges.extend(Edge(i, a, "arg") for a in args)
+            edges.extend(Edge(i, d, "dep") for d in deps)
+        elif isinstance(t, App):
+            f = aux(t.f)
+            args = [aux(a) for a in reversed(t.args)][::-1]
+            i = new_id()
+            vertices.append(Vertex(i, "app", "$", t))
+            edges.append(Edge(i, f, "functor"))
+            edges.extend(Edge(i, a, "arg") for a in args)
+        else:
+            assert isinstance(t, If)
+            branches = [aux(b) for _, b in t.branches]
+            default = aux(t.default)
+            i = new_id()
+            label = "If\n" + if_label_keys([k.name for k in t.cond.sorted_deps()])
+            vertices.append(Vertex(i, "if", label, t))
+            edges.extend(Edge(i, b, "branch") for b in branches)
+            edges.append(Edge(i, default, "default"))
+        memo[t] = i
+        return i
+
+    with deep_recursion():
+        aux(t)
+    return DotGraph(vertices, edges)
+
+
+def _attrs(attrs: list[tuple[str, str]]) -> str:
+    return ", ".join(f'{k}="{escaped(v)}"' for k, v in attrs)
+
+
+def vertex_line(v: Vertex) -> str:
+    match v.kind:
+        case "app":
+            attrs = [("label", "$"), ("shape", "diamond")]
+        case "if":
+            attrs = [("label", v.label)]
+        case _:
+            attrs = [("label", v.label), ("shape", "box")]
+    return f"{v.id} [{_attrs(attrs)}];"
+
+
+def edge_line(e: Edge) -> str:
+    return f"{e.src} -> {e.dst} [{_attrs(e.attrs())}];"
+
+
+def render_dot(t: Impl, column: int = 0) -> str:
+    """``Impl.pp_dot`` printed at ``column``: every line after the first is indented ``column + 2``.
+
+    Functoria prints ``@[<v2>digraph G {@,ordering=out;@,%a@,@,%a@,}@]``: a
+    vertical box, so the blank separator line holds the indentation spaces.
+    """
+    g = dot_graph(t)
+    ind = "\n" + " " * (column + 2)
+    body = ["digraph G {", "ordering=out;"]
+    body += [vertex_line(v) for v in g.vertices]
+    body.append("")
+    if g.edges:
+        body += [edge_line(e) for e in g.edges]
+    else:
+        body.append("")
+    body.append("}")
+    return ind.join(body)
