@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from mirage_nb.errors import LocalProtocolError
 from mirage_nb.sim.net._base import Dropped, FrameError
 from mirage_nb.sim.net.checksum import fold
+from mirage_nb.sim.net.ethernet import ETHERTYPE_IPV4, encode_ethernet
+from mirage_nb.sim.net.ipv4 import PROTO_UDP, encode_ipv4
 
 __all__ = [
     "UdpDatagram",
@@ -21,6 +23,7 @@ __all__ = [
     "encode_udp",
     "UdpReceived",
     "UdpDemux",
+    "encode_udp4_frame",
 ]
 
 _HDR = struct.Struct("!HHHH")
@@ -116,3 +119,22 @@ class UdpDemux:
         if d.dst_port not in self.ports:
             return Dropped("udp", f"no listener on port {d.dst_port}")
         return UdpReceived(src, dst, d.src_port, d.dst_port, d.payload)
+
+
+def encode_udp4_frame(
+    src_mac: bytes,
+    dst_mac: bytes,
+    src: bytes,
+    dst: bytes,
+    src_port: int,
+    dst_port: int,
+    payload: bytes,
+    *,
+    ttl: int = 64,
+    ident: int = 0,
+) -> bytes:
+    """A whole Ethernet/IPv4/UDP frame (for senders that bypass routing: DHCP, scripted peers)."""
+    udp = encode_udp(src, dst, src_port, dst_port, payload)
+    return encode_ethernet(
+        dst_mac, src_mac, ETHERTYPE_IPV4, encode_ipv4(src, dst, PROTO_UDP, udp, ttl=ttl, ident=ident)
+    )

@@ -1,0 +1,117 @@
+"""A virtual LAN: a learning Ethernet switch joining endpoints by links.
+
+Each port has a link with a one-way ``latency``, a ``bandwidth`` (frames are
+serialised one after another, so a busy link queues) and a ``loss`` rate
+drawn from the switch's seeded generator: the same seed and the same sends
+give the same deliveries. :meth:`Switch.send` is pure bookkeeping: it says
+which port gets the frame and when, and a scheduler delivers it then (the
+profiles mirror mirage-tcpip's vnetif test backends: uniform loss, MTU).
+
+A frame travels up its sender's link to the switch, then down each outgoing
+link. The switch learns source MACs as frames arrive and floods frames for
+unknown, broadcast or multicast destinations to every other port. Learning
+happens when a frame is sent (a small idealisation: the switch knows the
+arrival time in advance).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from mirage_nb.errors import LocalProtocolError
+from mirage_nb.sim.net._base import Ns
+
+__all__ = ["LinkProfile", "Delivery", "Switch", "MAC_AGEING"]
+
+MAC_AGEING: Ns = 300_000_000_000
+"""Learnt MAC addresses are forgotten after 300 s without traffic (IEEE 802.1D default)."""
+
+
+@dataclass(frozen=True, slots=True)
+class LinkProfile:
+    """A link's behaviour: one-way latency (ns), bandwidth (bits/s, ``None`` = infinite),
+    loss probability per traversal, and the largest frame it carries (``None`` = any)."""
+
+    latency: Ns = 0
+    bandwidth: int | None = None
+    loss: float = 0.0
+    max_frame: int | None = None
+
+    def __post_init__(self) -> None:
+        if (
+            self.latency < 0
+            or not 0.0 <= self.loss <= 1.0
+            or (self.bandwidth is not None and self.bandwidth <= 0)
+        ):
+            raise LocalProtocolError(
+                f"link profile {self}: expected latency >= 0, 0 <= loss <= 1 and a positive bandwidth"
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """Hand ``frame`` to the endpoint on ``port`` at virtual time ``at``."""
+
+    at: Ns
+    port: int
+    frame: bytes
+
+
+class Switch:
+    """A learning switch with per-port links (sans-IO: it returns deliveries, never sleeps)."""
+
+    def __init__(self, seed: int = 0, *, ageing: Ns = MAC_AGEING) -> None:
+        self.rng = random.Random(seed)
+        self.ageing = ageing
+        self.links: list[LinkProfile] = []
+        self._up_busy: list[Ns] = []
+        self._down_busy: list[Ns] = []
+        self.table: dict[bytes, tuple[int, Ns]] = {}  # MAC -> (port, last seen)
+        self.dropped = 0
+
+    def add_port(self, profile: LinkProfile | None = None) -> int:
+        """Attach a link; returns its port number (0, 1, ...)."""
+        self.links.append(profile or LinkProfile())
+        self._up_busy.append(0)
+        self._down_busy.append(0)
+        return len(self.links) - 1
+
+    def _cross(self, busy: list[Ns], port: int, start: Ns, frame: bytes) -> Ns | None:
+        link = self.links[port]
+        if link.max_frame is not None and len(frame) > link.max_frame:
+            self.dropped += 1
+            return None
+        begin = max(start, busy[port])
+        tx = 0 if link.bandwidth is None else (len(frame) * 8 * 1_000_000_000) // link.bandwidth
+        busy[port] = begin + tx
+        # The draw happens for every traversal of a lossy link so the sequence is stable.
+        if link.loss and self.rng.random() < link.loss:
+            self.dropped += 1
+            return None
+        return begin + tx + link.latency
+
+    def send(self, now: Ns, port: int, frame: bytes) -> list[Delivery]:
+        """The endpoint on ``port`` transmits ``frame`` at ``now``: where and when it arrives."""
+        if not 0 <= port < len(self.links):
+            raise LocalProtocolError(f"switch port {port}: expected 0..{len(self.links) - 1}")
+        arrival = self._cross(self._up_busy, port, now, frame)
+        if arrival is None or len(frame) < 14:
+            return []
+        dst, src = frame[0:6], frame[6:12]
+        if not src[0] & 1:
+            self.table[src] = (port, arrival)
+        out_ports: list[int]
+        entry = self.table.get(dst)
+        if dst[0] & 1 or entry is None or arrival - entry[1] > self.ageing:
+            out_ports = [p for p in range(len(self.links)) if p != port]
+        elif entry[0] == port:
+            return []  # filtered: the destination is on the port it came from
+        else:
+            out_ports = [entry[0]]
+        out = []
+        for p in out_ports:
+            at = self._cross(self._down_busy, p, arrival, frame)
+            if at is not None:
+                out.append(Delivery(at, p, frame))
+        return out
