@@ -247,12 +247,12 @@ class TcpEndpoint:
         if step.events:
             announced = flow in self._announced
             for ev in step.events:
-                if isinstance(ev, Connected):
+                if type(ev) is Connected:
                     self._announced.add(flow)
                     announced = True
                 if announced:
                     events.append(FlowEvent(flow, ev))
-                if isinstance(ev, Closed):
+                if type(ev) is Closed:
                     if self._conns.get(flow) is conn:
                         del self._conns[flow]
                     self._announced.discard(flow)

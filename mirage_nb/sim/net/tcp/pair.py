@@ -65,10 +65,16 @@ class EndpointPair:
         self.events: list[tuple[int, int, FlowEvent]] = []
         self.on_event: OnEvent | None = None
         self.sent = [0, 0]
+        # Each endpoint's next deadline, as its last step said: every call goes through ``apply``.
+        self._deadlines: list[int | None] = [None, None]
         self.dropped = 0
 
     def apply(self, side: int, step: EndpointStep) -> None:
-        """Put ``step``'s packets on the link and hand its events to ``on_event`` (and ``events``)."""
+        """Put ``step``'s packets on the link and hand its events to ``on_event`` (and ``events``).
+
+        Every step of either endpoint must pass through here: the pair keeps the deadline it carries.
+        """
+        self._deadlines[side] = step.deadline
         p = self.profile
         rng = self._link_rng
         for pkt in step.packets:
@@ -97,11 +103,12 @@ class EndpointPair:
         Raises ``SimulationError`` if virtual time passes ``max_time`` first.
         """
         q = self._queue
-        a, b = self.endpoints
+        eps = self.endpoints
+        dl = self._deadlines
+        self._deadlines[:] = [eps[0].deadline, eps[1].deadline]
         while until is None or not until():
             t = q[0][0] if q else None
-            for ep in (a, b):
-                d = ep.deadline
+            for d in dl:
                 if d is not None and (t is None or d < t):
                     t = d
             if t is None:
@@ -114,7 +121,7 @@ class EndpointPair:
                 _, _, side, src, dst, data = heapq.heappop(q)
                 self.apply(side, self.endpoints[side].receive(self.now, src, dst, data))
                 continue
-            for side, ep in ((0, a), (1, b)):
-                d = ep.deadline
+            for side in (0, 1):
+                d = dl[side]
                 if d is not None and d <= self.now:
-                    self.apply(side, ep.timer(self.now))
+                    self.apply(side, eps[side].timer(self.now))

@@ -37,9 +37,12 @@ HEADER_LEN = 20
 _HEADER = struct.Struct("!HHIIBBHHH")
 _U16 = struct.Struct("!H")
 _TS = struct.Struct("!II")
+_TS_OPT = struct.Struct("!BBBBII")
+_TS_ONLY = b"\x01\x01\x08\x0a"
 
 # Option kinds (IANA "TCP Option Kind Numbers").
 _EOL, _NOP, _MSS, _WS, _SACK_PERM, _SACK, _TS_KIND = 0, 1, 2, 3, 4, 5, 8
+_TCP_AND_LENGTH = TCP_PROTOCOL
 
 
 class Flags(IntFlag):
@@ -168,28 +171,42 @@ def checksum(src: bytes, dst: bytes, data: bytes) -> int:
 
 def encode(seg: Segment, src: bytes, dst: bytes) -> bytes:
     """The segment as bytes, checksum filled in over the pseudo-header of ``src``/``dst``."""
-    opts = encode_options(seg) if _has_options(seg) else b""
+    if seg.mss is None and seg.window_scale is None and not seg.sack_permitted and not seg.unknown_options:
+        # The hot path: nothing but timestamps (and maybe SACK blocks) on an established flow.
+        ts = seg.timestamps
+        opts = _TS_OPT.pack(_NOP, _NOP, _TS_KIND, 10, ts[0], ts[1]) if ts is not None else b""
+        if seg.sack_blocks:
+            opts += encode_options(Segment(0, 0, 0, sack_blocks=seg.sack_blocks))
+    else:
+        opts = encode_options(seg)
     payload = seg.payload
-    offset = (HEADER_LEN + len(opts)) >> 2
-    header = _HEADER.pack(
-        seg.src_port,
-        seg.dst_port,
-        seg.seq,
-        seg.ack,
-        offset << 4,
-        seg.flags,
-        seg.window,
-        0,
-        seg.urgent,
+    hlen = HEADER_LEN + len(opts)
+    head = _HEADER.pack(
+        seg.src_port, seg.dst_port, seg.seq, seg.ack, hlen << 2, seg.flags, seg.window, 0, seg.urgent
     )
-    # The sum is linear, so the payload is summed in place instead of being
-    # copied into a joined buffer first; it starts at an even offset because
-    # the header length is a multiple of 4.
-    total = HEADER_LEN + len(opts) + len(payload)
-    s = ones_complement_sum(payload, ones_complement_sum(_pseudo(src, dst, total)))
-    s = ones_complement_sum(header + opts, s) if opts else ones_complement_sum(header, s)
-    csum = (~s) & 0xFFFF
-    return b"".join((header[:16], _U16.pack(csum), header[18:], opts, payload))
+    if opts:
+        head += opts
+    csum = _fold_checksum(src, dst, head, payload, hlen + len(payload))
+    return b"".join((head[:16], _U16.pack(csum), head[18:], payload))
+
+
+def _fold_checksum(src: bytes, dst: bytes, head: bytes, payload: bytes, total: int) -> int:
+    """The checksum field for ``head + payload`` in one modular sum, without building the pseudo-header.
+
+    Since 2**16 is 1 modulo 0xFFFF, the one's-complement sum of a buffer is the
+    buffer read as one big-endian integer modulo 0xFFFF (RFC 1071 §2), and
+    sums of 16-bit-aligned pieces add. Both pseudo-headers (IPv4: addresses,
+    0, 6, 16-bit length; IPv6: addresses, 32-bit length, 0, 6) then sum to
+    addresses + 6 + length. ``checksum()`` computes the same through
+    ``pseudo_header_v4``/``pseudo_header_v6``; tests make the two agree.
+    """
+    if len(src) != len(dst) or len(src) not in (4, 16):
+        _pseudo(src, dst, total)  # raises the error naming the addresses
+    p = int.from_bytes(payload, "big")
+    if len(payload) & 1:
+        p <<= 8
+    n = (int.from_bytes(src + dst + head, "big") + p + _TCP_AND_LENGTH + total) % 0xFFFF
+    return 0xFFFF - n if n else 0
 
 
 def _has_options(seg: Segment) -> bool:
@@ -214,14 +231,37 @@ def decode(data: bytes, src: bytes, dst: bytes, *, verify_checksum: bool = True)
         raise RemoteProtocolError(f"TCP data offset: {hlen >> 2} words, expected at least 5")
     if hlen > n:
         raise RemoteProtocolError(f"TCP data offset: header of {hlen} bytes but segment has only {n}")
-    if verify_checksum and checksum(src, dst, data) != 0xFFFF:
-        raise RemoteProtocolError(f"TCP checksum: 0x{csum:04x} does not match the segment")
+    if verify_checksum:
+        if len(src) != len(dst) or len(src) not in (4, 16):
+            _pseudo(src, dst, n)  # raises the error naming the addresses
+        p = int.from_bytes(data, "big")
+        if n & 1:
+            p <<= 8
+        # A right checksum makes the whole sum "-0", i.e. 0 modulo 0xFFFF (see _fold_checksum).
+        if (int.from_bytes(src + dst, "big") + p + _TCP_AND_LENGTH + n) % 0xFFFF:
+            raise RemoteProtocolError(f"TCP checksum: 0x{csum:04x} does not match the segment")
     if sport == 0 or dport == 0:
         # RFC 9293 §3.1 reserves port 0; Linux drops such segments.
         raise RemoteProtocolError(f"TCP port: {sport} > {dport}, port 0 is not a valid endpoint")
     payload = bytes(data[hlen:]) if hlen < n else b""
     if hlen == HEADER_LEN:
         return Segment(sport, dport, seq, ack, flags, window, payload, urgent)
+    if hlen == 32 and data[20:24] == _TS_ONLY:
+        return Segment(
+            sport,
+            dport,
+            seq,
+            ack,
+            flags,
+            window,
+            payload,
+            urgent,
+            None,
+            None,
+            False,
+            (),
+            _TS.unpack_from(data, 24),
+        )
     return _decode_options(data, hlen, sport, dport, seq, ack, flags, window, payload, urgent)
 
 
