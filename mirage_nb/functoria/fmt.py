@@ -132,9 +132,7 @@ class Formatter:
 
     def __init__(self, margin: int = 78, max_indent: int = 68) -> None:
         if not 1 < max_indent < margin:
-            raise FormatError(
-                f"formatter margin {margin}, max_indent {max_indent}: expected 1 < max_indent < margin"
-            )
+            raise FormatError(f"formatter margin {margin}, max_indent {max_indent}: expected 1 < max_indent < margin")
         self.margin = margin
         self.max_indent = max_indent
         self._out: list[str] = []
@@ -435,11 +433,22 @@ class _Args:
         self._next += 1
         return value
 
+    def take_callable(self, directive: str) -> Callable[..., None]:
+        value = self.take(directive)
+        if not callable(value):
+            kind = type(value).__name__
+            raise FormatError(f"format {self._fmt!r}: {directive} expects a printer, got {kind}")
+        return value
+
+    def take_int(self, directive: str) -> int:
+        value = self.take(directive)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise FormatError(f"format {self._fmt!r}: {directive} expects an int, got {type(value).__name__}")
+        return value
+
     def check_all_used(self) -> None:
         if self._next != len(self._args):
-            raise FormatError(
-                f"format {self._fmt!r}: {len(self._args)} arguments given, {self._next} expected"
-            )
+            raise FormatError(f"format {self._fmt!r}: {len(self._args)} arguments given, {self._next} expected")
 
 
 def _convert(conv: str, value: Any, flags: str, precision: int | None, fmt: str) -> str:
@@ -449,29 +458,36 @@ def _convert(conv: str, value: Any, flags: str, precision: int | None, fmt: str)
             raise FormatError(f"format {fmt!r}: %s expects a str, got {type(value).__name__}")
         return value
     if conv == "S":
-        return '"' + escaped(str(value)) + '"'
-    if conv in "di":
-        text = str(int(value))
-        if "+" in flags and int(value) >= 0:
+        if not isinstance(value, str):
+            raise FormatError(f"format {fmt!r}: %S expects a str, got {type(value).__name__}")
+        return '"' + escaped(value) + '"'
+    if conv in "diuxXo" and (isinstance(value, bool) or not isinstance(value, int)):
+        raise FormatError(f"format {fmt!r}: %{conv} expects an int, got {type(value).__name__}")
+    if conv == "c" and not (isinstance(value, str) and len(value.encode("utf-8")) == 1):
+        raise FormatError(f"format {fmt!r}: %c expects a one-byte str, got {value!r}")
+    if conv == "f" and (isinstance(value, bool) or not isinstance(value, int | float)):
+        raise FormatError(f"format {fmt!r}: %f expects a float, got {type(value).__name__}")
+    if conv in "Bb" and not isinstance(value, bool):
+        raise FormatError(f"format {fmt!r}: %{conv} expects a bool, got {type(value).__name__}")
+    if conv == "u" and value < 0:
+        raise FormatError(f"format {fmt!r}: %u of a negative int is not supported")
+    if conv in "xXo" and value < 0:
+        raise FormatError(f"format {fmt!r}: %{conv} of a negative int is not supported")
+    if conv in "diu":
+        text = str(value)
+        if value >= 0 and "+" in flags:
             text = "+" + text
-        elif " " in flags and int(value) >= 0:
+        elif value >= 0 and " " in flags:
             text = " " + text
         return text
-    if conv == "u":
-        return str(int(value))
-    if conv == "x":
-        return format(int(value), "x")
-    if conv == "X":
-        return format(int(value), "X")
-    if conv == "o":
-        return format(int(value), "o")
+    if conv in "xXo":
+        return format(value, conv)
     if conv == "c":
-        return str(value)
+        return value
     if conv in "Bb":
         return "true" if value else "false"
-    if conv in "fFeEgG":
-        spec = conv.lower() if conv != "F" else "f"
-        return format(float(value), f".{6 if precision is None else precision}{spec}")
+    if conv == "f":
+        return format(float(value), f".{6 if precision is None else precision}f")
     raise FormatError(f"format {fmt!r}: unsupported conversion %{conv}")
 
 
@@ -480,143 +496,197 @@ def fprintf(ppf: Formatter, fmt: str, *args: Any) -> None:
 
     Supported: literal text (a literal newline is printed raw and does not
     reset the column), ``@[`` with ``<kind n>``, ``@]``, ``@,``, ``@ ``,
-    ``@;`` and ``@;<n o>``, ``@.``, ``@?``, ``@\\n``, ``@@``, ``@%``, ``@{...}``
-    tags (printed as nothing), ``%s %S %d %i %u %x %X %o %c %b %B %f``,
-    flags ``- 0 +`` and widths (``%-10s``, ``%*d``), ``%a`` (a printer
-    ``f(ppf, value)`` then the value), ``%t`` (``f(ppf)``), ``%%`` and ``%!``.
+    ``@;`` and ``@;<n o>``, ``@.``, ``@?``, ``@\\n``, ``@@``, ``@%%``,
+    ``@<n>`` (print the next text as n columns wide), ``@{...}`` tags
+    (printed as nothing), ``%s %S %d %i %u %x %X %o %c %b %B %f`` (no
+    negative ``%u %x %X %o``, no other float conversions), flags
+    ``- 0 +`` and widths (``%-10s``, ``%*d``), ``%a`` (a printer
+    ``f(ppf, value)`` then the value), ``%t`` (``f(ppf)``), ``%%``, ``%@``,
+    ``%,`` and ``%!``.  An ``@`` before any other character is a literal ``@``.
     """
-    pending: list[str] = []
-    queue = _Args(fmt, args)
+    _Printf(ppf, fmt, args).run()
 
-    def literal() -> None:
-        if pending:
-            ppf.string("".join(pending))
-            pending.clear()
 
-    n = len(fmt)
-    i = 0
-    while i < n:
-        c = fmt[i]
-        if c == "@" and i + 1 < n:
-            i = _at_directive(ppf, fmt, i + 1, pending, literal)
-        elif c == "%" and i + 1 < n:
-            i = _percent_directive(ppf, fmt, i + 1, queue, pending, literal)
+class _Printf:
+    """One interpretation of a format string: walks it, printing literal runs and directives."""
+
+    def __init__(self, ppf: Formatter, fmt: str, args: tuple[Any, ...]) -> None:
+        self.ppf = ppf
+        self.fmt = fmt
+        self.args = _Args(fmt, args)
+        self.pending: list[str] = []
+        # Width forced by "@<n>" on the text printed right after it, if any.
+        self.magic_size: int | None = None
+
+    def run(self) -> None:
+        fmt, n, i = self.fmt, len(self.fmt), 0
+        while i < n:
+            c = fmt[i]
+            if c == "@" and i + 1 < n:
+                i = self.at_directive(i + 1)
+            elif c == "%" and i + 1 < n:
+                i = self.percent_directive(i + 1)
+            else:
+                self.pending.append(c)
+                i += 1
+        self.literal()
+        self.args.check_all_used()
+
+    def text(self, s: str) -> None:
+        """Print a piece of text, honouring a preceding ``@<n>``."""
+        if self.magic_size is None:
+            self.ppf.string(s)
         else:
-            pending.append(c)
-            i += 1
-    literal()
-    queue.check_all_used()
+            self.ppf.string_as(self.magic_size, s)
+            self.magic_size = None
 
+    def literal(self) -> None:
+        """Print the literal run read so far, as OCaml prints one string literal."""
+        if self.pending:
+            self.text("".join(self.pending))
+            self.pending.clear()
 
-def _at_directive(ppf: Formatter, fmt: str, i: int, pending: list[str], literal: Callable[[], None]) -> int:
-    """Handle the ``@`` directive whose letter is at ``fmt[i]``; return the index after it."""
-    c = fmt[i]
-    if c in "@%":
-        pending.append(c)
-        return i + 1
-    if c == "[":
-        literal()
-        i += 1
-        spec = ""
-        if i < len(fmt) and fmt[i] == "<":
-            end = fmt.find(">", i)
-            if end < 0:
-                raise FormatError(f"format {fmt!r}: unterminated box description after @[")
-            spec, i = fmt[i + 1 : end], end + 1
-        kind, indent = _box_spec(spec)
-        ppf.open_box(kind, indent)
-        return i
-    if c == "{":
-        # Semantic tags: not marked by default, so they print nothing.
-        literal()
-        i += 1
-        if i < len(fmt) and fmt[i] == "<":
-            end = fmt.find(">", i)
-            i = end + 1 if end >= 0 else i
-        return i
-    if c == "}":
-        literal()
-        return i + 1
-    simple: dict[str, Callable[[], None]] = {
-        "]": ppf.close_box,
-        ",": ppf.cut,
-        " ": ppf.space,
-        ".": ppf.newline,
-        "?": ppf.flush,
-        "\n": ppf.force_newline,
-    }
-    if c in simple:
-        literal()
-        simple[c]()
-        return i + 1
-    if c == ";":
-        literal()
-        parsed = _break_spec(fmt, i + 1)
-        if parsed is None:
-            ppf.break_(1, 0)
+    def directive(self) -> None:
+        """Before any directive other than text: end the literal run; an unused ``@<n>`` lapses."""
+        self.literal()
+        self.magic_size = None
+
+    def at_directive(self, i: int) -> int:
+        """Handle the ``@`` directive whose letter is at ``fmt[i]``; return the index after it."""
+        fmt, ppf = self.fmt, self.ppf
+        c = fmt[i]
+        if c == "@":
+            self.pending.append(c)
             return i + 1
-        nspaces, offset, after = parsed
-        ppf.break_(nspaces, offset)
-        return after
-    # Any other character: the '@' is literal and the character is read normally.
-    pending.append("@")
-    return i
+        if c == "%":
+            if fmt.startswith("%%", i):
+                # "@%%" is a literal percent sign...
+                self.pending.append("%")
+                return i + 2
+            # ...but in "@%@" the '@' is literal and "%@" is read as a conversion.
+            self.pending.append("@")
+            return i
+        if c == "[":
+            self.directive()
+            i += 1
+            spec = ""
+            if i < len(fmt) and fmt[i] == "<":
+                end = fmt.find(">", i)
+                if end < 0:
+                    raise FormatError(f"format {fmt!r}: unterminated box description after @[")
+                spec, i = fmt[i + 1 : end], end + 1
+            kind, indent = _box_spec(spec)
+            ppf.open_box(kind, indent)
+            return i
+        if c == "{":
+            # Semantic tags: not marked by default, so they print nothing.
+            self.directive()
+            i += 1
+            if i < len(fmt) and fmt[i] == "<":
+                end = fmt.find(">", i)
+                i = end + 1 if end >= 0 else i
+            return i
+        if c == "}":
+            self.directive()
+            return i + 1
+        if c == "<":
+            size = _magic_size(fmt, i)
+            if size is None:
+                self.pending.append("@")
+                return i
+            self.directive()
+            self.magic_size, after = size
+            return after
+        simple: dict[str, Callable[[], None]] = {
+            "]": ppf.close_box,
+            ",": ppf.cut,
+            " ": ppf.space,
+            ".": ppf.newline,
+            "?": ppf.flush,
+            "\n": ppf.force_newline,
+        }
+        if c in simple:
+            self.directive()
+            simple[c]()
+            return i + 1
+        if c == ";":
+            self.directive()
+            parsed = _break_spec(fmt, i + 1)
+            if parsed is None:
+                ppf.break_(1, 0)
+                return i + 1
+            nspaces, offset, after = parsed
+            ppf.break_(nspaces, offset)
+            return after
+        # Any other character: the '@' is literal and the character is read normally.
+        self.pending.append("@")
+        return i
+
+    def percent_directive(self, i: int) -> int:
+        """Handle the ``%`` conversion starting at ``fmt[i]``; return the index after it."""
+        fmt, n = self.fmt, len(self.fmt)
+        if fmt[i] in "%@":
+            self.pending.append(fmt[i])
+            return i + 1
+        if fmt[i] == ",":
+            # "%," separates nothing from nothing (OCaml's ^^ leaves it between joined formats).
+            return i + 1
+        if fmt[i] == "!":
+            self.directive()
+            self.ppf.flush()
+            return i + 1
+        start = i
+        flags = ""
+        while i < n and fmt[i] in "-0+ #":
+            flags += fmt[i]
+            i += 1
+        width: int | None = None
+        if i < n and fmt[i] == "*":
+            width = self.args.take_int("%*")
+            i += 1
+        else:
+            j = i
+            while i < n and fmt[i].isdigit():
+                i += 1
+            width = int(fmt[j:i]) if i > j else None
+        precision: int | None = None
+        if i < n and fmt[i] == ".":
+            i += 1
+            j = i
+            while i < n and fmt[i].isdigit():
+                i += 1
+            precision = int(fmt[j:i]) if i > j else 0
+        if i >= n:
+            raise FormatError(f"format {fmt!r}: incomplete conversion %{fmt[start:]}")
+        conv = fmt[i]
+        i += 1
+        if conv == "a":
+            self.directive()
+            printer = self.args.take_callable("%a")
+            printer(self.ppf, self.args.take("%a"))
+            return i
+        if conv == "t":
+            self.directive()
+            self.args.take_callable("%t")(self.ppf)
+            return i
+        text = _convert(conv, self.args.take(f"%{conv}"), flags, precision, fmt)
+        text = _pad(text, width, left="-" in flags, zero="0" in flags and conv not in "sScBb")
+        magic = self.magic_size if not self.pending else None
+        self.literal()
+        self.magic_size = magic
+        self.text(text)
+        return i
 
 
-def _percent_directive(
-    ppf: Formatter,
-    fmt: str,
-    i: int,
-    queue: _Args,
-    pending: list[str],
-    literal: Callable[[], None],
-) -> int:
-    """Handle the ``%`` conversion starting at ``fmt[i]``; return the index after it."""
-    n = len(fmt)
-    if fmt[i] == "%":
-        pending.append("%")
-        return i + 1
-    if fmt[i] == "!":
-        literal()
-        ppf.flush()
-        return i + 1
-    start = i
-    flags = ""
-    while i < n and fmt[i] in "-0+ #":
-        flags += fmt[i]
-        i += 1
-    width: int | None = None
-    if i < n and fmt[i] == "*":
-        width = int(queue.take("%*"))
-        i += 1
-    else:
-        j = i
-        while i < n and fmt[i].isdigit():
-            i += 1
-        width = int(fmt[j:i]) if i > j else None
-    precision: int | None = None
-    if i < n and fmt[i] == ".":
-        i += 1
-        j = i
-        while i < n and fmt[i].isdigit():
-            i += 1
-        precision = int(fmt[j:i]) if i > j else 0
-    if i >= n:
-        raise FormatError(f"format {fmt!r}: incomplete conversion %{fmt[start:]}")
-    conv = fmt[i]
-    i += 1
-    literal()
-    if conv == "a":
-        printer = queue.take("%a")
-        printer(ppf, queue.take("%a"))
-        return i
-    if conv == "t":
-        queue.take("%t")(ppf)
-        return i
-    text = _convert(conv, queue.take(f"%{conv}"), flags, precision, fmt)
-    text = _pad(text, width, left="-" in flags, zero="0" in flags and conv not in "sScBb")
-    ppf.string(text)
-    return i
+def _magic_size(fmt: str, i: int) -> tuple[int, int] | None:
+    """Parse ``<n>`` of ``@<n>`` at ``fmt[i]``; return (n, next index)."""
+    end = fmt.find(">", i)
+    if end < 0:
+        return None
+    try:
+        return int(fmt[i + 1 : end].strip(" ")), end + 1
+    except ValueError:
+        return None
 
 
 def sprintf(fmt: str, *args: Any) -> str:

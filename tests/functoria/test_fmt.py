@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mirage_nb.functoria.fmt import (
     FormatError,
@@ -76,10 +78,9 @@ def _value_of(spec: dict[str, Any]) -> Any:
 def _args(values: list[dict[str, Any]]) -> list[Any]:
     args: list[Any] = []
     for value in values:
-        if "s" in value:
-            args.append(value["s"])
-        elif "d" in value:
-            args.append(value["d"])
+        scalar = next((value[key] for key in ("s", "d", "c", "b", "f") if key in value), None)
+        if scalar is not None:
+            args.append(scalar)
         elif "a" in value:
             args += [_printer(value["a"]), _value_of(value["a"])]
         else:
@@ -139,10 +140,7 @@ def test_if_label_last_separator_breaks() -> None:
 
 
 def test_prelude_exit_zero_split() -> None:
-    prelude = (
-        "open Lwt.Infix\ntype 'a io = 'a Lwt.t\nlet return = Lwt.return\n"
-        "let run t = Unix_os.Main.run t ; exit 0"
-    )
+    prelude = "open Lwt.Infix\ntype 'a io = 'a Lwt.t\nlet return = Lwt.return\nlet run t = Unix_os.Main.run t ; exit 0"
     ppf = Formatter()
     fprintf(ppf, "%a@.@.", pp_text, prelude)
     assert ppf.contents().endswith("let run t = Unix_os.Main.run t ; exit\n0\n\n")
@@ -193,3 +191,80 @@ def test_bad_formats_raise_format_error(fmt: str, args: tuple[Any, ...], message
 def test_bad_box_kind_raises() -> None:
     with pytest.raises(FormatError, match="box kind"):
         Formatter().open_box("x")
+
+
+# -- fuzzing the format-string reader ------------------------------------------------
+
+_FORMAT_PIECES = st.sampled_from(
+    [
+        "a",
+        "bc",
+        " ",
+        "\n",
+        "é",
+        "@",
+        "%",
+        "[",
+        "]",
+        "<",
+        ">",
+        "v",
+        "hov",
+        "2",
+        "-1",
+        ";",
+        ",",
+        ".",
+        "?",
+        "{",
+        "}",
+        "!",
+        "s",
+        "d",
+        "S",
+        "a",
+        "t",
+        "-",
+        "*",
+        "@[",
+        "@]",
+        "@ ",
+        "@,",
+        "@;<1 2>",
+        "%s",
+        "%%",
+    ]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(pieces=st.lists(_FORMAT_PIECES, max_size=30), args=st.lists(st.text(max_size=5), max_size=4))
+def test_any_format_prints_or_raises_format_error(pieces: list[str], args: list[str]) -> None:
+    """Garbage formats either print or raise FormatError; never another exception."""
+    try:
+        out = sprintf("".join(pieces), *args)
+    except FormatError:
+        return
+    assert isinstance(out, str)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    words=st.lists(st.text(alphabet="abcxyz", min_size=1, max_size=12), min_size=1, max_size=30),
+    kind=st.sampled_from(["h", "hov", "b", "hv"]),
+)
+def test_breaks_only_replace_spaces(words: list[str], kind: str) -> None:
+    """Laying out a box of words and spaces changes only the whitespace between them."""
+    ppf = Formatter()
+    ppf.open_box(kind, 0)
+    for index, word in enumerate(words):
+        if index:
+            ppf.space()
+        ppf.string(word)
+    ppf.close_box()
+    out = ppf.contents()
+    assert out.split() == words
+    if kind == "h":
+        assert out == " ".join(words)
+    else:
+        assert all(len(line) <= 78 or " " not in line for line in out.split("\n"))

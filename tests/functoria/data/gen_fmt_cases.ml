@@ -108,13 +108,16 @@ let rec arg_json = function
   | Hvbox (i, a) -> Printf.sprintf "{\"box\": \"hv\", \"indent\": %d, \"arg\": %s}" i (arg_json a)
 
 (* A conversion argument as recorded in JSON. *)
-type value = S of string | D of int | A of arg | T of arg
+type value = S of string | D of int | A of arg | T of arg | C of char | B of bool | F of float
 
 let value_json = function
   | S s -> Printf.sprintf "{\"s\": %s}" (json_string s)
   | D d -> Printf.sprintf "{\"d\": %d}" d
   | A a -> Printf.sprintf "{\"a\": %s}" (arg_json a)
   | T a -> Printf.sprintf "{\"t\": %s}" (arg_json a)
+  | C c -> Printf.sprintf "{\"c\": %s}" (json_string (String.make 1 c))
+  | B b -> Printf.sprintf "{\"b\": %b}" b
+  | F f -> Printf.sprintf "{\"f\": %.17g}" f
 
 (* --- case recording -------------------------------------------------- *)
 
@@ -470,6 +473,28 @@ let gen_describe () =
   describe_case "describe_dot_noedges" "describe" base (Some "-") (Some (vertices, []));
   describe_case "describe_dot_short" "noop" [ "vote=cat (default)" ] (Some "-") (Some ([ "1 [label=\"x\"];" ], [ "1 -> 1 [];" ]))
 
+(* Directives and conversions written by hand, including malformed break specs. *)
+let gen_directives () =
+  let no_args =
+    [ ("a@;<3>b@;<2 4>c" : (_, Format.formatter, unit, string) format4); "@{<tag>x@}y"; "a@b@"; "@[< v 3 >a@,b@]";
+      "@[<hov>a@ b@]"; "x@;<3 >y"; "x@;<a>y"; "x@;< 1 2 >y"; "100%%@%@@"; "@[<v 0>a@\nb@]@?c@.d"; "@[<hv 2>a@ b@]";
+      "@[<hv 2>" ^^ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@ bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb@ c@]";
+      "@[<b 4>aaaa@ @[<h>bbbb@ cccc@]@ dddd@]"; "@[<2>x@;<1 -2>y@]"; "a%!b@.c%!";
+      "@[xx@<3>abcdefgh@ yy@]"; "@[@<70>abc@ yyyyyyyyyy@]"; "@<70>@[abc@ yyyyyyyyyy@]";
+      "@[@<2>@<70>abc@ yyyyyyyyyy@]"; "a@<x>b@<5"; "@[<v 2>a@,@[<h>b@ c@]@,@[<hov 1>d@ e@]@]" ]
+  in
+  List.iteri
+    (fun i f -> fmt_case (Printf.sprintf "directive_%02d" i) (string_of_format f) [] (Format.asprintf f))
+    no_args;
+  let f = ("%5S|%-6d|%x|%X|%o|%c|%B|%+d|% d|%5.2f|%03d|%i" : (_, Format.formatter, unit, string) format4) in
+  fmt_case "conversions" (string_of_format f)
+    [ S "a"; D 3; D 255; D 255; D 8; C 'z'; B true; D 4; D 5; F 3.14159; D (-7); D 12 ]
+    (Format.asprintf f "a" 3 255 255 8 'z' true 4 5 3.14159 (-7) 12);
+  let f = ("@[<v 2>head:@,%t@,%a@]" : (_, Format.formatter, unit, string) format4) in
+  let t = List (Sp, Elt_string, [ [ "one" ]; [ "two" ] ]) in
+  let a = Box (1, List (Any ";@ ", Elt_string, List.init 20 (fun i -> [ Printf.sprintf "item%d" i ]))) in
+  fmt_case "closure_and_printer" (string_of_format f) [ T t; A a ] (Format.asprintf f (fun ppf -> pp_arg ppf t) pp_arg a)
+
 let () =
   out "{\"ocaml_version\": ";
   out (json_string Sys.ocaml_version);
@@ -481,5 +506,6 @@ let () =
   gen_lazy_force ();
   gen_start ();
   gen_describe ();
+  gen_directives ();
   out "\n]}\n";
   print_string (Buffer.contents buf)
