@@ -1,12 +1,48 @@
-"""``mirage-nb``: the real ``mirage`` tool's verbs over config.ml or config.py files."""
+"""``mirage-nb``: the real ``mirage`` tool's verbs over config.ml or config.py files.
+
+``mirage-nb describe -f config.ml -t hvt --dot -o-`` prints what
+``mirage describe -t hvt --dot -o-`` prints; ``configure`` writes the same
+files; ``query`` prints the same answers. ``run`` (not in the real tool)
+simulates the unikernel.
+"""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from mirage_nb import MIRAGE_VERSION
+from mirage_nb.errors import MirageNbError
+from mirage_nb.functoria.cmdline import CmdlineError
+from mirage_nb.functoria.tool import Session, resolve_verb
+
+__all__ = ["main"]
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
     """Entry point of the ``mirage-nb`` command; returns the exit status."""
-    args = sys.argv[1:] if argv is None else argv
-    sys.stderr.write(f"mirage-nb: not implemented yet: {' '.join(args)}\n")
-    return 1
+    args = list(sys.argv[1:] if argv is None else argv)
+    out = out or sys.stdout
+    err = err or sys.stderr
+    verb = "help"
+    try:
+        if not args or args[0].startswith("-"):
+            if "--version" in args:
+                out.write(f"{MIRAGE_VERSION}\n")
+                return 0
+            session = Session("help", args, out, err)
+        else:
+            verb = resolve_verb(args[0])
+            session = Session(verb, args[1:], out, err)
+        return session.run()
+    except CmdlineError as e:
+        out.flush()
+        err.write(
+            f"Usage: mirage {verb} [OPTION]…\nmirage: {e.msg}\nTry 'mirage {verb} --help' for more information.\n"
+        )
+        return 1
+    except MirageNbError as e:
+        out.flush()
+        err.write(f"{e}\n")
+        return 1

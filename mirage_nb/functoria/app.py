@@ -10,7 +10,9 @@ generator reads.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -21,7 +23,16 @@ from .info import Info
 from .package import Package, union_sets
 from .runtime_arg import RuntimeArg, sort_runtime_args
 
-__all__ = ["Project", "Application", "Configured", "if_keys", "all_keys"]
+__all__ = [
+    "Project",
+    "Application",
+    "Configured",
+    "if_keys",
+    "all_keys",
+    "collecting_registrations",
+    "announce",
+    "Printed",
+]
 
 
 class Project(Protocol):
@@ -92,6 +103,43 @@ class Application:
     def __post_init__(self) -> None:
         self._if_keys = if_keys(self.root)
 
+    # -- the real tool's verbs, from Python -------------------------------------------
+
+    def describe(
+        self, target: str | None = None, *, eval: bool | None = None, dot: bool = False, **keys: Any
+    ) -> Printed:
+        """What ``mirage describe [-t target] [--eval|--no-eval] [--dot -o-] [--key=value...]`` prints."""
+        from .tool import args_of_kwargs, run_verb
+
+        args = args_of_kwargs(target, **keys) + _eval_args(eval) + (["--dot", "-o-"] if dot else [])
+        return Printed(run_verb(self, "describe", args).stdout)
+
+    def dot(self, target: str | None = None, *, eval: bool | None = None, **keys: Any) -> Printed:
+        """The dot graph of ``mirage describe --dot``, as a file would hold it (graphviz source)."""
+        from .dot import render_dot
+        from .tool import args_of_kwargs
+
+        c = self.configured(args_of_kwargs(target, **keys) + _eval_args(eval), verb="describe")
+        return Printed(render_dot(c.impl, 0) + "\n")
+
+    def query(self, kind: str = "packages", target: str | None = None, **keys: Any) -> Printed:
+        """What ``mirage query [-t target] <kind>`` prints (name, packages, opam, files, Makefile, dune...)."""
+        from .tool import args_of_kwargs, run_verb
+
+        return Printed(run_verb(self, "query", [kind, *args_of_kwargs(target, **keys)]).stdout)
+
+    def configure(self, target: str | None = None, **keys: Any) -> dict[str, str]:
+        """The files ``mirage configure [-t target]`` writes, by path (nothing is written to disk)."""
+        from .tool import args_of_kwargs, run_verb
+
+        return run_verb(self, "configure", args_of_kwargs(target, **keys)).files
+
+    def configured(self, args: Sequence[str] = (), *, verb: str = "configure") -> Configured:
+        """The application evaluated as ``mirage <verb> <args>`` would evaluate it."""
+        from .tool import evaluate_for
+
+        return evaluate_for(self, verb, list(args))
+
     @property
     def if_keys(self) -> list[K.Key]:
         return self._if_keys
@@ -134,6 +182,20 @@ class Application:
         return Configured(self, simplified, graph, info)
 
 
+def _eval_args(eval: bool | None) -> list[str]:
+    return [] if eval is None else ["--eval"] if eval else ["--no-eval"]
+
+
+class Printed(str):
+    """Text a verb printed; shown as is (not as a quoted string) by the REPL and IPython."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(str(self))
+
+
 def _local_libs(jobs: Sequence[Impl]) -> list[str]:
     out: list[str] = []
     for j in jobs:
@@ -172,3 +234,30 @@ class Configured:
 
         walk(self.impl, lambda _d: None, on_if)
         return found
+
+
+# -- which application a config file registered -------------------------------------
+
+_registered: ContextVar[list[Application] | None] = ContextVar("registered", default=None)
+
+
+@contextmanager
+def collecting_registrations() -> Iterator[list[Application]]:
+    """Collect the applications ``register`` makes while a config file is evaluated.
+
+    Scoped to the caller (a context variable), so evaluating two configs,
+    or one in a notebook cell and one in a test, never mixes them up.
+    """
+    apps: list[Application] = []
+    token = _registered.set(apps)
+    try:
+        yield apps
+    finally:
+        _registered.reset(token)
+
+
+def announce(app: Application) -> None:
+    """Called by ``register``: hand the application to whoever is collecting."""
+    apps = _registered.get()
+    if apps is not None:
+        apps.append(app)

@@ -9,7 +9,7 @@ from mirage_nb import MIRAGE_VERSION
 from mirage_nb.errors import ConfigError
 from mirage_nb.functoria import keys as K
 from mirage_nb.functoria import types as T
-from mirage_nb.functoria.app import Application
+from mirage_nb.functoria.app import Application, announce
 from mirage_nb.functoria.device import Code
 from mirage_nb.functoria.impl import Impl, has_no_arguments, impl
 from mirage_nb.functoria.info import Info
@@ -163,4 +163,6 @@ def register(
         jobs.unikernel_name,
     ]
     root = PROJECT.create([*init, *jobs_])
-    return Application(name, root, init, PROJECT, jobs=list(jobs_), src=src, config_file=config_file)
+    app = Application(name, root, init, PROJECT, jobs=list(jobs_), src=src, config_file=config_file)
+    announce(app)
+    return app

@@ -1,0 +1,419 @@
+"""The real tool's verbs over an application: describe, configure, query, clean, help, run.
+
+Shared by the ``mirage-nb`` command and by the Python API (``app.describe()``),
+so both print the same bytes. Argument handling follows functoria (spec §9):
+the ``If`` keys are read first to simplify the graph, then the whole command
+line is parsed against every key the application ends up with, over the
+context cached by a previous ``configure``.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from mirage_nb import MIRAGE_VERSION
+from mirage_nb.errors import ConfigError
+from mirage_nb.functoria import keys as K
+from mirage_nb.functoria.app import Application, Configured
+from mirage_nb.functoria.cmdline import CmdlineError, Opt, Parsed, parse
+from mirage_nb.functoria.dot import render_dot
+from mirage_nb.functoria.info import describe_text
+
+__all__ = ["VERBS", "Session", "VerbResult", "resolve_verb", "args_of_kwargs", "run_verb", "evaluate_for"]
+
+VERBS = ("configure", "describe", "query", "clean", "help", "run")
+QUERY_KINDS = (
+    "name",
+    "packages",
+    "opam",
+    "files",
+    "Makefile",
+    "dune.config",
+    "dune.build",
+    "dune-project",
+    "dune-workspace",
+    "dune.dist",
+)
+DEFAULT_EXTRA_REPOS = [("opam-overlays", "https://github.com/dune-universe/opam-overlays.git")]
+
+
+def _extra_repo(s: str) -> list[tuple[str, str]]:
+    out = []
+    for item in s.split(","):
+        name, sep, url = item.partition(":")
+        if not sep:
+            raise K.ConvError("Invalid extra repository argument (expected <name>:<repository>)")
+        out.append((name, url))
+    return out
+
+
+COMMON = [
+    Opt(("f", "file", "config-file"), "file"),
+    Opt(("context-file",), "context_file"),
+    Opt(("o", "output"), "output"),
+    Opt(("dry-run",), "dry_run", "flag"),
+    Opt(("color",), "color"),
+    Opt(("q", "quiet"), "quiet", "flag"),
+    Opt(("v", "verbose"), "verbose", "flag", repeat=True),
+    Opt(("verbosity",), "verbosity"),
+    Opt(("help",), "help", "optional", vopt="auto"),
+    Opt(("version",), "version", "flag"),
+]
+DEPEXT = [
+    Opt(("depext",), "depext", "flag", flag_value=True),
+    Opt(("no-depext",), "depext", "flag", flag_value=False),
+    Opt(("extra-repos",), "extra_repos", parse=_extra_repo),
+    Opt(("no-extra-repo",), "no_extra_repo", "flag"),
+]
+DESCRIBE = [
+    Opt(("eval",), "eval", "flag", flag_value=True),
+    Opt(("no-eval",), "eval", "flag", flag_value=False),
+    Opt(("dot",), "dot", "flag"),
+    Opt(("dot-command",), "dot_command"),
+]
+RUN = [
+    Opt(("seed",), "seed", parse=int),
+    Opt(("until",), "until"),
+]
+VERB_OPTS = {
+    "configure": DEPEXT,
+    "query": DEPEXT,
+    "describe": DESCRIBE,
+    "clean": [],
+    "help": [],
+    "run": RUN,
+}
+
+
+def key_opts(keys: Sequence[K.Key]) -> list[Opt]:
+    """Command-line options for the application's keys (one per name, as cmdliner builds them)."""
+    out: dict[str, Opt] = {}
+    for k in keys:
+        if k.name in out:
+            continue
+        takes = "flag" if k.arg.kind == "flag" else "value"
+        parse_fn = k.arg.parse if takes == "value" else str
+        out[k.name] = Opt(
+            k.arg.info.names or (k.name,), f"key:{k.name}", takes, parse_fn, repeat=k.arg.kind == "opt_all"
+        )
+    return list(out.values())
+
+
+def context_of(parsed: Parsed, keys: Sequence[K.Key]) -> K.Context:
+    """The values the command line gives (and environment variables declared by keys)."""
+    ctx = K.Context()
+    for k in keys:
+        dest = f"key:{k.name}"
+        if parsed.has(dest):
+            ctx = ctx.add(k, parsed.all(dest) if k.arg.kind == "opt_all" else parsed.get(dest))
+        elif k.arg.info.env and k.arg.info.env in os.environ and k.arg.kind != "flag":
+            ctx = ctx.add(k, k.arg.parse(os.environ[k.arg.info.env]))
+    return ctx
+
+
+def resolve_verb(word: str) -> str:
+    if word in VERBS:
+        return word
+    cands = [v for v in VERBS if v.startswith(word)]
+    if len(cands) == 1:
+        return cands[0]
+    if cands:
+        raise CmdlineError(f"command '{word}' ambiguous and could be {', '.join(repr(c) for c in cands)}")
+    raise CmdlineError(f"unknown command '{word}', must be one of {', '.join(repr(v) for v in VERBS)}.")
+
+
+@dataclass
+class Session:
+    """One invocation: the verb, its arguments, where the config lives."""
+
+    verb: str
+    args: list[str]
+    out: TextIO
+    err: TextIO
+    # The Python API passes the application itself (no file to load) and,
+    # optionally, a directory to read the cached context from and write into.
+    app: Application | None = None
+    directory: Path | None = None
+    files: dict[str, str] | None = None
+
+    def run(self) -> int:
+        opts = COMMON + VERB_OPTS[self.verb]
+        peeked = parse(self.args, opts, peek=True)
+        if peeked.has("version"):
+            self.out.write(f"{MIRAGE_VERSION}\n")
+            return 0
+        if peeked.has("help") or self.verb == "help":
+            from mirage_nb.functoria import help as help_pages
+
+            self.out.write(help_pages.page(self.verb, self.args))
+            return 0
+        if self.app is not None:
+            self.config = self.app.config_file
+            self.dir = self.directory
+            return self._with_app(self.app, peeked)
+        given = peeked.get("file")
+        config = given or _default_config(Path.cwd())
+        if not Path(config).is_file():
+            if self.verb in ("clean",):
+                return self._clean_without_config(config)
+            raise ConfigError(f"configuration file {config} missing")
+        self.config = config
+        self.dir = Path(config).parent
+        self._write_skeleton()
+        app = _load(config)
+        return self._with_app(app, peeked)
+
+    # -- evaluation --------------------------------------------------------------
+
+    def _context_file(self, peeked: Parsed) -> Path | None:
+        given = peeked.get("context_file")
+        if given is not None:
+            if not Path(given).is_file():
+                raise ConfigError(f"cannot find file `{given}'")
+            return Path(given)
+        if self.dir is None:
+            return None
+        default = self.dir / "mirage" / "context"
+        return default if default.is_file() else None
+
+    def _with_app(self, app: Application, peeked: Parsed) -> int:
+        configured, parsed = self.evaluate(app, peeked)
+        return getattr(self, f"_{self.verb}")(configured, parsed)
+
+    def evaluate(self, app: Application, peeked: Parsed) -> tuple[Configured, Parsed]:
+        """The application evaluated for this command line, and the parsed command line."""
+        cfile = self._context_file(peeked)
+        cached_args: list[str] = []
+        if cfile is not None:
+            from mirage_nb.functoria import codegen
+
+            cached_args = codegen.read_context(cfile.read_text())
+        all_opts = COMMON + VERB_OPTS[self.verb]
+        if_opts = key_opts(app.if_keys)
+        cache_if = context_of(parse(cached_args, all_opts + if_opts, peek=True), app.if_keys)
+        cli_if = context_of(parse(self.args, all_opts + if_opts, peek=True), app.if_keys)
+        base = cli_if.merge_under(cache_if)
+        if self.verb == "describe":
+            ev = peeked.get("eval")
+            full = bool(cached_args) if ev is None else ev
+        else:
+            full = True
+        output = peeked.get("output")
+        if output is None and cached_args:
+            output = parse(cached_args, all_opts, peek=True).get("output")
+        parsed_box: list[Parsed] = []
+
+        def context_for(keys: list[K.Key]) -> K.Context:
+            kopts = key_opts(keys)
+            parsed = parse(self.args, all_opts + kopts)
+            if self.verb == "query" and len(parsed.positionals) > 1:
+                raise CmdlineError(f"too many arguments, don't know what to do with '{parsed.positionals[1]}'")
+            if self.verb not in ("query", "help") and parsed.positionals:
+                raise CmdlineError(f"too many arguments, don't know what to do with '{parsed.positionals[0]}'")
+            parsed_box.append(parsed)
+            cached = context_of(parse(cached_args, all_opts + kopts, peek=True), keys)
+            return context_of(parsed, keys).merge_under(cached)
+
+        configured = app.evaluate(
+            base, full=full, context_for=context_for, output=output, extra={"argv": self._recorded_argv()}
+        )
+        return configured, parsed_box[0]
+
+    def _recorded_argv(self) -> list[str]:
+        """The command line as the real tool would have seen it (a config.py stands for its .ml)."""
+        from mirage_nb.loader import ml_name
+
+        return [self.verb, *(ml_name(a) if a == self.config else a for a in self.args)]
+
+    def _repos(self, parsed: Parsed) -> list[tuple[str, str]]:
+        if parsed.has("no_extra_repo"):
+            return []
+        if parsed.has("extra_repos"):
+            return parsed.get("extra_repos")
+        env = os.environ.get("MIRAGE_EXTRA_REPOS")
+        return _extra_repo(env) if env else list(DEFAULT_EXTRA_REPOS)
+
+    # -- verbs ---------------------------------------------------------------------
+
+    def _describe(self, c: Configured, parsed: Parsed) -> int:
+        text = describe_text(c.info)
+        out = c.info.output
+        if parsed.has("dot"):
+            if out == "-":
+                self.out.write(text + render_dot(c.impl, 12) + "\n")
+            elif out is None:
+                self.out.write(text)
+                self.out.flush()
+                return _show_dot(render_dot(c.impl, 0) + "\n", parsed.get("dot_command", "xdot"))
+            else:
+                self.out.write(text)
+                Path(out).write_text(render_dot(c.impl, 0) + "\n")
+        elif out is None or out == "-":
+            self.out.write(text + "\n")
+        else:
+            self.out.write(text)
+            Path(out).write_text("\n")
+        return 0
+
+    def _query(self, c: Configured, parsed: Parsed) -> int:
+        from mirage_nb.functoria import codegen
+
+        kind = parsed.positionals[0] if parsed.positionals else "packages"
+        if kind not in QUERY_KINDS:
+            alts = ", ".join(f"'{k}'" for k in QUERY_KINDS[:-1]) + f" or '{QUERY_KINDS[-1]}'"
+            raise CmdlineError(f"INFO argument: invalid value '{kind}', expected one of {alts}")
+        text = codegen.query(
+            c,
+            kind,
+            argv=c.info.extra["argv"],
+            depext=parsed.get("depext", True),
+            extra_repos=self._repos(parsed),
+        )
+        self.out.write(text)
+        return 0
+
+    def _configure(self, c: Configured, parsed: Parsed) -> int:
+        from mirage_nb.functoria import codegen
+        from mirage_nb.functoria.vfs import VirtualFS
+
+        if self.config.endswith(".ml"):
+            from mirage_nb.config_ml import version_check
+
+            problem = version_check(Path(self.config).read_text(), "mirage", MIRAGE_VERSION)
+            if problem:
+                raise ConfigError(problem)
+        fs = VirtualFS()
+        codegen.configure(
+            c,
+            fs,
+            argv=c.info.extra["argv"],
+            depext=parsed.get("depext", True),
+            extra_repos=self._repos(parsed),
+        )
+        for m in fs.messages:
+            self.out.write(m + "\n")
+        self.files = fs.files()
+        if not parsed.has("dry_run") and self.dir is not None:
+            fs.apply(self.dir)
+        return 0
+
+    def _clean(self, c: Configured, parsed: Parsed) -> int:
+        from mirage_nb.functoria import codegen
+
+        if self.dir is not None:
+            for rel in codegen.clean_paths(c):
+                _remove(self.dir / rel)
+        return 0
+
+    def _clean_without_config(self, config: str) -> int:
+        return 0
+
+    def _run(self, c: Configured, parsed: Parsed) -> int:
+        from mirage_nb.sim.cli import run_command
+
+        return run_command(c, parsed, self.out, self.err)
+
+    def _write_skeleton(self) -> None:
+        """The files every verb writes before running the config (``Tool.with_project_skeleton``)."""
+        try:
+            from mirage_nb.functoria import codegen
+        except ImportError:
+            return
+        skeleton = getattr(codegen, "skeleton", None)
+        if skeleton is None:
+            return
+        from mirage_nb.functoria.vfs import VirtualFS
+        from mirage_nb.loader import ml_name
+
+        fs = VirtualFS()
+        skeleton(fs, config_file=ml_name(self.config), project_name="mirage")
+        fs.apply(Path("."))
+
+
+def args_of_kwargs(target: str | None = None, **keys: object) -> list[str]:
+    """Command-line arguments for key values given as Python keywords.
+
+    ``target="hvt", no_dhcp=True, net="host"`` → ``-t hvt --no-dhcp --net=host``:
+    underscores become dashes, ``True`` sets a flag, ``False``/``None`` leave it out.
+    """
+    out = ["-t", target] if target is not None else []
+    for name, v in keys.items():
+        opt = "--" + name.replace("_", "-")
+        if v is True:
+            out.append(opt)
+        elif v is False or v is None:
+            continue
+        elif isinstance(v, (list, tuple)):
+            out += [f"{opt}={x}" for x in v]
+        else:
+            out.append(f"{opt}={v}")
+    return out
+
+
+@dataclass(frozen=True)
+class VerbResult:
+    """What a verb printed, its exit status, and the files it wrote (configure)."""
+
+    status: int
+    stdout: str
+    stderr: str
+    files: dict[str, str]
+
+
+def run_verb(app: Application, verb: str, args: Sequence[str], directory: Path | None = None) -> VerbResult:
+    """Run a verb over an application in memory, as the command line would (same bytes)."""
+    import io
+
+    out, err = io.StringIO(), io.StringIO()
+    session = Session(verb, list(args), out, err, app=app, directory=directory)
+    status = session.run()
+    return VerbResult(status, out.getvalue(), err.getvalue(), session.files or {})
+
+
+def evaluate_for(app: Application, verb: str, args: list[str]) -> Configured:
+    """The application evaluated as ``mirage <verb> <args>`` evaluates it (no file read or written)."""
+    import io
+
+    session = Session(verb, args, io.StringIO(), io.StringIO(), app=app)
+    session.config = app.config_file
+    session.dir = None
+    peeked = parse(args, COMMON + VERB_OPTS[verb], peek=True)
+    return session.evaluate(app, peeked)[0]
+
+
+def _remove(p: Path) -> None:
+    import shutil
+
+    if p.is_dir():
+        shutil.rmtree(p)
+    elif p.exists():
+        p.unlink()
+
+
+def _default_config(directory: Path) -> str:
+    from mirage_nb.loader import find_default_config
+
+    return find_default_config(directory) or "config.ml"
+
+
+def _load(config: str) -> Application:
+    from mirage_nb.loader import load_config
+
+    return load_config(config)
+
+
+def _show_dot(graph: str, command: str) -> int:
+    with tempfile.NamedTemporaryFile("w", prefix="graph", suffix=".dot", delete=False) as f:
+        f.write(graph)
+    try:
+        return subprocess.call([command, f.name])
+    except FileNotFoundError:
+        raise ConfigError(
+            f"cannot run the dot viewer '{command}': not found (use --dot -o- to print the graph)"
+        ) from None
