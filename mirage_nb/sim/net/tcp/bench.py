@@ -15,9 +15,7 @@ from mirage_nb.sim.net.tcp.pair import EndpointPair, LinkProfile
 __all__ = ["bulk_transfer", "bulk_transfer_mb_per_cpu_s"]
 
 
-def bulk_transfer(
-    megabytes: float = 10.0, *, seed: int = 1, profile: LinkProfile | None = None
-) -> EndpointPair:
+def bulk_transfer(megabytes: float = 10.0, *, seed: int = 1, profile: LinkProfile | None = None) -> EndpointPair:
     """Send ``megabytes`` (10**6 bytes each) from endpoint 0 to endpoint 1 and close both ends.
 
     Every segment is encoded, checksummed, decoded and verified on the way.

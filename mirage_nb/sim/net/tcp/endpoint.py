@@ -271,9 +271,7 @@ class TcpEndpoint:
             p = EPHEMERAL_PORTS.start + (start - EPHEMERAL_PORTS.start + i) % n
             if free(p):
                 return p
-        raise LocalProtocolError(
-            f"TCP connect: no free ephemeral port towards {_ip_text(remote_ip)}:{remote_port}"
-        )
+        raise LocalProtocolError(f"TCP connect: no free ephemeral port towards {_ip_text(remote_ip)}:{remote_port}")
 
 
 def _ip_text(ip: bytes) -> str:

@@ -386,9 +386,7 @@ class Connection:
 
     def _on_rexmt(self, now: int) -> None:
         st = self.state
-        if self._persist or (
-            st in SENDING and self.snd_wnd == 0 and self.snd_una < self._buf_seq + len(self._sndbuf)
-        ):
+        if self._persist or (st in SENDING and self.snd_wnd == 0 and self.snd_una < self._buf_seq + len(self._sndbuf)):
             # §3.8.6.1 zero-window probe: one byte beyond the window, never counted as a failure
             # (RFC 1122 §4.2.2.17: keep probing while the peer answers).
             self._persist = True
@@ -909,12 +907,7 @@ class Connection:
         if sent_any:
             if self._rexmt_at is None:
                 self._rexmt_at = now + self.rto.rto
-        elif (
-            self.snd_wnd == 0
-            and self.snd_nxt < end
-            and self.snd_max == self.snd_una
-            and self._rexmt_at is None
-        ):
+        elif self.snd_wnd == 0 and self.snd_nxt < end and self.snd_max == self.snd_una and self._rexmt_at is None:
             # Nothing in flight and a zero window: arm the persist timer (§3.8.6.1).
             self._persist = True
             self._rexmt_at = now + self.rto.rto

@@ -181,9 +181,7 @@ def encode(seg: Segment, src: bytes, dst: bytes) -> bytes:
         opts = encode_options(seg)
     payload = seg.payload
     hlen = HEADER_LEN + len(opts)
-    head = _HEADER.pack(
-        seg.src_port, seg.dst_port, seg.seq, seg.ack, hlen << 2, seg.flags, seg.window, 0, seg.urgent
-    )
+    head = _HEADER.pack(seg.src_port, seg.dst_port, seg.seq, seg.ack, hlen << 2, seg.flags, seg.window, 0, seg.urgent)
     if opts:
         head += opts
     csum = _fold_checksum(src, dst, head, payload, hlen + len(payload))
@@ -265,6 +263,13 @@ def decode(data: bytes, src: bytes, dst: bytes, *, verify_checksum: bool = True)
     return _decode_options(data, hlen, sport, dport, seq, ack, flags, window, payload, urgent)
 
 
+_OPTION_NAMES = {_MSS: "MSS", _WS: "window scale", _SACK_PERM: "SACK-permitted", _SACK: "SACK", _TS_KIND: "timestamps"}
+
+
+def _option_name(kind: int) -> str:
+    return _OPTION_NAMES.get(kind, f"kind {kind}")
+
+
 def _decode_options(
     data: bytes,
     hlen: int,
@@ -292,11 +297,12 @@ def _decode_options(
             i += 1
             continue
         if i + 1 >= hlen:
-            raise RemoteProtocolError(f"TCP option {kind}: length byte missing at offset {i}")
+            raise RemoteProtocolError(f"TCP option {_option_name(kind)}: length byte missing at offset {i}")
         olen = data[i + 1]
         if olen < 2 or i + olen > hlen:
             raise RemoteProtocolError(
-                f"TCP option {kind}: length {olen} at offset {i} does not fit the {hlen}-byte header"
+                f"TCP option {_option_name(kind)}: length {olen} at offset {i} "
+                f"does not fit the {hlen}-byte header (at least 2, to the end of the header)"
             )
         body = data[i + 2 : i + olen]
         if kind == _MSS:
