@@ -9,7 +9,11 @@
      printed with Format.asprintf / fprintf;
    - "seq": several fprintf calls on one persistent formatter (describe).
    Printer arguments (%a) are described by the [arg] type below, which the
-   Python test interprets the same way. *)
+   Python test interprets the same way.
+
+   For a bigger one-off check (not committed), set GEN_SEED and GEN_SCALE, e.g.
+     GEN_SEED=3 GEN_SCALE=8 ocaml gen_fmt_cases.ml > /tmp/big.json
+   and replay that file with the test's _replay function. *)
 
 let buf = Buffer.create 4096
 let out = Buffer.add_string buf
@@ -239,10 +243,12 @@ let edge_ops () =
   let rec join = function [] -> [] | [ x ] -> [ x ] | x :: tl -> x :: sep :: join tl in
   (Str prefix :: Open (kind, Random.int 4) :: join body) @ [ Close ]
 
-let () = Random.init 20261123
+let seed = Option.fold ~none:20261123 ~some:int_of_string (Sys.getenv_opt "GEN_SEED")
+let scale = Option.fold ~none:1 ~some:int_of_string (Sys.getenv_opt "GEN_SCALE")
+let () = Random.init seed
 
 let gen_ops () =
-  for i = 1 to 260 do
+  for i = 1 to 260 * scale do
     let margin, max_indent =
       match Random.int 10 with
       | 0 | 1 | 2 | 3 | 4 | 5 -> (78, 68)
@@ -252,7 +258,7 @@ let gen_ops () =
     let max_indent = if max_indent = 0 then 2 + Random.int (margin - 2) else max_indent in
     ops_case (Printf.sprintf "random_ops_%03d" i) margin max_indent (rand_ops 0 (5 + Random.int 40))
   done;
-  for i = 1 to 80 do
+  for i = 1 to 80 * scale do
     ops_case (Printf.sprintf "edge_ops_%03d" i) 78 68 (edge_ops ())
   done
 
@@ -303,7 +309,7 @@ let rand_fmt nconv =
   Buffer.contents b
 
 let gen_random_fmts () =
-  for i = 1 to 90 do
+  for i = 1 to 90 * scale do
     let n = Random.int 4 in
     let s = rand_fmt n in
     let a () = rand_word (rand_len ()) in
