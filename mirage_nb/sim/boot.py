@@ -1,0 +1,400 @@
+"""Booting a unikernel from its device graph: the interface between the engine and the simulator.
+
+The engine evaluates a config into a device graph and knows the connect
+order of the generated ``main.ml``. It hands the simulator a list of
+:class:`DeviceNode` in that order; :func:`boot` connects each one as
+``main.ml`` does (``Lazy.force`` of each device, then the job's ``start``)
+and returns the :class:`~mirage_nb.sim.run.RunResult`.
+
+A node says *what* to connect through its ``kind`` (one of :data:`KINDS`):
+
+==================  ==========================================================
+kind                runtime behaviour (the OCaml it stands for)
+==================  ==========================================================
+``argv``            ``Mirage_runtime.with_argv (runtime_args ()) name argv``:
+                    parse the boot arguments (may print help/errors and exit)
+``cmdliner_stdlib`` ``Cmdliner_stdlib.setup ...``: OCaml runtime options
+``delay``           ``Mirage_sleep.ns (Duration.of_sec delay)``
+``reporter``        ``Mirage_logs.create``, ``Mirage_runtime.set_level
+                    ~default:(Some Logs.Info) logs``, ``Logs.set_reporter``
+``sleep`` ``ptime`` ``mtime`` ``rng``  the 4.9+ globals: nothing to connect
+``set_name``        ``Mirage_runtime.set_name name``
+``unit`` ``noop``   ``return ()``
+``block``           ``Block.connect "file"`` (``params``: ``file``, or
+                    ``data`` / ``size_sectors`` for a memory disk,
+                    ``read_write``)
+``kv_ro_crunch``    a crunched directory (``params["dir"]``)
+``kv_ro_direct``    ``Kv_ro_unix.connect "dir"`` (``params["dir"]``)
+``kv_rw_mem``       ``Kv_rw_mem.connect ()``
+``chamelon``        ``Chamelon.connect ~program_block_size block`` (one data
+                    dep: the block node)
+``job``             the unikernel: ``Unikernel.start`` or, for a functor
+                    ``Unikernel.Main``, ``Main(modules).start(devices)``
+==================  ==========================================================
+
+``args`` are the ids of the nodes whose *modules* a functor receives
+(``Unikernel.Main (KV)``); ``deps`` are the ids of the nodes whose connected
+*values* are passed to ``connect``/``start``, in order. ``runtime_args``
+name the runtime arguments the node reads (``logs``, ``delay``...; for an
+argument defined in the unikernel module, its dotted OCaml name such as
+``Unikernel.program_block_size``).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import os
+import types
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from mirage_nb.errors import SimulationError
+from mirage_nb.sim.block import BlockModule, FileBlock, MemBlock
+from mirage_nb.sim.cmdliner import ArgSpec
+from mirage_nb.sim.kv import CrunchKv, DirectKv, KvModule, MemKv
+from mirage_nb.sim.lwt import Promise, spawn
+from mirage_nb.sim.run import Run, RunResult
+from mirage_nb.sim.runtime import MIRAGE_ARGS, RuntimeArg, set_level, with_argv
+
+__all__ = [
+    "RuntimeArgRef",
+    "DeviceNode",
+    "KINDS",
+    "boot",
+    "standard_nodes",
+    "load_unikernel",
+    "local_library",
+    "unikernel_args",
+]
+
+KINDS = frozenset({
+    "argv", "cmdliner_stdlib", "delay", "reporter", "sleep", "ptime", "mtime", "rng", "set_name", "unit",
+    "noop", "block", "kv_ro_crunch", "kv_ro_direct", "kv_rw_mem", "chamelon", "job",
+})
+
+
+@dataclass(frozen=True)
+class RuntimeArgRef:
+    """A runtime argument a node reads: its key (``logs``, ``Unikernel.hello``...) and default as OCaml text."""
+
+    key: str
+    default: str | None = None
+
+
+@dataclass(frozen=True)
+class DeviceNode:
+    """One device of the evaluated graph, in connect order (what the engine gives the simulator)."""
+
+    id: str
+    module_name: str
+    kind: str
+    args: tuple[str, ...] = ()
+    deps: tuple[str, ...] = ()
+    runtime_args: tuple[RuntimeArgRef, ...] = ()
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise SimulationError(
+                f"device node {self.id} ({self.module_name}) has kind {self.kind!r}, which the simulator does "
+                f"not know; expected one of {', '.join(sorted(KINDS))}")
+
+
+def standard_nodes(name: str, job: DeviceNode | None = None, devices: Sequence[DeviceNode] = (),
+                   *, job_module: str = "Unikernel") -> list[DeviceNode]:
+    """The nodes every MirageOS 4.9+ unikernel gets (as in a generated unix ``main.ml``), then ``devices`` and the job.
+
+    Without ``job``, a job node for ``job_module`` is made whose deps are
+    ``devices`` (a device-less ``main "Unikernel" job`` gets a unit).
+    """
+    nodes = [
+        DeviceNode("struct_end__1", "Struct_end", "argv", params={"name": name}),
+        DeviceNode("cmdliner_stdlib__2", "Cmdliner_stdlib", "cmdliner_stdlib",
+                   runtime_args=(RuntimeArgRef("backtrace", "true"), RuntimeArgRef("randomize-hashtables", "true"))),
+        DeviceNode("mirage_runtime__3", "Mirage_runtime", "delay", runtime_args=(RuntimeArgRef("delay", "0"),)),
+        DeviceNode("mirage_logs__4", "Mirage_logs", "reporter", runtime_args=(RuntimeArgRef("logs", "[]"),)),
+        DeviceNode("mirage_sleep__5", "Mirage_sleep", "sleep"),
+        DeviceNode("mirage_ptime__6", "Mirage_ptime", "ptime"),
+        DeviceNode("mirage_mtime__7", "Mirage_mtime", "mtime"),
+        DeviceNode("mirage_crypto_rng_mirage__8", "Mirage_crypto_rng_mirage", "rng"),
+        DeviceNode("mirage_runtime__9", "Mirage_runtime", "set_name", params={"name": name},
+                   runtime_args=(RuntimeArgRef("name"),)),
+    ]
+    nodes.extend(devices)
+    if job is None:
+        if devices:
+            ids = tuple(d.id for d in devices)
+            job = DeviceNode("unikernel__main", job_module, "job", args=ids, deps=ids)
+        else:
+            unit = DeviceNode("unit__10", "Unit", "unit")
+            nodes.append(unit)
+            job = DeviceNode("unikernel__11", job_module, "job", deps=(unit.id,))
+    nodes.append(job)
+    return nodes
+
+
+def load_unikernel(path: str | os.PathLike[str]) -> types.ModuleType:
+    """Load a ``unikernel.py`` as a fresh module (each call gives a new module, so runs do not share state)."""
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        path = os.path.join(path, "unikernel.py")
+    if not os.path.isfile(path):
+        raise SimulationError(f"no unikernel code at {path}: expected a unikernel.py mirroring unikernel.ml")
+    modname = f"_mirage_nb_unikernel_{abs(hash(os.path.abspath(path)))}"
+    spec = importlib.util.spec_from_file_location(modname, path)
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def local_library(unikernel_file: str, name: str) -> types.ModuleType:
+    """A local library beside the unikernel (``~local_libs:["hello"]`` or a ``lotto.ml`` next to it).
+
+    Looks for ``<dir>/<name>/<name>.py`` then ``<dir>/<name>.py``; returns the module,
+    which the unikernel binds to the OCaml module name (``Hello = local_library(__file__, "hello")``).
+    """
+    base = os.path.dirname(os.path.abspath(unikernel_file))
+    for cand in (os.path.join(base, name, f"{name}.py"), os.path.join(base, f"{name}.py")):
+        if os.path.isfile(cand):
+            spec = importlib.util.spec_from_file_location(f"_mirage_nb_lib_{name}_{abs(hash(cand))}", cand)
+            assert spec is not None and spec.loader is not None
+            mod = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(mod)
+            return mod
+    raise SimulationError(f"local library {name} not found beside {unikernel_file} "
+                          f"(expected {name}/{name}.py or {name}.py)")
+
+
+def unikernel_args(unikernel: Any) -> list[RuntimeArg]:
+    """The runtime arguments a unikernel module registered, in the order they appear in the module."""
+    found: list[RuntimeArg] = []
+    seen: set[int] = set()
+
+    def visit(ns: Mapping[str, Any]) -> None:
+        for v in list(ns.values()):
+            if isinstance(v, RuntimeArg) and id(v) not in seen:
+                seen.add(id(v))
+                found.append(v)
+
+    ns = vars(unikernel) if not isinstance(unikernel, Mapping) else unikernel
+    visit(ns)
+    for v in list(ns.values()):
+        if inspect.isclass(v) and getattr(v, "__module__", None) == ns.get("__name__"):
+            visit(vars(v))
+    return found
+
+
+def _log_sources(unikernel: Any) -> list[Any]:
+    from mirage_nb.sim.logs import Src, _Log
+
+    ns = vars(unikernel) if not isinstance(unikernel, Mapping) else unikernel
+    out: list[Any] = []
+    spaces = [ns] + [vars(v) for v in ns.values() if inspect.isclass(v)
+                     and getattr(v, "__module__", None) == ns.get("__name__")]
+    for space in spaces:
+        for v in space.values():
+            if isinstance(v, Src):
+                out.append(v)
+            elif isinstance(v, _Log):
+                out.append(v.src)
+    return out
+
+
+def _resolve_arg(ref: RuntimeArgRef, unikernel: Any, cache: dict[str, RuntimeArg]) -> RuntimeArg:
+    if ref.key in cache:
+        return cache[ref.key]
+    if ref.key in MIRAGE_ARGS:
+        arg = RuntimeArg(MIRAGE_ARGS[ref.key], ref.key)
+    else:
+        attr = ref.key.split(".", 1)[1] if ref.key.startswith("Unikernel.") else ref.key
+        ns = vars(unikernel) if not isinstance(unikernel, Mapping) else unikernel
+        v = ns.get(attr)
+        if isinstance(v, RuntimeArg):
+            arg = v
+        elif isinstance(v, ArgSpec):
+            arg = RuntimeArg(v, attr)
+        else:
+            raise SimulationError(f"the runtime argument {ref.key} is not defined: expected {attr} in the "
+                                  "unikernel module to be an Arg term (e.g. Arg.value(Arg.opt(...)))")
+    cache[ref.key] = arg
+    return arg
+
+
+def boot(
+    nodes: Iterable[DeviceNode],
+    unikernel: Any,
+    *,
+    argv: Iterable[str] = (),
+    seed: int = 0,
+    until: int | float | str | None = None,
+    max_events: int = 10_000_000,
+    data_dir: str | os.PathLike[str] | None = None,
+    tz_offset_s: int | None = 0,
+    run: Run | None = None,
+) -> RunResult:
+    """Connect ``nodes`` in order and run the job, on a fresh virtual clock; returns what the unikernel did.
+
+    ``unikernel`` is the module (or a path to ``unikernel.py``); ``data_dir``
+    is where relative file names (disk images, kv directories) are found,
+    by default the unikernel's directory.
+    """
+    nodes = list(nodes)
+    if isinstance(unikernel, str | os.PathLike):
+        unikernel = load_unikernel(unikernel)
+    if data_dir is None:
+        f = getattr(unikernel, "__file__", None)
+        data_dir = os.path.dirname(os.path.abspath(f)) if f else os.getcwd()
+    names = [n.params.get("name") for n in nodes if n.kind == "argv"]
+    name = names[0] if names and names[0] else "unikernel"
+    if run is None:
+        run = Run(seed=seed, argv=argv, name=name, until=until, max_events=max_events, tz_offset_s=tz_offset_s)
+    ids = [n.id for n in nodes]
+    if len(set(ids)) != len(ids):
+        raise SimulationError("device node ids must be unique; got " + ", ".join(ids))
+    booter = _Booter(nodes, unikernel, run, os.fspath(data_dir))
+    return run.run(booter.main)
+
+
+class _Booter:
+    """Connects the nodes of one boot; holds connected values and modules by node id."""
+
+    def __init__(self, nodes: list[DeviceNode], unikernel: Any, run: Run, data_dir: str) -> None:
+        self.nodes = nodes
+        self.unikernel = unikernel
+        self.run = run
+        self.data_dir = data_dir
+        self.values: dict[str, Any] = {}
+        self.modules: dict[str, Any] = {}
+        self.arg_cache: dict[str, RuntimeArg] = {}
+
+    def all_args(self) -> list[RuntimeArg]:
+        out: list[RuntimeArg] = []
+        seen: set[int] = set()
+        refs = [r for n in self.nodes for r in n.runtime_args]
+        refs.append(RuntimeArgRef("name"))  # Mirage_runtime registers --name when it is linked
+        for ref in refs:
+            a = _resolve_arg(ref, self.unikernel, self.arg_cache)
+            if id(a) not in seen:
+                seen.add(id(a))
+                out.append(a)
+        for a in unikernel_args(self.unikernel):
+            if id(a) not in seen:
+                seen.add(id(a))
+                out.append(a)
+        return out
+
+    def arg(self, key: str) -> Any:
+        return self.arg_cache[key]()
+
+    def path(self, p: str) -> str:
+        return p if os.path.isabs(p) else os.path.join(self.data_dir, p)
+
+    async def main(self) -> None:
+        run = self.run
+        for src in _log_sources(self.unikernel):
+            run.log_state.sources.setdefault(src.name, src)
+        run.event("boot", f"{run.name}: {len(self.nodes)} devices")
+        for node in self.nodes:
+            run.event("connect", f"{node.id} ({node.module_name})")
+            value = await self.connect(node)
+            self.values[node.id] = value
+
+    async def connect(self, node: DeviceNode) -> Any:
+        run = self.run
+        match node.kind:
+            case "argv":
+                with_argv(run, node.params.get("name", run.name), self.all_args())
+                return None
+            case "delay":
+                delay = self.arg("delay") if "delay" in self.arg_cache else 0
+                await run.sleep_ns(delay * 1_000_000_000)
+                return None
+            case "reporter":
+                from mirage_nb.sim.logs import Level
+
+                levels = self.arg("logs") if "logs" in self.arg_cache else []
+                run.log_state.reporter = True
+                set_level(run, Level.Info, levels)
+                return None
+            case "set_name":
+                name = self.arg("name") if "name" in self.arg_cache else None
+                run.runtime_name = name or node.params.get("name") or run.name
+                return None
+            case "cmdliner_stdlib" | "sleep" | "ptime" | "mtime" | "rng" | "unit" | "noop":
+                return None
+            case "block":
+                return self.connect_block(node)
+            case "kv_ro_crunch":
+                self.modules[node.id] = KvModule(node.module_name)
+                return CrunchKv(self.path(_param(node, "dir")))
+            case "kv_ro_direct":
+                self.modules[node.id] = KvModule(node.module_name)
+                return DirectKv(self.path(_param(node, "dir")))
+            case "kv_rw_mem":
+                self.modules[node.id] = KvModule(node.module_name)
+                return MemKv()
+            case "chamelon":
+                from mirage_nb.sim.chamelon import Chamelon
+
+                self.modules[node.id] = KvModule(node.module_name)
+                if len(node.deps) != 1:
+                    raise SimulationError(f"chamelon node {node.id} needs exactly one dep: its block device")
+                pbs = 16
+                for ref in node.runtime_args:
+                    pbs = _resolve_arg(ref, self.unikernel, self.arg_cache)()
+                r = await Chamelon.connect(self.values[node.deps[0]], program_block_size=pbs)
+                return r
+            case "job":
+                return await self.start_job(node)
+        raise SimulationError(f"unknown device kind {node.kind}")  # pragma: no cover - checked in DeviceNode
+
+    def connect_block(self, node: DeviceNode) -> Any:
+        self.modules[node.id] = BlockModule(node.module_name)
+        p = node.params
+        rw = bool(p.get("read_write", True))
+        if "data" in p or "size_sectors" in p:
+            return MemBlock(p.get("file", node.id), p.get("size_sectors", 0), data=p.get("data"), read_write=rw)
+        return FileBlock(self.path(_param(node, "file")), name=p["file"], read_write=rw)
+
+    async def start_job(self, node: DeviceNode) -> Any:
+        uk = self.unikernel
+        ns = vars(uk) if not isinstance(uk, Mapping) else uk
+        parts = node.module_name.split(".")
+        if len(parts) == 1:
+            start = ns.get("start")
+            if start is None:
+                raise SimulationError(f"the unikernel has no start function (main {node.module_name!r} expects "
+                                      "`async def start()` in unikernel.py)")
+            target = start
+        else:
+            functor = ns.get(parts[1])
+            if functor is None:
+                raise SimulationError(f"main {node.module_name!r}: unikernel.py defines no {parts[1]} "
+                                      f"(expected `class {parts[1]}` taking the functor's module arguments)")
+            mods = [self.modules.get(a) for a in node.args]
+            try:
+                inst = functor(*mods)
+            except TypeError as e:
+                raise SimulationError(f"{node.module_name} applied to {len(mods)} modules: {e}") from None
+            target = inst.start
+        dep_values = [self.values[d] for d in node.deps
+                      if not any(n.id == d and n.kind == "unit" for n in self.nodes)]
+        sig = inspect.signature(target)
+        nparams = len(sig.parameters)
+        if nparams != len(dep_values):
+            raise SimulationError(f"{node.module_name}.start takes {nparams} arguments but the job has "
+                                  f"{len(dep_values)} devices: {', '.join(node.deps) or 'none'}")
+        result = target(*dep_values)
+        p = spawn(result, node.module_name + ".start") if not isinstance(result, Promise) else result
+        return await p
+
+
+def _param(node: DeviceNode, key: str) -> Any:
+    if key not in node.params:
+        raise SimulationError(f"device node {node.id} ({node.kind}) needs the parameter {key!r}")
+    return node.params[key]
+
+

@@ -1,0 +1,271 @@
+"""Twin of the ``Logs`` library with the mirage-logs reporter's exact line format.
+
+mirage-logs (``src/mirage_logs.ml``) prints each message as::
+
+    <Ptime.pp_rfc3339 ?tz_offset_s () now>:<tags> <Logs_fmt.pp_header> [<source>] @[<message>@]@.
+
+on ``Format.err_formatter`` (stderr, 78 columns), e.g.
+``2025-01-01T00:00:00Z: [INFO] [application] hello``. The header is
+``[ERROR]``, ``[WARNING]``, ``[INFO]``, ``[DEBUG]``, and nothing for ``App``
+(so an App line has two spaces after the colon). The timestamp is the
+run's virtual ``Mirage_ptime.now ()`` with ``current_tz_offset_s ()``
+(``Z`` for offset 0, ``-00:00`` when the offset is unknown).
+
+Until the boot connects the reporter (the ``Mirage_logs`` device) messages
+go nowhere, as with Logs' default no-op reporter. Levels are per run:
+``Logs.set_level`` and ``Logs.Src.set_level`` change the current run only.
+
+A message is given as in OCaml, ``Logs.info(lambda m: m("Returned %S", v))``,
+or directly, ``Logs.info("Returned %S", v)``; a lone string without
+arguments is printed as is (no ``%`` interpretation).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any
+
+from mirage_nb.errors import SimulationError
+from mirage_nb.sim.clocks import Mirage_ptime, Ptime
+from mirage_nb.sim.fmt import Formatter, _interpret
+from mirage_nb.sim.run import LogRecord, TimelineEvent, current_run
+
+__all__ = ["Level", "Src", "Logs", "install_reporter", "level_of_string", "level_to_string"]
+
+
+class Level(IntEnum):
+    """Twin of ``Logs.level``; a smaller value is more important."""
+
+    App = 0
+    Error = 1
+    Warning = 2
+    Info = 3
+    Debug = 4
+
+
+_NAMES = {Level.App: "app", Level.Error: "error", Level.Warning: "warning", Level.Info: "info",
+          Level.Debug: "debug"}
+_HEADERS = {Level.Error: "ERROR", Level.Warning: "WARNING", Level.Info: "INFO", Level.Debug: "DEBUG"}
+
+
+def level_to_string(level: Level | None) -> str:
+    """Twin of ``Logs.level_to_string``."""
+    return "quiet" if level is None else _NAMES[level]
+
+
+def level_of_string(s: str) -> Level | None:
+    """Twin of ``Logs.level_of_string``; raises ``ValueError`` with Logs' message for an unknown level."""
+    for lv, name in _NAMES.items():
+        if s == name:
+            return lv
+    if s == "quiet":
+        return None
+    raise ValueError(f'"{s}": unknown log level')
+
+
+@dataclass(frozen=True, slots=True)
+class Src:
+    """Twin of ``Logs.src``: a named log source (levels live in the run, not here)."""
+
+    name: str
+    doc: str = "undocumented"
+
+
+_DEFAULT = Src("application", "The application log")
+
+
+def _state() -> Any:
+    return current_run().log_state
+
+
+def install_reporter(run: Any, default_level: Level | None = Level.Info) -> None:
+    """What the ``Mirage_logs`` device's connect does: set the reporter and the default level."""
+    run.log_state.reporter = True
+    run.log_state.default_level = default_level
+
+
+def _src_level(st: Any, src: Src) -> Level | None:
+    if src.name in st.src_levels:
+        return st.src_levels[src.name]  # type: ignore[no-any-return]
+    return st.default_level  # type: ignore[no-any-return]
+
+
+def _err_formatter(run: Any) -> Formatter:
+    f = run.devices.get("_fmt_stderr")
+    if f is None:
+        f = Formatter(lambda s: run.write("stderr", s))
+        run.devices["_fmt_stderr"] = f
+    return f  # type: ignore[no-any-return]
+
+
+def _report(src: Src, level: Level, msgf: Any, args: tuple[Any, ...], header: str | None) -> None:
+    run = current_run()
+    st = run.log_state
+    st.sources.setdefault(src.name, src)
+    if not st.reporter:
+        return
+    threshold = _src_level(st, src)
+    if threshold is None or level > threshold:
+        return
+    ppf = _err_formatter(run)
+    start = len(run.console)
+    ts = Ptime.to_rfc3339(Mirage_ptime.now(), tz_offset_s=run.tz_offset_s)
+    ppf.string(ts)
+    ppf.string(":")
+    ppf.string(" ")
+    if level == Level.App:
+        if header is not None:
+            ppf.string(f"[{header}] ")
+    else:
+        ppf.string(f"[{header if header is not None else _HEADERS[level]}]")
+    ppf.string(f" [{src.name}] ")
+    ppf.open_box(0, "b")
+    plain: list[str] = []
+    _emit_message(ppf, msgf, args, plain)
+    ppf.close_box()
+    ppf.flush(newline=True)
+    text = "\n".join(c.text for c in run.console[start:])
+    prefix_end = text.find(f" [{src.name}] ")
+    message = text[prefix_end + len(src.name) + 4:] if prefix_end >= 0 else text
+    run.logs.append(LogRecord(run.now, src.name, _NAMES[level], message))
+    run.timeline.append(TimelineEvent(run.now, "log", f"{_NAMES[level]} [{src.name}] {message}"))
+
+
+def _emit_message(ppf: Formatter, msgf: Any, args: tuple[Any, ...], plain: list[str]) -> None:
+    if callable(msgf):
+        called: list[bool] = []
+
+        def m(fmt: str, *margs: Any, header: str | None = None, tags: Any = None) -> None:
+            called.append(True)
+            _interpret(fmt, margs, ppf, format_mode=True)
+
+        msgf(m)
+        if not called:
+            raise SimulationError("a Logs message function must call its argument m(fmt, ...) once")
+        return
+    if not isinstance(msgf, str):
+        raise SimulationError(f"Logs expects a message string or a function m -> m(fmt, ...), got {msgf!r}")
+    if args:
+        _interpret(msgf, args, ppf, format_mode=True)
+    else:
+        ppf.string(msgf)
+
+
+class _SrcApi:
+    """Twin of ``Logs.Src``."""
+
+    @staticmethod
+    def create(name: str, doc: str = "undocumented") -> Src:
+        src = Src(name, doc)
+        from mirage_nb.sim.run import current_run as _cur
+
+        run = _cur(optional=True)
+        if run is not None:
+            run.log_state.sources.setdefault(name, src)
+        return src
+
+    @staticmethod
+    def name(src: Src) -> str:
+        return src.name
+
+    @staticmethod
+    def doc(src: Src) -> str:
+        return src.doc
+
+    @staticmethod
+    def level(src: Src) -> Level | None:
+        return _src_level(_state(), src)
+
+    @staticmethod
+    def set_level(src: Src, level: Level | None) -> None:
+        _state().src_levels[src.name] = level
+
+    @staticmethod
+    def list() -> list[Src]:
+        st = _state()
+        return [_DEFAULT] + [s for n, s in st.sources.items() if n != _DEFAULT.name]
+
+
+class _Log:
+    """What ``(val Logs.src_log src : Logs.LOG)`` gives: the logging functions bound to one source."""
+
+    def __init__(self, src: Src) -> None:
+        self.src = src
+
+    def msg(self, level: Level, msgf: Any, *args: Any, header: str | None = None) -> None:
+        _report(self.src, level, msgf, args, header)
+
+    def app(self, msgf: Any, *args: Any, header: str | None = None) -> None:
+        _report(self.src, Level.App, msgf, args, header)
+
+    def err(self, msgf: Any, *args: Any, header: str | None = None) -> None:
+        _report(self.src, Level.Error, msgf, args, header)
+
+    def warn(self, msgf: Any, *args: Any, header: str | None = None) -> None:
+        _report(self.src, Level.Warning, msgf, args, header)
+
+    def info(self, msgf: Any, *args: Any, header: str | None = None) -> None:
+        _report(self.src, Level.Info, msgf, args, header)
+
+    def debug(self, msgf: Any, *args: Any, header: str | None = None) -> None:
+        _report(self.src, Level.Debug, msgf, args, header)
+
+
+class Logs:
+    """Twin of the ``Logs`` module: ``Logs.info (fun m -> m "...")`` is ``Logs.info(lambda m: m("..."))``."""
+
+    App = Level.App
+    Error = Level.Error
+    Warning = Level.Warning
+    Info = Level.Info
+    Debug = Level.Debug
+    Src = _SrcApi
+    default = _DEFAULT
+    level_of_string = staticmethod(level_of_string)
+    level_to_string = staticmethod(level_to_string)
+    _default_log = _Log(_DEFAULT)
+
+    @staticmethod
+    def src_log(src: Src) -> _Log:
+        """Twin of ``Logs.src_log``: a module of logging functions for ``src``."""
+        return _Log(src)
+
+    @staticmethod
+    def msg(level: Level, msgf: Any, *args: Any, src: Src = _DEFAULT, header: str | None = None) -> None:
+        _report(src, level, msgf, args, header)
+
+    @staticmethod
+    def app(msgf: Any, *args: Any, src: Src = _DEFAULT, header: str | None = None) -> None:
+        _report(src, Level.App, msgf, args, header)
+
+    @staticmethod
+    def err(msgf: Any, *args: Any, src: Src = _DEFAULT, header: str | None = None) -> None:
+        _report(src, Level.Error, msgf, args, header)
+
+    @staticmethod
+    def warn(msgf: Any, *args: Any, src: Src = _DEFAULT, header: str | None = None) -> None:
+        _report(src, Level.Warning, msgf, args, header)
+
+    @staticmethod
+    def info(msgf: Any, *args: Any, src: Src = _DEFAULT, header: str | None = None) -> None:
+        _report(src, Level.Info, msgf, args, header)
+
+    @staticmethod
+    def debug(msgf: Any, *args: Any, src: Src = _DEFAULT, header: str | None = None) -> None:
+        _report(src, Level.Debug, msgf, args, header)
+
+    @staticmethod
+    def set_level(level: Level | None, all: bool = True) -> None:  # noqa: A002 - Logs' label
+        st = _state()
+        st.default_level = level
+        if all:
+            st.src_levels.clear()
+
+    @staticmethod
+    def level() -> Level | None:
+        return _state().default_level  # type: ignore[no-any-return]
+
+
+_unused: Callable[..., Any] = _emit_message

@@ -1,0 +1,401 @@
+"""One simulated run: the virtual clock, the timer queue, the seeded RNG and what the unikernel printed.
+
+The scheduler is trio's ``MockClock`` with autojump: nothing ever waits for
+real time. Every pending sleep is an entry ``(deadline, seq, promise)`` in a
+heap; when no coroutine can go on, the clock jumps to the earliest deadline
+and that promise is fulfilled (its waiters run at once, as in Lwt). Ties on a
+deadline are broken by ``seq``, the order in which the sleeps were made, so a
+run depends on nothing but its inputs and its seed.
+
+The loop never touches asyncio and never blocks, so the same run works in a
+script and inside a Jupyter cell. A run that would go on for ever stops at
+``until`` (virtual nanoseconds) or after ``max_events`` scheduler events, and
+its :class:`RunResult` says so in ``stopped``.
+
+The MirageOS globals (``Mirage_sleep``, ``Logs``...) find the run through
+:func:`current_run`, a ``ContextVar`` set while the run is being driven.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import heapq
+import random
+from collections import deque
+from collections.abc import Callable, Coroutine, Iterable
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from mirage_nb.errors import SimulationError
+from mirage_nb.sim.lwt import _PENDING, _REJECTED, Promise, _cancel_leaf, spawn
+
+__all__ = [
+    "Run",
+    "RunResult",
+    "ConsoleLine",
+    "LogRecord",
+    "TimelineEvent",
+    "Stopped",
+    "UnikernelExit",
+    "current_run",
+    "DEFAULT_EPOCH_S",
+    "parse_duration",
+]
+
+DEFAULT_EPOCH_S = 1_735_689_600
+"""POSIX time of the virtual boot: 2025-01-01T00:00:00Z (``Mirage_ptime.now ()`` at t=0)."""
+
+
+class Stopped(Enum):
+    """Why a run ended."""
+
+    FINISHED = "finished"  # the main job's promise resolved (or exit was called)
+    UNTIL = "until"  # the virtual time limit was reached with work still pending
+    BUDGET = "budget"  # the event budget was used up
+    BLOCKED = "blocked"  # the main job waits on a promise nothing will ever resolve
+
+
+@dataclass(frozen=True, slots=True)
+class ConsoleLine:
+    """One line the unikernel wrote: ``stream`` is ``stdout`` or ``stderr`` (where mirage-logs writes)."""
+
+    time_ns: int
+    stream: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class LogRecord:
+    """One Logs message that passed the level filter, as data (the formatted line is in the console)."""
+
+    time_ns: int
+    source: str
+    level: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEvent:
+    """One thing that happened at a virtual time: ``kind`` is e.g. boot, connect, log, console, exit."""
+
+    time_ns: int
+    kind: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a run produced: console lines, log records, exit code, end time and the timeline."""
+
+    console: tuple[ConsoleLine, ...]
+    logs: tuple[LogRecord, ...]
+    exit_code: int | None
+    end_ns: int
+    timeline: tuple[TimelineEvent, ...]
+    stopped: Stopped
+    note: str
+    events: int
+    seed: int
+
+    @property
+    def lines(self) -> list[str]:
+        """Every console line in order, stdout and stderr interleaved as a terminal shows them."""
+        return [c.text for c in self.console]
+
+    @property
+    def stdout(self) -> list[str]:
+        return [c.text for c in self.console if c.stream == "stdout"]
+
+    @property
+    def stderr(self) -> list[str]:
+        return [c.text for c in self.console if c.stream == "stderr"]
+
+    @property
+    def output(self) -> str:
+        return "".join(line + "\n" for line in self.lines)
+
+    def __str__(self) -> str:
+        code = "-" if self.exit_code is None else str(self.exit_code)
+        return f"{self.output}[{self.stopped.value} at {self.end_ns} ns, exit {code}: {self.note}]"
+
+
+class UnikernelExit(BaseException):  # noqa: N818 - it is the unikernel's exit, not an error
+    """Raised by ``exit n`` inside the unikernel: unwinds every coroutine up to the run loop.
+
+    A BaseException so that the unikernel's own ``except Exception`` cannot swallow it,
+    as OCaml's ``exit`` cannot be caught by a ``try ... with _``.
+    """
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+_current: contextvars.ContextVar[Run | None] = contextvars.ContextVar("mirage_nb_run", default=None)
+
+
+def current_run(*, optional: bool = False) -> Any:
+    """The run being driven now; outside a run, a SimulationError (or None if ``optional``)."""
+    run = _current.get()
+    if run is None and not optional:
+        raise SimulationError(
+            "this MirageOS runtime call needs a running simulation: call it from the unikernel's "
+            "start function while Run.run / boot drives it"
+        )
+    return run
+
+
+_UNITS = {"ns": 1, "us": 1_000, "ms": 1_000_000, "s": 1_000_000_000, "min": 60_000_000_000,
+          "h": 3_600_000_000_000}
+
+
+def parse_duration(x: int | float | str | None) -> int | None:
+    """Nanoseconds from an int (ns), a float (seconds) or a string like ``"10s"``, ``"250ms"``, ``"2min"``."""
+    if x is None:
+        return None
+    if isinstance(x, bool):
+        raise SimulationError(f"a duration is expected, got {x!r}")
+    if isinstance(x, int):
+        return x
+    if isinstance(x, float):
+        return int(round(x * 1e9))
+    s = str(x).strip()
+    for unit in sorted(_UNITS, key=len, reverse=True):
+        if s.endswith(unit):
+            num = s[: -len(unit)].strip()
+            try:
+                return int(round(float(num) * _UNITS[unit]))
+            except ValueError:
+                break
+    raise SimulationError(f"cannot read the duration {x!r}: expected e.g. 10s, 250ms, 2min, 1h or 5000ns")
+
+
+@dataclass
+class _LogState:
+    """Per-run Logs configuration: levels and whether the mirage-logs reporter is installed."""
+
+    reporter: bool = False
+    default_level: str | None = "Warning"  # Logs' own default before mirage sets Info
+    src_levels: dict[str, str | None] = field(default_factory=dict)
+    sources: dict[str, Any] = field(default_factory=dict)  # name -> Src, known to this run
+
+
+class Run:
+    """One simulated unikernel execution: owns the clock, the queue, the RNG, the console and the timeline.
+
+    ``argv`` are the unikernel's boot arguments (without the program name),
+    ``until`` the virtual time limit, ``max_events`` the event budget,
+    ``epoch_s`` the POSIX time at boot and ``tz_offset_s`` what
+    ``Mirage_ptime.current_tz_offset_s ()`` returns (0 like a unix host on UTC;
+    None like Solo5, whose log lines then end their timestamp in ``-00:00``).
+    """
+
+    def __init__(
+        self,
+        *,
+        seed: int = 0,
+        argv: Iterable[str] = (),
+        name: str = "unikernel",
+        until: int | float | str | None = None,
+        max_events: int = 10_000_000,
+        epoch_s: int = DEFAULT_EPOCH_S,
+        tz_offset_s: int | None = 0,
+        trace_timers: bool = False,
+    ) -> None:
+        if isinstance(argv, str):
+            raise SimulationError("argv must be a list of arguments, e.g. ['--hello', 'Hi'], not one string")
+        self.seed = seed
+        self.argv = list(argv)
+        self.name = name
+        self.until = parse_duration(until)
+        self.max_events = max_events
+        self.epoch_s = epoch_s
+        self.tz_offset_s = tz_offset_s
+        self.trace_timers = trace_timers
+        self.rng = random.Random(seed)
+        self.now = 0
+        self.events = 0
+        self._heap: list[tuple[int, int, Promise[Any]]] = []
+        self._seq = 0
+        self._ready: deque[Callable[[], None]] = deque()
+        self.console: list[ConsoleLine] = []
+        self.logs: list[LogRecord] = []
+        self.timeline: list[TimelineEvent] = []
+        self.log_state = _LogState()
+        self.args: dict[int, Any] = {}  # id(registered arg) -> parsed value
+        self.exit_hooks: list[Callable[[], Any]] = []
+        self.runtime_name: str | None = None
+        self.devices: dict[str, Any] = {}
+        self._partial: dict[str, str] = {"stdout": "", "stderr": ""}
+        self._exit_code: int | None = None
+        self._async_failure: BaseException | None = None
+        self._started = False
+
+    # -- clock -------------------------------------------------------------
+
+    def sleep_ns(self, n: int) -> Promise[None]:
+        """A cancelable promise fulfilled ``n`` virtual nanoseconds from now (twin of ``Mirage_sleep.ns``)."""
+        p: Promise[None] = Promise()
+        p._cancel = _cancel_leaf
+        deadline = self.now + n if n > 0 else self.now
+        heapq.heappush(self._heap, (deadline, self._seq, p))
+        self._seq += 1
+        if self.trace_timers:
+            self.timeline.append(TimelineEvent(self.now, "sleep", f"until {deadline} ns"))
+        return p
+
+    def pause(self) -> Promise[None]:
+        """Twin of ``Lwt.pause``: fulfilled once the promises already due have run."""
+        return self.sleep_ns(0)
+
+    # -- console, logs, timeline ------------------------------------------
+
+    def write(self, stream: str, text: str) -> None:
+        """Append text to stdout or stderr; complete lines become console lines at the current time."""
+        buf = self._partial[stream] + text
+        *lines, rest = buf.split("\n")
+        self._partial[stream] = rest
+        for line in lines:
+            self.console.append(ConsoleLine(self.now, stream, line))
+            self.timeline.append(TimelineEvent(self.now, stream, line))
+
+    def _flush_partial(self) -> None:
+        for stream, rest in self._partial.items():
+            if rest:
+                self.console.append(ConsoleLine(self.now, stream, rest))
+                self._partial[stream] = ""
+
+    def event(self, kind: str, detail: str) -> None:
+        """Record a timeline event at the current virtual time (devices and the boot use this)."""
+        self.timeline.append(TimelineEvent(self.now, kind, detail))
+
+    def exit(self, code: int) -> None:
+        """Twin of OCaml's ``exit code`` inside the unikernel: stops the run with that code."""
+        raise UnikernelExit(code)
+
+    def _async_done(self, p: Promise[Any]) -> None:
+        if p._st == _REJECTED and self._async_failure is None:
+            exc = p._val
+            self._async_failure = exc
+
+            def reraise() -> None:
+                raise exc
+
+            # Lwt's default async_exception_hook ends the program; we raise from the loop.
+            self._ready.append(reraise)
+
+    # -- driving -----------------------------------------------------------
+
+    def spawn(self, coro: Coroutine[Any, Any, Any], name: str | None = None) -> Promise[Any]:
+        """Start a coroutine inside this run (Lwt.async without the failure hook)."""
+        token = _current.set(self)
+        try:
+            return spawn(coro, name)
+        finally:
+            _current.reset(token)
+
+    def run(self, main: Callable[[], Any] | Coroutine[Any, Any, Any] | Promise[Any]) -> RunResult:
+        """Drive ``main`` (a coroutine, a coroutine function or a promise) to its end, or to a limit."""
+        if self._started:
+            raise SimulationError("a Run can be driven once; make a new Run(seed=...) for another run")
+        self._started = True
+        token = _current.set(self)
+        try:
+            return self._drive(main)
+        finally:
+            _current.reset(token)
+
+    def _drive(self, main: Any) -> RunResult:
+        stopped = Stopped.FINISHED
+        note = ""
+        try:
+            p = spawn(main() if callable(main) and not isinstance(main, Promise) else main, "main")
+            stopped, note = self._loop(p)
+            if stopped is Stopped.FINISHED:
+                if self._async_failure is not None:
+                    raise self._async_failure
+                if p._st == _REJECTED:
+                    raise p._val
+                self._exit_code = 0
+                note = "the main job returned"
+                self._run_exit_hooks()
+        except UnikernelExit as e:
+            self._exit_code = e.code
+            stopped = Stopped.FINISHED
+            note = f"exit {e.code}"
+            try:
+                self._run_exit_hooks()
+            except UnikernelExit:
+                pass
+        except SimulationError:
+            raise
+        except Exception as exc:
+            # OCaml prints an uncaught exception on stderr and exits with 2.
+            self._flush_partial()
+            self.write("stderr", f"Fatal error: exception {_ocaml_exn(exc)}\n")
+            self._exit_code = 2
+            stopped = Stopped.FINISHED
+            note = f"uncaught exception {type(exc).__name__}"
+        self._flush_partial()
+        self.timeline.append(TimelineEvent(self.now, "end", note))
+        return RunResult(
+            console=tuple(self.console),
+            logs=tuple(self.logs),
+            exit_code=self._exit_code,
+            end_ns=self.now,
+            timeline=tuple(self.timeline),
+            stopped=stopped,
+            note=note,
+            events=self.events,
+            seed=self.seed,
+        )
+
+    def _run_exit_hooks(self) -> None:
+        # "The first hook registered will be executed last" (mirage_runtime.mli).
+        hooks = list(reversed(self.exit_hooks))
+        self.exit_hooks = []
+        for hook in hooks:
+            p = spawn(hook(), "at_exit")
+            self._loop(p)
+
+    def _loop(self, main: Promise[Any]) -> tuple[Stopped, str]:
+        """The hot loop: fire the earliest timer until ``main`` resolves or a limit is hit."""
+        heap = self._heap
+        ready = self._ready
+        pop = heapq.heappop
+        until = self.until
+        budget = self.max_events
+        while main._st == _PENDING:
+            if ready:
+                ready.popleft()()
+                continue
+            if not heap:
+                return Stopped.BLOCKED, (
+                    "the main job waits on a promise that nothing will ever resolve (no timer is pending)"
+                )
+            entry = pop(heap)
+            p = entry[2]
+            if p._st != _PENDING:  # cancelled sleep: lazily dropped
+                continue
+            t = entry[0]
+            if until is not None and t > until:
+                heapq.heappush(heap, entry)
+                self.now = max(self.now, until)
+                return Stopped.UNTIL, f"stopped at until={until} ns with work pending"
+            if self.events >= budget:
+                heapq.heappush(heap, entry)
+                return Stopped.BUDGET, f"stopped after the event budget of {budget} events"
+            self.events += 1
+            self.now = t
+            p._resolve(None)
+        return Stopped.FINISHED, ""
+
+
+def _ocaml_exn(exc: BaseException) -> str:
+    """How OCaml prints an exception: ``Failure("msg")`` for failwith, else the Python name."""
+    if type(exc).__name__ == "Failure":
+        return f'Failure("{exc}")'
+    if str(exc):
+        return f'{type(exc).__name__}("{exc}")'
+    return type(exc).__name__

@@ -1,0 +1,54 @@
+"""What a simulated unikernel imports: MirageOS's runtime names, as in ``unikernel.ml``.
+
+``from mirage_nb.unikernel import Logs, Mirage_sleep, Duration, Lwt`` gives
+the twins of the OCaml modules a 4.9+ unikernel uses without declaring
+devices: sleep, clocks, RNG, logs, runtime arguments, printing. They act on
+the run being simulated (found through a context variable), so the same
+unikernel code runs many times with different seeds and arguments.
+"""
+
+from __future__ import annotations
+
+from mirage_nb.sim import lwt as Lwt  # noqa: N812 - the OCaml module's name
+from mirage_nb.sim.block import Mirage_block
+from mirage_nb.sim.boot import local_library
+from mirage_nb.sim.clocks import Duration, Mirage_mtime, Mirage_ptime, Mirage_sleep, Ptime
+from mirage_nb.sim.cmdliner import Arg
+from mirage_nb.sim.cstruct import Cstruct
+from mirage_nb.sim.fmt import Fmt, Format, Printf
+from mirage_nb.sim.kv import Mirage_kv
+from mirage_nb.sim.logs import Logs
+from mirage_nb.sim.result import Error, Msg, Ok
+from mirage_nb.sim.rng import Mirage_crypto_rng, Randomconv
+from mirage_nb.sim.runtime import Failure, Mirage_runtime, Stdlib
+
+exit = Stdlib.exit  # noqa: A001 - OCaml's Stdlib.exit, as unikernel.ml calls it
+failwith = Stdlib.failwith
+
+__all__ = [
+    "Arg",
+    "Cstruct",
+    "Duration",
+    "Error",
+    "Failure",
+    "Fmt",
+    "Format",
+    "Logs",
+    "Lwt",
+    "Mirage_block",
+    "Mirage_crypto_rng",
+    "Mirage_kv",
+    "Mirage_mtime",
+    "Mirage_ptime",
+    "Mirage_runtime",
+    "Mirage_sleep",
+    "Msg",
+    "Ok",
+    "Printf",
+    "Ptime",
+    "Randomconv",
+    "Stdlib",
+    "exit",
+    "failwith",
+    "local_library",
+]
