@@ -113,6 +113,13 @@ class DhcpMessage:
     file: bytes = b""
     _index: dict = field(default_factory=dict, compare=False, repr=False, init=False)
 
+    def __post_init__(self) -> None:
+        # chaddr is a 16-byte field: a 6-byte MAC is stored zero-padded, as on the wire.
+        if len(self.chaddr) != 16:
+            if len(self.chaddr) > 16:
+                raise LocalProtocolError(f"DHCP chaddr of {len(self.chaddr)} bytes: expected at most 16")
+            object.__setattr__(self, "chaddr", bytes(self.chaddr).ljust(16, b"\x00"))
+
     def option(self, code: int) -> bytes | None:
         """The value of option ``code``, or ``None``."""
         if not self._index and self.options:
