@@ -9,9 +9,9 @@ events the application sees.
 from __future__ import annotations
 
 import pytest
-from test_tcp_support import PEER_ISS, in_state, peer, replies
 
 from mirage_nb.sim.net.tcp import Closed, DataReceived, PeerClosed, Refused, Reset, TcpState
+from mirage_nb.sim.net.tcp.scripted import PEER_ISS, in_state, peer, replies
 
 S = TcpState
 

@@ -26,7 +26,8 @@ class TcpConfig:
     - ``rcv_buffer``: receive buffer, the most we ever advertise (after scaling).
     - ``window_scale``: the shift we offer on SYN (Linux offers 7; RFC 7323).
     - ``sack``/``timestamps``: offer SACK-permitted and timestamps on SYN, as Linux does.
-    - ``initial_rto``/``min_rto``/``max_rto``: RFC 6298 §2 (1 s, 1 s, 60 s).
+    - ``initial_rto``/``min_rto``/``max_rto``: RFC 6298 §2 (1 s, 1 s) and Linux's cap
+      (120 s; RFC 6298 §2.5 asks for at least 60 s).
     - ``max_syn_retries``/``max_retries``: give up after that many timeouts
       (Linux: tcp_syn_retries 6, tcp_retries2 15).
     - ``delayed_ack``: how long an ACK may wait (RFC 1122 §4.2.3.2: under 500 ms; Linux 40 ms).
@@ -45,7 +46,7 @@ class TcpConfig:
     timestamps: bool = True
     initial_rto: int = 1 * SEC
     min_rto: int = 1 * SEC
-    max_rto: int = 60 * SEC
+    max_rto: int = 120 * SEC
     max_syn_retries: int = 6
     max_retries: int = 15
     delayed_ack: int = 40 * MS
