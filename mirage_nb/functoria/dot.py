@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .fmt import Formatter, sprintf
 from .impl import App, Dev, If, Impl, deep_recursion
 from .ocaml import escaped
 
@@ -53,15 +54,21 @@ class DotGraph:
     edges: list[Edge]
 
 
-def if_label_keys(names: list[str]) -> str:
-    """Keys of an ``If`` label as ``Fmt.str`` leaves them: ``", "``-joined, the last break a newline.
+def if_label(names: list[str]) -> str:
+    """``Fmt.str "If\n%a" Key.pp_deps``: keys joined by ``",@ "`` break hints.
 
-    The last break hint is still pending when the string formatter is
-    flushed, so Format treats it as too large and breaks the line (spec §0).
+    The last hint is still pending when the string formatter is flushed, so
+    Format breaks there: ``If\nnet, no-dhcp,\ntarget`` (spec §0).
     """
-    if len(names) <= 1:
-        return "".join(names)
-    return ", ".join(names[:-1]) + ",\n" + names[-1]
+
+    def pp_keys(ppf: Formatter, ns: list[str]) -> None:
+        for i, n in enumerate(ns):
+            if i:
+                ppf.string(",")
+                ppf.space()
+            ppf.string(n)
+
+    return sprintf("If\n%a", pp_keys, names)
 
 
 def dot_graph(t: Impl) -> DotGraph:
@@ -100,7 +107,7 @@ def dot_graph(t: Impl) -> DotGraph:
             branches = [aux(b) for _, b in t.branches]
             default = aux(t.default)
             i = new_id()
-            label = "If\n" + if_label_keys([k.name for k in t.cond.sorted_deps()])
+            label = if_label([k.name for k in t.cond.sorted_deps()])
             vertices.append(Vertex(i, "if", label, t))
             edges.extend(Edge(i, b, "branch") for b in branches)
             edges.append(Edge(i, default, "default"))

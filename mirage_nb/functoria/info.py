@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import keys as K
+from .fmt import Formatter, fprintf
 from .package import Package, merge_all
 from .runtime_arg import RuntimeArg
 
@@ -55,19 +56,6 @@ class Info:
         return replace(self, output=output)
 
 
-def _show(label: str, body_lines: list[str], flat_len: int) -> list[str]:
-    """``@[<2>%-10s@ %a@]`` where ``%a`` is a vertical box of ``body_lines``.
-
-    The break after the label stays a space when the body, laid flat, fits:
-    Format breaks when its size reaches the space left (78 - 11 = 67).
-    """
-    head = f"{label:<10}"
-    if flat_len < 67:
-        first = f"{head} {body_lines[0]}" if body_lines else f"{head} "
-        return [first] + [" " * 11 + line for line in body_lines[1:]]
-    return [head] + ["  " + line for line in body_lines]
-
-
 def key_entries(info: Info) -> list[str]:
     """``Key.pps``: ``name=value``, with `` (default)`` when the context does not set it."""
     out = []
@@ -81,13 +69,40 @@ def key_entries(info: Info) -> list[str]:
     return out
 
 
-def describe_text(info: Info) -> str:
-    """``Info.pp false``: the Name, Keys (and Output) rows, without a final newline."""
-    rows = _show("Name", [info.name], len(info.name))
+def pp_info(ppf: Formatter, info: Info) -> None:
+    """``Info.pp false`` inside ``@[<v>...@]``: rows ``@[<2>%-10s@ %a@]`` separated by cuts.
+
+    Printed through the Format port, so where the Keys row breaks (after
+    ``Keys`` when the entries laid flat reach the margin, spec §4.1) is
+    decided by the same algorithm as in OCaml.
+    """
     entries = key_entries(info)
-    body = [e + ("," if i < len(entries) - 1 else "") for i, e in enumerate(entries)]
-    flat = sum(len(e) for e in entries) + 2 * max(len(entries) - 1, 0)
-    rows += _show("Keys", body, flat)
+
+    def keys_box(ppf: Formatter) -> None:
+        ppf.open_box("v", 0)
+        for i, e in enumerate(entries):
+            if i:
+                ppf.string(",")
+                ppf.space()
+            ppf.string(e)
+        ppf.close_box()
+
+    def row(label: str, body, last: bool) -> None:
+        fprintf(ppf, "@[<2>%-10s@ %t@]", label, body)
+        if not last:
+            ppf.cut()
+
+    ppf.open_box("v", 0)
+    row("Name", lambda p: p.string(info.name), False)
+    row("Keys", keys_box, info.output is None)
     if info.output is not None:
-        rows += _show("Output", [info.output], len(info.output))
-    return "\n".join(rows)
+        out = info.output
+        row("Output", lambda p: p.string(out), True)
+    ppf.close_box()
+
+
+def describe_text(info: Info) -> str:
+    """The Name, Keys (and Output) rows of ``mirage describe``, without a final newline."""
+    ppf = Formatter()
+    pp_info(ppf, info)
+    return ppf.contents()
