@@ -1,0 +1,129 @@
+"""How fast the engine is: whole ``mirage-nb`` processes, in-process describe, and graph growth.
+
+Prints figures and ratios; nothing here asserts a time. Peers:
+
+* the real ``mirage`` 4.11.1 took about 0.33 s for a fresh ``configure`` of a
+  skeleton unikernel and 0.05-0.11 s for ``describe`` on this kind of machine
+  (figures from the project's brief; the OCaml tool is not installable here);
+* a bare ``python3 -c pass`` measured in the same run: the floor any Python
+  command pays before doing anything.
+
+    python3 benchmarks/engine.py [--repeat 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REAL_CONFIGURE_S = 0.33
+REAL_DESCRIBE_S = 0.08
+
+CONFIG = """from mirage_nb.mirage import *
+
+main = main("Unikernel.Main", stackv4v6 @ job, pos=("config.ml", 3, 11, 18))
+register("network", [main(generic_stackv4v6(default_network))])
+"""
+
+
+def best(f, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        f()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def process(args: list[str], cwd: Path) -> None:
+    env = dict(os.environ, MIRAGE_DEFAULT_TARGET="unix")
+    p = subprocess.run(args, cwd=cwd, env=env, capture_output=True)
+    if p.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed: {p.stderr.decode()[-400:]}")
+
+
+def whole_process(repeat: int) -> None:
+    floor = best(lambda: subprocess.run([sys.executable, "-c", "pass"], check=True), repeat)
+
+    def fresh(verb: list[str]):
+        def go() -> None:
+            with tempfile.TemporaryDirectory() as d:
+                (Path(d) / "config.py").write_text(CONFIG)
+                process([sys.executable, "-m", "mirage_nb", *verb], Path(d))
+
+        return go
+
+    conf = best(fresh(["configure", "-t", "unix"]), repeat)
+    desc = best(fresh(["describe", "--dot", "-o-"]), repeat)
+    print(f"python3 -c pass (floor, same run): {floor * 1000:7.1f} ms")
+    print(
+        f"mirage-nb configure -t unix (fresh dir): {conf * 1000:7.1f} ms"
+        f"  = {conf / REAL_CONFIGURE_S:.2f}x the real tool's {REAL_CONFIGURE_S * 1000:.0f} ms,"
+        f" {conf / floor:.1f}x the interpreter floor"
+    )
+    print(
+        f"mirage-nb describe --dot -o- (fresh dir): {desc * 1000:7.1f} ms"
+        f"  = {desc / REAL_DESCRIBE_S:.2f}x the real tool's ~{REAL_DESCRIBE_S * 1000:.0f} ms"
+    )
+
+
+def in_process(repeat: int) -> None:
+    from mirage_nb.functoria.dot import render_dot
+    from mirage_nb.mirage import default_network, generic_stackv4v6, job, main, register, stackv4v6
+
+    app = register("network", [main("Unikernel.Main", stackv4v6 @ job)(generic_stackv4v6(default_network))])
+    t_desc = best(lambda: app.describe(), repeat)
+    t_dot = best(lambda: render_dot(app.root), repeat)
+    print(f"in-process describe of the generic stack (74-vertex graph): {t_desc * 1000:.2f} ms;", end=" ")
+    print(f"dot: {t_dot * 1000:.2f} ms")
+
+
+def synthetic(n: int):
+    """A graph of ``n`` devices: a chain of functors, each also taking a shared leaf."""
+    from mirage_nb.functoria.dsl import impl, job, typ
+
+    t = typ("t")
+    leaf = impl("Leaf", t)
+    f = impl("F.Make", t @ t @ t)  # one functor device, applied n times: n distinct nodes
+    cur = leaf
+    for _ in range(n - 2):
+        cur = f(cur, leaf)
+    return impl("Root.Make", t @ job)(cur)
+
+
+def growth(repeat: int) -> None:
+    from mirage_nb.functoria import keys as K
+    from mirage_nb.functoria.dot import render_dot
+    from mirage_nb.functoria.graph import connect_order, evaluate
+
+    prev = None
+    for n in (1_000, 10_000):
+        t_build = best(lambda n=n: synthetic(n), max(1, repeat // 2))
+        term = synthetic(n)
+        t_dot = best(lambda term=term: render_dot(term), max(1, repeat // 2))
+        t_eval = best(lambda term=term: list(connect_order(evaluate(term, K.Context()))), max(1, repeat // 2))
+        total = t_build + t_dot + t_eval
+        grow = f"  ({total / prev:.1f}x for 10x the devices)" if prev else ""
+        print(
+            f"{n:>6} devices: build {t_build * 1000:8.1f} ms, dot {t_dot * 1000:8.1f} ms, "
+            f"evaluate+connect order {t_eval * 1000:8.1f} ms{grow}"
+        )
+        prev = total
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--repeat", type=int, default=5)
+    a = ap.parse_args()
+    whole_process(a.repeat)
+    in_process(a.repeat)
+    growth(a.repeat)
+
+
+if __name__ == "__main__":
+    main()
