@@ -12,10 +12,12 @@ from __future__ import annotations
 from mirage_nb.sim import lwt as Lwt  # noqa: N812 - the OCaml module's name
 from mirage_nb.sim.block import Mirage_block
 from mirage_nb.sim.boot import local_library
+from mirage_nb.sim.build_info import Build_info
 from mirage_nb.sim.clocks import Duration, Mirage_mtime, Mirage_ptime, Mirage_sleep, Ptime
 from mirage_nb.sim.cmdliner import Arg
 from mirage_nb.sim.cstruct import Cstruct
 from mirage_nb.sim.fmt import Fmt, Format, Printf
+from mirage_nb.sim.hexdump import Hxd, Hxd_string
 from mirage_nb.sim.kv import Mirage_kv
 from mirage_nb.sim.logs import Logs
 from mirage_nb.sim.result import Error, Msg, Ok
@@ -27,12 +29,15 @@ failwith = Stdlib.failwith
 
 __all__ = [
     "Arg",
+    "Build_info",
     "Cstruct",
     "Duration",
     "Error",
     "Failure",
     "Fmt",
     "Format",
+    "Hxd",
+    "Hxd_string",
     "Logs",
     "Lwt",
     "Mirage_block",

@@ -45,6 +45,7 @@ from __future__ import annotations
 import importlib.util
 import inspect
 import os
+import sys
 import types
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -102,35 +103,41 @@ class DeviceNode:
                 f"not know; expected one of {', '.join(sorted(KINDS))}")
 
 
-def standard_nodes(name: str, job: DeviceNode | None = None, devices: Sequence[DeviceNode] = (),
-                   *, job_module: str = "Unikernel") -> list[DeviceNode]:
-    """The nodes every MirageOS 4.9+ unikernel gets (as in a generated unix ``main.ml``), then ``devices`` and the job.
+def standard_nodes(name: str, devices: Sequence[DeviceNode] = (), *, job_module: str | None = "Unikernel",
+                   job_params: Mapping[str, Any] | None = None) -> list[DeviceNode]:
+    """The nodes of a generated unix ``main.ml`` of a MirageOS 4.9+ unikernel: runtime devices, ``devices``, job.
 
-    Without ``job``, a job node for ``job_module`` is made whose deps are
-    ``devices`` (a device-less ``main "Unikernel" job`` gets a unit).
+    Ids and order follow the real ``main.ml`` (``mirage_bootvar__1``,
+    ``struct_end__2``...). The job receives ``devices`` as functor arguments
+    and as ``start`` arguments; a device-less ``main "Unikernel" job`` gets a
+    unit. ``job_module=None`` gives a unikernel without a job (``register
+    "noop" []``).
     """
     nodes = [
-        DeviceNode("struct_end__1", "Struct_end", "argv", params={"name": name}),
-        DeviceNode("cmdliner_stdlib__2", "Cmdliner_stdlib", "cmdliner_stdlib",
+        DeviceNode("mirage_bootvar__1", "Mirage_bootvar", "noop"),
+        DeviceNode("struct_end__2", "Struct_end", "argv", deps=("mirage_bootvar__1",), params={"name": name}),
+        DeviceNode("cmdliner_stdlib__3", "Cmdliner_stdlib", "cmdliner_stdlib",
                    runtime_args=(RuntimeArgRef("backtrace", "true"), RuntimeArgRef("randomize-hashtables", "true"))),
-        DeviceNode("mirage_runtime__3", "Mirage_runtime", "delay", runtime_args=(RuntimeArgRef("delay", "0"),)),
-        DeviceNode("mirage_logs__4", "Mirage_logs", "reporter", runtime_args=(RuntimeArgRef("logs", "[]"),)),
-        DeviceNode("mirage_sleep__5", "Mirage_sleep", "sleep"),
-        DeviceNode("mirage_ptime__6", "Mirage_ptime", "ptime"),
-        DeviceNode("mirage_mtime__7", "Mirage_mtime", "mtime"),
-        DeviceNode("mirage_crypto_rng_mirage__8", "Mirage_crypto_rng_mirage", "rng"),
-        DeviceNode("mirage_runtime__9", "Mirage_runtime", "set_name", params={"name": name},
-                   runtime_args=(RuntimeArgRef("name"),)),
+        DeviceNode("mirage_runtime__4", "Mirage_runtime", "delay", runtime_args=(RuntimeArgRef("delay", "0"),)),
+        DeviceNode("mirage_logs__5", "Mirage_logs", "reporter", runtime_args=(RuntimeArgRef("logs", "[]"),)),
+        DeviceNode("mirage_sleep__6", "Mirage_sleep", "sleep"),
+        DeviceNode("mirage_ptime__7", "Mirage_ptime", "ptime"),
+        DeviceNode("mirage_mtime__8", "Mirage_mtime", "mtime"),
+        DeviceNode("mirage_crypto_rng_mirage__9", "Mirage_crypto_rng_mirage", "rng"),
+        DeviceNode("mirage_runtime__10", "Mirage_runtime", "set_name", params={"name": name}),
     ]
     nodes.extend(devices)
-    if job is None:
-        if devices:
-            ids = tuple(d.id for d in devices)
-            job = DeviceNode("unikernel__main", job_module, "job", args=ids, deps=ids)
-        else:
-            unit = DeviceNode("unit__10", "Unit", "unit")
-            nodes.append(unit)
-            job = DeviceNode("unikernel__11", job_module, "job", deps=(unit.id,))
+    if job_module is None:
+        return nodes
+    n = len(nodes) + 1
+    if devices:
+        used = {dep for d in devices for dep in d.deps}
+        ids = tuple(d.id for d in devices if d.id not in used)
+        job = DeviceNode(f"unikernel__{n}", job_module, "job", args=ids, deps=ids, params=job_params or {})
+    else:
+        unit = DeviceNode(f"unit__{n}", "Unit", "unit")
+        nodes.append(unit)
+        job = DeviceNode(f"unikernel__{n + 1}", job_module, "job", deps=(unit.id,), params=job_params or {})
     nodes.append(job)
     return nodes
 
@@ -146,6 +153,8 @@ def load_unikernel(path: str | os.PathLike[str]) -> types.ModuleType:
     spec = importlib.util.spec_from_file_location(modname, path)
     assert spec is not None and spec.loader is not None
     mod = importlib.util.module_from_spec(spec)
+    # dataclasses and pickling look a module up by name: register it under its unique name.
+    sys.modules[modname] = mod
     spec.loader.exec_module(mod)
     return mod
 
@@ -162,6 +171,7 @@ def local_library(unikernel_file: str, name: str) -> types.ModuleType:
             spec = importlib.util.spec_from_file_location(f"_mirage_nb_lib_{name}_{abs(hash(cand))}", cand)
             assert spec is not None and spec.loader is not None
             mod = importlib.util.module_from_spec(spec)
+            sys.modules[spec.name] = mod
             spec.loader.exec_module(mod)
             return mod
     raise SimulationError(f"local library {name} not found beside {unikernel_file} "
@@ -360,6 +370,7 @@ class _Booter:
         return FileBlock(self.path(_param(node, "file")), name=p["file"], read_write=rw)
 
     async def start_job(self, node: DeviceNode) -> Any:
+        self.run.devices["_build_info"] = tuple(node.params.get("libraries", ()))
         uk = self.unikernel
         ns = vars(uk) if not isinstance(uk, Mapping) else uk
         parts = node.module_name.split(".")

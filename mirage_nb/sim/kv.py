@@ -65,8 +65,6 @@ class Key:
     def v(s: str) -> Key:
         return Key(tuple(p for p in s.split("/") if p))
 
-    empty: Any = None  # set below
-
     def add(self, seg: str) -> Key:
         if "/" in seg:
             raise SimulationError(f'"{seg}" is not a valid segment')

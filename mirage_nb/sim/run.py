@@ -261,6 +261,11 @@ class Run:
             self.timeline.append(TimelineEvent(self.now, stream, line))
 
     def _flush_partial(self) -> None:
+        # OCaml flushes Format's std_formatter and err_formatter at exit.
+        for key in ("_fmt_stdout", "_fmt_stderr"):
+            f = self.devices.get(key)
+            if f is not None:
+                f.flush()
         for stream, rest in self._partial.items():
             if rest:
                 self.console.append(ConsoleLine(self.now, stream, rest))

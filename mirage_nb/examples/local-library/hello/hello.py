@@ -1,0 +1,3 @@
+"""The local library ``hello`` (twin of hello/hello.ml)."""
+
+hello = "Hello!"
