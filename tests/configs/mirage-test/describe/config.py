@@ -1,0 +1,5 @@
+from mirage_nb.mirage import *
+
+device = generic_stackv4v6(default_network)
+main = main("App", stackv4v6 @ job, pos=("config.ml", 4, 21, 28))
+register("describe", [main(device)], src="none")
