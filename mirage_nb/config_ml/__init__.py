@@ -1,1 +1,87 @@
-"""See DESIGN.md for what this layer holds."""
+"""Reads a real OCaml config.ml into the mirage_nb DSL, with a pure-Python parser and evaluator.
+
+Twin of what ``mirage`` does with config.ml (compile it with the Mirage
+library and run it), without OCaml: the file is parsed into an AST and the
+subset of OCaml configs use is evaluated against :mod:`mirage_nb.mirage`.
+It never runs OCaml, never runs Python from the file, never opens other files.
+
+Public API:
+
+* :func:`load` ``(path) -> Application`` and :func:`loads` ``(text, filename) -> Application``:
+  the application the config's last ``register`` built.
+* :func:`evaluate`: the same, returning an :class:`Evaluation` (all registered
+  applications, the top-level names, the program).
+* :func:`parse` ``(text, filename) -> Program`` and :func:`print_program`: the AST and its printer.
+* :func:`check_version` ``(text) -> str | None``: the first-line version comment check,
+  with the real tool's message (the CLI prints it and exits 1).
+
+How OCaml meets Python (the convention :mod:`mirage_nb.mirage` follows):
+
+* ``open Mirage`` makes the names in ``mirage_nb.mirage.__all__`` visible; an
+  OCaml name is the Python attribute of the same name, or with a trailing
+  ``_`` (``type`` -> ``type_``); module names (``Key``, ``Runtime_arg``) are
+  attributes too, and any Python object serves as a module.
+* Operators come from a module through ``op_<names>`` attributes
+  (``$`` -> ``op_dollar``, ``@->`` -> ``op_at_minus_greater``, see
+  :func:`~mirage_nb.config_ml._values.op_attribute_names`) or an attribute
+  literally named ``"( $ )"``; ``Key.(f $ x)`` uses ``Key.op_dollar``.
+  Without one, ``f $ x`` applies ``f`` to ``x`` (``f(x)``) and ``a @-> b`` is ``a @ b``.
+* Positional parameters are Python positional parameters in order; labelled
+  ``~l`` and optional ``?l`` parameters are keyword parameters named ``l``.
+  An optional argument not given is not passed; ``?l:(Some x)`` passes ``x``.
+  A Python function is called once its required positional parameters are
+  filled by at least one positional argument; a ``()`` argument beyond them
+  just triggers the call (``Key.kv_ro ~group:"data" ()`` -> ``kv_ro(group="data")``).
+  Fewer arguments give a partial application, as in OCaml.
+* Values: ``()`` is ``None``, lists are ``list``, tuples ``tuple``,
+  ``None``/``Some x`` reach Python as ``None``/``x``, polymorphic variants
+  (`` `None ``) as :class:`PolyVariant`, other constructors as :class:`Constr`,
+  OCaml functions as Python callables.
+* ``register`` returns the application in Python and ``()`` to the config; the
+  reader keeps the applications, in order.
+* ``Sys.getenv_opt`` always returns ``None``: the reader never reads the environment.
+"""
+
+from ._ast import Program
+from ._errors import (
+    ApplicationError,
+    ConfigMlFailure,
+    ConfigMlSyntaxError,
+    LimitError,
+    MatchFailure,
+    NoRegisterError,
+    UnboundError,
+    UnsupportedSyntaxError,
+    VersionMismatchError,
+)
+from ._parser import parse, parse_expression
+from ._printer import print_expr, print_program
+from ._reader import Evaluation, evaluate, load, loads
+from ._values import Constr, PolyVariant, op_attribute_names
+from ._version import check_version, version_error
+
+__all__ = [
+    "load",
+    "loads",
+    "evaluate",
+    "Evaluation",
+    "parse",
+    "parse_expression",
+    "print_program",
+    "print_expr",
+    "Program",
+    "check_version",
+    "version_error",
+    "Constr",
+    "PolyVariant",
+    "op_attribute_names",
+    "ConfigMlSyntaxError",
+    "UnsupportedSyntaxError",
+    "UnboundError",
+    "ApplicationError",
+    "MatchFailure",
+    "ConfigMlFailure",
+    "LimitError",
+    "NoRegisterError",
+    "VersionMismatchError",
+]

@@ -1,0 +1,187 @@
+"""Reading a whole config.ml: parse, evaluate each top-level item, return what ``register`` built."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mirage_nb.errors import ConfigMlError
+
+from . import _ast as A
+from ._errors import LimitError, NoRegisterError, error_at
+from ._eval import Env, Evaluator
+from ._lexer import MAX_INPUT_CHARS
+from ._parser import parse
+from ._span import Span
+from ._stdlib import make_stdlib
+from ._values import PyModule, StructModule
+
+__all__ = ["Evaluation", "evaluate", "load", "loads", "stack_room"]
+
+#: Python frames the reader may need at its nesting limits (parser and evaluator).
+_FRAMES_NEEDED = 4000
+
+
+@contextlib.contextmanager
+def stack_room() -> Iterator[None]:
+    """Make sure Python's recursion limit leaves room for the reader's own (smaller) depth limits."""
+    old = sys.getrecursionlimit()
+    if old < _FRAMES_NEEDED:
+        sys.setrecursionlimit(_FRAMES_NEEDED)
+    try:
+        yield
+    finally:
+        if old < _FRAMES_NEEDED:
+            sys.setrecursionlimit(old)
+
+
+@dataclass
+class Evaluation:
+    """The outcome of evaluating a config.ml: every registered application and the top-level names."""
+
+    program: A.Program
+    apps: list[Any]
+    values: dict[str, Any] = field(default_factory=dict)
+    steps: int = 0
+
+    @property
+    def app(self) -> Any:
+        """The last registered application (what ``mirage`` itself uses)."""
+        if not self.apps:
+            raise NoRegisterError(
+                f"{self.program.span.file}: config.ml must call register "
+                '(for example: let () = register "hello" [ main ]); this file never does'
+            )
+        return self.apps[-1]
+
+
+def _default_mirage() -> object:
+    import mirage_nb.mirage as mirage
+
+    return mirage
+
+
+def _register_hook(ev: Evaluator, real: Any) -> Any:
+    """``register`` as the config sees it: records the application and returns ``()``, as in OCaml."""
+
+    @functools.wraps(real)
+    def register(*args: Any, **kwargs: Any) -> None:
+        ev.registered.append(real(*args, **kwargs))
+        return None
+
+    return register
+
+
+def _mirage_module(ev: Evaluator, obj: object, name: str) -> PyModule:
+    overrides = {}
+    real = getattr(obj, "register", None)
+    if real is not None and callable(real):
+        overrides["register"] = _register_hook(ev, real)
+    return PyModule(name, obj, overrides)
+
+
+def _base_env(ev: Evaluator, mirage: object) -> Env:
+    stdlib = make_stdlib(ev)
+    modules = dict(stdlib.modules)
+    modules["Mirage"] = _mirage_module(ev, mirage, "Mirage")
+    with contextlib.suppress(ImportError):
+        from mirage_nb.functoria import dsl
+
+        modules["Functoria"] = _mirage_module(ev, dsl, "Functoria")
+    return Env(None, values=stdlib.values, modules=modules, constrs=dict(stdlib.constrs))
+
+
+def _eval_structure(
+    ev: Evaluator, items: tuple[A.Item, ...], env: Env, into: StructModule | None
+) -> Env:
+    for item in items:
+        match item:
+            case A.LetItem(rec=rec, bindings=bindings):
+                env = ev.bind_let(rec, bindings, env, into.values if into is not None else None)
+            case A.ExprItem(expr=e):
+                ev.eval(e, env)
+            case A.OpenItem(path=path, include=include):
+                mod = ev.module_at(path, env, item.span)
+                env = Env(env, opened=mod)
+                if include and into is not None and isinstance(mod, StructModule):
+                    into.values.update(mod.values)
+                    into.modules.update(mod.modules)
+                    into.constrs.update(mod.constrs)
+            case A.TypeItem(decls=decls):
+                constrs = {c.name: len(c.args) for d in decls for c in (d.constructors or ())}
+                if constrs:
+                    env = Env(env, constrs=constrs)
+                    if into is not None:
+                        into.constrs.update(constrs)
+            case A.ExceptionItem(decl=d):
+                env = Env(env, constrs={d.name: len(d.args)})
+                if into is not None:
+                    into.constrs[d.name] = len(d.args)
+            case A.ModuleItem(name=name, module=mexpr):
+                if isinstance(mexpr, A.ModStruct):
+                    sub = StructModule(name)
+                    _eval_structure(ev, mexpr.items, env, sub)
+                    mod: Any = sub
+                else:
+                    mod = ev.module_at(mexpr.path, env, mexpr.span)
+                env = Env(env, modules={name: mod})
+                if into is not None:
+                    into.modules[name] = mod
+            case A.ModuleTypeItem():
+                pass
+    return env
+
+
+def evaluate(
+    text: str,
+    filename: str = "config.ml",
+    *,
+    mirage: object | None = None,
+    max_steps: int | None = None,
+) -> Evaluation:
+    """Parse and evaluate ``text``; ``mirage`` replaces ``mirage_nb.mirage`` as OCaml's ``Mirage`` module.
+
+    Raises only :class:`~mirage_nb.errors.ConfigMlError` (and its subclasses).
+    """
+    with stack_room():
+        program = parse(text, filename)
+        kwargs = {} if max_steps is None else {"max_steps": max_steps}
+        ev = Evaluator(text, filename, **kwargs)
+        env = _base_env(ev, mirage if mirage is not None else _default_mirage())
+        top = StructModule("Config")
+        try:
+            _eval_structure(ev, program.items, env, top)
+        except RecursionError:  # pragma: no cover - the depth limits are meant to prevent this
+            raise error_at(LimitError, "config.ml nested too deeply", program.span, text) from None
+    return Evaluation(program, list(ev.registered), dict(top.values), ev.steps)
+
+
+def loads(text: str, filename: str = "config.ml", *, mirage: object | None = None) -> Any:
+    """Evaluate config.ml source and return the application its (last) ``register`` built."""
+    return evaluate(text, filename, mirage=mirage).app
+
+
+def load(path: str | Path, *, mirage: object | None = None) -> Any:
+    """Read and evaluate the config.ml at ``path`` (that file only) and return its application."""
+    p = Path(path)
+    name = str(path)
+    try:
+        size = p.stat().st_size
+    except OSError:
+        raise ConfigMlError(f"configuration file {name} missing") from None
+    if size > 4 * MAX_INPUT_CHARS:
+        raise error_at(
+            LimitError, f"config file too large: {size} bytes", Span(name, 1, 1, 1, 1), None
+        )
+    try:
+        text = p.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ConfigMlError(f"{name}: the file is not UTF-8 text ({err.reason} at byte {err.start})") from None
+    except OSError as err:
+        raise ConfigMlError(f"configuration file {name} cannot be read: {err.strerror}") from None
+    return loads(text, name, mirage=mirage)
