@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
 from typing import NamedTuple
 
@@ -39,25 +38,26 @@ class Flow(NamedTuple):
     remote_port: int
 
 
-@dataclass(frozen=True, slots=True)
-class Packet:
-    """An encoded TCP segment for the IP layer: protocol 6 from ``src`` to ``dst``."""
+class Packet(NamedTuple):
+    """An encoded TCP segment for the IP layer: protocol 6 from ``src`` to ``dst``.
+
+    ``Packet``, ``FlowEvent`` and ``EndpointStep`` are immutable ``NamedTuple``s:
+    they are built for every packet, and tuples are the cheapest records Python has.
+    """
 
     src: bytes
     dst: bytes
     data: bytes
 
 
-@dataclass(frozen=True, slots=True)
-class FlowEvent:
+class FlowEvent(NamedTuple):
     """A connection event, tagged with the flow it happened on."""
 
     flow: Flow
     event: Event
 
 
-@dataclass(frozen=True, slots=True)
-class EndpointStep:
+class EndpointStep(NamedTuple):
     """The endpoint's answer to one call: flow events, packets to send, next deadline (ns) or None."""
 
     events: tuple[FlowEvent, ...]

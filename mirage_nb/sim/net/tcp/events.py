@@ -8,6 +8,7 @@ next virtual time at which ``timer(now)`` must be called (``None``: no timer).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from mirage_nb.sim.net.tcp.wire import Segment
 
@@ -66,9 +67,11 @@ class Closed(Event):
     """The connection reached CLOSED: its record can be forgotten (after TIME-WAIT, LAST-ACK, RST...)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
-    """The result of one call into a connection: events, segments to send, next deadline (ns) or None."""
+class Step(NamedTuple):
+    """The result of one call into a connection: events, segments to send, next deadline (ns) or None.
+
+    Immutable; a ``NamedTuple`` because one is built per call on the hot path.
+    """
 
     events: tuple[Event, ...]
     segments: tuple[Segment, ...]
