@@ -9,7 +9,6 @@ the tests check.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
 
 from ._span import Span
 
@@ -146,7 +145,7 @@ class TPolyVariant(Node):
     tags: tuple[tuple[str, TypeExpr | None], ...]
 
 
-TypeExpr = Union[TVar, TAny, TConstr, TArrow, TTuple, TPolyVariant]
+TypeExpr = TVar | TAny | TConstr | TArrow | TTuple | TPolyVariant
 
 # ---------------------------------------------------------------------------- patterns
 
@@ -241,7 +240,7 @@ class PRecord(Node):
     open: bool = False
 
 
-Pattern = Union[PAny, PVar, PConst, PConstr, PVariant, PTuple, PList, PCons, POr, PAlias, PConstraint, PRecord]
+Pattern = PAny | PVar | PConst | PConstr | PVariant | PTuple | PList | PCons | POr | PAlias | PConstraint | PRecord
 
 # ---------------------------------------------------------------------------- expressions
 
@@ -497,34 +496,34 @@ class Assert(Node):
     expr: Expr
 
 
-Expr = Union[
-    Ident,
-    Constr,
-    PolyVariant,
-    IntLit,
-    FloatLit,
-    CharLit,
-    StringLit,
-    TupleExpr,
-    ListExpr,
-    ArrayExpr,
-    RecordExpr,
-    FieldExpr,
-    Apply,
-    Infix,
-    Prefix,
-    OpValue,
-    Let,
-    LetOpen,
-    LocalOpen,
-    Fun,
-    Function,
-    Match,
-    IfThenElse,
-    Seq,
-    Constraint,
-    Assert,
-]
+Expr = (
+    Ident
+    | Constr
+    | PolyVariant
+    | IntLit
+    | FloatLit
+    | CharLit
+    | StringLit
+    | TupleExpr
+    | ListExpr
+    | ArrayExpr
+    | RecordExpr
+    | FieldExpr
+    | Apply
+    | Infix
+    | Prefix
+    | OpValue
+    | Let
+    | LetOpen
+    | LocalOpen
+    | Fun
+    | Function
+    | Match
+    | IfThenElse
+    | Seq
+    | Constraint
+    | Assert
+)
 
 # ---------------------------------------------------------------------------- declarations
 
@@ -571,7 +570,7 @@ class ModPath(Node):
     path: tuple[str, ...]
 
 
-ModuleExpr = Union[ModStruct, ModPath]
+ModuleExpr = ModStruct | ModPath
 
 
 @dataclass(frozen=True, slots=True)
@@ -628,7 +627,7 @@ class ExceptionItem(Node):
     decl: ConstrDecl
 
 
-Item = Union[LetItem, ExprItem, OpenItem, TypeItem, ModuleItem, ModuleTypeItem, ExceptionItem]
+Item = LetItem | ExprItem | OpenItem | TypeItem | ModuleItem | ModuleTypeItem | ExceptionItem
 
 
 @dataclass(frozen=True, slots=True)

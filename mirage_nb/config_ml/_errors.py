@@ -89,9 +89,7 @@ class NoRegisterError(ConfigMlError):
     """The config never called ``register``, so there is no application to return."""
 
 
-def error_at(
-    cls: type[_SourceError], msg: str, span: Span | None, source: str | None
-) -> _SourceError:
+def error_at(cls: type[_SourceError], msg: str, span: Span | None, source: str | None) -> _SourceError:
     """Build ``cls(msg)`` located at ``span``, with its source line taken from ``source``."""
     line = None
     if span is not None and source is not None:

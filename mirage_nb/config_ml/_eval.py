@@ -311,9 +311,7 @@ class Evaluator:
         self.depth += 1
         try:
             if self.depth > self.max_depth:
-                self.fail(
-                    LimitError, f"evaluation nested too deeply (more than {self.max_depth} levels)", e.span
-                )
+                self.fail(LimitError, f"evaluation nested too deeply (more than {self.max_depth} levels)", e.span)
             return self._dispatch[type(e)](e, env)
         finally:
             self.depth -= 1
@@ -348,7 +346,8 @@ class Evaluator:
 
         if name in UNSUPPORTED_NAMES:
             self.fail(
-                UnsupportedSyntaxError, f"{name} ({UNSUPPORTED_NAMES[name]}) is not supported by the config.ml reader",
+                UnsupportedSyntaxError,
+                f"{name} ({UNSUPPORTED_NAMES[name]}) is not supported by the config.ml reader",
                 span,
             )
         shown = name if name[0].isalpha() or name[0] == "_" else f"( {name} )"
@@ -486,7 +485,11 @@ class Evaluator:
             tail = self.eval(e.right, env)
             head = self.eval(e.left, env)
             if not isinstance(tail, list):
-                self.fail(ApplicationError, f"The right operand of :: must be a list, not {describe_value(tail)}", e.right.span)
+                self.fail(
+                    ApplicationError,
+                    f"The right operand of :: must be a list, not {describe_value(tail)}",
+                    e.right.span,
+                )
             self._check_size(len(tail) + 1, e.span)
             return [head, *tail]
         f = self._operator(op, (), env, e.span)
@@ -520,9 +523,7 @@ class Evaluator:
         new_env = self.bind_let(e.rec, e.bindings, env, None)
         return self.eval(e.body, new_env)
 
-    def bind_let(
-        self, rec: bool, bindings: tuple[A.Binding, ...], env: Env, exports: dict[str, Any] | None
-    ) -> Env:
+    def bind_let(self, rec: bool, bindings: tuple[A.Binding, ...], env: Env, exports: dict[str, Any] | None) -> Env:
         """Evaluate a ``let`` (``rec`` or not) and return the scope with its names bound."""
         values: dict[str, Any] = {}
         if rec:
@@ -845,6 +846,12 @@ class Evaluator:
                 self.fail(err.cls, err.msg, span)
             except RecursionError:
                 self.fail(LimitError, "evaluation nested too deeply", span)
+            except MirageNbError as err:
+                raise error_at(ConfigMlFailure, f"{f.name}: {err}", span, self.source) from err
+            except Exception as err:  # noqa: BLE001 - a DSL object refused an operation
+                raise error_at(
+                    ConfigMlFailure, f"{f.name} failed: {type(err).__name__}: {err}", span, self.source
+                ) from err
             return result, leftover
         env = f.env
         rest: list[FParam] = []
@@ -924,8 +931,9 @@ class Evaluator:
                     ApplicationError,
                     f"This argument cannot be applied with label {mark}{a.label}: "
                     f"{f.name} has no parameter {a.label}"
-                    + self._hint(a.label, {n for n, *_ in spec.positional} | {n for n, _ in spec.kwonly}
-                                 if spec else set()),
+                    + self._hint(
+                        a.label, {n for n, *_ in spec.positional} | {n for n, _ in spec.kwonly} if spec else set()
+                    ),
                     a.span,
                 )
             if pyname in kw:
@@ -986,9 +994,7 @@ class Evaluator:
         except RecursionError as err:
             raise error_at(LimitError, "evaluation nested too deeply", span, self.source) from err
         except Exception as err:  # noqa: BLE001 - a DSL function refused its arguments
-            raise error_at(
-                ConfigMlFailure, f"{f.name} failed: {type(err).__name__}: {err}", span, self.source
-            ) from err
+            raise error_at(ConfigMlFailure, f"{f.name} failed: {type(err).__name__}: {err}", span, self.source) from err
         return self.from_py(result)
 
     # -- Python boundary -------------------------------------------------------------

@@ -376,9 +376,7 @@ class _Lexer:
                 if end == -1:
                     self.pos = i
                     self._advance_over(n)
-                    raise self._error(
-                        "This comment contains an unterminated string literal", start, sline, sbol
-                    )
+                    raise self._error("This comment contains an unterminated string literal", start, sline, sbol)
                 self.pos = i
                 self._advance_over(end + len(close))
                 i = self.pos

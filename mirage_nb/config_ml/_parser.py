@@ -417,9 +417,7 @@ class _Parser:
             self.unsupported("a type constraint")
         if self.is_sym("+="):
             self.unsupported("a type extension")
-        return A.TypeDecl(
-            name, tuple(params), manifest, constructors, fields, span=self.span_from(start)
-        )
+        return A.TypeDecl(name, tuple(params), manifest, constructors, fields, span=self.span_from(start))
 
     def starts_variant_repr(self) -> bool:
         t = self.tok
@@ -837,8 +835,10 @@ class _Parser:
         t = self.peek()
         if not self.is_sym(")", self.peek(2)):
             return False
-        return (t.kind == "sym" and t.text != "," and binop_level(t.text) is not None) or t.kind == "prefixop" or (
-            t.kind == "kw" and t.text in _KW_OPS
+        return (
+            (t.kind == "sym" and t.text != "," and binop_level(t.text) is not None)
+            or t.kind == "prefixop"
+            or (t.kind == "kw" and t.text in _KW_OPS)
         )
 
     def starts_param(self, t: Token) -> bool:
@@ -1012,8 +1012,10 @@ class _Parser:
                 else:
                     head = A.PolyVariant(head.tag, arg, span=self.span_from(start))
                 if self.starts_arg(self.tok):
-                    self.error("Syntax error: a constructor takes a single argument; "
-                               "parenthesise the argument or the application")
+                    self.error(
+                        "Syntax error: a constructor takes a single argument; "
+                        "parenthesise the argument or the application"
+                    )
             return head
         args: list[A.Arg] = []
         while self.starts_arg(self.tok):

@@ -388,9 +388,7 @@ def _item(item: A.Item) -> str:
         case A.ModuleTypeItem(name=name, signature=sig):
             return f"module type {name} = {sig}"
         case A.ExceptionItem(decl=d):
-            return "exception " + d.name + (
-                "" if not d.args else " of " + " * ".join(print_type(a, 2) for a in d.args)
-            )
+            return "exception " + d.name + ("" if not d.args else " of " + " * ".join(print_type(a, 2) for a in d.args))
     raise AssertionError(item)
 
 

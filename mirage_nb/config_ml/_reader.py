@@ -96,9 +96,7 @@ def _base_env(ev: Evaluator, mirage: object) -> Env:
     return Env(None, values=stdlib.values, modules=modules, constrs=dict(stdlib.constrs))
 
 
-def _eval_structure(
-    ev: Evaluator, items: tuple[A.Item, ...], env: Env, into: StructModule | None
-) -> Env:
+def _eval_structure(ev: Evaluator, items: tuple[A.Item, ...], env: Env, into: StructModule | None) -> Env:
     for item in items:
         match item:
             case A.LetItem(rec=rec, bindings=bindings):
@@ -175,9 +173,7 @@ def load(path: str | Path, *, mirage: object | None = None) -> Any:
     except OSError:
         raise ConfigMlError(f"configuration file {name} missing") from None
     if size > 4 * MAX_INPUT_CHARS:
-        raise error_at(
-            LimitError, f"config file too large: {size} bytes", Span(name, 1, 1, 1, 1), None
-        )
+        raise error_at(LimitError, f"config file too large: {size} bytes", Span(name, 1, 1, 1, 1), None)
     try:
         text = p.read_bytes().decode("utf-8")
     except UnicodeDecodeError as err:

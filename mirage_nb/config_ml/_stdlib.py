@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from ._errors import ApplicationError, ConfigMlFailure
 from ._format import FormatSpecError, count_args, printf
 from ._printer import ocaml_string
-from ._values import NONE, Constr, FParam, Native, StructModule, some
+from ._values import NONE, Closure, Constr, FParam, Native, PolyVariant, StructModule, some
 
 if TYPE_CHECKING:
     from ._eval import Evaluator
@@ -121,7 +121,41 @@ def _size(n: int) -> None:
         raise _err(LimitError, f"value too large ({n} elements; the reader allows {_MAX_SIZE})")
 
 
+def _rank(v: Any) -> int:
+    # OCaml's polymorphic compare puts immediate values (constant constructors, [], ()) before blocks.
+    if isinstance(v, Constr):
+        return 1 if v.args else 0
+    if isinstance(v, PolyVariant):
+        return 1 if v.args else 0
+    if isinstance(v, list):
+        return 1 if v else 0
+    return 0
+
+
 def _compare(a: Any, b: Any) -> int:
+    """OCaml's structural ``compare`` on the reader's values."""
+    if isinstance(a, (Native, Closure)) or isinstance(b, (Native, Closure)):
+        raise _err(ConfigMlFailure, 'exception Invalid_argument("compare: functional value")')
+    if isinstance(a, (Constr, PolyVariant)) and isinstance(b, (Constr, PolyVariant)):
+        ra, rb = _rank(a), _rank(b)
+        if ra != rb:
+            return -1 if ra < rb else 1
+        na = a.name if isinstance(a, Constr) else a.tag
+        nb = b.name if isinstance(b, Constr) else b.tag
+        if na != nb:
+            return -1 if na < nb else 1
+        return _compare(list(a.args), list(b.args))
+    if isinstance(a, list) and isinstance(b, list):
+        for x, y in zip(a, b, strict=False):
+            c = _compare(x, y)
+            if c:
+                return c
+        return (len(a) > len(b)) - (len(a) < len(b))
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return _compare(list(a), list(b))
+    if isinstance(a, str) and isinstance(b, str):
+        ab, bb = a.encode("utf-8", "surrogateescape"), b.encode("utf-8", "surrogateescape")
+        return (ab > bb) - (ab < bb)
     try:
         if a == b:
             return 0
@@ -152,7 +186,7 @@ def make_stdlib(ev: Evaluator) -> StructModule:
     values: dict[str, Any] = {}
 
     def define(name: str, spec: str, fn: Callable[..., Any]) -> Native:
-        n = _native(name, spec, fn)
+        n = _native(name if name[0].isalpha() or name[0] == "_" else f"( {name} )", spec, fn)
         values[name] = n
         return n
 
@@ -167,9 +201,7 @@ def make_stdlib(ev: Evaluator) -> StructModule:
     define("lxor", "pos pos", lambda a, b: _int(a, "lxor") ^ _int(b, "lxor"))
     define("lsl", "pos pos", lambda a, b: _wrap(_int(a, "lsl") << (_int(b, "lsl") % 64)))
     define("asr", "pos pos", lambda a, b: _int(a, "asr") >> min(_int(b, "asr"), 63))
-    define(
-        "lsr", "pos pos", lambda a, b: _wrap((_int(a, "lsr") % (1 << 63)) >> min(_int(b, "lsr"), 63))
-    )
+    define("lsr", "pos pos", lambda a, b: _wrap((_int(a, "lsr") % (1 << 63)) >> min(_int(b, "lsr"), 63)))
     define("~-", "pos", lambda a: _wrap(-_int(a, "~-")))
     define("~+", "pos", lambda a: _int(a, "~+"))
     define("+.", "pos pos", lambda a, b: float(a) + float(b))
@@ -214,12 +246,14 @@ def make_stdlib(ev: Evaluator) -> StructModule:
     define("$", "pos pos", lambda f, x: call(f, x))
 
     def arrow(a: Any, b: Any) -> Any:
-        try:
-            return a @ b
-        except TypeError:
+        if not hasattr(a, "__matmul__"):
+            from ._eval import describe_value
+
             raise _err(
-                ApplicationError, f"( @-> ) expects module types (typ) on both sides, not {a!r} and {b!r}"
-            ) from None
+                ApplicationError,
+                f"( @-> ) expects module types (typ) on both sides, not {describe_value(a)}",
+            )
+        return a @ b
 
     define("@->", "pos pos", arrow)
 
@@ -480,13 +514,25 @@ def _list_module(call: Callable[..., Any], truth: Callable[[Any, str], bool]) ->
     d("map2", "pos pos pos", map2)
     d("iter", "pos pos", iter_)
     d("iteri", "pos pos", iteri)
-    d("filter", "pos pos", lambda p, lst: [x for x in _list(lst, "List.filter") if truth(call(p, x), "List.filter's predicate")])
+    d(
+        "filter",
+        "pos pos",
+        lambda p, lst: [x for x in _list(lst, "List.filter") if truth(call(p, x), "List.filter's predicate")],
+    )
     d("filter_map", "pos pos", filter_map)
     d("concat_map", "pos pos", concat_map)
     d("fold_left", "pos pos pos", fold_left)
     d("fold_right", "pos pos pos", fold_right)
-    d("exists", "pos pos", lambda p, lst: any(truth(call(p, x), "List.exists's predicate") for x in _list(lst, "List.exists")))
-    d("for_all", "pos pos", lambda p, lst: all(truth(call(p, x), "List.for_all's predicate") for x in _list(lst, "List.for_all")))
+    d(
+        "exists",
+        "pos pos",
+        lambda p, lst: any(truth(call(p, x), "List.exists's predicate") for x in _list(lst, "List.exists")),
+    )
+    d(
+        "for_all",
+        "pos pos",
+        lambda p, lst: all(truth(call(p, x), "List.for_all's predicate") for x in _list(lst, "List.for_all")),
+    )
     d("mem", "pos pos", lambda x, lst: any(_compare(x, y) == 0 for y in _list(lst, "List.mem")))
     d("assoc", "pos pos", assoc)
     d("assoc_opt", "pos pos", assoc_opt)

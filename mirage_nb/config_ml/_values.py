@@ -93,8 +93,11 @@ class Closure:
 
     name: str
     params: tuple[FParam, ...]
-    body: A.Expr
-    env: Any  # the Env it closes over (parameters bound so far included)
+    body: A.Expr = field(repr=False)
+    env: Any = field(repr=False)  # the Env it closes over (parameters bound so far included)
+
+    def __repr__(self) -> str:
+        return f"<fun {self.name}>"
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +117,9 @@ class Native:
     @property
     def params(self) -> tuple[FParam, ...]:
         return tuple(self.all_params[i] for i in self.remaining)
+
+    def __repr__(self) -> str:
+        return f"<fun {self.name}>"
 
 
 @dataclass(slots=True)
