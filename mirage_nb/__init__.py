@@ -7,3 +7,16 @@ files), ``sim`` (the in-kernel simulator) and ``notebook`` (Jupyter presentation
 
 __version__ = "0.1.0"
 MIRAGE_VERSION = "4.11.1"
+
+
+def load_ipython_extension(ipython):  # noqa: ANN001 - IPython's extension hook
+    """``%load_ext mirage_nb``: the magics and rich displays of :mod:`mirage_nb.notebook`."""
+    from mirage_nb.notebook import load_ipython_extension as _load
+
+    _load(ipython)
+
+
+def unload_ipython_extension(ipython):  # noqa: ANN001
+    from mirage_nb.notebook import unload_ipython_extension as _unload
+
+    _unload(ipython)

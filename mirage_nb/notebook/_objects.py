@@ -1,0 +1,64 @@
+"""Small display objects of the notebook layer: a drawn graph.
+
+``graph(app)`` is what ``%mirage graph`` and ``%mirage describe --dot``
+return: the dot source (as ``describe --dot -o-`` would print it) drawn by
+graphviz. Its ``text/plain`` is the dot source itself, exact and stable,
+so nbval can compare it across graphviz versions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["Graph", "graph"]
+
+
+@dataclass(frozen=True)
+class Graph:
+    """A device graph's dot source, displayed as SVG/PNG drawn by graphviz (text: the source)."""
+
+    source: str
+    title: str = ""
+
+    def __repr__(self) -> str:
+        return self.source.rstrip("\n")
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        import base64
+
+        from ._display import _wanted
+        from ._html import CSS, esc, graph_html
+
+        out: dict[str, Any] = {"text/plain": repr(self)}
+        try:
+            from ._graph import png_of, svg_of
+
+            if _wanted("image/svg+xml", include, exclude):
+                out["image/svg+xml"] = svg_of(self.source)
+            if _wanted("image/png", include, exclude):
+                out["image/png"] = base64.b64encode(png_of(self.source)).decode("ascii")
+        except Exception:  # noqa: BLE001 - no graphviz: the HTML below says why
+            out.pop("image/svg+xml", None)
+            out.pop("image/png", None)
+        if _wanted("text/html", include, exclude):
+            title = f'<div class="mnb-title">{esc(self.title)}</div>' if self.title else ""
+            out["text/html"] = (
+                f'<div class="mirage-nb mirage-nb-graph"><style>{CSS}</style>{title}{graph_html(self.source)}</div>'
+            )
+        return out
+
+
+def graph(obj: Any, target: str | None = None, *, eval: bool | None = None, **keys: Any) -> Graph:
+    """The device graph of an application (as ``describe --dot``) or of a device term, ready to display."""
+    from mirage_nb.functoria.app import Application
+    from mirage_nb.functoria.dot import render_dot
+    from mirage_nb.functoria.impl import Impl
+
+    if isinstance(obj, Application):
+        return Graph(str(obj.dot(target, eval=eval, **keys)), title=obj.name)
+    if isinstance(obj, Impl):
+        return Graph(render_dot(obj, 0) + "\n")
+    from mirage_nb.errors import MirageNbError
+
+    raise MirageNbError(f"graph expects an application (from register) or a device, not {type(obj).__name__}")

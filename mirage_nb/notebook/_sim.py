@@ -1,0 +1,93 @@
+"""The thin bridge from ``%mirage run`` to the simulator.
+
+The simulator (:mod:`mirage_nb.sim`) owns booting: this module only reads
+the magic's arguments and hands the application, the unikernel module and
+the options over. When the application offers ``run`` (the Python API of
+DESIGN.md, ``app.run(seed=1, argv=[...], until="10s")``) that is used; until
+then, a unikernel whose jobs take no device (``main "Unikernel" job``) is
+booted on the standard MirageOS 4.9+ devices with :func:`mirage_nb.sim.boot.boot`.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from typing import Any
+
+from mirage_nb.errors import MirageNbError, SimulationError
+
+__all__ = ["RunOptions", "split_run_args", "run_application"]
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """``%mirage run``'s arguments: configure args (target, keys), seed, time limit, the unikernel's argv."""
+
+    config_args: tuple[str, ...] = ()
+    seed: int = 0
+    until: str | None = None
+    argv: tuple[str, ...] = field(default=())
+
+
+def split_run_args(args: list[str]) -> RunOptions:
+    """Read ``[-t T] [--KEY=V...] [--seed N] [--until T] [-- ARGS...]``."""
+    config: list[str] = []
+    seed = 0
+    until: str | None = None
+    argv: list[str] = []
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a == "--":
+            argv = args[i + 1 :]
+            break
+        name, eq, val = a.partition("=")
+        if name in ("--seed", "--until"):
+            if not eq:
+                if i + 1 >= len(args):
+                    raise MirageNbError(f"%mirage run: option {name} needs a value")
+                i += 1
+                val = args[i]
+            if name == "--seed":
+                try:
+                    seed = int(val)
+                except ValueError:
+                    raise MirageNbError(f"%mirage run: --seed expects an integer, not {val!r}") from None
+            else:
+                until = val
+        else:
+            config.append(a)
+        i += 1
+    return RunOptions(tuple(config), seed, until, tuple(argv))
+
+
+def run_application(app: Any, unikernel: Any, opts: RunOptions) -> Any:
+    """Simulate ``app`` with ``unikernel`` (a module or a path to unikernel.py); returns the run's result."""
+    run = getattr(app, "run", None)
+    if callable(run):
+        kwargs: dict[str, Any] = {"seed": opts.seed, "argv": list(opts.argv), "until": opts.until}
+        params = inspect.signature(run).parameters
+        if "unikernel" in params:
+            kwargs["unikernel"] = unikernel
+        if opts.config_args and "args" in params:
+            kwargs["args"] = list(opts.config_args)
+        return run(**kwargs)
+    return _boot_deviceless(app, unikernel, opts)
+
+
+def _boot_deviceless(app: Any, unikernel: Any, opts: RunOptions) -> Any:
+    from mirage_nb.functoria.impl import Dev
+
+    if unikernel is None:
+        raise SimulationError("no unikernel code to run: give it in a %%unikernel cell (a start function or Main)")
+    jobs = list(getattr(app, "jobs", []) or [])
+    if len(jobs) != 1 or not isinstance(jobs[0], Dev) or jobs[0].args:
+        raise SimulationError(
+            f"the simulator cannot boot {app.name} from a notebook yet: only a unikernel whose main takes no "
+            "device (main \"Unikernel\" job) is booted here; use mirage-nb run for the others"
+        )
+    from mirage_nb.sim.boot import boot, standard_nodes
+
+    module = jobs[0].dev.module_name
+    nodes = standard_nodes(app.name, job_module=module)
+    return boot(nodes, unikernel, argv=list(opts.argv), seed=opts.seed, until=opts.until)
