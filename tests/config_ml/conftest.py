@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
 
-HERE = Path(__file__).resolve().parent
-#: ../shared next to the repository (read-only documents and outputs of the real tool).
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
-CONFIGS = HERE / "configs"
+# pytest runs with --import-mode=importlib, so make this directory's helper modules importable.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from cm_support import SHARED  # noqa: E402
 
 
 @pytest.fixture
