@@ -446,6 +446,8 @@ class Connection:
     def receive(self, now: int, seg: Segment) -> Step:
         """SEGMENT ARRIVES (§3.10.7): feed one decoded segment for this connection."""
         st = self.state
+        if st is _ESTABLISHED and self._header_prediction(now, seg):
+            return self._step()
         if st is _ESTABLISHED or (st is not _LISTEN and st is not _SYN_SENT and st is not _CLOSED):
             self._arrive_synchronized(now, seg)
         elif st is _SYN_SENT:
@@ -455,6 +457,49 @@ class Connection:
         else:
             self._arrive_closed(seg)
         return self._step()
+
+    def _header_prediction(self, now: int, seg: Segment) -> bool:
+        """Van Jacobson's fast path (BSD/Linux tcp_input): the next in-order segment of a quiet flow.
+
+        Taken only when the full §3.10.7.4 processing would do exactly the same:
+        plain ACK flag, SEQ = RCV.NXT, unchanged window, no recovery, probe or
+        reassembly under way; then it is either a pure ACK of new data or pure
+        in-window data acknowledging nothing new. Anything else returns False.
+        """
+        f = seg.flags
+        if (
+            f & 0x37 != _ACK  # no SYN/FIN/RST/URG, ACK set (PSH allowed)
+            or seg.seq != self.rcv_nxt & MASK
+            or (seg.window << self._snd_scale) != self.snd_wnd
+            or self._in_recovery
+            or self._persist
+            or self._ooo
+            or self._ooo_fin is not None
+        ):
+            return False
+        payload = seg.payload
+        una = self.snd_una
+        if not payload:
+            ack = _lift(seg.ack, una)
+            if not una < ack <= self.snd_max:
+                return False
+            if self._ts_ok and seg.timestamps is not None:
+                self._ts_recent = seg.timestamps[0]
+            self._ack_advances(now, ack)
+            self.snd_wl1, self.snd_wl2 = self.rcv_nxt, ack
+            self._output(now)
+            return True
+        if seg.ack != una & MASK or len(payload) > self.rcv_adv - self.rcv_nxt or self._peer_fin:
+            return False
+        if self._ts_ok and seg.timestamps is not None:
+            self._ts_recent = seg.timestamps[0]
+        self.snd_wl1, self.snd_wl2 = self.rcv_nxt, una
+        self._process_text(now, self.rcv_nxt, payload)
+        if self._sndbuf and self.snd_nxt < self._buf_seq + len(self._sndbuf):
+            self._output(now)
+        if self._ack_now:
+            self._send_ack(now)
+        return True
 
     def _arrive_closed(self, seg: Segment) -> None:
         rst = rst_for(seg)

@@ -183,11 +183,40 @@ def encode(seg: Segment, src: bytes, dst: bytes) -> bytes:
         opts = encode_options(seg)
     payload = seg.payload
     hlen = HEADER_LEN + len(opts)
-    head = _HEADER.pack(seg.src_port, seg.dst_port, seg.seq, seg.ack, hlen << 2, seg.flags, seg.window, 0, seg.urgent)
-    if opts:
-        head += opts
-    csum = _fold_checksum(src, dst, head, payload, hlen + len(payload))
-    return b"".join((head[:16], _U16.pack(csum), head[18:], payload))
+    total = hlen + len(payload)
+    if len(src) != len(dst) or len(src) not in (4, 16):
+        _pseudo(src, dst, total)  # raises the error naming the addresses
+    sport, dport, seq, ack, flags, window, urgent = (
+        seg.src_port,
+        seg.dst_port,
+        seg.seq,
+        seg.ack,
+        seg.flags,
+        seg.window,
+        seg.urgent,
+    )
+    # The fixed header's 16-bit words are summed as numbers, so it is packed only once,
+    # checksum included (see _fold_checksum for why plain sums modulo 0xFFFF work).
+    p = int.from_bytes(payload, "big")
+    if len(payload) & 1:
+        p <<= 8
+    n = (
+        int.from_bytes(src + dst + opts, "big")
+        + p
+        + _TCP_AND_LENGTH
+        + total
+        + sport
+        + dport
+        + (seq >> 16)
+        + (seq & 0xFFFF)
+        + (ack >> 16)
+        + (ack & 0xFFFF)
+        + (hlen << 10 | flags)
+        + window
+        + urgent
+    ) % 0xFFFF
+    head = _HEADER.pack(sport, dport, seq, ack, hlen << 2, flags, window, 0xFFFF - n if n else 0, urgent)
+    return b"".join((head, opts, payload))
 
 
 def _fold_checksum(src: bytes, dst: bytes, head: bytes, payload: bytes, total: int) -> int:
