@@ -91,7 +91,8 @@ def format_device(block: BlockDevice, program_block_size: int = 16) -> None:
     if info.size_sectors < 4:
         raise SimulationError(f"chamelon: a file system needs at least 4 blocks, the device has {info.size_sectors}")
     bs = info.sector_size
-    for slot, rev in ((0, 1), (1, 0)):
+    # Revision r lives in slot r % 2, so each commit overwrites the older copy, never the current one.
+    for slot, rev in ((0, 0), (1, 1)):
         data = _superblock(rev, bs, info.size_sectors, program_block_size, 0, 0) if rev else bytes(bs)
         r = _sync(block.write(slot, [bytearray(data)]))
         if isinstance(r, Error):

@@ -11,6 +11,7 @@ helpers unikernels use with them, with OCaml's names and printing.
 from __future__ import annotations
 
 import datetime as _dt
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -136,7 +137,8 @@ class Ptime:
 
     @staticmethod
     def of_float_s(f: float) -> _Ptime:
-        return _Ptime(int(round(f * _PS_PER_S)))
+        secs = math.floor(f)
+        return _Ptime(secs * _PS_PER_S + round((f - secs) * _PS_PER_S))
 
     @staticmethod
     def to_float_s(t: _Ptime) -> float:

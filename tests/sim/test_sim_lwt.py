@@ -112,20 +112,21 @@ def test_choose_does_not_cancel_losers() -> None:
 
 
 def test_pick_among_already_resolved_uses_the_seed() -> None:
-    picks = set()
+    picks: list[Any] = []
+
+    async def main() -> None:
+        picks.append(await Lwt.pick([Lwt.return_(1), Lwt.return_(2), Lwt.return_(3)]))
+
     for seed in range(20):
-        async def main() -> Any:
-            return await Lwt.pick([Lwt.return_(1), Lwt.return_(2), Lwt.return_(3)])
-
-        r = Run(seed=seed)
-        v: list[Any] = []
-
-        async def wrapper() -> None:
-            v.append(await main())
-
-        r.run(wrapper)
-        picks.add(v[0])
-    assert picks == {1, 2, 3}
+        Run(seed=seed).run(main)
+    assert set(picks) == {1, 2, 3}
+    first = []
+    for _ in range(2):
+        picks.clear()
+        for seed in range(20):
+            Run(seed=seed).run(main)
+        first.append(list(picks))
+    assert first[0] == first[1]
 
 
 def test_join_waits_for_all_then_fails_with_first_failure() -> None:

@@ -1,0 +1,204 @@
+"""Each bundled example prints, line for line and at the same virtual times, what its OCaml twin prints.
+
+Expected outputs are derived from the OCaml sources' behaviour (mirage-skeleton
+unikernel.ml + the mirage-logs format); random draws are recomputed here from
+the run's seed with the randomconv algorithm.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from mirage_nb.sim.example_nodes import EXAMPLES, run_example
+
+S = 1_000_000_000
+
+
+def ts(sec: int) -> str:
+    return f"2025-01-01T00:00:{sec:02d}Z" if sec < 60 else f"2025-01-01T00:{sec // 60:02d}:{sec % 60:02d}Z"
+
+
+def info(sec: int, msg: str, src: str = "application") -> str:
+    return f"{ts(sec)}: [INFO] [{src}] {msg}"
+
+
+class Draws:
+    """The bytes Mirage_crypto_rng.generate gives in a run with this seed, and randomconv over them."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
+
+    def generate(self, n: int) -> bytes:
+        return self.rng.randbytes(n)
+
+    def int(self, bound: int) -> int:
+        mask = (1 << (bound - 1).bit_length()) - 1
+        while True:
+            raw = self.generate(1 if bound <= 256 else 2)
+            r = int.from_bytes(raw, "little") & mask
+            if r < bound:
+                return r
+
+
+def test_every_example_has_a_twin_and_nodes() -> None:
+    root = Path(__file__).resolve().parents[2] / "mirage_nb" / "examples"
+    for name in EXAMPLES:
+        assert (root / name / "unikernel.py").is_file(), name
+
+
+def test_noop() -> None:
+    r = run_example("noop")
+    assert r.lines == [] and r.exit_code == 0 and r.end_ns == 0
+
+
+def test_hello() -> None:
+    r = run_example("hello")
+    assert r.lines == [info(s, "hello") for s in range(4)]
+    assert [c.time_ns for c in r.console] == [0, S, 2 * S, 3 * S]
+    assert r.end_ns == 4 * S and r.exit_code == 0
+
+
+def test_hello_key() -> None:
+    assert run_example("hello-key").lines == [info(s, "Hello World!") for s in range(4)]
+    assert run_example("hello-key", argv=["--hello=Hi!"]).lines == [info(s, "Hi!") for s in range(4)]
+
+
+def test_local_library() -> None:
+    assert run_example("local-library").lines == [info(0, "The hello library has a message for you: Hello!")]
+
+
+def test_app_info() -> None:
+    r = run_example("app_info", libraries=[("fmt", "0.9.0"), ("lwt", "5.9.1"), ("stdlib-shims", None)])
+    assert r.stdout == ["libraries:", "  - fmt.0.9.0", "  - lwt.5.9.1", "  - stdlib-shims.n/a"]
+
+
+@pytest.mark.parametrize("name", ["heads1", "heads2"])
+def test_heads(name: str) -> None:
+    r = run_example(name)
+    assert r.lines == [info(1, "Heads"), info(2, "Tails"), info(2, "Finished")]
+    assert r.end_ns == 2 * S
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_timeout1_always_answers_at_two_seconds(seed: int) -> None:
+    ms = Draws(seed).int(3000)
+    r = run_example("timeout1", seed=seed)
+    assert r.lines == [info(2, "Cancelled" if ms > 2000 else 'Returned "Heads"')]
+    assert r.console[0].time_ns == 2 * S
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_timeout2_answers_when_the_first_finishes(seed: int) -> None:
+    ms = Draws(seed).int(3000)
+    r = run_example("timeout2", seed=seed)
+    if ms <= 2000:
+        assert r.lines == [info(ms // 1000, 'Returned "Heads"')] and r.console[0].time_ns == ms * 1_000_000
+    else:
+        assert r.lines == [info(2, "Cancelled")] and r.console[0].time_ns == 2 * S
+    assert r.end_ns == r.console[0].time_ns
+
+
+def test_timeout_outcomes_differ_across_seeds() -> None:
+    outcomes = {run_example("timeout2", seed=s).lines[0].split("] ", 2)[-1] for s in range(12)}
+    assert outcomes == {"Cancelled", 'Returned "Heads"'}
+
+
+@pytest.mark.parametrize("seed", [0, 1, 7])
+def test_echo_server(seed: int) -> None:
+    d = Draws(seed)
+    expected, times, t = [], [], 0
+    for _ in range(10):
+        t += d.int(2500) * 1_000_000
+        n = d.int(20)
+        expected.append(info(t // S, "a" * n))
+        times.append(t)
+    r = run_example("echo_server", seed=seed)
+    assert r.lines == expected and [c.time_ns for c in r.console] == times
+
+
+def test_clock_runs_until_stopped() -> None:
+    r = run_example("clock", until="2500ms")
+    lines = []
+    for s in range(3):
+        lines.append(f"{ts(s)}:  [application] {s * S} nanoseconds have elapsed.")
+        lines.append(f"{ts(s)}:  [application] At the stroke, the time will be 2025-01-01 00:00:0{s} +00:00 \x07 *BEEP*")
+    assert r.lines == lines
+    assert r.exit_code is None and r.stopped.value == "until" and r.end_ns == 2_500_000_000
+
+
+@pytest.mark.parametrize("kv", ["crunch", "direct"])
+def test_kv_ro(kv: str) -> None:
+    assert run_example("kv_ro", kv=kv).lines == [info(0, "Contents of extremely secret vital storage confirmed!")]
+
+
+def test_kv_ro_mismatch_and_missing(tmp_path: Path) -> None:
+    (tmp_path / "t").mkdir()
+    r = run_example("kv_ro", data_dir=str(tmp_path))
+    assert r.lines == [f"{ts(0)}: [WARNING] [application] Could not compare the secret against a known constant: "
+                       "Cannot find the key /secret"]
+    (tmp_path / "t" / "secret").write_text("bar\n")
+    r = run_example("kv_ro", data_dir=str(tmp_path), kv="direct")
+    assert r.lines == [f"{ts(0)}: [WARNING] [application] The secret provided does not match!"]
+
+
+def test_block() -> None:
+    r = run_example("block", size_sectors=100000)
+    assert r.lines == [
+        f"{ts(0)}: [INFO] [block] {{ Mirage_block.read_write = true;",
+        "                                       sector_size = 512;",
+        "                                       size_sectors = 100000L }",
+        "reading 1 sectors at 100000",
+        "reading 12 sectors at 99989",
+        info(0, "Test sequence finished", "block"),
+        info(0, "Total tests started: 10", "block"),
+        info(0, "Total tests passed:  10", "block"),
+        info(0, "Total tests failed:  0", "block"),
+    ]
+    assert r.exit_code == 0
+
+
+def test_block_debug_shows_the_driver_messages() -> None:
+    r = run_example("block", size_sectors=64, argv=["-l", "debug"])
+    debug = [line for line in r.lines if "[DEBUG]" in line]
+    assert f"{ts(0)}: [DEBUG] [block] writing 1 sector(s) at 0" in debug
+    assert any("[mirage-block-unix] read: End_of_file at file disk.img offset 32768" in line for line in debug)
+
+
+def test_disk_lottery_game_over_runs() -> None:
+    disk = bytearray(8 * 512)
+    r = run_example("disk-lottery", disk=disk)
+    assert r.lines == [f"{ts(0)}: [ERROR] [application] Error reading state: bad magic; is this lottery data?"]
+    assert r.exit_code == 6
+    r = run_example("disk-lottery", disk=disk, argv=["--reset-all"])
+    assert r.lines == [f"{ts(0)}:  [application] All 8 game slots reset."] and r.exit_code == 0
+    hiscore = 0
+    for seed in (1, 2, 3):
+        draw = int.from_bytes(Draws(seed).generate(4), "big")
+        r = run_example("disk-lottery", disk=disk, seed=seed)
+        if draw > hiscore:
+            first = f"YOU WON! You beat the old high score {hiscore} with {draw}!"
+            hiscore = draw
+        elif draw == hiscore:
+            first = f"TIE! You tied with the high score {hiscore}"
+        else:
+            first = f"YOU LOST! With {draw} you didn't beat the high score {hiscore}"
+        assert r.lines == [f"{ts(0)}:  [application] {first}", info(0, "Saving new game state..."),
+                           info(0, "Done!"), f"{ts(0)}:  [application] Thank you for playing! Exiting..."]
+    assert disk[:4] == b"LOTO" and int.from_bytes(disk[4:8], "big") == hiscore
+    r = run_example("disk-lottery", disk=disk, argv=["--reset", "--slot", "3"])
+    assert r.lines == [f"{ts(0)}:  [application] Reset game slot 3."]
+    r = run_example("disk-lottery", disk=disk, argv=["--slot=8"])
+    assert r.lines == [f"{ts(0)}: [ERROR] [application] Invalid sector 8"] and r.exit_code == 5
+    disk[5] ^= 1
+    r = run_example("disk-lottery", disk=disk)
+    assert r.lines[0].endswith("Error reading state: bad checksum; possible data corruption") and r.exit_code == 6
+
+
+def test_littlefs() -> None:
+    r = run_example("littlefs")
+    # hxd ends its line with a Format cut, which breaks past the margin: OCaml prints a blank indented line.
+    assert r.lines == [info(0, "foo: 00000000: 4865 6c6c 6f20 576f 726c 6421            Hello World!"), " " * 48]
+    assert r.exit_code == 0
