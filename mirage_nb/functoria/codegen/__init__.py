@@ -20,6 +20,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Sequence
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from mirage_nb.errors import ConfigError, MirageNbError
@@ -32,6 +33,7 @@ from ..install import Install
 from ..ocaml import opamify
 from ..vfs import RUN_STATE, VirtualFS, normalize
 from . import _project_files as P
+from ._git import GitInfo, find_git, public_url, src_of
 from ._main_ml import main_path, runtime_args_text, write_main, write_runtime_args
 from ._text import ascii_escape, ascii_unescape, has_headers, join_stanzas, parent_dir, stanza, with_headers
 
@@ -49,6 +51,9 @@ __all__ = [
     "main_path",
     "generated_files",
     "DEFAULT_EXTRA_REPOS",
+    "GitInfo",
+    "find_git",
+    "public_url",
 ]
 
 DEFAULT_EXTRA_REPOS = P.DEFAULT_EXTRA_REPOS
@@ -187,15 +192,24 @@ def _configure_cmd(tool: Any, exe_argv: Sequence[str]) -> str:
     return f"{tool.name} configure{' ' + args if args else ''} --no-extra-repo"
 
 
-def _src(c: Configured) -> str | None:
-    """The opam ``url`` of ``register ~src``: `` `None`` and `` `Auto`` outside a git checkout give none."""
+def _src(c: Configured, info: Info, directory: str | Path | None) -> tuple[str | None, str | None]:
+    """``(subdir, url)`` of ``register ~src`` for the opam file.
+
+    `` `None`` gives neither; `` `Some url`` the url; `` `Auto`` looks for the
+    git repository enclosing the config directory (under ``directory``, the
+    working directory of the command; without it, no repository is assumed).
+    """
     src = c.app.src
-    if src is None or (isinstance(src, str) and src.lower() in ("none", "auto")):
-        return None
+    if src is None or (isinstance(src, str) and src.lower() == "none"):
+        return None, None
+    if isinstance(src, str) and src.lower() == "auto":
+        if directory is None:
+            return None, None
+        return src_of(find_git(Path(directory) / parent_dir(info.config_file)))
     if isinstance(src, tuple) and len(src) == 2 and str(src[0]).lower() == "some":
-        return str(src[1])
+        return None, str(src[1])
     if isinstance(src, str):
-        return src
+        return None, src
     raise ConfigError(f"register ~src: expected `Auto, `None or `Some url, not {src!r}")
 
 
@@ -206,8 +220,15 @@ def _names(c: Configured, info: Info) -> tuple[str, str, str]:
     return name, opamify(name), public
 
 
-def _opam(c: Configured, info: Info, exe_argv: Sequence[str], extra_repos: Sequence[tuple[str, str]]) -> str:
+def _opam(
+    c: Configured,
+    info: Info,
+    exe_argv: Sequence[str],
+    extra_repos: Sequence[tuple[str, str]],
+    directory: str | Path | None,
+) -> str:
     _, opam_name, _ = _names(c, info)
+    subdir, src = _src(c, info, directory)
     return P.opam_text(
         name=info.name,
         opam_name=opam_name,
@@ -215,7 +236,8 @@ def _opam(c: Configured, info: Info, exe_argv: Sequence[str], extra_repos: Seque
         install=_install(c, info),
         configure_cmd=_configure_cmd(_tool(c), exe_argv),
         extra_repos=extra_repos,
-        src=_src(c),
+        src=src,
+        subdir=subdir,
     )
 
 
@@ -310,13 +332,16 @@ def configure(
     argv: list[str],
     depext: bool = True,
     extra_repos: list[tuple[str, str]] | None = None,
+    directory: str | Path | None = None,
 ) -> None:
     """Everything ``mirage configure`` writes, into ``fs``, and its stdout into ``fs.messages``.
 
     ``argv`` is the command line after the program name (``["configure",
     "-t", "hvt"]``): it is cached in ``mirage/context`` and quoted in the opam
     file's ``x-mirage-configure``. ``extra_repos=None`` means the default
-    overlay repository; ``[]`` is ``--no-extra-repo``.
+    overlay repository; ``[]`` is ``--no-extra-repo``. ``directory`` is
+    where the command runs: only used to find the git repository of
+    ``register ~src:`Auto`` (the opam ``url`` and the ``-C`` subdirectory).
     """
     info = _run_info(c, fs)
     extra = _extra(extra_repos)
@@ -345,7 +370,7 @@ def configure(
     # config.exe configure.
     _, opam_name, _ = _names(c, info)
     write("Makefile", _makefile(c, info, depext, extra))
-    write(f"{mirage_dir}/{opam_name}.opam", _opam(c, info, exe_argv, extra))
+    write(f"{mirage_dir}/{opam_name}.opam", _opam(c, info, exe_argv, extra, directory))
     write_main(info, c.graph, c.init_nodes(), tool.prelude(info), fs, fs.sub(mirage_dir))
     write(bd("dune.build"), _dune(c, info, "build", fs.sub(mirage_dir)))
     write(bd("dune"), "(include dune.build)\n")
@@ -365,6 +390,7 @@ def query(
     depext: bool = True,
     extra_repos: list[tuple[str, str]] | None = None,
     context_exists: bool = False,
+    directory: str | Path | None = None,
 ) -> str:
     """The exact stdout of ``mirage query <kind>``.
 
@@ -373,6 +399,7 @@ def query(
     ``config.exe``, which shows in the opam file's ``x-mirage-configure``.
     ``files`` and ``dune.build`` run the devices' configure hooks dry, so
     they also print what those print ("Successfully configured ...").
+    ``directory``: as for :func:`configure`.
     """
     fs = VirtualFS()
     info = _run_info(c, fs)
@@ -382,7 +409,7 @@ def query(
     elif kind == "packages":
         out = "".join(p.pp('"') + "\n" for p in info.packages)
     elif kind == "opam":
-        out = _opam(c, info, _exe_argv(info, argv, context_exists), extra) + "\n"
+        out = _opam(c, info, _exe_argv(info, argv, context_exists), extra, directory) + "\n"
     elif kind == "files":
         out = " ".join(generated_files(c, info, fs)) + "\n"
     elif kind == "Makefile":
