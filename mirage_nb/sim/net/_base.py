@@ -10,9 +10,11 @@ turn them to and from text for people.
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from mirage_nb.errors import LocalProtocolError, RemoteProtocolError
 
@@ -33,7 +35,35 @@ __all__ = [
     "ZERO_MAC",
     "require_len",
     "Dropped",
+    "record_maker",
 ]
+
+_R = TypeVar("_R")
+
+
+def record_maker(cls: type[_R]) -> Callable[..., _R]:
+    """A fast positional constructor for a frozen, slotted dataclass: the decoders' hot path.
+
+    Why: a frozen dataclass's ``__init__`` sets each field through
+    ``object.__setattr__``, which costs about four times a plain assignment;
+    for a decoder that builds one record per layer per frame that is most of
+    its time. This builds the object as an instance of a mutable twin with the
+    same slot layout, assigns the fields plainly, then switches its class to
+    ``cls`` — the result is an ordinary, immutable ``cls`` instance (equal to,
+    and hashing like, one made by ``cls(...)``). Only for classes without
+    ``__post_init__`` validation: the maker does not run it.
+    """
+    names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
+    twin = type(f"_{cls.__name__}Builder", (), {"__slots__": cls.__slots__})  # type: ignore[attr-defined]
+    args = ", ".join(names)
+    body = "".join(f"    o.{n} = {n}\n" for n in names)
+    src = f"def make({args}):\n    o = new(Twin)\n{body}    o.__class__ = Cls\n    return o\n"
+    ns: dict[str, Any] = {"new": object.__new__, "Twin": twin, "Cls": cls}
+    exec(src, ns)  # noqa: S102 - generated from the dataclass's own field names
+    make = ns["make"]
+    make.__doc__ = f"Build a {cls.__name__} from its fields, in order (fast path)."
+    return make
+
 
 Ns = int
 """Virtual time or a duration, in integer nanoseconds."""

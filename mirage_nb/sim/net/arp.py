@@ -39,6 +39,7 @@ from mirage_nb.sim.net._base import (
     FrameError,
     Ns,
     Step,
+    record_maker,
 )
 from mirage_nb.sim.net.ethernet import ETHERTYPE_ARP, encode_ethernet
 
@@ -79,6 +80,9 @@ class ArpPacket:
         return _ARP.pack(1, 0x0800, 6, 4, self.op, self.sha, self.spa, self.tha, self.tpa)
 
 
+_make_arp = record_maker(ArpPacket)
+
+
 def decode_arp(data: bytes) -> ArpPacket:
     """Decode an ARP payload (trailing Ethernet padding ignored)."""
     if len(data) < ARP_LEN:
@@ -92,7 +96,7 @@ def decode_arp(data: bytes) -> ArpPacket:
         )
     if op != OP_REQUEST and op != OP_REPLY:
         raise FrameError("arp", "operation", f"1 (request) or 2 (reply), got {op}")
-    return ArpPacket(op, sha, spa, tha, tpa)
+    return _make_arp(op, sha, spa, tha, tpa)
 
 
 def encode_arp(op: int, sha: bytes, spa: bytes, tha: bytes, tpa: bytes) -> bytes:
@@ -215,9 +219,7 @@ class ArpCache:
             self._live -= 1
         self._lru.pop(ip, None)
 
-    def _frame(
-        self, op: int, dst_mac: bytes, tha: bytes, spa: bytes, tpa: bytes, sha: bytes | None = None
-    ) -> bytes:
+    def _frame(self, op: int, dst_mac: bytes, tha: bytes, spa: bytes, tpa: bytes, sha: bytes | None = None) -> bytes:
         sha = self.mac if sha is None else sha
         return encode_ethernet(dst_mac, self.mac, ETHERTYPE_ARP, encode_arp(op, sha, spa, tha, tpa))
 

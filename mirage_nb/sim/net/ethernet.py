@@ -10,7 +10,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-from mirage_nb.sim.net._base import FrameError
+from mirage_nb.sim.net._base import FrameError, record_maker
 
 __all__ = [
     "ETHERTYPE_IPV4",
@@ -45,12 +45,15 @@ class EthernetFrame:
         return _pack(self.dst, self.src, self.ethertype) + self.payload
 
 
+_make_frame = record_maker(EthernetFrame)
+
+
 def decode_ethernet(data: bytes) -> EthernetFrame:
     """Split a frame into its header fields and payload; raises :class:`FrameError` if short."""
     if len(data) < HEADER_LEN:
         raise FrameError("ethernet", "header length", f"at least {HEADER_LEN} bytes, got {len(data)}")
     dst, src, ethertype = _unpack_from(data)
-    return EthernetFrame(dst, src, ethertype, bytes(data[HEADER_LEN:]))
+    return _make_frame(dst, src, ethertype, bytes(data[HEADER_LEN:]))
 
 
 def encode_ethernet(dst: bytes, src: bytes, ethertype: int, payload: bytes) -> bytes:

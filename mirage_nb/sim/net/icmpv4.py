@@ -10,7 +10,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-from mirage_nb.sim.net._base import FrameError
+from mirage_nb.sim.net._base import FrameError, record_maker
 from mirage_nb.sim.net.checksum import fold
 
 __all__ = [
@@ -57,6 +57,9 @@ class IcmpMessage:
         return self.rest & 0xFFFF
 
 
+_make_message = record_maker(IcmpMessage)
+
+
 def decode_icmpv4(data: bytes) -> IcmpMessage:
     """Decode an ICMP message and validate its checksum (which covers the whole message)."""
     if len(data) < 8:
@@ -65,7 +68,7 @@ def decode_icmpv4(data: bytes) -> IcmpMessage:
     if (n << 8 if len(data) & 1 else n) % 0xFFFF:
         raise FrameError("icmpv4", "checksum", "a message summing to 0xffff")
     t, code, _csum, rest = _HDR.unpack_from(data)
-    return IcmpMessage(t, code, rest, bytes(data[8:]))
+    return _make_message(t, code, rest, bytes(data[8:]))
 
 
 def encode_icmpv4(type_: int, code: int, rest: int, payload: bytes) -> bytes:

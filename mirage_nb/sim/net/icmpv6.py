@@ -18,7 +18,7 @@ import struct
 from dataclasses import dataclass
 
 from mirage_nb.errors import LocalProtocolError
-from mirage_nb.sim.net._base import Dropped, FrameError, Ns, Step
+from mirage_nb.sim.net._base import Dropped, FrameError, Ns, Step, record_maker
 from mirage_nb.sim.net.checksum import fold
 from mirage_nb.sim.net.ethernet import ETHERTYPE_IPV6, encode_ethernet
 from mirage_nb.sim.net.ipv6 import (
@@ -96,13 +96,16 @@ def _sum(src: bytes, dst: bytes, msg: bytes) -> int:
     return _from_bytes(_PSEUDO.pack(src, dst, len(msg), NEXT_ICMPV6), "big") + (n << 8 if len(msg) & 1 else n)
 
 
+_make_message = record_maker(Icmpv6Message)
+
+
 def decode_icmpv6(data: bytes, src: bytes, dst: bytes) -> Icmpv6Message:
     """Decode an ICMPv6 message from ``src`` to ``dst``, validating its pseudo-header checksum."""
     if len(data) < 4:
         raise FrameError("icmpv6", "length", f"at least 4 bytes, got {len(data)}")
     if _sum(src, dst, data) % 0xFFFF:
         raise FrameError("icmpv6", "checksum", "a message summing to 0xffff with its pseudo-header")
-    return Icmpv6Message(data[0], data[1], bytes(data[4:]))
+    return _make_message(data[0], data[1], bytes(data[4:]))
 
 
 def encode_icmpv6(src: bytes, dst: bytes, type_: int, code: int, body: bytes) -> bytes:
@@ -262,18 +265,14 @@ def encode_neighbor_advertisement(
 def encode_router_advertisement(ra: RouterAdvertisement) -> bytes:
     """The body of a router advertisement (for scripted routers and tests)."""
     flags = (0x80 if ra.managed else 0) | (0x40 if ra.other else 0)
-    body = struct.pack(
-        "!BBHII", ra.cur_hop_limit, flags, ra.router_lifetime, ra.reachable_time, ra.retrans_timer
-    )
+    body = struct.pack("!BBHII", ra.cur_hop_limit, flags, ra.router_lifetime, ra.reachable_time, ra.retrans_timer)
     if ra.source_lladdr is not None:
         body += bytes([OPT_SOURCE_LL, 1]) + ra.source_lladdr
     if ra.mtu is not None:
         body += bytes([OPT_MTU, 1, 0, 0]) + ra.mtu.to_bytes(4, "big")
     for p in ra.prefixes:
         pf = (0x80 if p.on_link else 0) | (0x40 if p.autonomous else 0)
-        body += bytes([OPT_PREFIX, 4]) + struct.pack(
-            "!BBII4x", p.length, pf, p.valid_lifetime, p.preferred_lifetime
-        )
+        body += bytes([OPT_PREFIX, 4]) + struct.pack("!BBII4x", p.length, pf, p.valid_lifetime, p.preferred_lifetime)
         body += p.prefix
     return body
 
@@ -325,9 +324,7 @@ class Ipv6Layer:
             try:
                 iface = ipaddress.IPv6Interface(a)
             except ValueError:
-                raise LocalProtocolError(
-                    f"IPv6 address {a!r}: expected address/prefix like fd00::2/64"
-                ) from None
+                raise LocalProtocolError(f"IPv6 address {a!r}: expected address/prefix like fd00::2/64") from None
             self.addresses.append((iface.ip.packed, iface.network.prefixlen))
         self.default_router: bytes | None = None
         self.onlink_prefixes: list[tuple[bytes, int]] = []
@@ -371,16 +368,12 @@ class Ipv6Layer:
         return encode_ethernet(dst_mac, self.mac, ETHERTYPE_IPV6, packet)
 
     def _icmp_packet(self, src: bytes, dst: bytes, type_: int, body: bytes, hop_limit: int = 255) -> bytes:
-        return encode_ipv6(
-            src, dst, NEXT_ICMPV6, encode_icmpv6(src, dst, type_, 0, body), hop_limit=hop_limit
-        )
+        return encode_ipv6(src, dst, NEXT_ICMPV6, encode_icmpv6(src, dst, type_, 0, body), hop_limit=hop_limit)
 
     def _solicit(self, target: bytes) -> bytes:
         group = solicited_node(target)
         src = self.source_for(target)
-        pkt = self._icmp_packet(
-            src, group, NEIGHBOR_SOLICITATION, encode_neighbor_solicitation(target, self.mac)
-        )
+        pkt = self._icmp_packet(src, group, NEIGHBOR_SOLICITATION, encode_neighbor_solicitation(target, self.mac))
         return self._frame(multicast_mac(group), pkt)
 
     def send(self, now: Ns, dst: bytes, next_header: int, payload: bytes, *, hop_limit: int = 64) -> Step:
@@ -402,9 +395,7 @@ class Ipv6Layer:
             return Step((), (self._frame(multicast_mac(dst), pkt),), self.deadline)
         hop = dst if self.on_link(dst) else self.default_router
         if hop is None:
-            return Step(
-                (Dropped("ipv6", "no route: destination off link and no default router"),), (), self.deadline
-            )
+            return Step((Dropped("ipv6", "no route: destination off link and no default router"),), (), self.deadline)
         e = self._neighbors.get(hop)
         if e is not None and e[0] is not None:
             return Step((), (self._frame(e[0], pkt),), self.deadline)
@@ -436,9 +427,7 @@ class Ipv6Layer:
             if e[1] <= 0:
                 del self._neighbors[ip]
                 n = len(self._waiting.pop(ip, ()))
-                events.append(
-                    Dropped("ipv6", f"neighbour {ipaddress.IPv6Address(ip)} unreachable; {n} dropped")
-                )
+                events.append(Dropped("ipv6", f"neighbour {ipaddress.IPv6Address(ip)} unreachable; {n} dropped"))
             else:
                 e[1] -= 1
                 e[2] = now + RETRANS_TIMER
@@ -481,9 +470,7 @@ class Ipv6Layer:
                     dst, solicited = pkt.src, True
                     dmac = nd.source_lladdr or self.neighbor(pkt.src) or multicast_mac(ALL_NODES)
                 body = encode_neighbor_advertisement(nd.target, self.mac, solicited=solicited)
-                frames.append(
-                    self._frame(dmac, self._icmp_packet(nd.target, dst, NEIGHBOR_ADVERTISEMENT, body))
-                )
+                frames.append(self._frame(dmac, self._icmp_packet(nd.target, dst, NEIGHBOR_ADVERTISEMENT, body)))
             elif isinstance(nd, NeighborAdvertisement):
                 if nd.target_lladdr is not None and (nd.target in self._neighbors):
                     self._learn(nd.target, nd.target_lladdr, events, frames)
@@ -492,9 +479,7 @@ class Ipv6Layer:
         elif t == ECHO_REQUEST:
             if msg.code == 0 and pkt.dst[0] != 0xFF:
                 src = pkt.dst
-                reply = encode_ipv6(
-                    src, pkt.src, NEXT_ICMPV6, encode_icmpv6(src, pkt.src, ECHO_REPLY, 0, msg.body)
-                )
+                reply = encode_ipv6(src, pkt.src, NEXT_ICMPV6, encode_icmpv6(src, pkt.src, ECHO_REPLY, 0, msg.body))
                 step = self._route(now, pkt.src, reply)
                 events.extend(step.events)
                 frames.extend(step.frames)
@@ -502,9 +487,7 @@ class Ipv6Layer:
             events.append(Icmpv6Received(pkt.src, pkt.dst, msg))
         return Step(tuple(events), tuple(frames), self.deadline)
 
-    def _router_advertisement(
-        self, router: bytes, ra: RouterAdvertisement, events: list, frames: list
-    ) -> None:
+    def _router_advertisement(self, router: bytes, ra: RouterAdvertisement, events: list, frames: list) -> None:
         if router[:2] != b"\xfe\x80":
             events.append(Dropped("ndp", "router advertisement from a non-link-local source"))
             return

@@ -14,7 +14,7 @@ import struct
 from dataclasses import dataclass
 
 from mirage_nb.errors import LocalProtocolError
-from mirage_nb.sim.net._base import BROADCAST_MAC, Dropped, FrameError, Ns, Step, earliest
+from mirage_nb.sim.net._base import BROADCAST_MAC, Dropped, FrameError, Ns, Step, earliest, record_maker
 from mirage_nb.sim.net.arp import ArpCache, ArpResolved, ArpTimedOut
 from mirage_nb.sim.net.checksum import fold
 from mirage_nb.sim.net.ethernet import ETHERTYPE_IPV4, encode_ethernet
@@ -107,6 +107,9 @@ class Ipv4Packet:
         )
 
 
+_make_packet = record_maker(Ipv4Packet)
+
+
 def decode_ipv4(data: bytes) -> Ipv4Packet:
     """Decode and validate an IPv4 packet (version, lengths, header checksum)."""
     n = len(data)
@@ -130,7 +133,7 @@ def decode_ipv4(data: bytes) -> Ipv4Packet:
         if _from_bytes(data[:hlen], "big") % 0xFFFF:
             raise FrameError("ipv4", "header checksum", "a header summing to 0xffff")
         options = bytes(data[20:hlen])
-    return Ipv4Packet(src, dst, proto, ttl, ident, frag, tos, options, bytes(data[hlen:total]))
+    return _make_packet(src, dst, proto, ttl, ident, frag, tos, options, bytes(data[hlen:total]))
 
 
 def encode_ipv4(
@@ -422,8 +425,7 @@ class Ipv4Layer:
             return [encode_ipv4(src, dst, proto, payload, ttl=ttl, ident=ident, frag=FLAG_DF if df else 0)]
         if df:
             raise LocalProtocolError(
-                f"IPv4 packet of {20 + len(payload)} bytes with don't-fragment set: "
-                f"expected at most MTU {self.mtu}"
+                f"IPv4 packet of {20 + len(payload)} bytes with don't-fragment set: expected at most MTU {self.mtu}"
             )
         return [
             encode_ipv4(src, dst, proto, piece, ttl=ttl, ident=ident, frag=frag)

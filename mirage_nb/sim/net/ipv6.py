@@ -13,7 +13,7 @@ import struct
 from dataclasses import dataclass
 
 from mirage_nb.errors import LocalProtocolError
-from mirage_nb.sim.net._base import FrameError
+from mirage_nb.sim.net._base import FrameError, record_maker
 
 __all__ = [
     "pseudo_header_v6",
@@ -67,6 +67,9 @@ class Ipv6Packet:
     flow_label: int
     payload: bytes
     fragment: tuple[int, bool, int] | None = None
+
+
+_make_packet = record_maker(Ipv6Packet)
 
 
 def decode_ipv6(data: bytes) -> Ipv6Packet:

@@ -12,7 +12,7 @@ import struct
 from dataclasses import dataclass
 
 from mirage_nb.errors import LocalProtocolError
-from mirage_nb.sim.net._base import Dropped, FrameError
+from mirage_nb.sim.net._base import Dropped, FrameError, record_maker
 from mirage_nb.sim.net.checksum import fold
 from mirage_nb.sim.net.ethernet import ETHERTYPE_IPV4, encode_ethernet
 from mirage_nb.sim.net.ipv4 import PROTO_UDP, encode_ipv4
@@ -30,8 +30,6 @@ _HDR = struct.Struct("!HHHH")
 _hdr_unpack = _HDR.unpack_from
 _hdr_pack = _HDR.pack
 _from_bytes = int.from_bytes
-_PSEUDO4 = struct.Struct("!4s4sxBH")
-_PSEUDO6 = struct.Struct("!16s16sI3xB")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,10 +41,15 @@ class UdpDatagram:
     payload: bytes
 
 
+_make_datagram = record_maker(UdpDatagram)
+
+
 def _pseudo_sum(src: bytes, dst: bytes, length: int) -> int:
-    if len(src) == 4:
-        return _from_bytes(_PSEUDO4.pack(src, dst, 17, length), "big")
-    return _from_bytes(_PSEUDO6.pack(src, dst, length, 17), "big")
+    # Modulo 0xFFFF every 16-bit-aligned field counts as its plain value
+    # (2**16 is 1 modulo 0xFFFF), so the pseudo-header of RFC 768 / RFC 8200
+    # §8.1 sums to the addresses read as integers plus protocol and length:
+    # no need to pack it.
+    return _from_bytes(src, "big") + _from_bytes(dst, "big") + 17 + length
 
 
 def decode_udp(data: bytes, src: bytes, dst: bytes) -> UdpDatagram:
@@ -67,7 +70,7 @@ def decode_udp(data: bytes, src: bytes, dst: bytes) -> UdpDatagram:
         )
         if total % 0xFFFF:
             raise FrameError("udp", "checksum", "a datagram summing to 0xffff with its pseudo-header")
-    return UdpDatagram(sport, dport, bytes(seg[8:]))
+    return _make_datagram(sport, dport, bytes(seg[8:]))
 
 
 def encode_udp(src: bytes, dst: bytes, src_port: int, dst_port: int, payload: bytes) -> bytes:

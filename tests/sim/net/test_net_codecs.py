@@ -311,3 +311,17 @@ def test_icmpv6_checksum_covers_the_pseudo_header():
     assert decode_icmpv6(msg, V6_A, V6_B).body == b"\x00\x01\x00\x01hi"
     with pytest.raises(RemoteProtocolError, match="icmpv6: bad checksum"):
         decode_icmpv6(msg, V6_A, ip6("fd00::3"))
+
+
+def test_fast_record_maker_builds_ordinary_frozen_records():
+    import dataclasses
+
+    from mirage_nb.sim.net._base import record_maker
+    from mirage_nb.sim.net.ipv4 import Ipv4Packet
+
+    make = record_maker(Ipv4Packet)
+    fields = (IP_A, IP_B, 17, 64, 1, 0, 0, b"", b"data")
+    fast, slow = make(*fields), Ipv4Packet(*fields)
+    assert type(fast) is Ipv4Packet and fast == slow and hash(fast) == hash(slow) and repr(fast) == repr(slow)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fast.ttl = 1  # type: ignore[misc]
