@@ -124,7 +124,8 @@ def test_clock_runs_until_stopped() -> None:
     lines = []
     for s in range(3):
         lines.append(f"{ts(s)}:  [application] {s * S} nanoseconds have elapsed.")
-        lines.append(f"{ts(s)}:  [application] At the stroke, the time will be 2025-01-01 00:00:0{s} +00:00 \x07 *BEEP*")
+        stroke = f"2025-01-01 00:00:0{s} +00:00"
+        lines.append(f"{ts(s)}:  [application] At the stroke, the time will be {stroke} \x07 *BEEP*")
     assert r.lines == lines
     assert r.exit_code is None and r.stopped.value == "until" and r.end_ns == 2_500_000_000
 
