@@ -423,3 +423,73 @@ def test_three_duplicate_acks_trigger_fast_retransmit():
     assert [(x.seq, x.payload) for x in st.segments][:1] == [(first.seq, first.payload)]
     # RFC 5681 §3.2: ssthresh = max(FlightSize / 2, 2*SMSS), cwnd = ssthresh + 3*SMSS.
     assert c.retransmissions == 1 and c.ssthresh == 5120 // 2 and c.cwnd == 2560 + 3 * mss
+
+
+def test_lost_handshake_ack_is_recovered_by_the_synack_retransmission():
+    a, step = Connection.connect(0, PLAIN, local_port=1111, remote_port=2222, iss=100)
+    b = Connection.listen(PLAIN, local_port=2222, iss=300)
+    (synack,) = b.receive(0, step.segments[0]).segments
+    a.receive(MS, synack)  # a is ESTABLISHED; its ACK is lost
+    assert b.deadline == 1 * SEC
+    (again,) = b.timer(SEC).segments
+    assert letters(again) == "S." and again.seq == 300
+    # The established side answers the old SYN,ACK with an ACK (RFC 5961 §4: challenge ACK)...
+    (ack,) = a.receive(SEC + MS, again).segments
+    assert (letters(ack), ack.ack) == (".", 301)
+    # ...which completes the handshake on the other side.
+    assert event_names(b.receive(SEC + 2 * MS, ack)) == ["Connected"]
+
+
+def test_retransmitted_syn_in_syn_received_gets_the_synack_again():
+    b = Connection.listen(PLAIN, local_port=2222, iss=300)
+    syn = Segment(1111, 2222, 100, 0, 0x02, 1000)
+    b.receive(0, syn)
+    (synack,) = b.receive(SEC, syn).segments
+    assert letters(synack) == "S." and (synack.seq, synack.ack) == (300, 101)
+    assert b.state is S.SYN_RECEIVED
+
+
+def test_time_wait_restarts_on_a_retransmitted_fin():
+    a, b = _established_pair()
+    (fin,) = a.close(0).segments
+    (ack,) = b.receive(0, fin).segments
+    a.receive(0, ack)
+    (fin2,) = b.close(0).segments
+    a.receive(SEC, fin2)
+    assert a.state is S.TIME_WAIT and a.deadline == SEC + 60 * SEC
+    (again,) = a.receive(30 * SEC, fin2).segments  # our last ACK was lost: ACK again, wait 2*MSL anew
+    assert letters(again) == "." and a.deadline == 30 * SEC + 60 * SEC
+
+
+def test_nagle_holds_small_writes_while_data_is_unacknowledged():
+    cfg = TcpConfig(sack=False, timestamps=False, window_scale=0, rcv_buffer=65535, nagle=True)
+    s = client(cfg)
+    c = s.conn
+    assert [len(x.payload) for x in c.send(0, b"a").segments] == [1]
+    assert c.send(0, b"b").segments == () and c.send(0, b"c").segments == ()
+    step = c.receive(MS, peer(".", s.peer_nxt, s.our_nxt + 1))
+    assert [x.payload for x in step.segments] == [b"bc"]
+    # Without Nagle (the default, as mirage-tcpip) each write goes out at once.
+    d = client().conn
+    assert [len(d.send(0, b).segments) for b in (b"a", b"b")] == [1, 1]
+
+
+def test_timestamps_shrink_the_payload_per_segment_as_linux_does():
+    a, b = _established_pair(TcpConfig())
+    assert (a.snd_mss, b.snd_mss) == (1448, 1448)  # 1460 - 12 bytes of NOP NOP TS (RFC 6691)
+    segs = a.send(5 * MS, bytes(3000)).segments
+    assert [len(x.payload) for x in segs] == [1448, 1448, 104]
+    assert all(x.timestamps is not None for x in segs)
+    got = b.receive(6 * MS, segs[0])
+    assert got.events[0].data == bytes(1448)
+
+
+def test_send_after_shutdown_is_a_local_error():
+    import pytest
+
+    from mirage_nb.errors import LocalProtocolError
+
+    s = client()
+    s.conn.shutdown(0)
+    with pytest.raises(LocalProtocolError, match="closed for writing"):
+        s.conn.send(0, b"late")

@@ -171,3 +171,27 @@ def test_malformed_segments_are_counted_not_raised():
     b = pair.endpoints[1]
     step = b.receive(0, pair.ips[0], pair.ips[1], b"\x00\x01garbage")
     assert step.packets == () and b.malformed == 1 and "TCP header" in str(b.last_error)
+
+
+def test_header_prediction_changes_nothing_on_the_wire(monkeypatch):
+    # The fast path must be a pure shortcut: same packets, same events, same times as the full path.
+    def run():
+        pair = EndpointPair(seed=21, profile=LOSSY)
+        packets = []
+        original = pair.apply
+
+        def capture(side, step):
+            packets.extend((pair.now, side, p.data) for p in step.packets)
+            original(side, step)
+
+        pair.apply = capture  # type: ignore[method-assign]
+        _exchange(pair, _pattern(400_000, 8), _pattern(50_000, 9))
+        return packets, [(t, s, fe.event) for t, s, fe in pair.events]
+
+    fast = run()
+    from mirage_nb.sim.net.tcp.machine import Connection
+
+    monkeypatch.setattr(Connection, "_header_prediction", lambda self, now, seg: False)
+    slow = run()
+    assert len(fast[0]) > 300
+    assert fast == slow
