@@ -27,9 +27,9 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
+import io
 import itertools
 import json
-import io
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
