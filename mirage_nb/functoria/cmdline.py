@@ -1,14 +1,28 @@
-"""A command-line parser with cmdliner's rules, for the ``mirage-nb`` verbs.
+"""A command-line parser with cmdliner 2.x's rules and error messages, for the ``mirage-nb`` verbs.
 
-Functoria parses its command line with cmdliner; the same spellings must
-work here: ``--name=value``, ``--name value``, ``-tvalue``, ``-t value``,
-unambiguous prefixes of long options (``--tar`` for ``--target``), ``--``
-ending the options, flags that take no value, options that may not repeat.
+Functoria parses its command line with cmdliner (2.x for mirage 4.11.1); the
+same spellings must work here and the same mistakes must get the same words:
+
+* ``--name=value``, ``--name value``, ``-tvalue``, ``-t value``; a value is
+  never taken from an argument that looks like an option (``-o --help`` is
+  ``-o`` without its value, and ``--help``);
+* short flags share a dash (``-qv`` is ``-q -v``);
+* names must be spelled out: cmdliner 2 dropped unambiguous prefixes, which
+  come back only when ``CMDLINER_LEGACY_PREFIXES`` is true;
+* ``--`` ends the options; flags take no value; options other than
+  repeatable ones may appear once, and the two halves of a pair of flags
+  (``--depext``/``--no-depext``) may not appear together.
+
+Every unknown option is reported (one message each, joined by newlines, as
+cmdliner does); otherwise the first bad value or repetition is. The text of
+each message is cmdliner's, with its quotes; :func:`render_error` lays a
+message out as cmdliner prints it on stderr (with the ``Usage:`` line).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import os
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,37 +30,189 @@ from mirage_nb.errors import ConfigError
 
 from .keys import ConvError
 
-__all__ = ["Opt", "CmdlineError", "parse", "spell"]
+__all__ = [
+    "Opt",
+    "CmdlineError",
+    "Parsed",
+    "parse",
+    "spell",
+    "legacy_prefixes",
+    "quote_alts",
+    "edit_distance",
+    "suggest",
+    "err_unknown",
+    "err_ambiguous",
+    "err_pos_excess",
+    "find_command",
+    "render_error",
+]
 
 
 class CmdlineError(ConfigError):
-    """The command line is wrong: unknown option, missing or bad value (cmdliner's wording)."""
+    """The command line is wrong (cmdliner's wording).
+
+    ``usage`` says whether cmdliner prints the command's ``Usage:`` line
+    before the message (it does for parse errors, not for errors a term
+    reports itself, such as an unknown ``help`` topic). ``command`` names
+    the command whose usage applies, when it differs from the one invoked
+    (an unknown sub-command is reported against the tool itself: ``""``).
+    """
+
+    def __init__(self, msg: str, *, usage: bool = True, command: str | None = None) -> None:
+        super().__init__(msg)
+        self.usage = usage
+        self.command = command
 
 
 @dataclass(frozen=True)
 class Opt:
-    """One option: its names (without dashes), what it takes, and where its value goes."""
+    """One option: its names (without dashes), what it takes, and where its value goes.
+
+    ``takes`` is ``"value"``, ``"flag"`` or ``"optional"`` (a value may
+    follow; ``vopt`` when none does). Flags sharing a ``dest`` form one
+    cmdliner ``vflag`` (at most one of them may be given), as do key flags.
+    ``info`` optionally carries the documentation (a
+    :class:`~mirage_nb.functoria.keys.ArgInfo`) for usage lines and help.
+    """
 
     names: tuple[str, ...]
     dest: str
-    takes: str = "value"  # "value" | "flag" | "optional" (a value may follow with '=')
+    takes: str = "value"  # "value" | "flag" | "optional"
     parse: Callable[[str], Any] = str
     repeat: bool = False
     flag_value: Any = True
     vopt: Any = None  # the value of an "optional" option given bare
+    info: Any = field(default=None, compare=False)
 
     def spelled(self, name: str) -> str:
         return spell(name)
 
 
 def spell(name: str) -> str:
+    """``t`` → ``-t``, ``target`` → ``--target``."""
     return ("-" if len(name) == 1 else "--") + name
+
+
+def legacy_prefixes(env: Mapping[str, str] | None = None) -> bool:
+    """Whether unambiguous prefixes are accepted (``CMDLINER_LEGACY_PREFIXES``, off by default)."""
+    v = (os.environ if env is None else env).get("CMDLINER_LEGACY_PREFIXES")
+    return v is not None and v.lower() in ("true", "yes", "y", "1")
+
+
+# -- cmdliner's message vocabulary ------------------------------------------------------
+
+
+def quote_alts(alts: Sequence[str]) -> str:
+    """``'a'`` / ``either 'a' or 'b'`` / ``one of 'a', 'b' or 'c'``."""
+    q = [f"'{a}'" for a in alts]
+    if len(q) == 1:
+        return q[0]
+    if len(q) == 2:
+        return f"either {q[0]} or {q[1]}"
+    return "one of " + ", ".join(q[:-1]) + " or " + q[-1]
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance (what cmdliner's suggestions are based on)."""
+    if len(a) > len(b):
+        a, b = b, a
+    row = list(range(len(a) + 1))
+    for i, cb in enumerate(b, 1):
+        prev, row[0] = row[0], i
+        for j, ca in enumerate(a, 1):
+            cur = row[j]
+            row[j] = prev if ca == cb else min(prev, row[j], row[j - 1]) + 1
+            prev = cur
+    return row[len(a)]
+
+
+def suggest(word: str, candidates: Sequence[str]) -> list[str]:
+    """The candidates nearest to ``word``, if nearer than 3 edits (in cmdliner's order)."""
+    best, out = None, []
+    for c in candidates:
+        d = edit_distance(word, c)
+        if best is None or d < best:
+            best, out = d, [c]
+        elif d == best:
+            out.insert(0, c)
+    return out if best is not None and best < 3 else []
+
+
+def err_unknown(kind: str, word: str, *, dom: Sequence[str] = (), hints: Sequence[str] = ()) -> str:
+    """``unknown option '--x'. Did you mean '--y'?`` / ``unknown command 'x'. Must be one of ...``."""
+    tail = ""
+    if hints:
+        tail = f". Did you mean {quote_alts(hints)}?"
+    elif dom:
+        tail = f". Must be {quote_alts(dom)}"
+    return f"unknown {kind} '{word}'{tail}"
+
+
+def err_ambiguous(kind: str, word: str, ambs: Sequence[str]) -> str:
+    return f"{kind} '{word}' ambiguous and could be {quote_alts(sorted(ambs))}"
+
+
+def err_pos_excess(excess: Sequence[str]) -> str:
+    """``too many arguments, don't know what to do with 'a', 'b'``."""
+    return "too many arguments, don't know what to do with " + ", ".join(f"'{a}'" for a in excess)
+
+
+def _err_repeated(f: str, g: str) -> str:
+    if f == g:
+        return f"option '{f}' cannot be repeated"
+    return f"options '{f}' and '{g}' cannot be present at the same time"
+
+
+# -- name lookup ---------------------------------------------------------------------------
+
+
+def _trie_order(names: Sequence[str]) -> list[str]:
+    """The order cmdliner's trie lists names in: sorted, but a name after its own extensions."""
+    return sorted(set(names), key=lambda n: [ord(c) for c in n] + [0x110000])
+
+
+def _lookup(word: str, names: Sequence[str], legacy: bool) -> tuple[str | None, list[str]]:
+    """``(name, [])`` when found, ``(None, ambiguities)`` otherwise (cmdliner's trie)."""
+    if word in names:
+        return word, []
+    if not legacy:
+        return None, []
+    cands = sorted({n for n in names if n.startswith(word)})
+    if len(cands) == 1:
+        return cands[0], []
+    return None, cands
+
+
+def find_command(
+    word: str,
+    commands: Sequence[str],
+    *,
+    shown: Sequence[str] | None = None,
+    env: Mapping[str, str] | None = None,
+) -> str:
+    """The sub-command ``word`` names, or the error cmdliner reports (against the tool's usage).
+
+    ``shown`` are the commands an error message lists (all by default).
+    """
+    found, ambs = _lookup(word, commands, legacy_prefixes(env))
+    if found is not None:
+        return found
+    if ambs:
+        raise CmdlineError(err_ambiguous("command", word, ambs), command="")
+    dom = sorted(commands if shown is None else shown)
+    hints = suggest(word, _trie_order(dom))
+    raise CmdlineError(err_unknown("command", word, dom=dom, hints=hints), command="")
+
+
+# -- parsing -------------------------------------------------------------------------------
 
 
 @dataclass
 class Parsed:
     values: dict[str, list[Any]] = field(default_factory=dict)
     positionals: list[str] = field(default_factory=list)
+    # (spelled name as given, dest, opt) of every option occurrence, in order.
+    seen: list[tuple[str, Opt]] = field(default_factory=list)
 
     def get(self, dest: str, default: Any = None) -> Any:
         v = self.values.get(dest)
@@ -59,95 +225,194 @@ class Parsed:
         return dest in self.values
 
 
-def _find(name: str, opts: Sequence[Opt], long: bool) -> tuple[Opt, str]:
-    exact = [(o, n) for o in opts for n in o.names if n == name]
-    if exact:
-        return exact[0]
-    if long:
-        cands = [(o, n) for o in opts for n in o.names if len(n) > 1 and n.startswith(name)]
-        distinct = {id(o): (o, n) for o, n in cands}
-        if len(distinct) == 1:
-            return next(iter(distinct.values()))
-        if len(distinct) > 1:
-            alts = sorted(spell(n) for _, n in distinct.values())
-            raise CmdlineError(f"option '{spell(name)}' ambiguous and could be {_either(alts)}")
-    raise CmdlineError(f"unknown option '{spell(name)}'.")
+def _is_opt(s: str) -> bool:
+    return len(s) > 1 and s[0] == "-"
 
 
-def _either(alts: list[str]) -> str:
-    q = [f"'{a}'" for a in alts]
-    if len(q) == 2:
-        return f"either {q[0]} or {q[1]}"
-    return ", ".join(q[:-1]) + " or " + q[-1]
+def _hint_options(word: str, all_names: list[str]) -> list[str]:
+    """cmdliner's ``hint_matching_opt``: near names, and ``-x`` for a mistyped ``--x``."""
+    if len(word) <= 2:
+        return []
+    if word[1] != "-":
+        short, long_ = word, "-" + word
+    else:
+        short, long_ = word[1:], word
+    if len(short) > 2 and short[1] != "-":
+        short = short[:2]
+    elif len(short) > 2:
+        short = short.split("=", 1)[0]
+    long_ = long_.split("=", 1)[0]
+    near = suggest(long_, all_names)
+    if short in all_names:
+        return near if short in near else [short, *near]
+    return near
 
 
-def parse(args: Sequence[str], opts: Sequence[Opt], *, peek: bool = False) -> Parsed:
+def parse(
+    args: Sequence[str], opts: Sequence[Opt], *, peek: bool = False, env: Mapping[str, str] | None = None
+) -> Parsed:
     """Parse ``args`` against ``opts``; with ``peek``, unknown options and bad values are skipped.
 
-    Peeking is how functoria reads the ``If`` keys before it knows every key
+    Peeking is how functoria reads some options before it knows every key
     (``Cmdliner.Cmd.eval_peek_opts``).
     """
+    legacy = legacy_prefixes(env)
+    by_name: dict[str, Opt] = {}
+    for o in opts:
+        for n in o.names:
+            by_name.setdefault(spell(n), o)
+    all_names = sorted(by_name)
+    trie_order = _trie_order(all_names)
     out = Parsed()
+    unknown: list[str] = []
+    errors: list[str] = []
+    queue = list(args)
     i = 0
-    args = list(args)
-    while i < len(args):
-        a = args[i]
+    while i < len(queue):
+        a = queue[i]
         i += 1
         if a == "--":
-            out.positionals += args[i:]
+            out.positionals += queue[i:]
             break
-        if not a.startswith("-") or a == "-":
+        if not _is_opt(a):
             out.positionals.append(a)
             continue
-        long = a.startswith("--")
-        if long:
-            name, eq, val = a[2:].partition("=")
-            attached: str | None = val if eq else None
+        if a[1] != "-":
+            name, attached = a[:2], (a[2:] or None)
         else:
-            name, attached = a[1:2], (a[2:] or None)
-        try:
-            opt, matched = _find(name, opts, long)
-        except CmdlineError:
-            if peek:
-                continue
-            raise
-        shown = spell(matched)
+            name, eq, val = a.partition("=")
+            attached = val if eq else None
+        found, ambs = _lookup(name, all_names, legacy)
+        if found is None:
+            if not peek:
+                if ambs:
+                    unknown.append(err_ambiguous("option", name, ambs))
+                else:
+                    unknown.append(err_unknown("option", name, hints=_hint_options(a, trie_order)))
+            continue
+        opt = by_name[found]
         if opt.takes == "flag":
-            if attached is not None and long:
-                if peek:
-                    continue
-                raise CmdlineError(f"option '{shown}': flag doesn't take an argument")
-            if attached is not None and not long:
-                # -abc: a cluster of short flags is not supported by functoria's options.
-                if peek:
-                    continue
-                raise CmdlineError(f"unknown option '-{attached[0]}'.")
-            value: Any = opt.flag_value
-        elif opt.takes == "optional":
-            value = opt.vopt if attached is None else attached
+            if attached is not None and a[1] != "-":
+                queue.insert(i, "-" + attached)  # -qv is -q -v
+                attached = None
             if attached is not None:
+                errors.append(f"option '{name}' is a flag, it cannot take the argument '{attached}'")
+                continue
+            value: Any = opt.flag_value
+        else:
+            if attached is None and i < len(queue) and not _is_opt(queue[i]):
+                attached = queue[i]
+                i += 1
+            if attached is None:
+                if opt.takes == "optional":
+                    value = opt.vopt
+                else:
+                    errors.append(f"option '{name}' needs an argument")
+                    continue
+            else:
                 try:
                     value = opt.parse(attached)
                 except ConvError as e:
-                    if peek:
-                        continue
-                    raise CmdlineError(f"option '{shown}': {e.msg}") from None
-        else:
-            if attached is None:
-                if i >= len(args):
-                    if peek:
-                        continue
-                    raise CmdlineError(f"option '{shown}' needs an argument")
-                attached = args[i]
-                i += 1
-            try:
-                value = opt.parse(attached)
-            except ConvError as e:
-                if peek:
+                    errors.append(f"option '{name}': {e.msg}")
                     continue
-                raise CmdlineError(f"option '{shown}': {e.msg}") from None
-        if opt.dest in out.values and not opt.repeat and opt.takes != "flag":
-            if not peek:
-                raise CmdlineError(f"option '{shown}' cannot be repeated")
+        out.seen.append((name, opt))
         out.values.setdefault(opt.dest, []).append(value)
+    if not peek:
+        if unknown:
+            raise CmdlineError("\n".join(unknown))
+        repeated = _repetition(out.seen, opts)
+        if repeated is not None:
+            errors.insert(0, repeated)
+        if errors:
+            raise CmdlineError(errors[0])
     return out
+
+
+def _repetition(seen: list[tuple[str, Opt]], opts: Sequence[Opt]) -> str | None:
+    """The first forbidden repetition, worded as cmdliner words it for that kind of argument."""
+    dests: dict[str, list[Opt]] = {}
+    for o in opts:
+        dests.setdefault(o.dest, []).append(o)
+    by_dest: dict[str, list[tuple[str, Opt]]] = {}
+    for name, o in seen:
+        by_dest.setdefault(o.dest, []).append((name, o))
+    for dest, occ in by_dest.items():
+        o = occ[0][1]
+        if o.repeat or len(occ) < 2:
+            continue
+        group = dests.get(dest, [o])
+        vflag = o.takes == "flag" and (len(group) > 1 or dest.startswith("key:"))
+        if vflag:
+            # cmdliner visits the flags of a vflag in declaration order.
+            members = [m for m in group if any(x is m for _, x in occ)]
+            if len(members) > 1:
+                first = next(n for n, x in occ if x is members[0])
+                second = next(n for n, x in occ if x is members[1])
+                return _err_repeated(first, second)
+            return _err_repeated(occ[-2][0], occ[-1][0])
+        if o.takes == "flag":
+            return _err_repeated(occ[-1][0], occ[-2][0])
+        return _err_repeated(occ[-2][0], occ[-1][0])
+    return None
+
+
+# -- how cmdliner prints an error -----------------------------------------------------------
+
+
+def _styled_text(ppf: Any, s: str) -> None:
+    """``Fmt.styled_text``: spaces and newlines become break hints; ANSI escapes are 0 wide."""
+    n = len(s)
+    i = 0
+    while i < n:
+        c = s[i]
+        if c == "\x1b" and i + 1 < n - 1 and s[i + 1] == "[":
+            k = i + 2
+            while k < n and s[k] != "m":
+                k += 1
+            ppf.string_as(0, s[i : k + 1])
+            i = k + 1
+            continue
+        nxt = s[i + 1] if i + 1 < n else None
+        if c == " ":
+            if nxt is not None and nxt not in " \n":
+                ppf.space()
+        elif c == "\n":
+            if nxt is None or nxt == " ":
+                pass
+            elif nxt == "\n":
+                ppf.force_newline()
+                if i > 0 and s[i - 1] != "\n":
+                    ppf.force_newline()
+            else:
+                ppf.space()
+        else:
+            ppf.string(c)
+        i += 1
+
+
+def render_error(tool: str, msg: str, usage: str | None = None) -> str:
+    """What cmdliner writes on stderr: ``Usage: <synopsis>`` (if given), then ``<tool>: <msg>``.
+
+    Both lines are laid out by OCaml's Format at 78 columns, continuation
+    lines indented under the text (8 columns after ``mirage: ``).
+    """
+    from .fmt import Formatter
+
+    ppf = Formatter()
+    if usage is not None:
+        ppf.open_box("b", 0)
+        ppf.string("Usage: ")
+        ppf.open_box("b", 0)
+        _styled_text(ppf, usage)
+        ppf.close_box()
+        ppf.close_box()
+        ppf.newline()
+    ppf.open_box("b", 0)
+    ppf.string(f"{tool}:")
+    ppf.string(" ")
+    ppf.open_box("b", 0)
+    _styled_text(ppf, msg)
+    ppf.close_box()
+    ppf.close_box()
+    ppf.newline()
+    return ppf.contents()
