@@ -12,8 +12,8 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from mirage_nb import MIRAGE_VERSION
 from mirage_nb.errors import MirageNbError
+from mirage_nb.functoria import help as help_pages
 from mirage_nb.functoria.cmdline import CmdlineError
 from mirage_nb.functoria.tool import Session, resolve_verb
 
@@ -25,22 +25,17 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     args = list(sys.argv[1:] if argv is None else argv)
     out = out or sys.stdout
     err = err or sys.stderr
-    verb = "help"
+    verb: str | None = None
+    session: Session | None = None
     try:
-        if not args or args[0].startswith("-"):
-            if "--version" in args:
-                out.write(f"{MIRAGE_VERSION}\n")
-                return 0
-            session = Session("help", args, out, err)
-        else:
-            verb = resolve_verb(args[0])
-            session = Session(verb, args[1:], out, err)
+        if not args or (len(args[0]) > 1 and args[0].startswith("-")):
+            return help_pages.toplevel(args, out)
+        verb = resolve_verb(args[0])
+        session = Session(verb, args[1:], out, err)
         return session.run()
     except CmdlineError as e:
         out.flush()
-        err.write(
-            f"Usage: mirage {verb} [OPTION]…\nmirage: {e.msg}\nTry 'mirage {verb} --help' for more information.\n"
-        )
+        err.write(help_pages.error_text(e, verb, help_pages.usage_keys(session)))
         return 1
     except MirageNbError as e:
         out.flush()

@@ -21,7 +21,7 @@ from mirage_nb import MIRAGE_VERSION
 from mirage_nb.errors import ConfigError
 from mirage_nb.functoria import keys as K
 from mirage_nb.functoria.app import Application, Configured
-from mirage_nb.functoria.cmdline import CmdlineError, Opt, Parsed, parse
+from mirage_nb.functoria.cmdline import CmdlineError, Opt, Parsed, err_pos_excess, find_command, parse
 from mirage_nb.functoria.dot import render_dot
 from mirage_nb.functoria.info import describe_text
 
@@ -118,14 +118,8 @@ def context_of(parsed: Parsed, keys: Sequence[K.Key]) -> K.Context:
 
 
 def resolve_verb(word: str) -> str:
-    if word in VERBS:
-        return word
-    cands = [v for v in VERBS if v.startswith(word)]
-    if len(cands) == 1:
-        return cands[0]
-    if cands:
-        raise CmdlineError(f"command '{word}' ambiguous and could be {', '.join(repr(c) for c in cands)}")
-    raise CmdlineError(f"unknown command '{word}', must be one of {', '.join(repr(v) for v in VERBS)}.")
+    """The verb ``word`` names (cmdliner 2: spelled out; errors list the real tool's commands)."""
+    return find_command(word, VERBS, shown=[v for v in VERBS if v != "run"])
 
 
 @dataclass
@@ -151,8 +145,7 @@ class Session:
         if peeked.has("help") or self.verb == "help":
             from mirage_nb.functoria import help as help_pages
 
-            self.out.write(help_pages.page(self.verb, self.args))
-            return 0
+            return help_pages.show(self)
         if self.app is not None:
             self.config = self.app.config_file
             self.dir = self.directory
@@ -213,9 +206,9 @@ class Session:
             kopts = key_opts(keys)
             parsed = parse(self.args, all_opts + kopts)
             if self.verb == "query" and len(parsed.positionals) > 1:
-                raise CmdlineError(f"too many arguments, don't know what to do with '{parsed.positionals[1]}'")
+                raise CmdlineError(err_pos_excess(parsed.positionals[1:]))
             if self.verb not in ("query", "help") and parsed.positionals:
-                raise CmdlineError(f"too many arguments, don't know what to do with '{parsed.positionals[0]}'")
+                raise CmdlineError(err_pos_excess(parsed.positionals))
             parsed_box.append(parsed)
             cached = context_of(parse(cached_args, all_opts + kopts, peek=True), keys)
             return context_of(parsed, keys).merge_under(cached)
