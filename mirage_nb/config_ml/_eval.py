@@ -283,6 +283,12 @@ class Evaluator:
     def fail(self, cls: type, msg: str, span: Span | None) -> NoReturn:
         raise error_at(cls, msg, span, self.source)
 
+    def _depth_message(self) -> str:
+        return (
+            f"evaluation nested too deeply (more than {self.max_depth} levels of expressions and calls); "
+            "is there a runaway recursion?"
+        )
+
     def _hint(self, name: str, candidates: set[str]) -> str:
         close = difflib.get_close_matches(name, sorted(candidates), n=1, cutoff=0.8)
         return f"\nHint: Did you mean {close[0]}?" if close else ""
@@ -311,7 +317,7 @@ class Evaluator:
         self.depth += 1
         try:
             if self.depth > self.max_depth:
-                self.fail(LimitError, f"evaluation nested too deeply (more than {self.max_depth} levels)", e.span)
+                self.fail(LimitError, self._depth_message(), e.span)
             return self._dispatch[type(e)](e, env)
         finally:
             self.depth -= 1
@@ -639,7 +645,7 @@ class Evaluator:
         self.depth += 1
         try:
             if self.depth > self.max_depth:
-                self.fail(LimitError, f"pattern nested too deeply (more than {self.max_depth} levels)", p.span)
+                self.fail(LimitError, self._depth_message(), p.span)
             return self._match_pattern(p, v, out, env)
         finally:
             self.depth -= 1
@@ -697,6 +703,7 @@ class Evaluator:
             case A.PCons(head=head, tail=tail):
                 if not (isinstance(v, list) and v):
                     return False
+                self._charge(len(v), p.span)
                 return self.match_pattern(head, v[0], out, env) and self.match_pattern(tail, v[1:], out, env)
             case A.POr(left=left, right=right):
                 trial: dict[str, Any] = {}
@@ -729,7 +736,7 @@ class Evaluator:
         self.depth += 1
         try:
             if self.depth > self.max_depth:
-                self.fail(LimitError, f"function calls nested too deeply (more than {self.max_depth})", span)
+                self.fail(LimitError, self._depth_message(), span)
             while args:
                 self.steps += 1
                 if self.steps > self.max_steps:
@@ -838,8 +845,11 @@ class Evaluator:
                 return Native(f.name, f.all_params, f.fn, tuple(f.remaining[i] for i in remaining), tuple(bound)), []
             bound.sort(key=lambda t: t[0])
             self.call_span = span
+            values = [v for _, v in bound]
+            # Natives do O(size) work in one step: charge it, so big values cannot make a config hang.
+            self._charge(sum(len(v) for v in values if isinstance(v, (str, list, tuple))), span)
             try:
-                result = f.fn(*[v for _, v in bound])
+                result = f.fn(*values)
             except ConfigMlError:
                 raise
             except NativeError as err:
@@ -852,6 +862,8 @@ class Evaluator:
                 raise error_at(
                     ConfigMlFailure, f"{f.name} failed: {type(err).__name__}: {err}", span, self.source
                 ) from err
+            if isinstance(result, (str, list, tuple)):
+                self._charge(len(result), span)
             return result, leftover
         env = f.env
         rest: list[FParam] = []
@@ -1021,6 +1033,15 @@ class Evaluator:
         if isinstance(v, _OCamlCallable):
             return v._fn
         return v
+
+    def _charge(self, size: int, span: Span) -> None:
+        self.steps += size >> 6
+        if self.steps > self.max_steps:
+            self.fail(
+                LimitError,
+                f"evaluation takes too many steps (more than {self.max_steps}); is there a runaway recursion?",
+                span,
+            )
 
     def _check_size(self, n: int, span: Span) -> None:
         if n > MAX_VALUE_SIZE:

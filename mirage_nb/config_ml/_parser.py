@@ -17,6 +17,7 @@ from typing import NoReturn, TypeVar
 from . import _ast as A
 from ._errors import ConfigMlSyntaxError, LimitError, UnsupportedSyntaxError, error_at
 from ._lexer import Token, tokenize
+from ._limits import stack_room
 from ._span import Span
 
 __all__ = ["parse", "parse_expression", "binop_level", "MAX_DEPTH"]
@@ -1345,13 +1346,15 @@ class _Parser:
 
 def parse(text: str, filename: str = "config.ml") -> A.Program:
     """Parse a whole config.ml into a :class:`Program`; raises ConfigMlError subclasses only."""
-    return _Parser(text, filename).program()
+    with stack_room():
+        return _Parser(text, filename).program()
 
 
 def parse_expression(text: str, filename: str = "<expr>") -> A.Expr:
     """Parse a single expression (used by tests and the notebook)."""
-    p = _Parser(text, filename)
-    e = p.nested(p.seq_expr)
-    if p.tok.kind != "eof":
-        p.unexpected("end of the expression")
-    return e
+    with stack_room():
+        p = _Parser(text, filename)
+        e = p.nested(p.seq_expr)
+        if p.tok.kind != "eof":
+            p.unexpected("end of the expression")
+        return e

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import sys
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,28 +14,13 @@ from . import _ast as A
 from ._errors import LimitError, NoRegisterError, error_at
 from ._eval import Env, Evaluator
 from ._lexer import MAX_INPUT_CHARS
+from ._limits import stack_room
 from ._parser import parse
 from ._span import Span
 from ._stdlib import make_stdlib
 from ._values import PyModule, StructModule
 
-__all__ = ["Evaluation", "evaluate", "load", "loads", "stack_room"]
-
-#: Python frames the reader may need at its nesting limits (parser and evaluator).
-_FRAMES_NEEDED = 4000
-
-
-@contextlib.contextmanager
-def stack_room() -> Iterator[None]:
-    """Make sure Python's recursion limit leaves room for the reader's own (smaller) depth limits."""
-    old = sys.getrecursionlimit()
-    if old < _FRAMES_NEEDED:
-        sys.setrecursionlimit(_FRAMES_NEEDED)
-    try:
-        yield
-    finally:
-        if old < _FRAMES_NEEDED:
-            sys.setrecursionlimit(old)
+__all__ = ["Evaluation", "evaluate", "load", "loads"]
 
 
 @dataclass

@@ -22,6 +22,8 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from mirage_nb.errors import ConfigMlError
+
 from ._errors import ApplicationError, ConfigMlFailure
 from ._format import FormatSpecError, count_args, printf
 from ._printer import ocaml_string
@@ -715,6 +717,8 @@ def _fmt_module(ev: Evaluator, call: Callable[..., Any]) -> StructModule:
             return printf(fmt.replace("@,", "").replace("@ ", " ").replace("@.", "\n"), args, lambda p, x: call(p, x))
         try:
             return F.sprintf(fmt, *[ev.to_py(a) for a in args])
+        except ConfigMlError:
+            raise
         except Exception as err:  # noqa: BLE001 - a bad format or printer
             raise _err(ApplicationError, f"Fmt.str: {err}") from None
 
@@ -724,6 +728,8 @@ def _fmt_module(ev: Evaluator, call: Callable[..., Any]) -> StructModule:
                 raise _err(ApplicationError, "Fmt.pf expects a formatter (the first argument of a %a printer)")
             try:
                 F.fprintf(ppf, f, *[ev.to_py(a) for a in args])
+            except ConfigMlError:
+                raise
             except Exception as err:  # noqa: BLE001
                 raise _err(ApplicationError, f"Fmt.pf: {err}") from None
 
