@@ -35,6 +35,7 @@ __all__ = [
     "devices",
     "register_network",
     "block_number",
+    "ocaml_string_hash",
     "out",
     "dune",
     "build_context",
@@ -107,12 +108,57 @@ def block_number(where: Info | VirtualFS, filename: str) -> int:
     return n
 
 
+_M32 = 0xFFFFFFFF
+
+
+def _rotl32(x: int, n: int) -> int:
+    return ((x << n) | (x >> (32 - n))) & _M32
+
+
+def _mix(h: int, d: int) -> int:
+    d = (d * 0xCC9E2D51) & _M32
+    d = _rotl32(d, 15)
+    d = (d * 0x1B873593) & _M32
+    h ^= d
+    h = _rotl32(h, 13)
+    return (h * 5 + 0xE6546B64) & _M32
+
+
+def ocaml_string_hash(s: str) -> int:
+    """OCaml's ``Hashtbl.hash`` of a string (MurmurHash3 mixing of its bytes, as the runtime does)."""
+    b = s.encode("utf-8", "surrogateescape")
+    h = 0
+    n = len(b) - len(b) % 4
+    for i in range(0, n, 4):
+        h = _mix(h, int.from_bytes(b[i : i + 4], "little"))
+    if len(b) % 4:
+        h = _mix(h, int.from_bytes(b[n:], "little"))
+    h ^= len(b)
+    h ^= h >> 16
+    h = (h * 0x85EBCA6B) & _M32
+    h ^= h >> 13
+    h = (h * 0xC2B2AE35) & _M32
+    h ^= h >> 16
+    return h & 0x3FFFFFFF
+
+
 def _blocks_in_table_order(reg: Devices) -> list[tuple[str, int]]:
-    # Mirage folds an OCaml Hashtbl, whose order follows string hashes; with
-    # the usual one block (or none) the order is that one. Otherwise we list
-    # them by number, most recent first, which is what a small table gives
-    # when no two names share a bucket.
-    return sorted(reg.blocks.items(), key=lambda kv: -kv[1])
+    """The blocks in the order mirage lists them: a fold over its OCaml ``Hashtbl``.
+
+    ``Hashtbl.create 7`` has 16 buckets (doubling past two entries a bucket);
+    ``add`` puts a key at the head of its bucket; ``fold`` walks the buckets
+    in index order and mirage conses each key onto its list, so the list
+    comes out reversed.
+    """
+    names = sorted(reg.blocks, key=lambda f: reg.blocks[f])  # insertion order
+    size = 16  # Hashtbl.create rounds up to a power of two, at least 16
+    while len(names) > 2 * size:
+        size *= 2
+    buckets: list[list[str]] = [[] for _ in range(size)]
+    for f in names:
+        buckets[ocaml_string_hash(f) & (size - 1)].insert(0, f)
+    walked = [f for bucket in buckets for f in bucket]
+    return [(f, reg.blocks[f]) for f in reversed(walked)]
 
 
 # -- names ---------------------------------------------------------------------------------
