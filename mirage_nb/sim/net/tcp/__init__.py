@@ -17,6 +17,8 @@ Layers, bottom up (each usable alone):
   ``send/shutdown/close/abort/consume(now, flow, ...)``, ``timer(now)``; each
   returns ``EndpointStep(events: FlowEvent..., packets: Packet..., deadline)``.
 - ``pair.EndpointPair``: two endpoints over an in-memory lossy link (tests, notebooks).
+- ``scripted``: a hand-driven peer (crafted segments, a connection in any state) for tests
+  and experiments, in the style of mirage-tcpip's test_rfc5961.ml.
 - ``bench.bulk_transfer_mb_per_cpu_s``: the benchmark figure.
 
 The MirageOS flow shell (to be written in the simulator) stays thin:

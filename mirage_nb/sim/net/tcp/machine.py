@@ -33,6 +33,11 @@ Departures, on purpose (listed in one place, as utcp's README does):
 - Data carried on a SYN is not delivered (no TFO); the peer retransmits it.
 - Challenge ACKs are not rate-limited (RFC 5961 §7 makes that a SHOULD).
 - No keepalive.
+- A passive connection hit by a SYN in SYN-RECEIVED is dropped rather than
+  returned to LISTEN (the endpoint's listener stays, so the effect is the same).
+- Data arriving after ``close()`` is still delivered (Linux would answer it with RST).
+- ``receive`` takes an "ESTABLISHED and in order" shortcut, Van Jacobson's header
+  prediction; tests check that it changes nothing on the wire.
 """
 
 from __future__ import annotations
