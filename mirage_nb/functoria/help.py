@@ -20,7 +20,9 @@ order, then rendered by OCaml's Format at 78 columns (the port in
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import os
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -48,6 +50,7 @@ __all__ = [
     "synopsis",
     "usage_synopsis",
     "error_text",
+    "ansi_styles",
     "show",
     "toplevel",
     "usage_keys",
@@ -863,9 +866,21 @@ def keys_for(app: Any, verb: str, args: Sequence[str], *, cached_args: Sequence[
 
 
 def error_text(
-    err: CmdlineError, verb: str | None, keys: Sequence[K.Key] = (), *, mname: str = "mirage", styled: bool = False
+    err: CmdlineError,
+    verb: str | None,
+    keys: Sequence[K.Key] = (),
+    *,
+    mname: str = "mirage",
+    styled: bool | None = None,
 ) -> str:
-    """The stderr text of a command-line error: the usage line (when cmdliner prints one) and the message."""
+    """The stderr text of a command-line error: the usage line (when cmdliner prints one) and the message.
+
+    ``styled`` defaults to cmdliner's rule: ANSI styles unless ``NO_COLOR``
+    is set or ``TERM`` is ``dumb`` or unset (whether stderr is a terminal
+    does not matter).
+    """
+    if styled is None:
+        styled = ansi_styles()
     usage = None
     if err.usage:
         main = main_command(keys, mname=mname)
@@ -874,19 +889,36 @@ def error_text(
             usage = usage_synopsis(verb_command(cmd, keys, mname=mname), [main], styled=styled)
         else:
             usage = usage_synopsis(main, styled=styled)
-    msg = err.msg
-    if styled:
-        msg = _style_message(msg)
+    msg = _style_message(err.msg) if styled else err.msg
     return render_error(mname, msg, usage)
 
 
-def _style_message(msg: str) -> str:
-    """Quoted words in bold and reasons in red, as cmdliner styles them on a terminal."""
-    import re
+def ansi_styles(env: Mapping[str, str] | None = None) -> bool:
+    """cmdliner's choice of styled (ANSI) or plain messages, from the environment."""
+    env = os.environ if env is None else env
+    if env.get("NO_COLOR"):
+        return False
+    return env.get("TERM") not in (None, "dumb")
 
-    msg = re.sub(r"'([^' ]*)'", "\x1b[01m\\1\x1b[m", msg)
-    for reason in ("unknown", "invalid", "missing", "ambiguous"):
-        msg = re.sub(rf"\b{reason}\b", f"\x1b[31m{reason}\x1b[m", msg, count=1)
+
+_REASONS = (
+    "unknown",
+    "invalid",
+    "missing",
+    "ambiguous",
+    "too many arguments",
+    "needs an argument",
+    "cannot be repeated",
+    "cannot be present at the same time",
+    "cannot take the argument",
+)
+
+
+def _style_message(msg: str) -> str:
+    """Quoted words in bold (without their quotes) and the reasons in red, as cmdliner styles them."""
+    msg = re.sub(r"'([^']*)'", "\x1b[01m\\1\x1b[m", msg)
+    for reason in _REASONS:
+        msg = re.sub(rf"\b{reason}\b", f"\x1b[31m{reason}\x1b[m", msg)
     return msg
 
 
