@@ -280,3 +280,49 @@ def test_runaway_loop_is_a_simulation_error():
     lan.start()
     with pytest.raises(SimulationError, match="did not settle"):
         lan.run(10**12, max_steps=1000)
+
+
+def test_icmp_errors_and_ip_options_reach_the_host():
+    from mirage_nb.sim.net.host import IcmpReceived
+    from mirage_nb.sim.net.icmpv4 import encode_dest_unreachable
+
+    a = Host(MAC_A, "10.0.0.1/24")
+    original = encode_ipv4(ip4("10.0.0.1"), ip4("10.0.0.9"), 17, b"\x00\x01\x00\x02\x00\x08\x00\x00")
+    icmp = encode_dest_unreachable(3, original)
+    pkt = encode_ipv4(ip4("10.0.0.9"), ip4("10.0.0.1"), 1, icmp, options=b"\x94\x04\x00\x00")
+    step = a.receive(0, encode_ethernet(MAC_A, MAC_B, 0x0800, pkt))
+    assert step.events == (IcmpReceived(ip4("10.0.0.9"), 3, 3, original[:28]),)
+
+
+def test_echo_requests_to_broadcast_are_not_answered():
+    from mirage_nb.sim.net.icmpv4 import encode_echo
+
+    a = Host(MAC_A, "10.0.0.1/24")
+    pkt = encode_ipv4(ip4("10.0.0.9"), ip4("10.0.0.255"), 1, encode_echo(True, 1, 1, b""))
+    assert a.receive(0, encode_ethernet(b"\xff" * 6, MAC_B, 0x0800, pkt)).frames == ()
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.integers(0, 2**32),
+    st.lists(
+        st.tuples(st.integers(0, 2), st.sampled_from([MAC_A, MAC_B, MAC_C, b"\xff" * 6]), st.integers(0, 1500)),
+        max_size=40,
+    ),
+)
+def test_same_seed_same_deliveries(seed, sends):
+    def run():
+        sw = Switch(seed)
+        for _ in range(3):
+            sw.add_port(LinkProfile(latency=3, bandwidth=10**9, loss=0.25))
+        out = []
+        for i, (port, dst, size) in enumerate(sends):
+            src = (MAC_A, MAC_B, MAC_C)[port]
+            out.append(sw.send(i * 1000, port, encode_ethernet(dst, src, 0x0800, bytes(size))))
+        return out
+
+    assert run() == run()
