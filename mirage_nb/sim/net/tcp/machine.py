@@ -451,7 +451,7 @@ class Connection:
     def receive(self, now: int, seg: Segment) -> Step:
         """SEGMENT ARRIVES (§3.10.7): feed one decoded segment for this connection."""
         st = self.state
-        if st is _ESTABLISHED and self._header_prediction(now, seg):
+        if (st is _ESTABLISHED or st is _FIN_WAIT_1 or st is _CLOSE_WAIT) and self._header_prediction(now, seg):
             return self._step()
         if st is _ESTABLISHED or (st is not _LISTEN and st is not _SYN_SENT and st is not _CLOSED):
             self._arrive_synchronized(now, seg)
@@ -468,8 +468,9 @@ class Connection:
 
         Taken only when the full §3.10.7.4 processing would do exactly the same:
         plain ACK flag, SEQ = RCV.NXT, unchanged window, no recovery, probe or
-        reassembly under way; then it is either a pure ACK of new data or pure
-        in-window data acknowledging nothing new. Anything else returns False.
+        reassembly under way; then it is either a pure ACK of new data (not of
+        our FIN) in ESTABLISHED, FIN-WAIT-1 or CLOSE-WAIT, or pure in-window data
+        acknowledging nothing new in ESTABLISHED. Anything else returns False.
         """
         f = seg.flags
         if (
@@ -486,15 +487,20 @@ class Connection:
         una = self.snd_una
         if not payload:
             ack = _lift(seg.ack, una)
-            if not una < ack <= self.snd_max:
-                return False
+            if not una < ack <= self.snd_max or (self._fin_seq is not None and ack > self._fin_seq):
+                return False  # nothing new, too new, or acking our FIN: the full path decides
             if self._ts_ok and seg.timestamps is not None:
                 self._ts_recent = seg.timestamps[0]
             self._ack_advances(now, ack)
             self.snd_wl1, self.snd_wl2 = self.rcv_nxt, ack
             self._output(now)
             return True
-        if seg.ack != una & MASK or len(payload) > self.rcv_adv - self.rcv_nxt or self._peer_fin:
+        if (
+            self.state is not _ESTABLISHED
+            or seg.ack != una & MASK
+            or len(payload) > self.rcv_adv - self.rcv_nxt
+            or self._peer_fin
+        ):
             return False
         if self._ts_ok and seg.timestamps is not None:
             self._ts_recent = seg.timestamps[0]

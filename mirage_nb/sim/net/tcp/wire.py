@@ -197,12 +197,13 @@ def encode(seg: Segment, src: bytes, dst: bytes) -> bytes:
     )
     # The fixed header's 16-bit words are summed as numbers, so it is packed only once,
     # checksum included (see _fold_checksum for why plain sums modulo 0xFFFF work).
+    # Reduce the payload's big integer first: adding small numbers to it would copy it each time.
     p = int.from_bytes(payload, "big")
     if len(payload) & 1:
         p <<= 8
     n = (
-        int.from_bytes(src + dst + opts, "big")
-        + p
+        p % 0xFFFF
+        + int.from_bytes(src + dst + opts, "big")
         + _TCP_AND_LENGTH
         + total
         + sport
@@ -267,7 +268,7 @@ def decode(data: bytes, src: bytes, dst: bytes, *, verify_checksum: bool = True)
         if n & 1:
             p <<= 8
         # A right checksum makes the whole sum "-0", i.e. 0 modulo 0xFFFF (see _fold_checksum).
-        if (int.from_bytes(src + dst, "big") + p + _TCP_AND_LENGTH + n) % 0xFFFF:
+        if (p % 0xFFFF + int.from_bytes(src + dst, "big") + _TCP_AND_LENGTH + n) % 0xFFFF:
             raise RemoteProtocolError(f"TCP checksum: 0x{csum:04x} does not match the segment")
     if sport == 0 or dport == 0:
         # RFC 9293 §3.1 reserves port 0; Linux drops such segments.
