@@ -23,7 +23,10 @@ from jupyter_client.manager import start_new_kernel
 
 ROOT = Path(__file__).resolve().parents[1]
 CHECK = "import sys; print('mirage_nb' in sys.modules and 'MirageMagics' in get_ipython().magics_manager.registry)"
-LOAD = "import time as _t; _s = _t.perf_counter(); get_ipython().run_line_magic('load_ext', 'mirage_nb'); print(_t.perf_counter() - _s)"
+LOAD = (
+    "import time as _t; _s = _t.perf_counter(); get_ipython().run_line_magic('load_ext', 'mirage_nb'); "
+    "print(_t.perf_counter() - _s)"
+)
 APP = """
 from mirage_nb.mirage import *
 main = main("Unikernel.Main", stackv4v6 @ job)
