@@ -53,7 +53,8 @@ def decode_ethernet(data: bytes) -> EthernetFrame:
     if len(data) < HEADER_LEN:
         raise FrameError("ethernet", "header length", f"at least {HEADER_LEN} bytes, got {len(data)}")
     dst, src, ethertype = _unpack_from(data)
-    return _make_frame(dst, src, ethertype, bytes(data[HEADER_LEN:]))
+    payload = data[HEADER_LEN:]
+    return _make_frame(dst, src, ethertype, payload if type(payload) is bytes else bytes(payload))
 
 
 def encode_ethernet(dst: bytes, src: bytes, ethertype: int, payload: bytes) -> bytes:

@@ -133,7 +133,10 @@ def decode_ipv4(data: bytes) -> Ipv4Packet:
         if _from_bytes(data[:hlen], "big") % 0xFFFF:
             raise FrameError("ipv4", "header checksum", "a header summing to 0xffff")
         options = bytes(data[20:hlen])
-    return _make_packet(src, dst, proto, ttl, ident, frag, tos, options, bytes(data[hlen:total]))
+    payload = data[hlen:total]
+    return _make_packet(
+        src, dst, proto, ttl, ident, frag, tos, options, payload if type(payload) is bytes else bytes(payload)
+    )
 
 
 def encode_ipv4(
