@@ -208,38 +208,72 @@ def test_unknown_option_error_matches_the_real_stderr(tmp_path: Path, monkeypatc
 # -- command-line errors, one by one ---------------------------------------------------------------
 
 CASES = [
-    (["foo"], "Usage: mirage [--help] [COMMAND] …\nmirage: unknown command 'foo'. Must be one of 'clean', 'configure',\n"
-     "        'describe', 'help' or 'query'\n"),
+    (
+        ["foo"],
+        "Usage: mirage [--help] [COMMAND] …\nmirage: unknown command 'foo'. Must be one of 'clean', 'configure',\n"
+        "        'describe', 'help' or 'query'\n",
+    ),
     (["conf"], None),  # no prefixes in cmdliner 2
-    (["confgure"], "Usage: mirage [--help] [COMMAND] …\nmirage: unknown command 'confgure'. Did you mean 'configure'?\n"),
+    (
+        ["confgure"],
+        "Usage: mirage [--help] [COMMAND] …\nmirage: unknown command 'confgure'. Did you mean 'configure'?\n",
+    ),
     (["--foo"], "Usage: mirage [--help] [COMMAND] …\nmirage: unknown option '--foo'\n"),
-    (["-v", "configure"], "Usage: mirage [--help] [COMMAND] …\n"
-     "mirage: too many arguments, don't know what to do with 'configure'\n"),
-    (["configure", "a", "b"], "Usage: mirage configure [--help] [OPTION]…\n"
-     "mirage: too many arguments, don't know what to do with 'a', 'b'\n"),
+    (
+        ["-v", "configure"],
+        "Usage: mirage [--help] [COMMAND] …\nmirage: too many arguments, don't know what to do with 'configure'\n",
+    ),
+    (
+        ["configure", "a", "b"],
+        "Usage: mirage configure [--help] [OPTION]…\nmirage: too many arguments, don't know what to do with 'a', 'b'\n",
+    ),
     (["configure", "-t"], "Usage: mirage configure [--help] [OPTION]…\nmirage: option '-t' needs an argument\n"),
-    (["configure", "-t", "--dry-run"], "Usage: mirage configure [--help] [OPTION]…\n"
-     "mirage: option '-t' needs an argument\n"),
-    (["configure", "--dry-run=yes"], "Usage: mirage configure [--help] [OPTION]…\n"
-     "mirage: option '--dry-run' is a flag, it cannot take the argument 'yes'\n"),
-    (["describe", "-t", "hvt", "-t", "xen"], "Usage: mirage describe [--help] [OPTION]…\n"
-     "mirage: option '-t' cannot be repeated\n"),
-    (["describe", "-t", "hvt", "--target=xen"], "Usage: mirage describe [--help] [OPTION]…\n"
-     "mirage: options '-t' and '--target' cannot be present at the same time\n"),
-    (["describe", "--no-eval", "--eval"], "Usage: mirage describe [--help] [OPTION]…\n"
-     "mirage: options '--eval' and '--no-eval' cannot be present at the same time\n"),
-    (["configure", "-t", "foo"], "Usage: mirage configure [--help] [OPTION]…\n"
-     "mirage: option '-t': invalid value 'foo', expected one of 'unix', 'macosx',\n"
-     "        'xen', 'virtio', 'hvt', 'muen', 'qubes', 'genode', 'spt',\n"
-     "        'unikraft-firecracker' or 'unikraft-qemu'\n"),
-    (["query", "foo"], "Usage: mirage query [--help] [OPTION]… [INFO]\n"
-     "mirage: INFO argument: invalid value 'foo', expected one of 'name',\n"
-     "        'packages', 'opam', 'files', 'Makefile', 'dune.config', 'dune.build',\n"
-     "        'dune-project', 'dune-workspace' or 'dune.dist'\n"),
-    (["help", "foo"], "mirage: invalid value 'foo', expected one of 'configure', 'describe',\n"
-     "        'query', 'clean', 'help' or 'topics'\n"),
-    (["help", "--bogus"], "Usage: mirage help [--help] [--man-format=FMT] [OPTION]… [TOPIC]\n"
-     "mirage: unknown option '--bogus'\n"),
+    (
+        ["configure", "-t", "--dry-run"],
+        "Usage: mirage configure [--help] [OPTION]…\nmirage: option '-t' needs an argument\n",
+    ),
+    (
+        ["configure", "--dry-run=yes"],
+        "Usage: mirage configure [--help] [OPTION]…\n"
+        "mirage: option '--dry-run' is a flag, it cannot take the argument 'yes'\n",
+    ),
+    (
+        ["describe", "-t", "hvt", "-t", "xen"],
+        "Usage: mirage describe [--help] [OPTION]…\nmirage: option '-t' cannot be repeated\n",
+    ),
+    (
+        ["describe", "-t", "hvt", "--target=xen"],
+        "Usage: mirage describe [--help] [OPTION]…\n"
+        "mirage: options '-t' and '--target' cannot be present at the same time\n",
+    ),
+    (
+        ["describe", "--no-eval", "--eval"],
+        "Usage: mirage describe [--help] [OPTION]…\n"
+        "mirage: options '--eval' and '--no-eval' cannot be present at the same time\n",
+    ),
+    (
+        ["configure", "-t", "foo"],
+        "Usage: mirage configure [--help] [OPTION]…\n"
+        "mirage: option '-t': invalid value 'foo', expected one of 'unix', 'macosx',\n"
+        "        'xen', 'virtio', 'hvt', 'muen', 'qubes', 'genode', 'spt',\n"
+        "        'unikraft-firecracker' or 'unikraft-qemu'\n",
+    ),
+    (
+        ["query", "foo"],
+        "Usage: mirage query [--help] [OPTION]… [INFO]\n"
+        "mirage: INFO argument: invalid value 'foo', expected one of 'name',\n"
+        "        'packages', 'opam', 'files', 'Makefile', 'dune.config', 'dune.build',\n"
+        "        'dune-project', 'dune-workspace' or 'dune.dist'\n",
+    ),
+    (
+        ["help", "foo"],
+        "mirage: invalid value 'foo', expected one of 'configure', 'describe',\n"
+        "        'query', 'clean', 'help' or 'topics'\n",
+    ),
+    (
+        ["help", "--bogus"],
+        "Usage: mirage help [--help] [--man-format=FMT] [OPTION]… [TOPIC]\nmirage: unknown option '--bogus'\n",
+    ),
 ]
 
 
@@ -298,7 +332,9 @@ def test_parser_messages() -> None:
     )
     assert perr(["-q", "--quiet"]) == "options '--quiet' and '-q' cannot be present at the same time"
     assert perr(["--depext", "--depext"]) == "option '--depext' cannot be repeated"
-    assert perr(["--no-depext", "--depext"]) == "options '--depext' and '--no-depext' cannot be present at the same time"
+    assert (
+        perr(["--no-depext", "--depext"]) == "options '--depext' and '--no-depext' cannot be present at the same time"
+    )
     assert perr(["-o"]) == "option '-o' needs an argument"
     assert perr(["--dot=1"]) == "option '--dot' is a flag, it cannot take the argument '1'"
 
