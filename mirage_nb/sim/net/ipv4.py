@@ -347,13 +347,13 @@ class Ipv4Layer:
     def configure(self, now: Ns, cidr: str, gateway: str | bytes | None = None) -> Step:
         """Take an address (e.g. from a DHCP lease): ARP announces it."""
         self._configure(cidr, gateway)
-        return self.arp.start(now, self.ip)
+        return self._flush(self.arp.start(now, self.ip))
 
     def start(self, now: Ns) -> Step:
         """Connect time: announce our address with a gratuitous ARP, if we have one."""
         if self.ip == b"\x00\x00\x00\x00":
             return Step((), (), self.deadline)
-        return self.arp.start(now, self.ip)
+        return self._flush(self.arp.start(now, self.ip))
 
     @property
     def configured(self) -> bool:
@@ -419,7 +419,7 @@ class Ipv4Layer:
             return self._emit(now, mac, packets)
         queue = self._waiting.setdefault(hop, [])
         queue.extend(packets)
-        return self.arp.query(now, hop) if not self.arp.pending(hop) else self.timer(now)
+        return self._flush(self.arp.query(now, hop)) if not self.arp.pending(hop) else self.timer(now)
 
     def _packets(self, src: bytes, dst: bytes, proto: int, payload: bytes, ttl: int, df: bool) -> list[bytes]:
         ident = self._ident

@@ -265,3 +265,12 @@ def test_bad_configuration_is_a_local_error():
         Ipv4Layer(MAC_A, "10.0.0.300/24")
     with pytest.raises(LocalProtocolError, match="gateway"):
         Ipv4Layer(MAC_A, "10.0.0.3/24", "nope")
+
+
+def test_arp_timeouts_noticed_while_sending_elsewhere_still_drop_waiting_packets():
+    ip = _layer()
+    ip.send(0, bytes([10, 0, 0, 9]), 17, b"lost")
+    # No timer call in between: the next send notices the expired query itself.
+    step = ip.send(tick_time(10), bytes([10, 0, 0, 8]), 17, b"other")
+    assert any(isinstance(e, Dropped) and "10.0.0.9" in e.reason for e in step.events)
+    assert not ip._waiting.get(bytes([10, 0, 0, 9]))
