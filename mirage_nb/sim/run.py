@@ -28,7 +28,7 @@ from enum import Enum
 from typing import Any
 
 from mirage_nb.errors import SimulationError
-from mirage_nb.sim.lwt import _PENDING, _REJECTED, Promise, _cancel_leaf, spawn
+from mirage_nb.sim.lwt import _FULFILLED, _PENDING, _REJECTED, Promise, _cancel_leaf, spawn
 
 __all__ = [
     "Run",
@@ -231,18 +231,24 @@ class Run:
         self._exit_code: int | None = None
         self._async_failure: BaseException | None = None
         self._started = False
+        if trace_timers:
+            self.sleep_ns = self._sleep_traced  # type: ignore[method-assign]
 
     # -- clock -------------------------------------------------------------
 
     def sleep_ns(self, n: int) -> Promise[None]:
         """A cancelable promise fulfilled ``n`` virtual nanoseconds from now (twin of ``Mirage_sleep.ns``)."""
-        p: Promise[None] = Promise()
-        p._cancel = _cancel_leaf
-        deadline = self.now + n if n > 0 else self.now
-        heapq.heappush(self._heap, (deadline, self._seq, p))
-        self._seq += 1
-        if self.trace_timers:
-            self.timeline.append(TimelineEvent(self.now, "sleep", f"until {deadline} ns"))
+        # Hot path: one call per sleep; a Promise subclass whose __init__ is already cancelable.
+        p: Promise[None] = _Timer()
+        seq = self._seq
+        self._seq = seq + 1
+        now = self.now
+        _heappush(self._heap, (now + n if n > 0 else now, seq, p))
+        return p
+
+    def _sleep_traced(self, n: int) -> Promise[None]:
+        p = Run.sleep_ns(self, n)
+        self.timeline.append(TimelineEvent(self.now, "sleep", f"until {self.now + max(n, 0)} ns"))
         return p
 
     def pause(self) -> Promise[None]:
@@ -369,32 +375,55 @@ class Run:
         heap = self._heap
         ready = self._ready
         pop = heapq.heappop
-        until = self.until
+        limit = self.until if self.until is not None else _NEVER
         budget = self.max_events
-        while main._st == _PENDING:
-            if ready:
-                ready.popleft()()
-                continue
-            if not heap:
-                return Stopped.BLOCKED, (
-                    "the main job waits on a promise that nothing will ever resolve (no timer is pending)"
-                )
-            entry = pop(heap)
-            p = entry[2]
-            if p._st != _PENDING:  # cancelled sleep: lazily dropped
-                continue
-            t = entry[0]
-            if until is not None and t > until:
-                heapq.heappush(heap, entry)
-                self.now = max(self.now, until)
-                return Stopped.UNTIL, f"stopped at until={until} ns with work pending"
-            if self.events >= budget:
-                heapq.heappush(heap, entry)
-                return Stopped.BUDGET, f"stopped after the event budget of {budget} events"
-            self.events += 1
-            self.now = t
-            p._resolve(None)
-        return Stopped.FINISHED, ""
+        events = self.events
+        try:
+            while main._st == _PENDING:
+                if ready:
+                    ready.popleft()()
+                    continue
+                if not heap:
+                    return Stopped.BLOCKED, (
+                        "the main job waits on a promise that nothing will ever resolve (no timer is pending)"
+                    )
+                entry = pop(heap)
+                p = entry[2]
+                if p._st:  # a cancelled sleep: dropped lazily
+                    continue
+                t = entry[0]
+                if t > limit:
+                    heapq.heappush(heap, entry)
+                    self.now = max(self.now, limit)
+                    return Stopped.UNTIL, f"stopped at until={limit} ns with work pending"
+                if events >= budget:
+                    heapq.heappush(heap, entry)
+                    return Stopped.BUDGET, f"stopped after the event budget of {budget} events"
+                events += 1
+                self.now = t
+                # p._resolve(None), inlined: fulfil the sleep and run its waiters now, as Lwt does.
+                p._st = _FULFILLED
+                cbs = p._cbs
+                if cbs is not None:
+                    p._cbs = None
+                    if type(cbs) is list:
+                        for cb in cbs:
+                            cb(p)
+                    else:
+                        cbs(p)
+            return Stopped.FINISHED, ""
+        finally:
+            self.events = events
+
+
+_heappush = heapq.heappush
+_NEVER = 1 << 80  # an int: int-int comparisons are faster than int-float
+
+
+class _Timer(Promise[None]):
+    """A sleep: a promise that is cancelable from birth (no constructor code on the hot path)."""
+
+    _cancel = staticmethod(_cancel_leaf)
 
 
 def _ocaml_exn(exc: BaseException) -> str:
