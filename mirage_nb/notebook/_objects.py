@@ -59,6 +59,6 @@ def graph(obj: Any, target: str | None = None, *, eval: bool | None = None, **ke
         return Graph(str(obj.dot(target, eval=eval, **keys)), title=obj.name)
     if isinstance(obj, Impl):
         return Graph(render_dot(obj, 0) + "\n")
-    from mirage_nb.errors import MirageNbError
+    from mirage_nb.errors import ConfigError
 
-    raise MirageNbError(f"graph expects an application (from register) or a device, not {type(obj).__name__}")
+    raise ConfigError(f"graph expects an application (from register) or a device, not {type(obj).__name__}")
