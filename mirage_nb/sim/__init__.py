@@ -1,1 +1,46 @@
-"""See DESIGN.md for what this layer holds."""
+"""The in-kernel simulator: a virtual clock, Lwt-style promises and MirageOS's runtime, device by device.
+
+See DESIGN.md for what this layer holds. The pieces:
+
+- ``run``: :class:`~mirage_nb.sim.run.Run` (clock, timer heap, seeded RNG,
+  console, logs, timeline) and its :class:`~mirage_nb.sim.run.RunResult`.
+- ``lwt``: promises and the Lwt combinators (``join``, ``both``, ``pick``,
+  ``choose``, ``cancel``, ``state``, ``wait``/``wakeup``...).
+- ``clocks``, ``rng``, ``logs``, ``runtime``, ``cmdliner``, ``fmt``: the
+  MirageOS 4.9+ globals (``Mirage_sleep``, ``Mirage_ptime``, ``Mirage_mtime``,
+  ``Mirage_crypto_rng``, ``Logs`` with the mirage-logs format,
+  ``Mirage_runtime`` with Cmdliner-parsed boot arguments) and OCaml's
+  ``Printf``/``Format`` (with Format's real line breaking).
+- ``block``, ``kv``, ``chamelon``: storage devices with MirageOS's APIs and
+  error values.
+- ``boot``: the interface with the engine (:class:`~mirage_nb.sim.boot.DeviceNode`
+  lists in connect order) and :func:`~mirage_nb.sim.boot.boot`.
+- ``example_nodes``: hand-built device graphs of the bundled examples.
+
+Unikernel code imports its names from :mod:`mirage_nb.unikernel`.
+
+Deliberate deviations from MirageOS (each also noted where it is implemented):
+
+1. Randomness comes from ``random.Random(seed)``, not Fortuna: the same seed
+   gives the same run, but not the bytes a real unikernel would draw.
+   ``Randomconv`` uses the real algorithm over those bytes.
+2. The wall clock starts at a fixed virtual epoch (2025-01-01T00:00:00Z,
+   ``Run(epoch_s=...)``) and the timezone offset is 0 (``Run(tz_offset_s=None)``
+   gives Solo5's unknown offset, printed ``-00:00``).
+3. Device I/O (block, kv) takes no virtual time.
+4. ``--help`` prints a man-like page in Cmdliner's plain layout, not
+   byte-identical to Cmdliner's; error messages and exit codes (63, 64) are
+   Cmdliner's and MirageOS's.
+5. An uncaught exception prints ``Fatal error: exception ...`` and exits
+   with 2, as an OCaml unix executable does. ``Mirage_runtime.at_exit``
+   hooks run after the job returns or calls ``exit``.
+6. stdout and stderr are line-ordered as they are written (no stdio
+   buffering); Format's std_formatter keeps its own buffer until flushed, as
+   in OCaml.
+7. ``chamelon`` is a littlefs-*like* store with its own documented on-disk
+   layout (superblock pair, copy-on-write chains), not littlefs's format: it
+   cannot read the skeleton's ``clear_littlefs`` image.
+8. OCaml strings are bytes: kv values are ``str`` with one character per
+   byte (latin-1). Values of crunch's ``last_modified`` are the epoch.
+9. ``Build_info``'s library list is given to the boot, there being no build.
+"""

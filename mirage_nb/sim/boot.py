@@ -306,6 +306,11 @@ class _Booter:
         run = self.run
         for src in _log_sources(self.unikernel):
             run.log_state.sources.setdefault(src.name, src)
+        from mirage_nb.sim.logs import Src
+
+        if any(n.kind == "block" for n in self.nodes):
+            # a linked library's log source exists from module initialisation on, as in OCaml
+            run.log_state.sources.setdefault("mirage-block-unix", Src("mirage-block-unix"))
         run.event("boot", f"{run.name}: {len(self.nodes)} devices")
         for node in self.nodes:
             run.event("connect", f"{node.id} ({node.module_name})")

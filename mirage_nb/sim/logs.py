@@ -22,7 +22,6 @@ arguments is printed as is (no ``%`` interpretation).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
@@ -109,6 +108,9 @@ def _report(src: Src, level: Level, msgf: Any, args: tuple[Any, ...], header: st
     threshold = _src_level(st, src)
     if threshold is None or level > threshold:
         return
+    fmt, margs, mheader = _message(msgf, args)
+    if mheader is not None:
+        header = mheader
     ppf = _err_formatter(run)
     start = len(run.console)
     ts = Ptime.to_rfc3339(Mirage_ptime.now(), tz_offset_s=run.tz_offset_s)
@@ -122,8 +124,10 @@ def _report(src: Src, level: Level, msgf: Any, args: tuple[Any, ...], header: st
         ppf.string(f"[{header if header is not None else _HEADERS[level]}]")
     ppf.string(f" [{src.name}] ")
     ppf.open_box(0, "b")
-    plain: list[str] = []
-    _emit_message(ppf, msgf, args, plain)
+    if fmt is None:
+        ppf.string(margs[0])
+    else:
+        _interpret(fmt, margs, ppf, format_mode=True)
     ppf.close_box()
     ppf.flush(newline=True)
     text = "\n".join(c.text for c in run.console[start:])
@@ -133,24 +137,23 @@ def _report(src: Src, level: Level, msgf: Any, args: tuple[Any, ...], header: st
     run.timeline.append(TimelineEvent(run.now, "log", f"{_NAMES[level]} [{src.name}] {message}"))
 
 
-def _emit_message(ppf: Formatter, msgf: Any, args: tuple[Any, ...], plain: list[str]) -> None:
+def _message(msgf: Any, args: tuple[Any, ...]) -> tuple[str | None, tuple[Any, ...], str | None]:
+    """The format, its arguments and the header of a message; format None means a literal string."""
     if callable(msgf):
-        called: list[bool] = []
+        got: list[tuple[str, tuple[Any, ...], str | None]] = []
 
         def m(fmt: str, *margs: Any, header: str | None = None, tags: Any = None) -> None:
-            called.append(True)
-            _interpret(fmt, margs, ppf, format_mode=True)
+            got.append((fmt, margs, header))
 
         msgf(m)
-        if not called:
-            raise SimulationError("a Logs message function must call its argument m(fmt, ...) once")
-        return
+        if len(got) != 1:
+            raise SimulationError("a Logs message function must call its argument m(fmt, ...) exactly once")
+        return got[0]
     if not isinstance(msgf, str):
         raise SimulationError(f"Logs expects a message string or a function m -> m(fmt, ...), got {msgf!r}")
     if args:
-        _interpret(msgf, args, ppf, format_mode=True)
-    else:
-        ppf.string(msgf)
+        return msgf, args, None
+    return None, (msgf,), None
 
 
 class _SrcApi:
@@ -267,5 +270,3 @@ class Logs:
     def level() -> Level | None:
         return _state().default_level  # type: ignore[no-any-return]
 
-
-_unused: Callable[..., Any] = _emit_message

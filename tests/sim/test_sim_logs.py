@@ -74,3 +74,17 @@ def test_ptime_printers() -> None:
     assert Ptime.to_rfc3339(t, space=True, tz_offset_s=7200) == "2025-01-01 02:00:00+02:00"
     assert Ptime.to_rfc3339(t, tz_offset_s=61) == "2025-01-01T00:00:00-00:00"  # not whole minutes: UTC, unknown
     assert Ptime.to_human(t, tz_offset_s=0) == "2025-01-01 00:00:00 +00:00"
+
+
+def test_header_from_the_message_function_and_driver_sources() -> None:
+    async def start2() -> None:
+        Logs.warn(lambda m: m("careful %d", 3, header="HEY"))
+
+    r = boot(standard_nodes("h"), {"__name__": "u", "start": start2})
+    assert r.stderr == ["2025-01-01T00:00:00Z: [HEY] [application] careful 3"]
+    from mirage_nb.sim.example_nodes import run_example
+
+    r = run_example("block", size_sectors=32, argv=["-l", "*:info,mirage-block-unix:debug"])
+    assert not r.stdout[0].startswith("WARNING")
+    assert any("[DEBUG] [mirage-block-unix] write beyond end of file" in line for line in r.lines)
+    assert not any("[DEBUG] [block]" in line for line in r.lines)
