@@ -135,7 +135,7 @@ class _Lexer:
             assert m
             self.pos = m.end()
             return ("uident", m.group(), m.group())
-        if c.isdigit():
+        if "0" <= c <= "9":
             return self._number()
         if c == '"':
             self.pos += 1
@@ -333,7 +333,7 @@ class _Lexer:
         m = _LIDENT.match(src, p + 1) or _UIDENT.match(src, p + 1)
         if m:
             self.pos = m.end()
-            return ("tyvar", m.group(), m.group())
+            return ("tyvar", "'" + m.group(), m.group())
         self.pos = p + 1
         return ("sym", "'", None)
 

@@ -22,7 +22,7 @@ from mirage_nb.errors import ConfigMlError
 
 def error_of(src: str, mirage, filename: str = "config.ml") -> ConfigMlError:
     with pytest.raises(ConfigMlError) as info:
-        evaluate(src, filename, mirage=mirage).app
+        _ = evaluate(src, filename, mirage=mirage).app
     return info.value
 
 
