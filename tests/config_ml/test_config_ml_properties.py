@@ -141,7 +141,7 @@ SEEDS = SEEDS or ['open Mirage\nlet () = register "x" [ noop ]\n']
 def _reads_or_fails_cleanly(text: str) -> None:
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         try:
-            evaluate(text, "fuzz.ml", mirage=cm_fake_mirage.make()).app
+            _ = evaluate(text, "fuzz.ml", mirage=cm_fake_mirage.make()).app
         except ConfigMlError:
             pass
 
