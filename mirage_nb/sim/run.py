@@ -18,9 +18,11 @@ The MirageOS globals (``Mirage_sleep``, ``Logs``...) find the run through
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import heapq
 import random
+import types
 from collections import deque
 from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
@@ -28,7 +30,7 @@ from enum import Enum
 from typing import Any
 
 from mirage_nb.errors import SimulationError
-from mirage_nb.sim.lwt import _FULFILLED, _PENDING, _REJECTED, Promise, _cancel_leaf, spawn
+from mirage_nb.sim.lwt import _FULFILLED, _PENDING, _REJECTED, Promise, Task, _cancel_leaf, spawn
 
 __all__ = [
     "Run",
@@ -313,7 +315,9 @@ class Run:
         self._started = True
         token = _current.set(self)
         try:
-            return self._drive(main)
+            # Python's print() inside the unikernel writes to the unikernel's console, like printf.
+            with contextlib.redirect_stdout(_Console(self)):  # type: ignore[type-var]
+                return self._drive(main)
         finally:
             _current.reset(token)
 
@@ -409,6 +413,34 @@ class Run:
                     if type(cbs) is list:
                         for cb in cbs:
                             cb(p)
+                    elif type(cbs) is _Method and cbs.__func__ is _task_step:
+                        # Task._step inlined: the common case of one coroutine sleeping on this timer.
+                        task = cbs.__self__
+                        coro = task._coro
+                        if coro is None:
+                            continue
+                        try:
+                            y = coro.send(None)
+                        except StopIteration as stop:
+                            task._coro = None
+                            task._waiting = None
+                            task._resolve(stop.value)
+                            continue
+                        except Exception as exc:  # the coroutine failed: its task is rejected
+                            task._coro = None
+                            task._waiting = None
+                            task._reject(exc)
+                            continue
+                        try:
+                            ycbs = y._cbs
+                        except AttributeError:
+                            task._foreign(y)
+                            continue
+                        task._waiting = y
+                        if ycbs is None and y._st == _PENDING:
+                            y._cbs = cbs
+                        else:
+                            y._on_resolve(cbs)
                     else:
                         cbs(p)
             return Stopped.FINISHED, ""
@@ -417,7 +449,23 @@ class Run:
 
 
 _heappush = heapq.heappush
-_NEVER = 1 << 80  # an int: int-int comparisons are faster than int-float
+_Method = types.MethodType
+_task_step = Task._step
+_NEVER = 1 << 80
+
+
+class _Console:
+    """A file-like stdout that appends to the run's console."""
+
+    def __init__(self, run: Run) -> None:
+        self.run = run
+
+    def write(self, s: str) -> int:
+        self.run.write("stdout", s)
+        return len(s)
+
+    def flush(self) -> None:
+        pass  # an int: int-int comparisons are faster than int-float
 
 
 class _Timer(Promise[None]):

@@ -304,3 +304,14 @@ def test_same_program_same_timeline(spec: list[tuple[int, bool]]) -> None:
     a = Run(seed=3).run(program())
     b = Run(seed=3).run(program())
     assert a.timeline == b.timeline and a.console == b.console
+
+
+def test_print_goes_to_the_unikernel_console() -> None:
+    async def main() -> None:
+        print("hello from print")
+        await current_run().sleep_ns(3)
+        print("a", "b", sep="-")
+
+    r = drive(main)
+    assert [(c.time_ns, c.stream, c.text) for c in r.console] == [(0, "stdout", "hello from print"),
+                                                                   (3, "stdout", "a-b")]
