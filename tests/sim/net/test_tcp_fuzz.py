@@ -231,7 +231,7 @@ def test_mutated_segments_never_raise_big(seed):
     _fuzz_endpoint(100 + seed, 20_000)
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(st.binary(max_size=120))
 def test_random_bytes_decode_or_raise_our_error(data):
     try:

@@ -176,6 +176,7 @@ def segments(draw):
     return seg
 
 
+@settings(deadline=None)
 @given(segments(), st.booleans())
 def test_round_trip(seg, v6):
     src, dst = (V6_A, V6_B) if v6 else (V4_A, V4_B)
@@ -185,6 +186,7 @@ def test_round_trip(seg, v6):
     assert checksum(src, dst, data) == 0xFFFF
 
 
+@settings(deadline=None)
 @given(segments())
 def test_decoding_whole_and_with_trailing_bytes(seg):
     # Trailing bytes are payload to TCP (the IP length delimits a segment), so they change the checksum.
@@ -194,7 +196,7 @@ def test_decoding_whole_and_with_trailing_bytes(seg):
             raise RemoteProtocolError("trailing bytes were accepted as something else")
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=80), st.booleans())
 def test_garbage_decodes_or_raises_our_error(data, check):
     try:
