@@ -58,7 +58,7 @@ from ._parser import parse, parse_expression
 from ._printer import print_expr, print_program
 from ._reader import Evaluation, evaluate, load, loads
 from ._values import Constr, PolyVariant, op_attribute_names
-from ._version import check_version, version_error
+from ._version import check_version, version_check, version_error
 
 __all__ = [
     "load",
@@ -71,6 +71,7 @@ __all__ = [
     "print_expr",
     "Program",
     "check_version",
+    "version_check",
     "version_error",
     "Constr",
     "PolyVariant",

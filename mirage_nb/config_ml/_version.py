@@ -14,7 +14,7 @@ import re
 
 from mirage_nb import MIRAGE_VERSION
 
-__all__ = ["check_version", "version_error", "parse_version"]
+__all__ = ["check_version", "version_check", "version_error", "parse_version"]
 
 
 class _ScanError(Exception):
@@ -131,3 +131,8 @@ def check_version(text: str, *, name: str = "mirage", version: str = MIRAGE_VERS
     """Check the version comment on the first line of a whole config.ml ``text``; None when accepted."""
     first_line = text.split("\n", 1)[0]
     return version_error(first_line, name=name, version=version)
+
+
+def version_check(text: str, name: str = "mirage", version: str = MIRAGE_VERSION) -> str | None:
+    """:func:`check_version` with positional ``name`` and ``version`` (the form the CLI calls)."""
+    return check_version(text, name=name, version=version)
