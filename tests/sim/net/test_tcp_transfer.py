@@ -195,3 +195,68 @@ def test_header_prediction_changes_nothing_on_the_wire(monkeypatch):
     slow = run()
     assert len(fast[0]) > 300
     assert fast == slow
+
+
+def test_a_lossy_run_is_clean_for_tshark(tmp_path):
+    # tshark re-checks every TCP checksum and runs its TCP analysis (research §4b: fail on warnings
+    # or errors). Retransmissions, dup ACKs and out-of-order segments are only "notes" there.
+    import shutil
+    import subprocess
+
+    tshark = shutil.which("tshark")
+    if tshark is None:
+        pytest.skip("tshark is not installed")
+    from mirage_nb.sim.net.ethernet import encode_ethernet
+    from mirage_nb.sim.net.ipv4 import encode_ipv4
+    from mirage_nb.sim.net.pcap import PcapWriter
+
+    pair = EndpointPair(seed=4, profile=LinkProfile(latency=2 * MS, loss=0.02, reorder=0.05, reorder_delay=4 * MS))
+    path = tmp_path / "tcp.pcap"
+    macs = {pair.ips[0]: bytes.fromhex("020000000001"), pair.ips[1]: bytes.fromhex("020000000002")}
+    original = pair.apply
+    ident = [0]
+    with path.open("wb") as f:
+        pcap = PcapWriter(f)
+
+        def capture(side, step):
+            for p in step.packets:
+                ident[0] += 1
+                ip = encode_ipv4(p.src, p.dst, 6, p.data, ident=ident[0] & 0xFFFF, frag=0x4000)
+                pcap.write(pair.now, encode_ethernet(macs[p.dst], macs[p.src], 0x0800, ip))
+            original(side, step)
+
+        pair.apply = capture  # type: ignore[method-assign]
+        _exchange(pair, _pattern(200_000, 10), b"thanks")
+    out = subprocess.run(
+        [
+            tshark,
+            "-r",
+            str(path),
+            "-o",
+            "tcp.check_checksum:TRUE",
+            "-o",
+            "ip.check_checksum:TRUE",
+            "-T",
+            "fields",
+            "-e",
+            "frame.number",
+            "-e",
+            "_ws.expert.severity",
+            "-e",
+            "_ws.expert.message",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rows = [line.split("\t") for line in out.splitlines()]
+    assert len(rows) > 150
+    # The link reorders on purpose, so "out-of-order segment" warnings describe the link, not us.
+    bad = [
+        r
+        for r in rows
+        if r[1]
+        and max(int(s) for s in r[1].split(",")) >= 6291456  # warn or error
+        and "out-of-order" not in r[2]
+    ]
+    assert bad == []
