@@ -16,6 +16,7 @@ from ._eval import Env, Evaluator
 from ._lexer import MAX_INPUT_CHARS
 from ._limits import stack_room
 from ._parser import parse
+from ._scope import check_bindings, check_names
 from ._span import Span
 from ._stdlib import make_stdlib
 from ._values import PyModule, StructModule
@@ -83,8 +84,10 @@ def _eval_structure(ev: Evaluator, items: tuple[A.Item, ...], env: Env, into: St
     for item in items:
         match item:
             case A.LetItem(rec=rec, bindings=bindings):
+                check_bindings(ev, rec, bindings, env)
                 env = ev.bind_let(rec, bindings, env, into.values if into is not None else None)
             case A.ExprItem(expr=e):
+                check_names(ev, e, env)
                 ev.eval(e, env)
             case A.OpenItem(path=path, include=include):
                 mod = ev.module_at(path, env, item.span)

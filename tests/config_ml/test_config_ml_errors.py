@@ -45,6 +45,12 @@ def test_unbound_value_with_hint_and_caret(fake_mirage):
         ("let x = Bar 1", UnboundError, "Unbound constructor Bar", 1, 9),
         ("open Mirage\nlet x = Key.nope", UnboundError, "Unbound value Key.nope", 2, 9),
         ("let x = y", UnboundError, "Unbound value y", 1, 9),
+        # names are checked before running, as OCaml's compiler does: unused code too
+        ("let f x = if false then y else x", UnboundError, "Unbound value y", 1, 25),
+        ("let f = function [] -> 0 | _ -> g 1", UnboundError, "Unbound value g", 1, 33),
+        ("let f x = match x with Foo -> 1 | _ -> 2", UnboundError, "Unbound constructor Foo", 1, 24),
+        ("let f () = Nope.x", UnboundError, "Unbound module Nope", 1, 12),
+        ("let f x = x\nlet g () = h ()\nlet h () = 1", UnboundError, "Unbound value h", 2, 12),
         ("let x = 1 +++ 2", UnboundError, "Unbound value ( +++ )", 1, 9),
         (
             'open Mirage\nlet m = main ~pakages:[] "M" job',
