@@ -48,10 +48,10 @@ from mirage_nb.sim.kv import (
     KvStore,
     No_space,
     Not_found,
-    Rename_source_prefix,
     Value_expected,
     _as_key,
     _as_value,
+    _rename_error,
 )
 from mirage_nb.sim.lwt import Promise, return_
 from mirage_nb.sim.result import Error, Ok
@@ -313,17 +313,21 @@ class ChamelonKv(KvStore):
 
     def rename(self, source: Key | str, dest: Key | str) -> Promise[Any]:
         source, dest = _as_key(source), _as_key(dest)
-        n = len(source.segments)
-        if dest.segments[:n] == source.segments and source != dest:
-            return return_(Error(Rename_source_prefix(source, dest)))
-        if self._kind(source) is None:
-            return return_(Error(Not_found(source)))
-        index = self._prepare(dest)
-        if isinstance(index, Error):
-            return return_(index)
+        err = _rename_error(self, source, dest)
+        if err is not None:
+            return return_(err)
+        if source == dest:
+            return return_(Ok(None))
+        n, m = len(source.segments), len(dest.segments)
+        # what was at dest goes away; source's entries move under dest; missing parents appear
+        index = {k: e for k, e in self.index.items() if k.segments[:m] != dest.segments}
         moved = {k: e for k, e in index.items() if k.segments[:n] == source.segments}
         for k in moved:
             del index[k]
+        for i in range(1, m):
+            p = Key(dest.segments[:i])
+            if p not in index:
+                index[p] = _Entry(DICTIONARY, 0, Mirage_ptime.now().ps // 1000, 0)
         for k, e in moved.items():
             index[dest.append(Key(k.segments[n:]))] = e
         return return_(self._commit(index, {}))

@@ -393,24 +393,55 @@ class MemKv(_TreeKv):
 
     def rename(self, source: Key | str, dest: Key | str) -> Promise[Any]:
         source, dest = _as_key(source), _as_key(dest)
+        err = _rename_error(self, source, dest)
+        if err is not None:
+            return return_(err)
+        if source == dest:
+            return return_(Ok(None))
         n = len(source.segments)
-        if dest.segments[:n] == source.segments and source != dest:
-            return return_(Error(Rename_source_prefix(source, dest)))
-        kind = self._kind(source)
-        if kind is None:
-            return return_(Error(Not_found(source)))
-        if kind == VALUE:
-            value = self.values[source]
-            del self.values[source]
-            return return_(self._store(dest, value))
+        if self._kind(source) == VALUE:
+            value = self.values.pop(source)
+            mtime = self.mtimes.pop(source, None)
+            r = self._store(dest, value)
+            if mtime is not None:
+                self.mtimes[dest] = mtime
+            return return_(r)
+        # a dictionary replaces what was at dest
+        self.remove(dest)
         moved = {k: v for k, v in self.values.items() if k.segments[:n] == source.segments}
+        subdirs = [d for d in self.dirs if d.segments[:n] == source.segments]
         for k in moved:
             del self.values[k]
         self.dirs = {d for d in self.dirs if d.segments[:n] != source.segments} | {Key()}
-        self.dirs.add(dest)
+        for i in range(1, len(dest.segments) + 1):
+            self.dirs.add(Key(dest.segments[:i]))
+        for d in subdirs:
+            self.dirs.add(dest.append(Key(d.segments[n:])))
         for k, v in moved.items():
-            self._store(dest.append(Key(k.segments[n:])), v)
+            nk = dest.append(Key(k.segments[n:]))
+            self.values[nk] = v
+            self.mtimes[nk] = self.mtimes.pop(k, self._now())
         return return_(Ok(None))
+
+
+def _rename_error(kv: Any, source: Key, dest: Key) -> Any:
+    """The checks every kv_rw makes before a rename, in mirage-kv's error values (None: go ahead)."""
+    n = len(source.segments)
+    kind = kv._kind(source)
+    if kind is None:
+        return Error(Not_found(source))
+    if dest.segments[:n] == source.segments and source != dest:
+        return Error(Rename_source_prefix(source, dest))
+    for i in range(1, len(dest.segments)):
+        p = Key(dest.segments[:i])
+        if kv._kind(p) == VALUE:
+            return Error(Dictionary_expected(p))
+    dkind = kv._kind(dest)
+    if kind == VALUE and dkind == DICTIONARY:
+        return Error(Value_expected(dest))
+    if kind == DICTIONARY and dkind == VALUE:
+        return Error(Dictionary_expected(dest))
+    return None
 
 
 def _pp_error(ppf: Any, e: Any) -> None:

@@ -15,8 +15,8 @@ from mirage_nb.sim.block import Disconnected, FileBlock, Info, Is_read_only, Mem
 from mirage_nb.sim.chamelon import Chamelon, ChamelonKv, format_device
 from mirage_nb.sim.kv import (
     DICTIONARY,
-    Already_present,
     VALUE,
+    Already_present,
     CrunchKv,
     Dictionary_expected,
     DirectKv,
@@ -269,3 +269,53 @@ def test_os_is_untouched_by_crunch(tree: Path) -> None:
     before = sorted(os.listdir(tree))
     CrunchKv(tree)
     assert sorted(os.listdir(tree)) == before
+
+
+_paths = st.sampled_from(["/a", "/b", "/a/x", "/a/y", "/b/z/w", "/c"])
+_ops = st.lists(
+    st.one_of(
+        st.tuples(st.just("set"), _paths, st.text(alphabet="abc\x00\xff", max_size=700)),
+        st.tuples(st.just("remove"), _paths),
+        st.tuples(st.just("rename"), _paths, _paths),
+        st.tuples(st.just("get"), _paths),
+        st.tuples(st.just("list"), _paths),
+        st.tuples(st.just("partial"), _paths, st.integers(0, 600), st.text(alphabet="xy", max_size=30)),
+    ),
+    max_size=25,
+)
+
+
+def _apply(kv: Any, op: tuple[Any, ...]) -> Any:
+    match op:
+        case ("set", k, v):
+            return now(kv.set(k, v))
+        case ("remove", k):
+            return now(kv.remove(k))
+        case ("rename", a, b):
+            return now(kv.rename(a, b))
+        case ("get", k):
+            return now(kv.get(k))
+        case ("list", k):
+            return now(kv.list(k))
+        case ("partial", k, off, v):
+            return now(kv.set_partial(k, off, v))
+
+
+@settings(max_examples=40, deadline=None)
+@given(_ops)
+def test_chamelon_on_disk_agrees_with_the_memory_store_and_remounts(ops: list[tuple[Any, ...]]) -> None:
+    def go() -> Any:
+        block = _formatted(128)
+        fs = ChamelonKv(block, 16)
+        fs.mount()
+        mem = MemKv()
+        for op in ops:
+            a, b = _apply(mem, op), _apply(fs, op)
+            assert a == b, (op, a, b)
+        remounted = ChamelonKv(block, 16)
+        assert remounted.mount() is None
+        for p in ["/a", "/b", "/a/x", "/a/y", "/b/z/w", "/c", "/b/z"]:
+            assert now(remounted.get(p)) == now(mem.get(p)), p
+        return True
+
+    assert in_run(go)
