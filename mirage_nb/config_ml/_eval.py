@@ -752,6 +752,13 @@ class Evaluator:
                 elif callable(f) and not isinstance(f, (StructModule, PyModule)):
                     fname = getattr(f, "__name__", None) or name or type(f).__name__
                     f, args = self._apply_python(PyPartial(f, str(fname)), args, span)
+                elif func_expr is None and name is None:
+                    self.fail(
+                        ApplicationError,
+                        f"This function is applied to too many arguments: its result, {describe_value(f)}, "
+                        "is not a function",
+                        args[0].span,
+                    )
                 else:
                     what = name or (_expr_name(func_expr) if func_expr is not None else None)
                     self.fail(
