@@ -169,9 +169,7 @@ def _parse_options(data: bytes, where: str, out: list[tuple[int, bytes]]) -> boo
             raise FrameError("dhcp", f"option {code} length ({where})", "a length byte")
         ln = data[pos + 1]
         if pos + 2 + ln > n:
-            raise FrameError(
-                "dhcp", f"option {code} length ({where})", f"at most {n - pos - 2} bytes, got {ln}"
-            )
+            raise FrameError("dhcp", f"option {code} length ({where})", f"at most {n - pos - 2} bytes, got {ln}")
         out.append((code, bytes(data[pos + 2 : pos + 2 + ln])))
         pos += 2 + ln
     return False
@@ -180,9 +178,7 @@ def _parse_options(data: bytes, where: str, out: list[tuple[int, bytes]]) -> boo
 def decode_dhcp(data: bytes) -> DhcpMessage:
     """Decode a DHCP message (a UDP payload)."""
     if len(data) < 240:
-        raise FrameError(
-            "dhcp", "length", f"at least 240 bytes (BOOTP header + magic cookie), got {len(data)}"
-        )
+        raise FrameError("dhcp", "length", f"at least 240 bytes (BOOTP header + magic cookie), got {len(data)}")
     (op, htype, hlen, hops, xid, secs, flags, ciaddr, yiaddr, siaddr, giaddr, chaddr, sname, file, cookie) = (
         _FIXED.unpack_from(data)
     )

@@ -155,9 +155,7 @@ class DhcpClient:
 
     def _frame(self, msg: DhcpMessage) -> bytes:
         # Always broadcast, from 0.0.0.0: there may be more than one server listening.
-        return encode_udp4_frame(
-            self.mac, BROADCAST_MAC, _ANY, _BCAST_IP, CLIENT_PORT, SERVER_PORT, encode_dhcp(msg)
-        )
+        return encode_udp4_frame(self.mac, BROADCAST_MAC, _ANY, _BCAST_IP, CLIENT_PORT, SERVER_PORT, encode_dhcp(msg))
 
     def _send(self, msg: DhcpMessage, deadline: Ns | None, events: tuple = ()) -> Step:
         self._sent = msg
@@ -196,9 +194,7 @@ class DhcpClient:
         except FrameError as e:
             return Step((Dropped("dhcp", str(e)),), (), self._deadline)
         if self.state == "init" or msg.xid != self.xid:
-            return Step(
-                (Dropped("dhcp", f"xid {msg.xid:#010x} is not our transaction's"),), (), self._deadline
-            )
+            return Step((Dropped("dhcp", f"xid {msg.xid:#010x} is not our transaction's"),), (), self._deadline)
         kind = msg.message_type
         if kind == DHCPOFFER and self.state == "selecting":
             # "The mechanism used to select one DHCPOFFER is implementation dependent": the first one.
@@ -224,9 +220,5 @@ class DhcpClient:
             # charrua: a NAK restarts the exchange with the same xid.
             self.state = "selecting"
             self.lease = None
-            return self._send(
-                self._discover(), now + RETRY_INTERVAL, (Dropped("dhcp", "DHCPNAK: starting over"),)
-            )
-        return Step(
-            (Dropped("dhcp", f"message type {kind} ignored in state {self.state}"),), (), self._deadline
-        )
+            return self._send(self._discover(), now + RETRY_INTERVAL, (Dropped("dhcp", "DHCPNAK: starting over"),))
+        return Step((Dropped("dhcp", f"message type {kind} ignored in state {self.state}"),), (), self._deadline)

@@ -80,14 +80,8 @@ class DhcpServer:
             self.dns = [ipaddress.IPv4Address(r).packed for r in dns]
         except ValueError as e:
             raise LocalProtocolError(f"DHCP server configuration: {e}") from None
-        if (
-            lo > hi
-            or ipaddress.IPv4Address(lo) not in self.network
-            or ipaddress.IPv4Address(hi) not in self.network
-        ):
-            raise LocalProtocolError(
-                f"DHCP range {first}..{last}: expected an ascending range inside {network}"
-            )
+        if lo > hi or ipaddress.IPv4Address(lo) not in self.network or ipaddress.IPv4Address(hi) not in self.network:
+            raise LocalProtocolError(f"DHCP range {first}..{last}: expected an ascending range inside {network}")
         self.mac = mac
         self.range = (lo, hi)
         self.lease_time = lease_time
@@ -144,9 +138,7 @@ class DhcpServer:
             dst_mac, dst_ip = BROADCAST_MAC, b"\xff\xff\xff\xff"
         else:
             dst_mac, dst_ip = req.mac, req.ciaddr
-        return encode_udp4_frame(
-            self.mac, dst_mac, self.ip, dst_ip, SERVER_PORT, CLIENT_PORT, encode_dhcp(msg)
-        )
+        return encode_udp4_frame(self.mac, dst_mac, self.ip, dst_ip, SERVER_PORT, CLIENT_PORT, encode_dhcp(msg))
 
     def receive(self, now: Ns, payload: bytes) -> Step:
         """A UDP payload that arrived on port 67."""
@@ -172,15 +164,12 @@ class DhcpServer:
             wanted = req.ip_option(OPT_REQUESTED_IP) or req.ciaddr
             expected = self.offers.get(mac) or (self.leases.get(mac) or (None,))[0]
             ok = wanted != _ANY and (
-                wanted == expected
-                or (expected is None and self._ours(wanted) and not self._taken(now, wanted, mac))
+                wanted == expected or (expected is None and self._ours(wanted) and not self._taken(now, wanted, mac))
             )
             if not ok:
                 if server is None and not self.network.overlaps(ipaddress.IPv4Network(wanted)):
                     return Step()  # INIT-REBOOT for another network: stay silent (§4.3.2)
-                return Step(
-                    (Dropped("dhcp", "requested address refused"),), (self._reply(req, DHCPNAK, _ANY),)
-                )
+                return Step((Dropped("dhcp", "requested address refused"),), (self._reply(req, DHCPNAK, _ANY),))
             self.offers.pop(mac, None)
             expires = now + self.lease_time * 1_000_000_000
             self.leases[mac] = (wanted, expires)

@@ -156,9 +156,7 @@ class Host:
         src = self.ipv6.source_for(d)
         return self.ipv6.send(now, d, _NEXT_UDP, encode_udp(src, d, src_port, dst_port, payload))
 
-    def ping(
-        self, now: Ns, dst: str | bytes, seq: int = 0, data: bytes = b"", *, ident: int | None = None
-    ) -> Step:
+    def ping(self, now: Ns, dst: str | bytes, seq: int = 0, data: bytes = b"", *, ident: int | None = None) -> Step:
         """Send one echo request (IPv4 or IPv6 by the destination's family)."""
         d = _addr(dst)
         ident = 1 if ident is None else ident
@@ -196,11 +194,7 @@ class Host:
                 if isinstance(e, Ipv6Received) and e.packet.next_header == _NEXT_UDP:
                     p = e.packet
                     events.append(self.udp.receive(p.src, p.dst, p.payload))
-                elif (
-                    isinstance(e, Icmpv6Received)
-                    and e.message.type == ECHO6_REPLY
-                    and len(e.message.body) >= 4
-                ):
+                elif isinstance(e, Icmpv6Received) and e.message.type == ECHO6_REPLY and len(e.message.body) >= 4:
                     ident, seq = struct.unpack_from("!HH", e.message.body)
                     events.append(PingReply(e.src, ident, seq, e.message.body[4:]))
                 else:
@@ -234,11 +228,7 @@ class Host:
             events.append(ev)
 
     def _udp4(self, now: Ns, pkt, events: list, frames: list) -> UdpReceived | Dropped | None:
-        if (
-            self.dhcp is not None
-            and len(pkt.payload) >= 4
-            and pkt.payload[2:4] == CLIENT_PORT.to_bytes(2, "big")
-        ):
+        if self.dhcp is not None and len(pkt.payload) >= 4 and pkt.payload[2:4] == CLIENT_PORT.to_bytes(2, "big"):
             try:
                 d = decode_udp(pkt.payload, pkt.src, pkt.dst)
             except FrameError as e:

@@ -28,9 +28,7 @@ class PcapWriter:
         self.snaplen = snaplen
         self.nanosecond = nanosecond
         self.count = 0
-        out.write(
-            _GLOBAL.pack(_MAGIC_NS if nanosecond else _MAGIC_US, 2, 4, 0, 0, snaplen, LINKTYPE_ETHERNET)
-        )
+        out.write(_GLOBAL.pack(_MAGIC_NS if nanosecond else _MAGIC_US, 2, 4, 0, 0, snaplen, LINKTYPE_ETHERNET))
 
     def write(self, ts: Ns, frame: bytes) -> None:
         """Record ``frame`` as seen at virtual time ``ts``."""

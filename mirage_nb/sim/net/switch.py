@@ -39,11 +39,7 @@ class LinkProfile:
     max_frame: int | None = None
 
     def __post_init__(self) -> None:
-        if (
-            self.latency < 0
-            or not 0.0 <= self.loss <= 1.0
-            or (self.bandwidth is not None and self.bandwidth <= 0)
-        ):
+        if self.latency < 0 or not 0.0 <= self.loss <= 1.0 or (self.bandwidth is not None and self.bandwidth <= 0):
             raise LocalProtocolError(
                 f"link profile {self}: expected latency >= 0, 0 <= loss <= 1 and a positive bandwidth"
             )
