@@ -54,6 +54,30 @@ class RunView:
                 raise MirageNbError(f"RunView expects a simulated run's result (from %mirage run), not {result!r}")
         self.result = result
         self.events: tuple[Any, ...] = tuple(result.timeline)
+        self._counts = self._prefix_counts()
+
+    def _prefix_counts(self) -> list[tuple[int, int]]:
+        """Per step, how many console lines and log records the run had produced by then.
+
+        The timeline records each console line (``stdout``/``stderr``) and each
+        log record (``log``) in order, so counting them is exact even when many
+        things happen at one virtual time. A timeline that does not record them
+        falls back to everything up to the step's time.
+        """
+        console, logs = self.result.console, self.result.logs
+        kinds = [e.kind for e in self.events]
+        exact = (sum(k in ("stdout", "stderr") for k in kinds) == len(console)
+                 and sum(k == "log" for k in kinds) == len(logs))
+        out: list[tuple[int, int]] = []
+        c = lg = 0
+        for e in self.events:
+            if exact:
+                c += e.kind in ("stdout", "stderr")
+                lg += e.kind == "log"
+                out.append((c, lg))
+            else:
+                out.append((sum(x.time_ns <= e.time_ns for x in console), sum(x.time_ns <= e.time_ns for x in logs)))
+        return out
 
     # -- what there is to filter on ------------------------------------------------------------
 
@@ -119,8 +143,13 @@ class RunView:
             raise MirageNbError(f"the run has {n} steps: step {index} does not exist")
         i = index % n
         e = self.events[i]
-        return RunFrame(i, e.time_ns, e.kind, e.detail, tuple(self.console(until_ns=e.time_ns)),
-                        tuple(self.logs(levels, sources, until_ns=e.time_ns)))
+        n_console, n_logs = self._counts[i]
+        logs = self.result.logs[:n_logs]
+        lv = None if levels is None else {x.lower() for x in levels}
+        logs = tuple(
+            r for r in logs if (lv is None or r.level.lower() in lv) and (sources is None or r.source in sources)
+        )
+        return RunFrame(i, e.time_ns, e.kind, e.detail, tuple(self.result.console[:n_console]), logs)
 
     def next_time(self, index: int) -> int:
         """The first step after ``index`` at a later virtual time (to step second by second)."""
