@@ -493,3 +493,16 @@ def test_send_after_shutdown_is_a_local_error():
     s.conn.shutdown(0)
     with pytest.raises(LocalProtocolError, match="closed for writing"):
         s.conn.send(0, b"late")
+
+
+def test_pure_acks_after_a_timeout_carry_snd_max():
+    # After an RTO rewinds SND.NXT (go-back-N), an ACK numbered SND.NXT would look old to the peer
+    # and be dropped unread; both sides retransmitting at once then deadlock (found by a stress run).
+    s = client()
+    c = s.conn
+    segs = c.send(0, bytes(1500)).segments
+    top = segs[-1].seq + len(segs[-1].payload)
+    (again,) = c.timer(c.deadline).segments
+    assert again.seq == segs[0].seq and c.snd_nxt < c.snd_max
+    (ack,) = c.receive(2 * SEC, peer("F.", s.peer_nxt, s.our_nxt)).segments
+    assert letters(ack) == "." and ack.seq == top

@@ -24,6 +24,14 @@ from mirage_nb.sim.net.tcp import (
 )
 from mirage_nb.sim.net.tcp.endpoint import EPHEMERAL_PORTS
 
+
+@pytest.fixture(autouse=True)
+def _big_runs_only_on_request(request):
+    """Slow runs happen only when asked for with ``-m slow``: the default run stays small."""
+    if request.node.get_closest_marker("slow") and "slow" not in (request.config.getoption("markexpr") or ""):
+        pytest.skip("big run: select it with -m slow")
+
+
 LOSSY = LinkProfile(latency=2 * MS, loss=0.01, reorder=0.03, reorder_delay=4 * MS)
 
 
@@ -260,3 +268,48 @@ def test_a_lossy_run_is_clean_for_tshark(tmp_path):
         and "out-of-order" not in r[2]
     ]
     assert bad == []
+
+
+def _random_case(seed: int):
+    r = __import__("random").Random(seed)
+    profile = LinkProfile(
+        latency=r.choice([0, MS, 10 * MS, 100 * MS]),
+        loss=r.choice([0, 0.01, 0.05, 0.2]),
+        reorder=r.choice([0, 0.05, 0.3]),
+        reorder_delay=r.choice([MS, 20 * MS]),
+        bandwidth=r.choice([0, 1_000_000, 100_000_000]),
+    )
+
+    def config():
+        return TcpConfig(
+            mss=r.choice([88, 536, 1460, 9000]),
+            rcv_buffer=r.choice([1000, 4000, 65535, 200_000]),
+            window_scale=r.choice([2, 7]),
+            sack=r.random() < 0.5,
+            timestamps=r.random() < 0.5,
+            nagle=r.random() < 0.3,
+            min_rto=r.choice([200 * MS, SEC]),
+        )
+
+    return profile, config(), config(), r.choice([0, 1, 1000, 60_000]), r.choice([0, 1, 1000, 30_000])
+
+
+def _check_random_case(seed: int) -> None:
+    profile, ca, cb, n_up, n_down = _random_case(seed)
+    up, down = _pattern(n_up, 1), _pattern(n_down, 2)
+    pair = EndpointPair(seed=seed, config_a=ca, config_b=cb, profile=profile)
+    at_b, at_a, seen = _exchange(pair, up, down)
+    assert (at_b, at_a) == (up, down), (seed, profile, ca, cb)
+    assert not pair.endpoints[0].connections and not pair.endpoints[1].connections
+    assert "TimedOut" not in seen[0] + seen[1]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_links_and_configurations_both_directions(seed):
+    _check_random_case(seed)
+
+
+@pytest.mark.slow
+def test_random_links_and_configurations_both_directions_big():
+    for seed in range(1000, 1400):
+        _check_random_case(seed)

@@ -1009,7 +1009,11 @@ class Connection:
         self._delack_at = None
 
     def _send_ack(self, now: int) -> None:
-        self._emit(now, _ACK, self.snd_nxt)
+        # SEQ = SND.MAX, not SND.NXT (BSD's tcp_output does the same): after a timeout rewinds
+        # SND.NXT (go-back-N), a pure ACK numbered SND.NXT would lie below the peer's RCV.NXT,
+        # fail its acceptability test and be dropped with the news it carries; two peers
+        # retransmitting at once would then never hear each other's ACKs.
+        self._emit(now, _ACK, self.snd_max)
 
     def _challenge_ack(self, now: int) -> None:
         """RFC 5961 §3.2/§4.2/§5.2: an ACK with our current numbers, which a genuine peer can act on."""
