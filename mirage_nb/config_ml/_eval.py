@@ -84,7 +84,7 @@ _UNINIT = _Marker("<let rec value not yet defined>")
 class Env:
     """One scope frame: bindings (values, modules, constructors) or an opened module; then the parent."""
 
-    __slots__ = ("values", "modules", "constrs", "opened", "parent")
+    __slots__ = ("values", "modules", "constrs", "opened", "parent", "meter")
 
     def __init__(
         self,
@@ -94,47 +94,70 @@ class Env:
         modules: dict[str, Any] | None = None,
         constrs: dict[str, int] | None = None,
         opened: Any = None,
+        meter: Any = None,
     ) -> None:
         self.parent = parent
         self.values = values
         self.modules = modules
         self.constrs = constrs
         self.opened = opened
+        # Looking a name up walks the chain: the walk is charged to the evaluator's step budget,
+        # so a config with thousands of top-level lets cannot make lookups quadratic without end.
+        self.meter = meter if meter is not None else (parent.meter if parent is not None else None)
+
+    def _charge(self, walked: int) -> None:
+        if self.meter is not None and walked > 16:
+            self.meter.charge_walk(walked)
 
     def value(self, name: str) -> tuple[bool, Any]:
         e: Env | None = self
+        walked = 0
         while e is not None:
+            walked += 1
             if e.opened is not None:
                 found, v = e.opened.value(name)
                 if found:
+                    self._charge(walked)
                     return True, v
             elif e.values is not None and name in e.values:
+                self._charge(walked)
                 return True, e.values[name]
             e = e.parent
+        self._charge(walked)
         return False, None
 
     def module(self, name: str) -> tuple[bool, Any]:
         e: Env | None = self
+        walked = 0
         while e is not None:
+            walked += 1
             if e.opened is not None:
                 found, v = e.opened.module(name)
                 if found:
+                    self._charge(walked)
                     return True, v
             elif e.modules is not None and name in e.modules:
+                self._charge(walked)
                 return True, e.modules[name]
             e = e.parent
+        self._charge(walked)
         return False, None
 
     def constr(self, name: str) -> int | None:
         e: Env | None = self
+        walked = 0
         while e is not None:
+            walked += 1
             if e.opened is not None:
                 n = e.opened.constr(name)
                 if n is not None:
+                    self._charge(walked)
                     return n
             elif e.constrs is not None and name in e.constrs:
+                self._charge(walked)
                 return e.constrs[name]
             e = e.parent
+        self._charge(walked)
         return None
 
     def value_names(self) -> set[str]:
@@ -249,6 +272,7 @@ class Evaluator:
         self.depth = 0
         self.registered: list[Any] = []
         self.call_span: Span = Span(filename, 1, 1, 1, 1)
+        self.cur_span: Span = self.call_span
         self._specs: dict[int, tuple[Any, _Spec | None]] = {}
         self._dispatch: dict[type, Callable[[Any, Env], Any]] = {
             A.IntLit: self._lit,
@@ -315,6 +339,7 @@ class Evaluator:
                 e.span,
             )
         self.depth += 1
+        self.cur_span = e.span
         try:
             if self.depth > self.max_depth:
                 self.fail(LimitError, self._depth_message(), e.span)
@@ -1040,6 +1065,16 @@ class Evaluator:
         if isinstance(v, _OCamlCallable):
             return v._fn
         return v
+
+    def charge_walk(self, walked: int) -> None:
+        """Charge a long scope walk (see :class:`Env`) to the step budget."""
+        self.steps += walked >> 4
+        if self.steps > self.max_steps:
+            self.fail(
+                LimitError,
+                f"evaluation takes too many steps (more than {self.max_steps}); the config has too many names",
+                self.cur_span,
+            )
 
     def _charge(self, size: int, span: Span) -> None:
         self.steps += size >> 6

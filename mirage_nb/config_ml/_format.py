@@ -14,7 +14,7 @@ from typing import Any
 
 from ._printer import ocaml_string
 
-__all__ = ["FormatSpecError", "count_args", "printf", "Conversion", "conversions"]
+__all__ = ["FormatSpecError", "count_args", "printf", "Conversion", "conversions", "check_star_widths", "MAX_WIDTH"]
 
 _CONV = re.compile(r"%([-0+ #]*)(\*|[0-9]+)?(?:\.(\*|[0-9]+))?([lLn]?)([diuxXosScCfFeEgGhHbBat%!@,])")
 
@@ -45,6 +45,15 @@ class Conversion:
         return n
 
 
+#: Widest field a format may ask for (``%1000000000d`` would otherwise allocate a gigabyte).
+MAX_WIDTH = 100_000
+
+
+def _check_width(n: int | str | None, fmt: str) -> None:
+    if n is not None and n != "*" and int(n) > MAX_WIDTH:
+        raise FormatSpecError(f"format width or precision {n} is too large (at most {MAX_WIDTH}) in {fmt!r}")
+
+
 def conversions(fmt: str) -> list[Conversion]:
     """Every conversion in ``fmt``, in order; a lone ``%`` the reader does not know is an error."""
     out = []
@@ -56,8 +65,26 @@ def conversions(fmt: str) -> list[Conversion]:
         m = _CONV.match(fmt, j)
         if m is None:
             raise FormatSpecError(f"invalid or unsupported format conversion at {fmt[j : j + 4]!r} in {fmt!r}")
-        out.append(Conversion(m))
+        c = Conversion(m)
+        _check_width(c.width, fmt)
+        _check_width(c.precision, fmt)
+        out.append(c)
         i = m.end()
+
+
+def check_star_widths(fmt: str, args: list[Any]) -> None:
+    """Refuse ``%*d``-style widths taken from the arguments when they are too large."""
+    k = 0
+    for c in conversions(fmt):
+        if c.width == "*":
+            if not isinstance(args[k], int) or abs(args[k]) > MAX_WIDTH:
+                raise FormatSpecError(f"format width {args[k]!r} is too large or not an int in {fmt!r}")
+            k += 1
+        if c.precision == "*":
+            if not isinstance(args[k], int) or abs(args[k]) > MAX_WIDTH:
+                raise FormatSpecError(f"format precision {args[k]!r} is too large or not an int in {fmt!r}")
+            k += 1
+        k += c.nargs - (c.width == "*") - (c.precision == "*")
 
 
 def count_args(fmt: str) -> int:
@@ -94,6 +121,7 @@ def _float_conv(letter: str, v: float, precision: int | None) -> str:
 
 def printf(fmt: str, args: list[Any], apply_printer: Callable[[Any, Any], str]) -> str:
     """``Printf.sprintf fmt args...``; ``apply_printer(pp, x)`` renders a ``%a`` pair."""
+    check_star_widths(fmt, args)
     out: list[str] = []
     i = 0
     k = 0

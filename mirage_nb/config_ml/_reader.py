@@ -77,7 +77,7 @@ def _base_env(ev: Evaluator, mirage: object) -> Env:
         from mirage_nb.functoria import dsl
 
         modules["Functoria"] = _mirage_module(ev, dsl, "Functoria")
-    return Env(None, values=stdlib.values, modules=modules, constrs=dict(stdlib.constrs))
+    return Env(None, values=stdlib.values, modules=modules, constrs=dict(stdlib.constrs), meter=ev)
 
 
 def _eval_structure(ev: Evaluator, items: tuple[A.Item, ...], env: Env, into: StructModule | None) -> Env:

@@ -99,6 +99,7 @@ class _Checker:
 
     # -- expressions ---------------------------------------------------------------------
     def lookup(self, name: str, env: Env, span: Any) -> None:
+        self.ev.cur_span = span
         found, _ = env.value(name)
         if not found:
             self.ev._unbound_value(name, env, span)

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from mirage_nb.errors import ConfigMlError
 
 from ._errors import ApplicationError, ConfigMlFailure
-from ._format import FormatSpecError, count_args, printf
+from ._format import FormatSpecError, check_star_widths, count_args, printf
 from ._printer import ocaml_string
 from ._values import NONE, Closure, Constr, FParam, Native, PolyVariant, StructModule, some
 
@@ -716,6 +716,7 @@ def _fmt_module(ev: Evaluator, call: Callable[..., Any]) -> StructModule:
         if F is None:
             return printf(fmt.replace("@,", "").replace("@ ", " ").replace("@.", "\n"), args, lambda p, x: call(p, x))
         try:
+            check_star_widths(fmt, args)
             return F.sprintf(fmt, *[ev.to_py(a) for a in args])
         except ConfigMlError:
             raise
@@ -727,6 +728,7 @@ def _fmt_module(ev: Evaluator, call: Callable[..., Any]) -> StructModule:
             if F is None or not isinstance(ppf, F.Formatter):
                 raise _err(ApplicationError, "Fmt.pf expects a formatter (the first argument of a %a printer)")
             try:
+                check_star_widths(f, args)
                 F.fprintf(ppf, f, *[ev.to_py(a) for a in args])
             except ConfigMlError:
                 raise
