@@ -42,6 +42,8 @@ __all__ = [
     "HELP_TOPICS",
     "page",
     "render_plain",
+    "render_groff",
+    "markup_to_groff",
     "man_blocks",
     "verb_command",
     "main_command",
@@ -546,6 +548,76 @@ def render_plain(blocks: Sequence[Block]) -> str:
     return ppf.contents()
 
 
+# -- groff rendering ---------------------------------------------------------------------------
+
+
+def markup_to_groff(s: str) -> str:
+    """Markup to groff: ``$(b,x)`` → ``\\fBx\\fR``; ``. ' - \\`` escaped as cmdliner 2.1 escapes them."""
+
+    def esc(c: str) -> str:
+        if c == "-":
+            return "\\-"
+        if c in ".'\\":
+            return f"\\N'{ord(c)}'"
+        return c
+
+    out: list[str] = []
+    i, n = 0, len(s)
+    while i < n:
+        c = s[i]
+        if c == "\\" and i + 1 < n:
+            out.append(esc(s[i + 1]))
+            i += 2
+            continue
+        if c == "$" and i + 3 < n and s[i + 1] == "(" and s[i + 3] == ",":
+            out.append("\\fB" if s[i + 2] == "b" else "\\fI")
+            j = i + 4
+            while j < n and s[j] != ")":
+                if s[j] == "\\" and j + 1 < n:
+                    j += 1
+                out.append(esc(s[j]))
+                j += 1
+            out.append("\\fR")
+            i = j + 1
+            continue
+        out.append(esc(c))
+        i += 1
+    return "".join(out)
+
+
+def _groff_tokens(s: str) -> str:
+    return " ".join(s.split()) if s.strip() else s.strip()
+
+
+def render_groff(blocks: Sequence[Block], title: tuple[str, int, str, str, str]) -> str:
+    """The page as ``--help=groff`` prints it (for ``groff -m man`` or ``man -l``)."""
+    name, sec, a1, a2, a3 = title
+    parts = [
+        '.\\" Pipe this output to groff -m man -K utf8 -T utf8 | less -R\n',
+        '.\\"\n',
+        ".mso an.tmac\n",
+        f'.TH "{name}" {sec} "{a1}" "{a2}" "{a3}"\n',
+        '.\\" Disable hyphenation and ragged-right\n',
+        ".nh\n",
+        ".ad l",
+    ]
+    for b in blocks:
+        kind = b[0]
+        if kind == "P":
+            parts.append("\n.P\n" + _groff_tokens(markup_to_groff(b[1])))
+        elif kind == "Pre":
+            parts.append("\n.P\n.nf\n" + markup_to_groff(b[1]) + "\n.fi")
+        elif kind == "S":
+            parts.append("\n.SH " + _groff_tokens(markup_to_groff(b[1])))
+        elif kind == "Noblank":
+            parts.append("\n.sp -1")
+        elif kind == "I":
+            parts.append(
+                "\n.TP 4\n" + _groff_tokens(markup_to_groff(b[1])) + "\n" + _groff_tokens(markup_to_groff(b[2]))
+            )
+    return "".join(parts)
+
+
 # -- mirage's commands ------------------------------------------------------------------------
 
 
@@ -827,12 +899,22 @@ def main_command(keys: Sequence[K.Key] = (), *, mname: str = "mirage", version: 
     return CmdDoc(mname, "The $(mname) application builder", man, tuple(args), children, True, version)
 
 
-def page(verb: str | None, keys: Sequence[K.Key] = (), *, mname: str = "mirage") -> str:
-    """The plain-text man page of ``verb`` (``None``: the tool's own page), for these keys."""
+def page(verb: str | None, keys: Sequence[K.Key] = (), *, mname: str = "mirage", fmt: str = "plain") -> str:
+    """The man page of ``verb`` (``None``: the tool's own page), for these keys.
+
+    ``fmt`` is ``plain`` or ``groff``; ``auto`` and ``pager`` print plain
+    text (mirage-nb never starts a pager).
+    """
     main = main_command(keys, mname=mname)
-    if not verb:
-        return render_plain(man_blocks(main))
-    return render_plain(man_blocks(verb_command(verb, keys, mname=mname), [main]))
+    cmd, ancestors = (main, []) if not verb else (verb_command(verb, keys, mname=mname), [main])
+    blocks = man_blocks(cmd, ancestors)
+    if fmt == "groff":
+        exec_ = mname.capitalize()
+        title = "-".join([mname, verb] if verb else [mname]).upper()
+        return render_groff(
+            blocks, (escape(title), 1, "", escape(f"{exec_} {main.version}"), escape(f"{exec_} Manual"))
+        )
+    return render_plain(blocks)
 
 
 # -- which keys a page documents ---------------------------------------------------------------
@@ -939,19 +1021,20 @@ def show(session: Any, *, project: Any = None, out: TextIO | None = None) -> int
     verb, args = session.verb, list(session.args)
     keys, mname = _keys_and_name(session, project, verb, args)
     if verb != "help" or _has_help_option(args):
-        out.write(page(verb, keys, mname=mname))
+        out.write(page(verb, keys, mname=mname, fmt=_help_format(args)))
         return 0
     # the help verb: [--man-format=FMT] [TOPIC]
     parsed = parse(args, [*_common_opts(), *verb_opts("help"), *_key_opts(keys)])
     if len(parsed.positionals) > 1:
         raise CmdlineError(err_pos_excess(parsed.positionals[1:]))
     topic = parsed.positionals[0] if parsed.positionals else None
+    fmt = parsed.get("man_format", "pager")
     if topic is None:
-        out.write(page(None, keys, mname=mname))
+        out.write(page(None, keys, mname=mname, fmt=fmt))
     elif topic == "topics":
         out.write("".join(t + "\n" for t in HELP_TOPICS))
     elif topic in _REAL_VERBS or topic == "run":
-        out.write(page(topic, keys, mname=mname))
+        out.write(page(topic, keys, mname=mname, fmt=fmt))
     else:
         alts = [*reversed(HELP_TOPICS), "topics"]
         raise CmdlineError(f"invalid value '{topic}', expected {quote_alts(alts)}", usage=False)
@@ -964,7 +1047,7 @@ def toplevel(args: Sequence[str], out: TextIO, *, project: Any = None) -> int:
     peeked = parse(args, main_opts, peek=True)
     keys, mname = _keys_and_name(None, project, "configure", list(args))
     if peeked.has("help"):
-        out.write(page(None, keys, mname=mname))
+        out.write(page(None, keys, mname=mname, fmt=_help_format(args)))
         return 0
     if peeked.has("version"):
         out.write(f"{MIRAGE_VERSION}\n")
@@ -1001,6 +1084,12 @@ def _keys_and_name(session: Any, project: Any, verb: str, args: list[str]) -> tu
 
             keys = _dedupe_keys(all_keys(project.create([])))
     return keys, getattr(project, "name", None) or "mirage"
+
+
+def _help_format(args: Sequence[str]) -> str:
+    """``--help[=FMT]``'s format; a bad FMT still shows the help (cmdliner falls back to auto)."""
+    fmt = parse(args, _common_opts(), peek=True).get("help", "auto")
+    return fmt if fmt in _MAN_FORMATS else "auto"
 
 
 def _has_help_option(args: Sequence[str]) -> bool:

@@ -398,3 +398,14 @@ def test_key_pages_render_every_key(specs: list[tuple[str, str, list[str]]]) -> 
         # Format only overflows the margin with a word longer than the room left.
         if len(line.encode()) > 78:
             assert " " not in line.strip()
+
+
+def test_groff_page(tmp_path: Path, plain_env, monkeypatch) -> None:
+    status, out, _ = run(["configure", "--help=groff"], tmp_path, monkeypatch)
+    assert status == 0
+    assert '.TH "MIRAGE-CONFIGURE" 1 "" "Mirage 4.11.1" "Mirage Manual"\n' in out
+    assert "\n.SH MIRAGE PARAMETERS\n.TP 4\n\\fB\\-t\\fR \\fITARGET\\fR, \\fB\\-\\-target\\fR=\\fITARGET\\fR" in out
+    assert out.endswith("\n.SH SEE ALSO\n.P\nmirage(1)")
+    assert run(["help", "configure", "--man-format=groff"], tmp_path, monkeypatch)[1] == out
+    # A bad format still shows the help, as cmdliner does.
+    assert run(["configure", "--help=bogus"], tmp_path, monkeypatch)[1].startswith("NAME\n")
