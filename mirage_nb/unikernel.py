@@ -15,9 +15,10 @@ from mirage_nb.sim.boot import local_library
 from mirage_nb.sim.build_info import Build_info
 from mirage_nb.sim.clocks import Duration, Mirage_mtime, Mirage_ptime, Mirage_sleep, Ptime
 from mirage_nb.sim.cmdliner import Arg
+from mirage_nb.sim.crypto import Digestif, Mirage_crypto, Mirage_crypto_pk
 from mirage_nb.sim.cstruct import Cstruct
 from mirage_nb.sim.fmt import Fmt, Format, Printf
-from mirage_nb.sim.hexdump import Hxd, Hxd_string
+from mirage_nb.sim.hexdump import Hxd, Hxd_string, Ohex
 from mirage_nb.sim.kv import Mirage_kv
 from mirage_nb.sim.logs import Logs
 from mirage_nb.sim.result import Error, Msg, Ok
@@ -31,6 +32,7 @@ __all__ = [
     "Arg",
     "Build_info",
     "Cstruct",
+    "Digestif",
     "Duration",
     "Error",
     "Failure",
@@ -41,6 +43,8 @@ __all__ = [
     "Logs",
     "Lwt",
     "Mirage_block",
+    "Mirage_crypto",
+    "Mirage_crypto_pk",
     "Mirage_crypto_rng",
     "Mirage_kv",
     "Mirage_mtime",
@@ -48,6 +52,7 @@ __all__ = [
     "Mirage_runtime",
     "Mirage_sleep",
     "Msg",
+    "Ohex",
     "Ok",
     "Printf",
     "Ptime",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Hxd", "Hxd_string", "Xxd"]
+__all__ = ["Hxd", "Hxd_string", "Ohex", "Xxd"]
 
 
 @dataclass(frozen=True)
@@ -56,5 +56,42 @@ class Hxd_string:  # noqa: N801 - the OCaml module's name
             for off in range(0, len(data), cfg.cols):
                 ppf.string(_line(cfg, off, data[off: off + cfg.cols]))
                 ppf.brk(0, 0)
+
+        return pp
+
+
+def _printable(b: int) -> str:
+    return chr(b) if 32 <= b <= 126 else "."
+
+
+class Ohex:
+    """Twin of the ``ohex`` library's ``pp_hexdump``: rows of 16 bytes, offsets, then the printable chars."""
+
+    @staticmethod
+    def pp_hexdump(row_numbers: bool = True, chars: bool = True) -> Any:
+        def pp(ppf: Any, s: str | bytes) -> None:
+            data = s.encode("latin-1") if isinstance(s, str) else bytes(s)
+            for idx, b in enumerate(data):
+                if idx % 16 == 0 and row_numbers:
+                    ppf.fprintf("%06x  ", idx)
+                ppf.fprintf("%02x", b)
+                if idx % 2 == 1:
+                    ppf.string(" ")
+                if idx % 8 == 7:
+                    ppf.string(" ")
+                if idx % 16 == 15 and chars:
+                    for c in data[idx - 15: idx + 1]:
+                        ppf.string(_printable(c))
+                if idx % 16 == 15:
+                    ppf.string("\n")
+            if chars:
+                rem = len(data) % 16
+                pad = 0 if rem == 0 else 16 - rem
+                if pad > 0:
+                    ppf.string(" " * (pad * 2 + (pad + 1) // 2 + (1 if pad > 8 else 0) + 1))
+                for c in data[len(data) - rem:]:
+                    ppf.string(_printable(c))
+            if len(data) % 16:
+                ppf.string("\n")
 
         return pp

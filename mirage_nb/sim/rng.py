@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from mirage_nb.errors import SimulationError
+from mirage_nb.sim.crypto import Entropy
 from mirage_nb.sim.run import current_run
 
 __all__ = ["Mirage_crypto_rng", "Randomconv"]
@@ -22,6 +23,8 @@ _MAX_INT = (1 << 62) - 1  # OCaml's max_int on 64-bit
 
 class Mirage_crypto_rng:  # noqa: N801 - MirageOS's module name
     """Twin of ``Mirage_crypto_rng``: ``generate n`` gives n bytes from the run's seeded generator."""
+
+    Entropy = Entropy
 
     @staticmethod
     def generate(n: int) -> bytes:

@@ -203,3 +203,26 @@ def test_littlefs() -> None:
     # hxd ends its line with a Format cut, which breaks past the margin: OCaml prints a blank indented line.
     assert r.lines == [info(0, "foo: 00000000: 4865 6c6c 6f20 576f 726c 6421            Hello World!"), " " * 48]
     assert r.exit_code == 0
+
+
+def test_crypto() -> None:
+    d = Draws(3)
+    i64 = int.from_bytes(d.generate(8), "little")
+    i32 = int.from_bytes(d.generate(4), "little")
+    i16 = int.from_bytes(d.generate(2), "little")
+    i8 = d.generate(1)[0]
+    r = run_example("crypto", seed=3)
+    lines = r.lines
+    assert lines[0] == info(0, "using Fortuna, entropy sources: [0] rdrand, [1] timer")
+    assert lines[1] == info(0, f"Random numbers: 0x{i8:02X} 0x{i16:04X} 0x{i32:08X} 0x{i64:016X}")
+    assert lines[2] == info(0, "64 byte random:")
+    assert lines[3].startswith(" " * 43 + "000000  ") and lines[4].startswith("000010  ")
+    md5 = lines.index(info(0, "MD5 of the empty string 000000  d41d 8cd9 8f00 b204  e980 0998 ecf8 427e  "
+                                "..............B~"))
+    assert lines[md5 + 1] == ""
+    assert info(0, "SHA256 of the empty string 000000  e3b0 c442 98fc 1c14  9afb f4c8 996f b924  "
+                   "...B.........o.$") in lines
+    chacha = [i for i, line in enumerate(lines) if "Chacha20/Poly1305" in line][0]
+    assert lines[chacha].endswith("000000  9f07 e7be 5551 387a  98ba 977c 732d 080d  ....UQ8z...|s-..")
+    assert lines[-1] == info(0, "Generated a RSA key of 4096 bits (sign + verify true)")
+    assert r.exit_code == 0
