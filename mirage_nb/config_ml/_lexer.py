@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ._errors import ConfigMlSyntaxError, LimitError, error_at
 from ._span import Span
@@ -46,8 +46,7 @@ _QUOTED_OPEN = re.compile(r"\{([a-z_]*)\|")
 _LABEL = re.compile(r"([~?])([a-z_][A-Za-z0-9_']*):(?!:)")
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
     """One lexeme: ``kind`` is lident, uident, kw, int, float, char, string, label, optlabel, sym,
     tyvar or eof; ``text`` is the keyword/symbol/identifier text, ``value`` the literal's value."""
 

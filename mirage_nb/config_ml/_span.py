@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 __all__ = ["Span"]
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
+class Span(NamedTuple):
     """A stretch of source: 1-based line and column of its start, and of the column just past its end.
 
-    ``offset``/``end_offset`` are 0-based character offsets into the text, and
-    ``bol`` is the offset of the start line's first character, so ``__POS__``
-    can give OCaml's 0-based columns without recounting.
+    ``offset``/``end_offset`` are 0-based character offsets into the text. A
+    NamedTuple (immutable, like the AST nodes) rather than a dataclass because
+    the lexer makes one per token and tuples are several times cheaper to build.
     """
 
     file: str

@@ -175,3 +175,25 @@ def test_step_budget_stops_runaway_work(fake_mirage):
     assert isinstance(err, LimitError)
     err = error_of("let s = String.make 900_000 'a'\nlet x = s ^ s", fake_mirage)
     assert isinstance(err, LimitError) and "too large" in err.msg
+
+
+def test_many_names_end_in_the_step_budget(fake_mirage):
+    # each lookup of a0 walks every earlier frame: the walk is charged, so this stops cleanly
+    src = "\n".join(f"let a{i} = a0" if i else "let a0 = 1" for i in range(6000))
+    err = error_of(src, fake_mirage)
+    assert isinstance(err, LimitError) and err.loc is not None
+
+
+@pytest.mark.parametrize(
+    "src",
+    [
+        'let x = Printf.sprintf "%1000000000d" 1',
+        'let x = Printf.sprintf "%*d" 1000000000 1',
+        'let x = Fmt.str "%.*f" 1000000000 1.0',
+        "let x = String.make 100_000_000 'a'",
+        "let x = List.init 100_000_000 (fun i -> i)",
+    ],
+)
+def test_huge_values_are_refused(src, fake_mirage):
+    err = error_of(src, fake_mirage)
+    assert isinstance(err, (LimitError, ApplicationError)) and err.loc is not None
