@@ -30,7 +30,11 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     try:
         if not args or (len(args[0]) > 1 and args[0].startswith("-")):
             return help_pages.toplevel(args, out)
-        verb = resolve_verb(args[0])
+        try:
+            verb = resolve_verb(args[0])
+        except CmdlineError as e:
+            e.then = help_pages.missing_config(args[1:])
+            raise
         session = Session(verb, args[1:], out, err)
         return session.run()
     except CmdlineError as e:

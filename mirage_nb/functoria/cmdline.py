@@ -56,12 +56,15 @@ class CmdlineError(ConfigError):
     reports itself, such as an unknown ``help`` topic). ``command`` names
     the command whose usage applies, when it differs from the one invoked
     (an unknown sub-command is reported against the tool itself: ``""``).
+    ``then`` is a line functoria prints after cmdliner's message (without a
+    config file: ``configuration file config.ml missing``).
     """
 
-    def __init__(self, msg: str, *, usage: bool = True, command: str | None = None) -> None:
+    def __init__(self, msg: str, *, usage: bool = True, command: str | None = None, then: str | None = None) -> None:
         super().__init__(msg)
         self.usage = usage
         self.command = command
+        self.then = then
 
 
 @dataclass(frozen=True)

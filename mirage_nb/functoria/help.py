@@ -55,6 +55,8 @@ __all__ = [
     "ansi_styles",
     "show",
     "toplevel",
+    "missing_config",
+    "check_without_config",
     "usage_keys",
     "verb_opts",
     "markup_to_plain",
@@ -972,7 +974,10 @@ def error_text(
         else:
             usage = usage_synopsis(main, styled=styled)
     msg = _style_message(err.msg) if styled else err.msg
-    return render_error(mname, msg, usage)
+    text = render_error(mname, msg, usage)
+    if err.then is not None:
+        text += (f"\x1b[31m{err.then}\x1b[m" if styled else err.then) + "\n"
+    return text
 
 
 def ansi_styles(env: Mapping[str, str] | None = None) -> bool:
@@ -1020,6 +1025,15 @@ def show(session: Any, *, project: Any = None, out: TextIO | None = None) -> int
     out = out or session.out
     verb, args = session.verb, list(session.args)
     keys, mname = _keys_and_name(session, project, verb, args)
+    try:
+        return _show(out, verb, args, keys, mname)
+    except CmdlineError as e:
+        if getattr(session, "app", None) is None and e.then is None:
+            e.then = missing_config(args)
+        raise
+
+
+def _show(out: TextIO, verb: str, args: list[str], keys: list[K.Key], mname: str) -> int:
     if verb != "help" or _has_help_option(args):
         out.write(page(verb, keys, mname=mname, fmt=_help_format(args)))
         return 0
@@ -1055,11 +1069,47 @@ def toplevel(args: Sequence[str], out: TextIO, *, project: Any = None) -> int:
     try:
         parsed = parse(args, main_opts)
     except CmdlineError as e:
-        raise CmdlineError(e.msg, command="") from None
+        raise CmdlineError(e.msg, command="", then=missing_config(args)) from None
     if parsed.positionals:
-        raise CmdlineError(err_pos_excess(parsed.positionals), command="")
+        raise CmdlineError(err_pos_excess(parsed.positionals), command="", then=missing_config(args))
     out.write(page(None, keys, mname=mname))
     return 0
+
+
+def missing_config(args: Sequence[str]) -> str | None:
+    """``configuration file X missing`` when the config file the arguments name (or the default) is absent.
+
+    Without a config file functoria still parses the command line (against
+    the tool's own keys) and, after any error, says the file is missing.
+    """
+    given = parse(args, _common_opts(), peek=True).get("file")
+    if given is None:
+        from mirage_nb.loader import find_default_config
+
+        given = find_default_config(Path.cwd()) or "config.ml"
+    return None if Path(given).is_file() else f"configuration file {given} missing"
+
+
+def check_without_config(verb: str, args: Sequence[str], *, then: str, project: Any = None) -> None:
+    """Parse a verb's command line against the tool's own keys, as functoria does with no config file.
+
+    A mistake raises :class:`CmdlineError` whose ``then`` line is ``then``
+    (the missing-file message); a correct command line returns.
+    """
+    keys, _ = _keys_and_name(None, project, verb, list(args))
+    opts = [*_common_opts(), *verb_opts(verb), *_key_opts(keys)]
+    try:
+        parsed = parse(args, opts)
+        pos = parsed.positionals
+        if verb == "query" and pos and pos[0] not in _QUERY_KINDS:
+            alts = quote_alts(_QUERY_KINDS)
+            raise CmdlineError(f"INFO argument: invalid value '{pos[0]}', expected {alts}")
+        excess = pos[1:] if verb in ("query", "help") else pos
+        if excess:
+            raise CmdlineError(err_pos_excess(excess))
+    except CmdlineError as e:
+        e.then = then
+        raise
 
 
 def usage_keys(session: Any) -> list[K.Key]:

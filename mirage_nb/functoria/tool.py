@@ -139,13 +139,13 @@ class Session:
     def run(self) -> int:
         opts = COMMON + VERB_OPTS[self.verb]
         peeked = parse(self.args, opts, peek=True)
+        from mirage_nb.functoria import help as help_pages
+
+        if peeked.has("help") or self.verb == "help":
+            return help_pages.show(self)
         if peeked.has("version"):
             self.out.write(f"{MIRAGE_VERSION}\n")
             return 0
-        if peeked.has("help") or self.verb == "help":
-            from mirage_nb.functoria import help as help_pages
-
-            return help_pages.show(self)
         if self.app is not None:
             self.config = self.app.config_file
             self.dir = self.directory
@@ -155,7 +155,10 @@ class Session:
         if not Path(config).is_file():
             if self.verb in ("clean",):
                 return self._clean_without_config(config)
-            raise ConfigError(f"configuration file {config} missing")
+            missing = f"configuration file {config} missing"
+            if self.verb != "configure":
+                help_pages.check_without_config(self.verb, self.args, then=missing)
+            raise ConfigError(missing)
         self.config = config
         self.dir = Path(config).parent
         self._write_skeleton()

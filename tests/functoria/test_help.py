@@ -409,3 +409,27 @@ def test_groff_page(tmp_path: Path, plain_env, monkeypatch) -> None:
     assert run(["help", "configure", "--man-format=groff"], tmp_path, monkeypatch)[1] == out
     # A bad format still shows the help, as cmdliner does.
     assert run(["configure", "--help=bogus"], tmp_path, monkeypatch)[1].startswith("NAME\n")
+
+
+NO_CONFIG = [
+    (["foo"], "unknown command 'foo'"),
+    (["--foo"], "unknown option '--foo'"),
+    (["describe", "--foo"], "unknown option '--foo'. Did you mean either '-f' or '--dot'?"),
+    (["query", "-t", "foo"], "option '-t': invalid value 'foo'"),
+    (["help", "foo"], "invalid value 'foo'"),
+]
+
+
+@pytest.mark.parametrize(("argv", "msg"), NO_CONFIG, ids=[" ".join(a) for a, _ in NO_CONFIG])
+def test_errors_without_a_config_file(argv: list[str], msg: str, tmp_path: Path, plain_env, monkeypatch) -> None:
+    """functoria parses against the tool's keys, prints cmdliner's error, then says the file is missing."""
+    status, out, err = run(argv, tmp_path, monkeypatch)
+    assert (status, out) == (1, "")
+    assert msg in err.replace("\n        ", " ")
+    assert err.endswith("\nconfiguration file config.ml missing\n")
+
+
+def test_missing_config_alone(tmp_path: Path, plain_env, monkeypatch) -> None:
+    assert run(["describe", "-t", "hvt"], tmp_path, monkeypatch) == (1, "", "configuration file config.ml missing\n")
+    assert run(["configure", "--foo"], tmp_path, monkeypatch) == (1, "", "configuration file config.ml missing\n")
+    assert run(["clean", "--foo"], tmp_path, monkeypatch) == (0, "", "")
