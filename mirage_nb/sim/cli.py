@@ -1,0 +1,131 @@
+"""From the engine's evaluated graph to a simulated run: ``mirage-nb run`` and ``app.run``.
+
+:func:`nodes_of_graph` turns a configured application (the evaluated device
+graph, in connect order) into the simulator's :class:`~mirage_nb.sim.boot.DeviceNode`
+list. A device says what it is to the simulator through ``Device.sim``: a
+kind string (``"block"``), or a mapping ``{"kind": ..., "params": {...}}``
+(e.g. ``{"kind": "block", "params": {"file": "disk.img"}}``). Devices without
+it are recognised by their module name when they are MirageOS's own
+(``Mirage_logs``, ``Mirage_runtime``...), and the job by its module type.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any, TextIO
+
+from mirage_nb.errors import SimulationError
+from mirage_nb.sim.boot import DeviceNode, RuntimeArgRef, boot, load_unikernel
+from mirage_nb.sim.run import RunResult
+
+__all__ = ["nodes_of_graph", "run_configured", "run_command"]
+
+_BY_MODULE = {
+    "Mirage_bootvar": "noop",
+    "Struct_end": "argv",
+    "Cmdliner_stdlib": "cmdliner_stdlib",
+    "Mirage_logs": "reporter",
+    "Mirage_sleep": "sleep",
+    "Mirage_ptime": "ptime",
+    "Mirage_mtime": "mtime",
+    "Mirage_crypto_rng_mirage": "rng",
+    "Unit": "unit",
+}
+
+_ARG_KEYS = {
+    "Mirage_runtime.logs": ("logs",),
+    "Mirage_runtime.delay": ("delay",),
+}
+
+
+def _arg_refs(dev: Any) -> tuple[RuntimeArgRef, ...]:
+    refs: list[RuntimeArgRef] = []
+    for a in getattr(dev, "runtime_args", ()) or ():
+        code = getattr(a, "code", str(a)).strip()
+        if code in _ARG_KEYS:
+            refs.extend(RuntimeArgRef(k) for k in _ARG_KEYS[code])
+        elif code.startswith("Cmdliner_stdlib.setup"):
+            refs.extend([RuntimeArgRef("backtrace"), RuntimeArgRef("randomize-hashtables")])
+        else:
+            refs.append(RuntimeArgRef(code))
+    return tuple(refs)
+
+
+def _kind(dev: Any, name: str, has_deps: bool, jobs: set[int]) -> tuple[str, Mapping[str, Any]]:
+    sim = getattr(dev, "sim", None)
+    if isinstance(sim, str):
+        return sim, {}
+    if isinstance(sim, Mapping):
+        return str(sim["kind"]), dict(sim.get("params", {}))
+    module = dev.module_name
+    nice = getattr(dev, "nice_name", module.lower())
+    if module in _BY_MODULE:
+        return _BY_MODULE[module], {}
+    if nice == "struct_end":
+        return "argv", {"name": name}
+    if id(dev) in jobs:
+        return "job", {}
+    if module == "Mirage_runtime":
+        codes = [getattr(a, "code", "") for a in getattr(dev, "runtime_args", ()) or ()]
+        if any("delay" in c for c in codes):
+            return "delay", {}
+        # the last Mirage_runtime node only waits for all the others (the generated main's final job)
+        return ("noop", {}) if has_deps else ("set_name", {"name": name})
+    raise SimulationError(
+        f"the simulator does not know how to run the device {module} yet "
+        "(its Device.sim should name a kind such as block, kv_ro_crunch or kv_rw_mem)")
+
+
+def nodes_of_graph(configured: Any) -> list[DeviceNode]:
+    """The configured application's devices as boot nodes, in the generated main.ml's connect order."""
+    from mirage_nb.functoria.graph import connect_order, left_most_device
+
+    name = configured.app.name
+    context = configured.info.context
+    jobs = {id(left_most_device(j, context)) for j in getattr(configured.app, "jobs", ())}
+    out: list[DeviceNode] = []
+    for node in connect_order(configured.graph):
+        kind, params = _kind(node.dev, name, bool(node.deps), jobs)
+        if kind in ("argv", "set_name"):
+            params = {"name": name, **params}
+        out.append(DeviceNode(
+            id=node.var_name,
+            module_name=node.dev.module_name,
+            kind=kind,
+            args=tuple(a.var_name for a in node.args),
+            deps=tuple(d.var_name for d in node.deps) if kind != "job" else tuple(a.var_name for a in node.args)
+            or tuple(d.var_name for d in node.deps),
+            runtime_args=_arg_refs(node.dev),
+            params=params,
+        ))
+    return out
+
+
+def run_configured(configured: Any, unikernel: Any, *, argv: list[str] | None = None, seed: int = 0,
+                   until: int | float | str | None = None, data_dir: str | None = None) -> RunResult:
+    """Boot a configured application with its unikernel code (a module or a path to unikernel.py)."""
+    return boot(nodes_of_graph(configured), unikernel, argv=argv or [], seed=seed, until=until,
+                data_dir=data_dir)
+
+
+def run_command(configured: Any, parsed: Any, out: TextIO, err: TextIO) -> int:
+    """``mirage-nb run``: simulate, print the console as a terminal shows it, return the exit code."""
+    config = parsed.get("file") or "config.ml"
+    base = os.path.dirname(os.path.abspath(config))
+    path = os.path.join(base, "unikernel.py")
+    if not os.path.isfile(path):
+        err.write(f"mirage-nb run: no unikernel.py beside {config} (the Python twin of unikernel.ml)\n")
+        return 1
+    try:
+        result = run_configured(configured, load_unikernel(path), argv=list(parsed.positionals),
+                                seed=parsed.get("seed", 0) or 0, until=parsed.get("until"), data_dir=base)
+    except SimulationError as e:
+        err.write(f"mirage-nb run: {e}\n")
+        return 1
+    for line in result.console:
+        (out if line.stream == "stdout" else err).write(line.text + "\n")
+    if result.exit_code is None:
+        err.write(f"[{result.note}]\n")
+        return 0
+    return result.exit_code
