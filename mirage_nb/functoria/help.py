@@ -1024,7 +1024,12 @@ def show(session: Any, *, project: Any = None, out: TextIO | None = None) -> int
     """
     out = out or session.out
     verb, args = session.verb, list(session.args)
-    keys, mname = _keys_and_name(session, project, verb, args)
+    about = verb
+    if verb == "help" and not _has_help_option(args):
+        # `help X` documents X as `X --help` does: with X's keys.
+        pos = parse(args, [*_common_opts(), *verb_opts("help")], peek=True).positionals
+        about = pos[0] if pos and pos[0] in _VERB_INFO else verb
+    keys, mname = _keys_and_name(session, project, about, args)
     try:
         return _show(out, verb, args, keys, mname)
     except CmdlineError as e:
@@ -1122,10 +1127,16 @@ def usage_keys(session: Any) -> list[K.Key]:
 
 
 def _keys_and_name(session: Any, project: Any, verb: str, args: list[str]) -> tuple[list[K.Key], str]:
-    app = getattr(session, "app", None) or _load_app(args)
+    app = getattr(session, "app", None)
+    directory = getattr(session, "directory", None)
+    if app is None:
+        app = _load_app(args)
+        config = _config_path(args)
+        directory = None if config is None else Path(config).parent
     if app is not None:
         project = project or app.project
-        keys = keys_for(app, verb if verb in _VERB_INFO else "configure", args)
+        cached = _cached_args(args, directory)
+        keys = keys_for(app, verb if verb in _VERB_INFO else "configure", args, cached_args=cached)
     else:
         project = project or _default_project()
         keys = []
@@ -1152,17 +1163,36 @@ def _key_opts(keys: Sequence[K.Key]) -> list[Opt]:
     return key_opts(list(keys))
 
 
-def _load_app(args: Sequence[str]) -> Any:
+def _config_path(args: Sequence[str]) -> str | None:
     given = parse(args, _common_opts(), peek=True).get("file")
     if given is None:
         from mirage_nb.loader import find_default_config
 
         given = find_default_config(Path.cwd())
-    if given is None or not Path(given).is_file():
+    return given if given is not None and Path(given).is_file() else None
+
+
+def _load_app(args: Sequence[str]) -> Any:
+    config = _config_path(args)
+    if config is None:
         return None
     from mirage_nb.loader import load_config
 
-    return load_config(given)
+    return load_config(config)
+
+
+def _cached_args(args: Sequence[str], directory: Path | None) -> list[str]:
+    """The arguments a previous ``configure`` cached (``--context-file``, else ``<dir>/mirage/context``)."""
+    given = parse(args, _common_opts(), peek=True).get("context_file")
+    path = Path(given) if given is not None else (directory / "mirage" / "context" if directory else None)
+    if path is None or not path.is_file():
+        return []
+    try:
+        from .codegen import read_context
+
+        return read_context(path.read_text())
+    except (ImportError, MirageNbError):
+        return []
 
 
 def _default_project() -> Any:
