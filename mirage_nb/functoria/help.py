@@ -935,9 +935,15 @@ def keys_for(app: Any, verb: str, args: Sequence[str], *, cached_args: Sequence[
 
     opts = [*_common_opts(), *verb_opts(verb)]
     if_opts = key_opts(app.if_keys)
-    cache = context_of(parse(cached_args, opts + if_opts, peek=True), app.if_keys)
-    cli = context_of(parse(args, opts + if_opts, peek=True), app.if_keys)
-    base = cli.merge_under(cache)
+
+    def peeked(argv: Sequence[str]) -> K.Context:
+        # A value that does not parse leaves the peeked context empty (eval_peek_opts fails).
+        try:
+            return context_of(parse(argv, opts + if_opts, peek=True), app.if_keys)
+        except CmdlineError:
+            return K.Context()
+
+    base = peeked(args).merge_under(peeked(cached_args))
     full = True
     if verb == "describe":
         ev = parse(args, opts, peek=True).get("eval")

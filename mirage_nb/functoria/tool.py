@@ -113,7 +113,10 @@ def context_of(parsed: Parsed, keys: Sequence[K.Key]) -> K.Context:
         if parsed.has(dest):
             ctx = ctx.add(k, parsed.all(dest) if k.arg.kind == "opt_all" else parsed.get(dest))
         elif k.arg.info.env and k.arg.info.env in os.environ and k.arg.kind != "flag":
-            ctx = ctx.add(k, k.arg.parse(os.environ[k.arg.info.env]))
+            try:
+                ctx = ctx.add(k, k.arg.parse(os.environ[k.arg.info.env]))
+            except K.ConvError as e:
+                raise CmdlineError(f"environment variable '{k.arg.info.env}': {e.msg}") from None
     return ctx
 
 

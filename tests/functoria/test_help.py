@@ -433,3 +433,36 @@ def test_missing_config_alone(tmp_path: Path, plain_env, monkeypatch) -> None:
     assert run(["describe", "-t", "hvt"], tmp_path, monkeypatch) == (1, "", "configuration file config.ml missing\n")
     assert run(["configure", "--foo"], tmp_path, monkeypatch) == (1, "", "configuration file config.ml missing\n")
     assert run(["clean", "--foo"], tmp_path, monkeypatch) == (0, "", "")
+
+
+STACK_CONFIG = (
+    "from mirage_nb.mirage import *\n"
+    "stack = generic_stackv4v6(default_network)\n"
+    'main = main("Unikernel.Main", stackv4v6 @ job)\n'
+    'register("net", [main(stack)])\n'
+)
+
+
+def test_env_value_errors(tmp_path: Path, plain_env, monkeypatch) -> None:
+    (tmp_path / "config.py").write_text(STACK_CONFIG)
+    monkeypatch.setenv("MODE", "foo")
+    status, out, err = run(["describe"], tmp_path, monkeypatch)
+    assert (status, out) == (1, "")
+    assert err.startswith(
+        "Usage: mirage describe [--help] [OPTION]…\n"
+        "mirage: environment variable 'MODE': invalid value 'foo', expected one of\n"
+        "        'unix', 'macosx',"
+    )
+    # --help still wins, as with cmdliner.
+    status, out, _ = run(["describe", "--help"], tmp_path, monkeypatch)
+    assert status == 0 and out.startswith("NAME\n       mirage-describe")
+
+
+@pytest.mark.parametrize("verb", ["describe", "configure", "query"])
+@pytest.mark.parametrize("extra", [[], ["--eval"], ["-t", "hvt", "--no-dhcp"]])
+def test_help_topic_uses_the_topic_keys(verb: str, extra: list[str], tmp_path: Path, plain_env, monkeypatch) -> None:
+    (tmp_path / "config.py").write_text(STACK_CONFIG)
+    a = run(["help", verb, *extra], tmp_path, monkeypatch)
+    b = run([verb, *extra, "--help"], tmp_path, monkeypatch)
+    assert a == b and a[0] == 0
+    assert "--no-dhcp" in a[1]
