@@ -22,7 +22,7 @@ from typing import Any
 from mirage_nb.errors import SimulationError
 
 __all__ = ["Conv", "Info", "ArgSpec", "Arg", "ParseOk", "ParseHelp", "ParseError", "parse", "usage",
-           "edit_distance", "suggest"]
+           "edit_distance", "suggest", "man_page", "simple_man_page"]
 
 
 class ConvError(Exception):
@@ -424,7 +424,57 @@ def _opt_label(spec: ArgSpec) -> str:
     return label
 
 
+_WITH_ARGV_SECTIONS = ("ARGUMENTS", "OPTIONS", "HTTP OPTIONS", "SSH OPTIONS", "TLS OPTIONS",
+                       "HAPPY EYEBALLS OPTIONS", "DNS OPTIONS", "NETWORK OPTIONS", "LOG AND MONITORING OPTIONS",
+                       "DISK OPTIONS", "OCAML RUNTIME OPTIONS")
+"""The sections ``Mirage_runtime.with_argv`` lists in the unikernel's man page, in its order."""
+
+
 def man_page(name: str, specs: Sequence[ArgSpec]) -> str:
+    """The unikernel's ``--help`` page, laid out by the engine's port of Cmdliner's plain man pages.
+
+    Falls back to :func:`simple_man_page` when the engine's help module is not available.
+    """
+    try:
+        from mirage_nb.functoria import help as H  # noqa: N812 - cmdliner's module, shortened
+
+        docs = H._DOCS["help"]
+        args = []
+        for s in specs:
+            absent: str | None
+            if s.required:
+                absent = None
+            elif s.kind == "flag":
+                absent = ""
+            else:
+                assert s.conv is not None
+                absent = s.conv.show(s.default) if s.default is not None else ""
+            args.append(H.ArgDoc(tuple(s.info.opt_names), doc=s.info.doc,
+                                 docv=s.info.docv or (s.conv.docv if s.conv else ""), docs=s.info.docs,
+                                 kind=s.kind, absent=absent, absent_doc=s.info.absent))
+        args.append(H.ArgDoc(("--help",), doc=docs.doc, docv=docs.docv, docs=docs.docs, kind="vopt",
+                             absent=docs.absent, vopt="auto"))
+        cmd = H.CmdDoc(name, "", tuple(("S", sec) for sec in _WITH_ARGV_SECTIONS), tuple(args))
+        blocks = H.man_blocks(cmd)
+    except Exception:  # the engine is optional here: never let its absence break a boot
+        return simple_man_page(name, specs)
+    # Mirage_runtime.with_argv gives cmdliner its own list of exit codes.
+    out: list[tuple[str, ...]] = []
+    in_exit = False
+    for b in blocks:
+        if b[0] == "S":
+            if in_exit:
+                out.extend(("I", code, doc) for code, doc in _EXITS)
+            in_exit = b[1] == "EXIT STATUS"
+        if in_exit and b[0] == "I":
+            continue
+        out.append(b)
+    if in_exit:
+        out.extend(("I", code, doc) for code, doc in _EXITS)
+    return H.render_plain(out)
+
+
+def simple_man_page(name: str, specs: Sequence[ArgSpec]) -> str:
     """A plain-text man page in Cmdliner's layout (sections, 7-space indent, options sorted by name)."""
     help_spec = ArgSpec("opt", Info(("help",), "Show this help in format $(i,FMT). The value $(i,FMT) must be "
                                     "one of auto, pager, groff or plain. With auto, the format is pager or "

@@ -75,7 +75,8 @@ log_threshold = Arg.conv(_parse_threshold, _show_threshold, "VALUE")
 def _logs_spec() -> ArgSpec:
     doc = ("Be more or less verbose. $(docv) must be of the form $(b,*:info,foo:debug) means that that the "
            "log threshold is set to $(b,info) for every log sources but the $(b,foo) which is set to "
-           "$(b,debug). The log level must be one of 'quiet', 'app', 'error', 'warning', 'info' or 'debug'.")
+           "$(b,debug). The log level must be one of $(b,quiet), $(b,app), $(b,error), $(b,warning), $(b,info) "
+           "or $(b,debug).")
     return Arg.opt(Arg.list(log_threshold), [], Arg.info(["l", "logs"], doc=doc, docv="LEVEL", docs=S_LOG))
 
 

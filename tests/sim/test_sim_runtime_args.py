@@ -145,3 +145,16 @@ def test_reading_an_arg_too_early_is_explained() -> None:
 
     with pytest.raises(SimulationError, match="before the boot parsed"):
         Run().run(main)
+
+
+def test_help_page_sections_and_exit_codes() -> None:
+    r = run_example("disk-lottery", argv=["--help=plain"], size_sectors=8)
+    text = r.output
+    assert r.exit_code == 63
+    sections = [line for line in text.splitlines() if line and not line.startswith(" ")]
+    assert sections == ["NAME", "SYNOPSIS", "OPTIONS", "LOG AND MONITORING OPTIONS", "OCAML RUNTIME OPTIONS",
+                        "COMMON OPTIONS", "EXIT STATUS"]
+    assert "       lottery [--reset] [--reset-all] [--slot=INT64] [OPTION]…" in text
+    assert "       --slot=INT64 (absent=0)" in text
+    for code in ("0", "1", "63", "64", "125", "255"):
+        assert f"\n       {code} " in text
