@@ -28,9 +28,10 @@ Deliberate deviations from MirageOS (each also noted where it is implemented):
    ``Run(epoch_s=...)``) and the timezone offset is 0 (``Run(tz_offset_s=None)``
    gives Solo5's unknown offset, printed ``-00:00``).
 3. Device I/O (block, kv) takes no virtual time.
-4. ``--help`` prints a man-like page in Cmdliner's plain layout, not
-   byte-identical to Cmdliner's; error messages and exit codes (63, 64) are
-   Cmdliner's and MirageOS's.
+4. Boot-argument errors and ``--help`` are Cmdliner 2's texts and layout
+   (the man page goes through the engine's port of Cmdliner's renderer),
+   always unstyled, as with ``NO_COLOR`` or ``TERM=dumb``; exit codes are
+   MirageOS's (63 help, 64 argument error).
 5. An uncaught exception prints ``Fatal error: exception ...`` and exits
    with 2, as an OCaml unix executable does. ``Mirage_runtime.at_exit``
    hooks run after the job returns or calls ``exit``.

@@ -161,9 +161,10 @@ def with_argv(run: Any, name: str, args: Sequence[RuntimeArg]) -> None:
 def set_level(run: Any, default: Level | None, thresholds: Sequence[LogThreshold]) -> None:
     """Twin of ``Mirage_runtime.set_level ~default``: apply ``-l`` thresholds to the run's log sources."""
     st = run.log_state
-    for src, lv in thresholds:
-        if src is None:
-            default = lv
+    # the first `All threshold wins (List.find), as in Mirage_runtime.set_level
+    alls = [lv for src, lv in thresholds if src is None]
+    if alls:
+        default = alls[0]
     st.default_level = default
     st.src_levels.clear()
     known = {"application"} | set(st.sources)

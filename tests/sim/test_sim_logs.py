@@ -88,3 +88,7 @@ def test_header_from_the_message_function_and_driver_sources() -> None:
     assert not r.stdout[0].startswith("WARNING")
     assert any("[DEBUG] [mirage-block-unix] write beyond end of file" in line for line in r.lines)
     assert not any("[DEBUG] [block]" in line for line in r.lines)
+
+
+def test_first_all_threshold_wins() -> None:
+    assert len(run(["-l", "error,debug"]).stderr) == 2  # app + error: the first `All level is used
