@@ -1009,7 +1009,7 @@ _REASONS = (
 
 def _style_message(msg: str) -> str:
     """Quoted words in bold (without their quotes) and the reasons in red, as cmdliner styles them."""
-    msg = re.sub(r"'([^']*)'", "\x1b[01m\\1\x1b[m", msg)
+    msg = re.sub(r"(?<![A-Za-z])'([^']*)'", "\x1b[01m\\1\x1b[m", msg)
     for reason in _REASONS:
         msg = re.sub(rf"\b{reason}\b", f"\x1b[31m{reason}\x1b[m", msg)
     return msg

@@ -466,3 +466,12 @@ def test_help_topic_uses_the_topic_keys(verb: str, extra: list[str], tmp_path: P
     b = run([verb, *extra, "--help"], tmp_path, monkeypatch)
     assert a == b and a[0] == 0
     assert "--no-dhcp" in a[1]
+
+
+def test_styled_messages_keep_apostrophes() -> None:
+    err = CmdlineError(err_pos_excess(["a", "b"]))
+    text = H.error_text(err, "configure", [], styled=True)
+    assert text.endswith(
+        "mirage: \x1b[31mtoo many arguments\x1b[m, don't know what to do with \x1b[01ma\x1b[m, \x1b[01mb\x1b[m\n"
+    )
+    assert text.startswith("Usage: \x1b[01mmirage configure\x1b[m [\x1b[01m--help\x1b[m] [\x1b[04mOPTION\x1b[m]…\n")
