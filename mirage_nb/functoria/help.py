@@ -982,7 +982,8 @@ def error_text(
     msg = _style_message(err.msg) if styled else err.msg
     text = render_error(mname, msg, usage)
     if err.then is not None:
-        text += (f"\x1b[31m{err.then}\x1b[m" if styled else err.then) + "\n"
+        # Printed by functoria through Fmt, which colours only a terminal: plain here, as the CLI's others.
+        text += err.then + "\n"
     return text
 
 
