@@ -14,7 +14,7 @@ from ..fmt import Formatter, fprintf, pp_any, pp_list, pp_sp, pp_string
 from ..install import Install
 from ..ocaml import quote
 from ..package import Package
-from ._text import compact_list, join_stanzas, parent_dir, split_ext, stanza
+from ._text import join_stanzas, split_ext, stanza
 
 __all__ = [
     "DEFAULT_EXTRA_REPOS",
@@ -27,7 +27,6 @@ __all__ = [
     "copy_files_stanzas",
     "base_workspace_text",
     "base_project_text",
-    "compact_list",
 ]
 
 #: ``--extra-repos`` default (env ``MIRAGE_EXTRA_REPOS``).
@@ -303,7 +302,3 @@ def copy_files_stanzas(files: Sequence[str], project_name: str) -> list[str]:
         p = f"./{project_name}/{f}"
         out.append(f"(copy_files# {p})" if split_ext(f)[1] in (".ml", ".mli") else f"(copy_files {p})")
     return out
-
-
-def parent(path: str) -> str:
-    return parent_dir(path)
