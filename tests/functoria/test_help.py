@@ -475,3 +475,24 @@ def test_styled_messages_keep_apostrophes() -> None:
         "mirage: \x1b[31mtoo many arguments\x1b[m, don't know what to do with \x1b[01ma\x1b[m, \x1b[01mb\x1b[m\n"
     )
     assert text.startswith("Usage: \x1b[01mmirage configure\x1b[m [\x1b[01m--help\x1b[m] [\x1b[04mOPTION\x1b[m]…\n")
+
+
+def _sections(page: str) -> dict[str, str]:
+    """A page cut at its section titles (the e2e tests' help.exe)."""
+    out: dict[str, str] = {}
+    name = "INIT"
+    for line in page.split("\n"):
+        if len(line) > 1 and all(c.isupper() or c.isspace() for c in line):
+            name = line
+            out[name] = ""
+        else:
+            out[name] = out.get(name, "") + line + "\n"
+    return out
+
+
+def test_e2e_help_configure_diff() -> None:
+    """e2e configure.t: `test help configure --help` and `test configure --help` agree on these sections."""
+    h1 = _sections(H.page("help", _e2e_keys(), mname="test"))
+    h2 = _sections(H.page("configure", _e2e_keys(), mname="test"))
+    for name in ["CONFIGURE OPTIONS", "APPLICATION OPTIONS", "COMMON OPTIONS"]:
+        assert h1[name] == h2[name]
