@@ -715,7 +715,7 @@ _DOCS: dict[str, _Doc] = {
 def _man_format(s: str) -> str:
     if s in _MAN_FORMATS:
         return s
-    raise K.ConvError(f"invalid $(i,FMT) value '{s}', expected {quote_alts(_MAN_FORMATS)}")
+    raise K.ConvError(f"invalid FMT value '{s}', expected {quote_alts(_MAN_FORMATS)}")
 
 
 MAN_FORMAT = Opt(("man-format",), "man_format", parse=_man_format)
