@@ -74,8 +74,7 @@ class Opt:
     ``takes`` is ``"value"``, ``"flag"`` or ``"optional"`` (a value may
     follow; ``vopt`` when none does). Flags sharing a ``dest`` form one
     cmdliner ``vflag`` (at most one of them may be given), as do key flags.
-    ``info`` optionally carries the documentation (a
-    :class:`~mirage_nb.functoria.keys.ArgInfo`) for usage lines and help.
+    Documentation lives beside the tables, in :mod:`mirage_nb.functoria.help`.
     """
 
     names: tuple[str, ...]
@@ -85,7 +84,6 @@ class Opt:
     repeat: bool = False
     flag_value: Any = True
     vopt: Any = None  # the value of an "optional" option given bare
-    info: Any = field(default=None, compare=False)
 
     def spelled(self, name: str) -> str:
         return spell(name)
@@ -214,7 +212,7 @@ def find_command(
 class Parsed:
     values: dict[str, list[Any]] = field(default_factory=dict)
     positionals: list[str] = field(default_factory=list)
-    # (spelled name as given, dest, opt) of every option occurrence, in order.
+    # (name as given, opt) of every option occurrence, in order.
     seen: list[tuple[str, Opt]] = field(default_factory=list)
 
     def get(self, dest: str, default: Any = None) -> Any:
