@@ -32,6 +32,11 @@ kind                runtime behaviour (the OCaml it stands for)
                     ``Unikernel.Main``, ``Main(modules).start(devices)``
 ==================  ==========================================================
 
+Other kinds (network devices, say) are added per boot with
+``boot(..., connectors={"netif": connect_netif})``: a connector is an async
+function of the :class:`BootContext` and the node returning the connected
+value and the module functors receive.
+
 ``args`` are the ids of the nodes whose *modules* a functor receives
 (``Unikernel.Main (KV)``); ``deps`` are the ids of the nodes whose connected
 *values* are passed to ``connect``/``start``, in order. ``runtime_args``
@@ -47,7 +52,7 @@ import inspect
 import os
 import sys
 import types
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,6 +67,8 @@ from mirage_nb.sim.runtime import MIRAGE_ARGS, RuntimeArg, set_level, with_argv
 __all__ = [
     "RuntimeArgRef",
     "DeviceNode",
+    "BootContext",
+    "Connector",
     "KINDS",
     "boot",
     "standard_nodes",
@@ -97,10 +104,13 @@ class DeviceNode:
     params: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.kind not in KINDS:
-            raise SimulationError(
-                f"device node {self.id} ({self.module_name}) has kind {self.kind!r}, which the simulator does "
-                f"not know; expected one of {', '.join(sorted(KINDS))}")
+        if not self.kind or not isinstance(self.kind, str):
+            raise SimulationError(f"device node {self.id} ({self.module_name}) needs a kind, e.g. one of "
+                                  f"{', '.join(sorted(KINDS))}")
+
+
+Connector = Callable[["BootContext", DeviceNode], Awaitable[tuple[Any, Any]]]
+"""Connects a device of another kind (network devices...): returns its value and the module functors receive."""
 
 
 def standard_nodes(name: str, devices: Sequence[DeviceNode] = (), *, job_module: str | None = "Unikernel",
@@ -244,12 +254,14 @@ def boot(
     data_dir: str | os.PathLike[str] | None = None,
     tz_offset_s: int | None = 0,
     run: Run | None = None,
+    connectors: Mapping[str, Connector] | None = None,
 ) -> RunResult:
     """Connect ``nodes`` in order and run the job, on a fresh virtual clock; returns what the unikernel did.
 
     ``unikernel`` is the module (or a path to ``unikernel.py``); ``data_dir``
     is where relative file names (disk images, kv directories) are found,
-    by default the unikernel's directory.
+    by default the unikernel's directory. ``connectors`` add device kinds
+    beyond :data:`KINDS` (kind -> async function of the boot context and the node).
     """
     nodes = list(nodes)
     if isinstance(unikernel, str | os.PathLike):
@@ -264,21 +276,41 @@ def boot(
     ids = [n.id for n in nodes]
     if len(set(ids)) != len(ids):
         raise SimulationError("device node ids must be unique; got " + ", ".join(ids))
-    booter = _Booter(nodes, unikernel, run, os.fspath(data_dir))
+    connectors = dict(connectors or {})
+    for n in nodes:
+        if n.kind not in KINDS and n.kind not in connectors:
+            raise SimulationError(
+                f"device node {n.id} ({n.module_name}) has kind {n.kind!r}, which the simulator does not know; "
+                f"expected one of {', '.join(sorted(KINDS))} or a kind given in connectors=")
+    booter = BootContext(nodes, unikernel, run, os.fspath(data_dir), connectors)
     return run.run(booter.main)
 
 
-class _Booter:
-    """Connects the nodes of one boot; holds connected values and modules by node id."""
+class BootContext:
+    """One boot in progress: the connected values and modules by node id, for connectors to read."""
 
-    def __init__(self, nodes: list[DeviceNode], unikernel: Any, run: Run, data_dir: str) -> None:
+    def __init__(self, nodes: list[DeviceNode], unikernel: Any, run: Run, data_dir: str,
+                 connectors: Mapping[str, Connector] | None = None) -> None:
         self.nodes = nodes
         self.unikernel = unikernel
         self.run = run
         self.data_dir = data_dir
+        self.connectors = dict(connectors or {})
         self.values: dict[str, Any] = {}
         self.modules: dict[str, Any] = {}
         self.arg_cache: dict[str, RuntimeArg] = {}
+
+    def value(self, node_id: str) -> Any:
+        """The connected value of an earlier node."""
+        return self.values[node_id]
+
+    def module(self, node_id: str) -> Any:
+        """The module an earlier node gives to functors (None for devices without one)."""
+        return self.modules.get(node_id)
+
+    def runtime_arg(self, ref: RuntimeArgRef) -> Any:
+        """The parsed value of a runtime argument a node reads."""
+        return _resolve_arg(ref, self.unikernel, self.arg_cache)()
 
     def all_args(self) -> list[RuntimeArg]:
         out: list[RuntimeArg] = []
@@ -319,6 +351,10 @@ class _Booter:
 
     async def connect(self, node: DeviceNode) -> Any:
         run = self.run
+        if node.kind in self.connectors:
+            value, module = await self.connectors[node.kind](self, node)
+            self.modules[node.id] = module
+            return value
         match node.kind:
             case "argv":
                 with_argv(run, node.params.get("name", run.name), self.all_args())

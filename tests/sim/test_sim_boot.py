@@ -64,7 +64,9 @@ def test_mistakes_in_the_unikernel_are_explained(nodes: Any, uk: dict[str, Any],
 
 def test_node_validation() -> None:
     with pytest.raises(SimulationError, match="does not know"):
-        DeviceNode("x", "X", "teleporter")
+        boot([DeviceNode("x", "X", "teleporter")], {"__name__": "u"})
+    with pytest.raises(SimulationError, match="needs a kind"):
+        DeviceNode("x", "X", "")
     with pytest.raises(SimulationError, match="unique"):
         boot([DeviceNode("a", "A", "noop"), DeviceNode("a", "A", "noop")], {"__name__": "u"})
     with pytest.raises(SimulationError, match="needs the parameter 'dir'"):
@@ -99,3 +101,28 @@ def test_same_seed_same_run_different_seed_changes_only_random_parts() -> None:
 def test_examples_are_deterministic() -> None:
     for name in ("echo_server", "timeout2", "heads2"):
         assert run_example(name, seed=5) == run_example(name, seed=5)
+
+
+def test_connectors_add_device_kinds() -> None:
+    from mirage_nb.sim.boot import BootContext
+
+    class Netif:
+        def __repr__(self) -> str:
+            return "<module Netif>"
+
+    async def connect_netif(ctx: BootContext, node: DeviceNode) -> tuple[Any, Any]:
+        return {"mac": node.params["mac"], "after": ctx.value("mirage_logs__5")}, Netif()
+
+    seen: list[Any] = []
+
+    class Main:
+        def __init__(self, N: Any) -> None:  # noqa: N803
+            seen.append(repr(N))
+
+        async def start(self, net: Any) -> None:
+            seen.append(net["mac"])
+
+    nodes = standard_nodes("net", [DeviceNode("netif__11", "Netif", "netif", params={"mac": "02:00"})],
+                           job_module="Unikernel.Main")
+    r = boot(nodes, {"__name__": "u", "Main": Main}, connectors={"netif": connect_netif})
+    assert r.exit_code == 0 and seen == ["<module Netif>", "02:00"]
