@@ -34,9 +34,9 @@ How OCaml meets Python (the convention :mod:`mirage_nb.mirage` follows):
   just triggers the call (``Key.kv_ro ~group:"data" ()`` -> ``kv_ro(group="data")``).
   Fewer arguments give a partial application, as in OCaml.
 * Values: ``()`` is ``None``, lists are ``list``, tuples ``tuple``,
-  ``None``/``Some x`` reach Python as ``None``/``x``, polymorphic variants
-  (`` `None ``) as :class:`PolyVariant`, other constructors as :class:`Constr`,
-  OCaml functions as Python callables.
+  ``None``/``Some x`` reach Python as ``None``/``x``, polymorphic variants as
+  their tag (`` `None `` -> ``"None"``) or a tuple (`` `Some u `` -> ``("Some", u)``),
+  other constructors as :class:`Constr`, OCaml functions as Python callables.
 * ``register`` returns the application in Python and ``()`` to the config; the
   reader keeps the applications, in order.
 * ``Sys.getenv_opt`` always returns ``None``: the reader never reads the environment.

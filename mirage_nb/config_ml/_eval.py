@@ -712,6 +712,10 @@ class Evaluator:
                     return True
                 return self.match_pattern(arg, tuple(v.args), out, env)
             case A.PVariant(tag=tag, arg=arg):
+                if isinstance(v, str) and arg is None:  # a variant that went through Python
+                    return v == tag
+                if isinstance(v, tuple) and len(v) == 2 and v[0] == tag and arg is not None:
+                    return self.match_pattern(arg, v[1], out, env)
                 if not (isinstance(v, PolyVariant) and v.tag == tag):
                     return False
                 if arg is None:
@@ -1050,6 +1054,9 @@ class Evaluator:
             if v.name == "Some" and len(v.args) == 1:
                 return self.to_py(v.args[0])
             return v
+        if isinstance(v, PolyVariant):
+            # `None -> "None", `Some x -> ("Some", x): the DSL's spelling of polymorphic variants
+            return v.tag if not v.args else (v.tag, *(self.to_py(a) for a in v.args))
         if isinstance(v, list):
             return [self.to_py(x) for x in v]
         if isinstance(v, tuple):

@@ -13,8 +13,8 @@ OCaml                 Python
 tuples                ``tuple``
 ``None``/``Some x``   :class:`Constr` (``Constr("Some", (x,))``); given to a Python function
                       they become ``None``/``x``
+variants `` `T x``    :class:`PolyVariant`; given to a Python function ``"T"`` / ``("T", x)``
 ``A``, ``B (x, y)``   :class:`Constr` (constructors of ``type t = A | B of ...``)
-`` `Tag ``/`` `Tag x``  :class:`PolyVariant`
 functions             :class:`Closure` (written in the file), :class:`Native` (the reader's
                       Stdlib), or any Python callable (the DSL)
 modules               :class:`StructModule` (``module M = struct ... end``, Stdlib modules)

@@ -188,7 +188,10 @@ def test_register_returns_last_app_and_unit_to_the_config(fake_mirage):
 
 def test_register_with_polymorphic_variant_label(fake_mirage):
     app = loads('open Mirage\nlet () = register ~src:`None "x" [ noop ]', mirage=fake_mirage)
-    assert app.kw == {"src": PolyVariant("None")}
+    # polymorphic variants reach Python as their tag, or (tag, argument)
+    assert app.kw == {"src": "None"}
+    app = loads('open Mirage\nlet () = register ~src:(`Some "u") "x" [ noop ]', mirage=fake_mirage)
+    assert app.kw == {"src": ("Some", "u")}
 
 
 def test_open_only_exposes_all(fake_mirage):
