@@ -38,6 +38,7 @@ __all__ = [
     "spell",
     "legacy_prefixes",
     "quote_alts",
+    "enum",
     "edit_distance",
     "suggest",
     "err_unknown",
@@ -111,6 +112,18 @@ def quote_alts(alts: Sequence[str]) -> str:
     if len(q) == 2:
         return f"either {q[0]} or {q[1]}"
     return "one of " + ", ".join(q[:-1]) + " or " + q[-1]
+
+
+def enum(alts: Sequence[str]) -> Callable[[str], str]:
+    """A parser accepting one of ``alts`` (``Arg.enum``), failing in cmdliner's words."""
+    choices = tuple(alts)
+
+    def parse(s: str) -> str:
+        if s in choices:
+            return s
+        raise ConvError(f"invalid value '{s}', expected {quote_alts(choices)}")
+
+    return parse
 
 
 def edit_distance(a: str, b: str) -> int:

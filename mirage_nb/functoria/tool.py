@@ -21,7 +21,7 @@ from mirage_nb import MIRAGE_VERSION
 from mirage_nb.errors import ConfigError
 from mirage_nb.functoria import keys as K
 from mirage_nb.functoria.app import Application, Configured
-from mirage_nb.functoria.cmdline import CmdlineError, Opt, Parsed, err_pos_excess, find_command, parse
+from mirage_nb.functoria.cmdline import CmdlineError, Opt, Parsed, enum, err_pos_excess, find_command, parse
 from mirage_nb.functoria.dot import render_dot
 from mirage_nb.functoria.info import describe_text
 
@@ -58,10 +58,10 @@ COMMON = [
     Opt(("context-file",), "context_file"),
     Opt(("o", "output"), "output"),
     Opt(("dry-run",), "dry_run", "flag"),
-    Opt(("color",), "color"),
+    Opt(("color",), "color", parse=enum(["auto", "always", "never"])),
     Opt(("q", "quiet"), "quiet", "flag"),
     Opt(("v", "verbose"), "verbose", "flag", repeat=True),
-    Opt(("verbosity",), "verbosity"),
+    Opt(("verbosity",), "verbosity", parse=enum(["quiet", "error", "warning", "info", "debug"])),
     Opt(("help",), "help", "optional", vopt="auto"),
     Opt(("version",), "version", "flag"),
 ]

@@ -266,6 +266,12 @@ CASES = [
         "        'dune-project', 'dune-workspace' or 'dune.dist'\n",
     ),
     (
+        ["describe", "--color=blue"],
+        "Usage: mirage describe [--help] [OPTION]…\n"
+        "mirage: option '--color': invalid value 'blue', expected one of 'auto',\n"
+        "        'always' or 'never'\n",
+    ),
+    (
         ["help", "foo"],
         "mirage: invalid value 'foo', expected one of 'configure', 'describe',\n"
         "        'query', 'clean', 'help' or 'topics'\n",
