@@ -2,14 +2,14 @@
 
 Layers, bottom up (each usable alone):
 
-- ``wire``: ``Segment`` (frozen), ``decode(data, src, dst)`` / ``encode(seg, src, dst)``
+- ``wire``: ``Segment`` (an immutable record), ``decode(data, src, dst)`` / ``encode(seg, src, dst)``
   with the IPv4/IPv6 pseudo-header checksum and the options MSS, window scale,
   SACK-permitted, SACK, timestamps, NOP/EOL (unknown ones kept, ignored).
   Malformed bytes raise ``RemoteProtocolError`` naming the field.
 - ``machine.Connection``: one connection. ``Connection.connect(now, config, local_port=,
   remote_port=, iss=)`` or ``Connection.listen(config, local_port=, iss=)``, then
   ``receive(now, seg)``, ``send(now, data)``, ``shutdown(now)``, ``close(now)``,
-  ``abort(now)``, ``consume(now, n)`` and ``timer(now)``; each returns a frozen
+  ``abort(now)``, ``consume(now, n)`` and ``timer(now)``; each returns an immutable
   ``Step(events, segments, deadline)``. States are ``TcpState`` (RFC 9293).
 - ``endpoint.TcpEndpoint(rng, config)``: the connections of one stack, demultiplexed by
   ``Flow`` 4-tuple, with listeners; ``receive(now, src_ip, dst_ip, bytes)``,
@@ -25,7 +25,9 @@ The MirageOS flow shell (to be written in the simulator) stays thin:
 
 - it owns one ``TcpEndpoint`` per stack, gives it every TCP payload the IP layer
   receives, hands ``EndpointStep.packets`` to the IP layer (protocol 6), and keeps
-  one virtual-clock alarm at ``EndpointStep.deadline`` that calls ``timer(now)``;
+  one virtual-clock alarm at the latest ``EndpointStep.deadline`` (the endpoint's
+  earliest timer over all flows) that calls ``timer(now)``; addresses are raw
+  4- or 16-byte ``bytes``, as the IP layer has them;
 - ``connect`` calls ``TcpEndpoint.connect`` and waits for the flow's first event:
   ``Connected`` -> ``Ok flow``, ``Refused`` -> ``Error `Refused``,
   ``TimedOut`` -> ``Error `Timeout``;
@@ -35,7 +37,8 @@ The MirageOS flow shell (to be written in the simulator) stays thin:
   (then ``consume`` when ``auto_consume`` is off), ``PeerClosed`` -> ``Ok `Eof``,
   ``Reset``/``Closed`` -> ``Ok `Eof`` (mirage-tcpip reports a reset as EOF on read);
 - ``write`` calls ``send``; a ``LocalProtocolError`` (shut down, or no such flow)
-  -> ``Error `Closed``; back-pressure by waiting while ``send_buffered`` is large;
+  -> ``Error `Closed``; back-pressure by waiting while
+  ``TcpEndpoint.connection(flow).send_buffered`` is large;
 - ``shutdown``/``close`` call the same-named methods.
 
 Departures from the RFCs are listed in ``machine``'s docstring.
