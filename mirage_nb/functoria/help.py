@@ -650,7 +650,7 @@ def _man_fmts_doc(what: str) -> str:
 
 _DOCS: dict[str, _Doc] = {
     "f": _Doc("The configuration file to use.", CONFIGURE_SECTION, "FILE", "config.ml"),
-    "context-file": _Doc("The context file to use.", CONFIGURE_SECTION, "FILE", "<mname>.context"),
+    "context-file": _Doc("The context file to use.", CONFIGURE_SECTION, "FILE", "{mname}.context"),
     "o": _Doc("Name of the output file.", CONFIGURE_SECTION, "FILE"),
     "dry-run": _Doc("Display I/O actions instead of executing them.", CONFIGURE_SECTION),
     "color": _Doc(
@@ -824,7 +824,7 @@ def _opt_arg(o: Opt, verb: str, mname: str) -> ArgDoc:
         docv=d.docv,
         docs=docs,
         kind=kind,
-        absent=d.absent.replace("<mname>", mname),
+        absent=d.absent.format(mname=mname),
         vopt=str(o.vopt) if kind == "vopt" else "",
         env=d.env,
     )
