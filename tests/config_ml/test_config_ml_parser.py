@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mirage_nb.config_ml import _ast as A
-from mirage_nb.config_ml import parse, parse_expression, print_expr
+from mirage_nb.config_ml import parse, parse_expression, print_expr, print_program
 from mirage_nb.config_ml._lexer import tokenize
 
 
@@ -83,7 +83,9 @@ def test_spans_are_one_based_with_end():
 
 
 def test_every_node_has_a_span():
-    prog = parse((__import__("cm_support").CONFIGS / "functions.ml").read_text())
+    from cm_support import CONFIGS
+
+    prog = parse((CONFIGS / "functions.ml").read_text())
     stack: list[object] = [prog]
     count = 0
     while stack:
@@ -167,3 +169,38 @@ def test_top_level_items():
         "ExprItem",
     ]
     assert prog.items[5].rec is True and len(prog.items[5].bindings) == 2
+
+
+@pytest.mark.parametrize(
+    "src",
+    [
+        "let x = ( * ) 2 3",
+        "let x = List.fold_left ( + ) 0 l",
+        "let x = M.( @-> ) a b",
+        "let x = ! r",
+        "let x = { a = 1; b }",
+        "let x = { r with a = 1; M.b = 2 }",
+        "let x = [| 1; 2 |]",
+        "let x = r.field + r.M.other",
+        "let f (x : int) ~(l : string) ?(o : int = 3) () : string = l",
+        "let f : int -> ?x:int -> l:string -> unit = fun _ ?x ~l -> ()",
+        "type 'a t = [ `A | `B of int ] list\nand ('a, 'b) u = ('a * 'b) option -> [< `C ] -> [> `D ]",
+        "let x = ('\\'', '\\\\', '\\010', \"\\255\")",
+        "let x = -1.5 +. 2e3 -. 0.25",
+        "let f = function { a; b = Some c; _ } -> a | _ -> 0",
+        "let x = match y with `A (a, b) | `B (b, a) as z -> z | exception_ -> y",
+        "let x = if a then b else if c then d else e",
+        "let x = (if a then b); c",
+        "let x = a := !b; c <- d",
+        "let x = f (fun x -> x) (function A -> 1 | B -> 2) (match x with _ -> 3)",
+        "let x = let open M in let module_ = 1 in module_",
+        "let x = begin match a with A -> (match b with B -> 1 | _ -> 2) | _ -> 3 end",
+        "module M : sig\n  val x : int\nend = struct\n  let x = 1\n  module N = M\nend",
+        "let () = assert (x = 1)",
+        "let x = `Tag (1, 2) :: [] @ [ `Other ]",
+    ],
+)
+def test_more_syntax_round_trips(src):
+    prog = parse(src)
+    printed = print_program(prog)
+    assert parse(printed) == prog, printed
