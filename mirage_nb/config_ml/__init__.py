@@ -40,6 +40,25 @@ How OCaml meets Python (the convention :mod:`mirage_nb.mirage` follows):
 * ``register`` returns the application in Python and ``()`` to the config; the
   reader keeps the applications, in order.
 * ``Sys.getenv_opt`` always returns ``None``: the reader never reads the environment.
+
+Where the reader departs from compiling config.ml with OCaml, on purpose:
+
+* Names are checked before each top-level item runs (``Unbound value x``
+  even in a function never called, as OCaml reports), but types are not:
+  a type error shows up when the DSL refuses a value, at the call's location.
+* ``$`` and ``@->`` exist without ``open Mirage`` (functoria's application and
+  functor arrow); a module that defines them shadows them when opened.
+* Not supported, each with a clear error: records and arrays as values,
+  exceptions (``try``, ``raise``), references, loops, objects, functors,
+  ``let module``, binding operators, extension nodes. ``let rec``,
+  ``module M = struct ... end``, record *types* and *patterns* in code that
+  never runs are accepted.
+* Limits instead of OCaml's resources: 1,000,000 characters of input, 120
+  levels of syntactic nesting, 150 levels of evaluation nesting, 200,000
+  evaluation steps (big strings/lists and long scope walks are charged by
+  size), values of at most 1,000,000 elements; beyond them a ``LimitError``.
+* Evaluation order is OCaml's native one (arguments right to left, then the
+  function); ``__POS__`` columns are in bytes, as OCaml counts them.
 """
 
 from ._ast import Program
