@@ -61,6 +61,7 @@ from mirage_nb.sim.block import BlockModule, FileBlock, MemBlock
 from mirage_nb.sim.cmdliner import ArgSpec
 from mirage_nb.sim.kv import CrunchKv, DirectKv, KvModule, MemKv
 from mirage_nb.sim.lwt import Promise, spawn
+from mirage_nb.sim.netdev.kinds import net_arg
 from mirage_nb.sim.run import Run, RunResult
 from mirage_nb.sim.runtime import MIRAGE_ARGS, RuntimeArg, set_level, with_argv
 
@@ -228,6 +229,8 @@ def _resolve_arg(ref: RuntimeArgRef, unikernel: Any, cache: dict[str, RuntimeArg
         return cache[ref.key]
     if ref.key in MIRAGE_ARGS:
         arg = RuntimeArg(MIRAGE_ARGS[ref.key], ref.key)
+    elif (net_spec := net_arg(ref.key, ref.default)) is not None:  # --ipv4, --interface...: sim/netdev/kinds.py
+        arg = RuntimeArg(net_spec, ref.key)
     else:
         attr = ref.key.split(".", 1)[1] if ref.key.startswith("Unikernel.") else ref.key
         ns = vars(unikernel) if not isinstance(unikernel, Mapping) else unikernel

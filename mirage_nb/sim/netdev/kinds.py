@@ -1,0 +1,444 @@
+"""The network device kinds the boot connects, their runtime arguments, and the stack graphs.
+
+:func:`~mirage_nb.sim.boot.boot` hands every node whose ``kind`` is in
+:data:`NET_KINDS` to :func:`connect_net`, and resolves the network runtime
+arguments (``--interface``, ``--ipv4``, ``--ipv4-gateway``, ``--ipv6``,
+``--ipv6-gateway``, ``--accept-router-advertisements``, ``--ipv4-only``,
+``--ipv6-only``) through :func:`net_arg`, with the names, sections and
+defaults of ``Mirage_runtime_network``. A node's ``deps`` are the devices its
+``connect`` receives, in the order of the generated ``main.ml``.
+
+=====================  ==================================  ==========================================
+kind                   module name                         connect (deps; runtime args)
+=====================  ==================================  ==========================================
+``netif``              ``Netif``                           ``Netif.connect name`` (--interface)
+``ethernet``           ``Ethernet.Make``                   netif
+``arp``                ``Arp.Make``                        ethernet
+``static_ipv4``        ``Static_ipv4.Make``                ethernet, arp (--ipv4, --ipv4-gateway, --ipv6-only)
+``dhcp_ipv4``          ``Dhcp_ipv4.Make``                  netif, ethernet, arp (same; --ipv4 optional)
+``dhcp_proj_net``      ``Dhcp_ipv4.Proj_net``              dhcp
+``dhcp_proj_ipv4``     ``Dhcp_ipv4.Proj_ipv4``             dhcp
+``ipv6``               ``Ipv6.Make``                       netif, ethernet (--ipv6, --ipv6-gateway,
+                                                           --accept-router-advertisements, --ipv4-only)
+``ipv4v6``             ``Tcpip_stack_direct.IPV4V6``       ipv4, ipv6 (--ipv4-only, --ipv6-only)
+``icmpv4``             ``Icmpv4.Make``                     ipv4
+``udp``                ``Udp.Make``                        ip
+``tcp``                ``Tcp.Flow.Make``                   ip
+``utcp``               ``Utcp_mirage.Make``                ip
+``stack_direct``       ``Tcpip_stack_direct.MakeV4V6``     netif, ethernet, arp, ip, icmpv4, udp, tcp
+``udp_socket``         ``Udpv4v6_socket``                  (--ipv4-only, --ipv6-only, --ipv4, --ipv6)
+``tcp_socket``         ``Tcpv4v6_socket``                  (same)
+``stack_socket``       ``Tcpip_stack_socket.V4V6``         udp, tcp
+=====================  ==================================  ==========================================
+
+:data:`KIND_OF_MODULE` maps the module names to the kinds, for an engine
+that knows only a device's ``module_name``. :func:`stack_nodes` builds the
+node list ``generic_stackv4v6 default_network`` evaluates to for the unix
+target under the ``--net``, ``--dhcp``/``--no-dhcp`` and ``--utcp`` keys, and
+:func:`run_network_example` boots the bundled ``network`` and ``ping6``
+examples on a LAN with scripted peers.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from mirage_nb.errors import SimulationError
+from mirage_nb.sim.cmdliner import Arg, ArgSpec, ConvError
+from mirage_nb.sim.netdev._module import DeviceModule
+from mirage_nb.sim.netdev.ip import DhcpIpv4Device, DualIp, Icmpv4Device, Ipv4Device, Ipv6Device
+from mirage_nb.sim.netdev.link import ArpDevice, EthernetDevice, Netif
+from mirage_nb.sim.netdev.stack import SocketStack, StackDevice, host_stack
+from mirage_nb.sim.netdev.transport import TcpDevice, UdpDevice
+
+__all__ = [
+    "NET_KINDS",
+    "KIND_OF_MODULE",
+    "NET_ARG_NAMES",
+    "S_NET",
+    "net_arg",
+    "connect_net",
+    "NET_CONNECTORS",
+    "stack_nodes",
+    "ping6_nodes",
+    "run_network_example",
+    "log_sources",
+]
+
+S_NET = "NETWORK OPTIONS"
+"""``Mirage_runtime.s_net``: the man-page section of the network arguments."""
+
+KIND_OF_MODULE: Mapping[str, str] = {
+    "Netif": "netif",
+    "Ethernet.Make": "ethernet",
+    "Arp.Make": "arp",
+    "Static_ipv4.Make": "static_ipv4",
+    "Dhcp_ipv4.Make": "dhcp_ipv4",
+    "Dhcp_ipv4.Proj_net": "dhcp_proj_net",
+    "Dhcp_ipv4.Proj_ipv4": "dhcp_proj_ipv4",
+    "Ipv6.Make": "ipv6",
+    "Tcpip_stack_direct.IPV4V6": "ipv4v6",
+    "Icmpv4.Make": "icmpv4",
+    "Udp.Make": "udp",
+    "Tcp.Flow.Make": "tcp",
+    "Utcp_mirage.Make": "utcp",
+    "Tcpip_stack_direct.MakeV4V6": "stack_direct",
+    "Udpv4v6_socket": "udp_socket",
+    "Tcpv4v6_socket": "tcp_socket",
+    "Tcpip_stack_socket.V4V6": "stack_socket",
+}
+
+NET_KINDS = frozenset(KIND_OF_MODULE.values())
+
+
+# --- runtime arguments -----------------------------------------------------
+
+
+def _conv(kind: type, what: str, example: str) -> Any:
+    def parse(s: str) -> Any:
+        try:
+            return kind(s)
+        except ValueError:
+            raise ConvError(f"invalid value '{s}', expected {what} (e.g. {example})") from None
+
+    return Arg.conv(parse, str, "")
+
+
+_V4_PREFIX = _conv(ipaddress.IPv4Interface, "an IPv4 prefix", "10.0.0.2/24")
+_V4_ADDR = _conv(ipaddress.IPv4Address, "an IPv4 address", "10.0.0.1")
+_V6_PREFIX = _conv(ipaddress.IPv6Interface, "an IPv6 prefix", "fd00::2/64")
+_V6_ADDR = _conv(ipaddress.IPv6Address, "an IPv6 address", "fd00::1")
+
+NET_ARG_NAMES = frozenset({
+    "interface", "ipv4", "ipv4-gateway", "ipv6", "ipv6-gateway", "accept-router-advertisements", "ipv4-only",
+    "ipv6-only",
+})
+"""Option names of ``Mirage_runtime_network`` the network devices read (``--<group>-<name>`` with a group)."""
+
+
+def _default(text: str | None, parse: Callable[[str], Any], fallback: Any) -> Any:
+    if text is None:
+        return fallback
+    t = text.strip()
+    if t == "None":
+        return None
+    if t.startswith("(Some ") and t.endswith(")"):
+        t = t[6:-1].strip()
+    t = t.strip('"')
+    return parse(t)
+
+
+def net_arg(key: str, default: str | None = None) -> ArgSpec | None:
+    """The Cmdliner term of the network runtime argument ``key`` (its option name), or None if not one.
+
+    ``default`` is the default as the graph prints it (``10.0.0.2/24``,
+    ``None``, ``tap0``, ``false``). Called by the boot while it collects the
+    arguments, which is also when the network log sources are declared (so
+    ``-l tcp.pcb:debug`` is accepted, as the linked libraries' sources are in
+    MirageOS).
+    """
+    group, name = "", key
+    if key not in NET_ARG_NAMES:
+        # ``--<group>-<name>`` of a grouped stack; the longest name wins (ipv4-gateway over gateway-less ipv4).
+        found = [n for n in NET_ARG_NAMES if key.endswith("-" + n)]
+        if not found:
+            return None
+        name = max(found, key=len)
+        group = key[: -len(name) - 1]
+    who = "the unikernel" if not group else f"the {group} group"
+    _declare_log_sources()
+
+    def info(doc: str, docv: str = "") -> Any:
+        return Arg.info([key], doc=doc, docv=docv, docs=S_NET)
+
+    match name:
+        case "interface":
+            d = _default(default, str, "tap0")
+            return Arg.opt(Arg.string, d, info(f"The network interface listened by {who}.", "INTERFACE"))
+        case "ipv4":
+            d = _default(default, ipaddress.IPv4Interface, ipaddress.IPv4Interface("10.0.0.2/24"))
+            doc = ("The network of {} specified as an IP address and netmask, e.g. 192.168.0.1/16 ." if d is not None
+                   else "The optional network of {} specified as an IP address and netmask, e.g. 192.168.0.1/16 .")
+            return Arg.opt(Arg.some(_V4_PREFIX) if d is None else _V4_PREFIX, d, info(doc.format(who), "PREFIX"))
+        case "ipv4-gateway":
+            d = _default(default, ipaddress.IPv4Address, None)
+            return Arg.opt(Arg.some(_V4_ADDR), d, info(f"The gateway of {who}.", "IP"))
+        case "ipv6":
+            d = _default(default, ipaddress.IPv6Interface, None)
+            doc = f"The network of {who} specified as IPv6 address and prefix length."
+            return Arg.opt(Arg.some(_V6_PREFIX), d, info(doc, "PREFIX"))
+        case "ipv6-gateway":
+            d = _default(default, ipaddress.IPv6Address, None)
+            return Arg.opt(Arg.some(_V6_ADDR), d, info(f"The gateway of {who}.", "IP"))
+        case "accept-router-advertisements":
+            d = _default(default, lambda s: s == "true", True)
+            return Arg.opt(Arg.bool, d, info(f"Accept router advertisements for {who}."))
+        case "ipv4-only":
+            d = _default(default, lambda s: s == "true", False)
+            return Arg.opt(Arg.bool, d, info(f"Only use IPv4 for {who}."))
+        case _:
+            d = _default(default, lambda s: s == "true", False)
+            return Arg.opt(Arg.bool, d, info(f"Only use IPv6 for {who}."))
+
+
+def log_sources() -> list[Any]:
+    """The log sources of the network libraries (netif, ethernet, ARP, ipv4, ipv6, udp, tcp.pcb...)."""
+    from mirage_nb.sim.netdev import ip, link, transport
+
+    return [link.NETIF_SRC, link.ETHERNET_SRC, link.ARP_SRC, ip.IPV4_SRC, ip.IPV6_SRC, ip.ICMPV4_SRC,
+            ip.DHCP_SRC, ip.DHCP_MIRAGE_SRC, ip.STACK_SRC, transport.UDP_SRC, transport.TCP_SRC,
+            transport.UTCP_SRC]
+
+
+def _declare_log_sources() -> None:
+    from mirage_nb.sim.run import current_run
+
+    run = current_run(optional=True)
+    if run is not None:
+        for s in log_sources():
+            run.log_state.sources.setdefault(s.name, s)
+
+
+# --- connecting a node ------------------------------------------------------
+
+
+def _arg(booter: Any, node: Any, name: str, fallback: Any) -> Any:
+    for ref in node.runtime_args:
+        if ref.key == name or ref.key.endswith("-" + name):
+            return booter.arg(ref.key)
+    return fallback
+
+
+def _deps(booter: Any, node: Any, n: int) -> list[Any]:
+    if len(node.deps) != n:
+        raise SimulationError(f"{node.module_name} node {node.id} needs {n} device(s) to connect, got "
+                              f"{len(node.deps)}: {', '.join(node.deps) or 'none'}")
+    return [booter.values[d] for d in node.deps]
+
+
+def _dep_module(booter: Any, node: Any, i: int) -> Any:
+    return booter.modules.get(node.deps[i])
+
+
+async def connect_net(booter: Any, node: Any) -> tuple[Any, Any]:
+    """Connect one network node as the generated ``main.ml`` does: its value and the module functors receive.
+
+    This is the connector :func:`~mirage_nb.sim.boot.boot` calls for every kind in
+    :data:`NET_CONNECTORS` (``boot(..., connectors=NET_CONNECTORS)``).
+    """
+    value = await _connect(booter, node)
+    return value, booter.modules[node.id]
+
+
+async def _connect(booter: Any, node: Any) -> Any:
+    kind = node.kind
+    name = node.module_name
+    booter.modules[node.id] = DeviceModule(name)
+    match kind:
+        case "netif":
+            dev = _arg(booter, node, "interface", node.params.get("name", "tap0"))
+            return await Netif.connect(dev)
+        case "ethernet":
+            (net,) = _deps(booter, node, 1)
+            return await EthernetDevice.connect(net)
+        case "arp":
+            (eth,) = _deps(booter, node, 1)
+            return await ArpDevice.connect(eth)
+        case "static_ipv4":
+            eth, arp = _deps(booter, node, 2)
+            cidr = _arg(booter, node, "ipv4", ipaddress.IPv4Interface("10.0.0.2/24"))
+            gw = _arg(booter, node, "ipv4-gateway", None)
+            no_init = _arg(booter, node, "ipv6-only", False)
+            return await Ipv4Device.connect(eth, arp, cidr=cidr, gateway=gw, no_init=no_init)
+        case "dhcp_ipv4":
+            net, eth, arp = _deps(booter, node, 3)
+            cidr = _arg(booter, node, "ipv4", None)
+            gw = _arg(booter, node, "ipv4-gateway", None)
+            no_init = _arg(booter, node, "ipv6-only", False)
+            from mirage_nb.sim.runtime import Mirage_runtime
+
+            return await DhcpIpv4Device.connect(net, eth, arp, no_init=no_init, cidr=cidr, gateway=gw,
+                                                hostname=Mirage_runtime.name())
+        case "dhcp_proj_net":
+            (dhcp,) = _deps(booter, node, 1)
+            return dhcp.net()
+        case "dhcp_proj_ipv4":
+            (dhcp,) = _deps(booter, node, 1)
+            return dhcp.ipv4()
+        case "ipv6":
+            net, eth = _deps(booter, node, 2)
+            return await Ipv6Device.connect(
+                net, eth, no_init=_arg(booter, node, "ipv4-only", False),
+                handle_ra=_arg(booter, node, "accept-router-advertisements", True),
+                cidr=_arg(booter, node, "ipv6", None), gateway=_arg(booter, node, "ipv6-gateway", None))
+        case "ipv4v6":
+            v4, v6 = _deps(booter, node, 2)
+            return await DualIp.connect(v4, v6, ipv4_only=_arg(booter, node, "ipv4-only", False),
+                                        ipv6_only=_arg(booter, node, "ipv6-only", False))
+        case "icmpv4":
+            (ip,) = _deps(booter, node, 1)
+            return await Icmpv4Device.connect(ip)
+        case "udp":
+            (ip,) = _deps(booter, node, 1)
+            return await UdpDevice.connect(ip)
+        case "tcp":
+            (ip,) = _deps(booter, node, 1)
+            return await TcpDevice.connect(ip)
+        case "utcp":
+            (ip,) = _deps(booter, node, 1)
+            return TcpDevice.connect_utcp(node.params.get("name", "service"), ip)
+        case "stack_direct":
+            values = _deps(booter, node, 7)
+            booter.modules[node.id] = DeviceModule(name, TCP=_dep_module(booter, node, 6),
+                                                   UDP=_dep_module(booter, node, 5), IP=_dep_module(booter, node, 3))
+            return await StackDevice.connect(*values)
+        case "udp_socket" | "tcp_socket":
+            h = host_stack(ipv4=_arg(booter, node, "ipv4", ipaddress.IPv4Interface("0.0.0.0/0")),
+                           ipv6=_arg(booter, node, "ipv6", None), ipv4_only=_arg(booter, node, "ipv4-only", False),
+                           ipv6_only=_arg(booter, node, "ipv6-only", False))
+            return h.udp if kind == "udp_socket" else h.tcp
+        case "stack_socket":
+            udp, tcp = _deps(booter, node, 2)
+            booter.modules[node.id] = DeviceModule(name, TCP=_dep_module(booter, node, 1),
+                                                   UDP=_dep_module(booter, node, 0), IP=DeviceModule("Ipv4v6_socket"))
+            return await SocketStack.connect(udp, tcp)
+    raise SimulationError(f"{name} node {node.id}: unknown network kind {kind!r}")
+
+
+NET_CONNECTORS: Mapping[str, Any] = {k: connect_net for k in sorted(NET_KINDS)}
+"""Kind -> connector, for ``boot(..., connectors=NET_CONNECTORS)``."""
+
+
+# --- graphs ------------------------------------------------------------------
+
+
+def _ref(key: str, default: str) -> Any:
+    from mirage_nb.sim.boot import RuntimeArgRef
+
+    return RuntimeArgRef(key, default)
+
+
+def stack_nodes(*, net: str | None = None, dhcp: bool = True, utcp: bool = False, first: int = 11,
+                interface: str = "tap0") -> list[Any]:
+    """The devices ``generic_stackv4v6 default_network`` connects on unix, in ``main.ml``'s order.
+
+    ``net`` is the ``--net`` key (None, ``"host"`` or ``"direct"``), ``dhcp``
+    the negation of ``--no-dhcp``, ``utcp`` the ``--utcp`` key; the stack
+    chosen is MirageOS's: the socket stack for ``--net=host`` (and for unix
+    with ``--no-dhcp`` and no ``--net``), DHCP unless ``--no-dhcp``, else static.
+    """
+    from mirage_nb.sim.boot import DeviceNode
+
+    if net not in (None, "host", "direct"):
+        raise SimulationError(f"--net={net}: expected host or direct")
+    n = [first]
+
+    def node(stem: str, module: str, kind: str, deps: tuple[str, ...] = (), args: tuple[Any, ...] = (),
+             params: Mapping[str, Any] | None = None) -> Any:
+        i = n[0]
+        n[0] += 1
+        return DeviceNode(f"{stem}__{i}", module, kind, deps=deps, runtime_args=args, params=params or {})
+
+    only4, only6 = _ref("ipv4-only", "false"), _ref("ipv6-only", "false")
+    if net == "host" or (net is None and not dhcp):
+        u = node("udpv4v6_socket", "Udpv4v6_socket", "udp_socket",
+                 args=(only4, only6, _ref("ipv4", "0.0.0.0/0"), _ref("ipv6", "None")))
+        t = node("tcpv4v6_socket", "Tcpv4v6_socket", "tcp_socket",
+                 args=(only4, only6, _ref("ipv4", "0.0.0.0/0"), _ref("ipv6", "None")))
+        s = node("tcpip_stack_socket_v4v6", "Tcpip_stack_socket.V4V6", "stack_socket", deps=(u.id, t.id))
+        return [u, t, s]
+    netif = node("netif", "Netif", "netif", args=(_ref("interface", interface),), params={"name": interface})
+    eth = node("ethernet_make", "Ethernet.Make", "ethernet", deps=(netif.id,))
+    arp = node("arp_make", "Arp.Make", "arp", deps=(eth.id,))
+    out = [netif, eth, arp]
+    if dhcp:
+        d = node("dhcp_ipv4_make", "Dhcp_ipv4.Make", "dhcp_ipv4", deps=(netif.id, eth.id, arp.id),
+                 args=(_ref("ipv4", "None"), _ref("ipv4-gateway", "None"), only6))
+        pn = node("dhcp_ipv4_proj_net", "Dhcp_ipv4.Proj_net", "dhcp_proj_net", deps=(d.id,))
+        p4 = node("dhcp_ipv4_proj_ipv4", "Dhcp_ipv4.Proj_ipv4", "dhcp_proj_ipv4", deps=(d.id,))
+        out += [d, pn, p4]
+        tap, v4 = pn, p4
+    else:
+        v4 = node("static_ipv4_make", "Static_ipv4.Make", "static_ipv4", deps=(eth.id, arp.id),
+                  args=(_ref("ipv4", "10.0.0.2/24"), _ref("ipv4-gateway", "None"), only6))
+        out.append(v4)
+        tap = netif
+    v6 = node("ipv6_make", "Ipv6.Make", "ipv6", deps=(tap.id, eth.id),
+              args=(_ref("ipv6", "None"), _ref("ipv6-gateway", "None"), _ref("accept-router-advertisements", "true"),
+                    only4))
+    ip = node("tcpip_stack_direct_ipv4v6", "Tcpip_stack_direct.IPV4V6", "ipv4v6", deps=(v4.id, v6.id),
+              args=(only4, only6))
+    icmp = node("icmpv4_make", "Icmpv4.Make", "icmpv4", deps=(v4.id,))
+    udp = node("udp_make", "Udp.Make", "udp", deps=(ip.id,))
+    tcp = (node("utcp_mirage_make", "Utcp_mirage.Make", "utcp", deps=(ip.id,), params={"name": "service"})
+           if utcp else node("tcp_flow_make", "Tcp.Flow.Make", "tcp", deps=(ip.id,)))
+    stack = node("tcpip_stack_direct_makev4v6", "Tcpip_stack_direct.MakeV4V6", "stack_direct",
+                 deps=(tap.id, eth.id, arp.id, ip.id, icmp.id, udp.id, tcp.id))
+    return out + [v6, ip, icmp, udp, tcp, stack]
+
+
+def ping6_nodes(*, interface: str = "tap0") -> list[Any]:
+    """The devices of mirage-skeleton's ``ping6`` config (netif, ``ethif``, ``create_ipv6``), then the job."""
+    from mirage_nb.sim.boot import DeviceNode, standard_nodes
+
+    netif = DeviceNode("netif__11", "Netif", "netif", runtime_args=(_ref("interface", interface),),
+                       params={"name": interface})
+    eth = DeviceNode("ethernet_make__12", "Ethernet.Make", "ethernet", deps=(netif.id,))
+    v6 = DeviceNode("ipv6_make__13", "Ipv6.Make", "ipv6", deps=(netif.id, eth.id),
+                    runtime_args=(_ref("ipv6", "None"), _ref("ipv6-gateway", "None"),
+                                  _ref("accept-router-advertisements", "true"), _ref("ipv4-only", "false")))
+    nodes = standard_nodes("ping", [netif, eth, v6], job_module="Unikernel.Main")
+    job = nodes[-1]
+    ids = (netif.id, eth.id, v6.id)
+    return nodes[:-1] + [DeviceNode(job.id, job.module_name, "job", args=ids, deps=ids)]
+
+
+def network_nodes(*, net: str | None = None, dhcp: bool = True, utcp: bool = False) -> list[Any]:
+    """The whole ``device-usage/network`` graph: runtime devices, the stack, ``Unikernel.Main``."""
+    from mirage_nb.sim.boot import standard_nodes
+
+    return standard_nodes("network", stack_nodes(net=net, dhcp=dhcp, utcp=utcp), job_module="Unikernel.Main")
+
+
+EXAMPLES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                            "examples")
+
+
+def run_network_example(
+    name: str,
+    *,
+    argv: Iterable[str] = (),
+    seed: int = 0,
+    until: int | float | str | None = None,
+    setup: Callable[[Any], Any] | None = None,
+    pcap: Any = None,
+    **keys: Any,
+) -> Any:
+    """Boot the bundled ``network`` or ``ping6`` example on a fresh run with a virtual LAN.
+
+    ``setup(lan)`` runs before the boot, to attach scripted peers; ``pcap``
+    (a :class:`~mirage_nb.sim.net.pcap.PcapWriter`) records the LAN; ``keys``
+    are the configure-time keys of :func:`network_nodes` (``net``, ``dhcp``,
+    ``utcp``). Returns the :class:`~mirage_nb.sim.run.RunResult`.
+    """
+    from mirage_nb.sim.boot import boot, load_unikernel
+    from mirage_nb.sim.netdev.lan import VirtualLan
+    from mirage_nb.sim.run import Run
+
+    if name == "network":
+        nodes = network_nodes(**keys)
+        run_name = "network"
+    elif name == "ping6":
+        nodes = ping6_nodes()
+        run_name = "ping"
+    else:
+        raise SimulationError(f"unknown network example {name!r}: expected network or ping6")
+    run = Run(seed=seed, argv=argv, name=run_name, until=until)
+    lan = VirtualLan.of_run(run, pcap=pcap) if pcap is not None else VirtualLan.of_run(run)
+    if setup is not None:
+        setup(lan)
+    uk = load_unikernel(os.path.join(EXAMPLES_DIR, name, "unikernel.py"))
+    return boot(nodes, uk, run=run, connectors=NET_CONNECTORS)

@@ -1,0 +1,171 @@
+"""The virtual LAN a run owns: a switch, its ports, the frames in flight and an optional pcap.
+
+This is the effectful shell around :class:`~mirage_nb.sim.net.switch.Switch`
+on the *run's* virtual clock (``sim.net.lan.Lan`` has its own loop for
+machine-only tests). Frames in flight wait in one heap keyed ``(arrival
+time, sequence)``; one pending ``Run.sleep_ns`` at the earliest arrival
+delivers them, so the order of deliveries depends only on the inputs and the
+seed. Every frame is written to the pcap (if any) when it is sent.
+
+Ports are named: a unikernel's ``Netif.connect "tap0"`` takes a port named
+``tap0``; scripted peers (:mod:`.peer`) take their own. The LAN lives in the
+run (``run.devices``), never in a module global: :meth:`VirtualLan.of_run`
+finds or makes it.
+
+:class:`Alarm` is the same trick for the timers of the sans-IO machines:
+one pending sleep at the machine's next deadline.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable
+from typing import Any
+
+from mirage_nb.errors import SimulationError
+from mirage_nb.sim.lwt import Fail, Promise, state
+from mirage_nb.sim.net.pcap import PcapWriter
+from mirage_nb.sim.net.switch import LinkProfile, Switch
+
+__all__ = ["Alarm", "VirtualLan", "LanPort", "on_resolve"]
+
+_LAN_KEY = "netdev.lan"
+
+
+def on_resolve(p: Promise[Any], cb: Callable[[Promise[Any]], None]) -> None:
+    """Twin of ``Lwt.on_any``: call ``cb(p)`` once ``p`` is resolved (at once if it already is)."""
+    p._on_resolve(cb)
+
+
+class Alarm:
+    """One pending virtual-clock wake-up at a machine's next deadline; ``fire(now)`` runs when it is due.
+
+    Setting an earlier deadline arms a new sleep; a sleep made stale by a
+    later ``set`` fires harmlessly (``fire`` is only called when the deadline
+    it was armed for is still the current one and is due).
+    """
+
+    __slots__ = ("run", "fire", "at")
+
+    def __init__(self, run: Any, fire: Callable[[int], None]) -> None:
+        self.run = run
+        self.fire = fire
+        self.at: int | None = None
+
+    def set(self, deadline: int | None) -> None:
+        """Be woken at ``deadline`` (None: nothing pending)."""
+        if deadline is None:
+            self.at = None
+            return
+        if self.at is not None and self.at <= deadline:
+            # An earlier (or equal) wake-up is armed; whoever it fires re-arms for what is left.
+            return
+        self.at = deadline
+        now = self.run.now
+        p = self.run.sleep_ns(deadline - now if deadline > now else 0)
+        on_resolve(p, lambda q, d=deadline: self._due(q, d))
+
+    def _due(self, p: Promise[Any], deadline: int) -> None:
+        if isinstance(state(p), Fail) or self.at != deadline:
+            return
+        self.at = None
+        self.fire(self.run.now)
+
+
+class LanPort:
+    """One switch port: its name, its link profile and who receives its frames."""
+
+    __slots__ = ("lan", "index", "name", "deliver")
+
+    def __init__(self, lan: VirtualLan, index: int, name: str, deliver: Callable[[bytes], None]) -> None:
+        self.lan = lan
+        self.index = index
+        self.name = name
+        self.deliver = deliver
+
+    def send(self, frame: bytes) -> None:
+        """Put ``frame`` on this port's link now."""
+        self.lan.send(self.index, frame)
+
+    def __repr__(self) -> str:
+        return f"<LAN port {self.index} {self.name!r}>"
+
+
+class VirtualLan:
+    """A switched Ethernet segment on one run's virtual clock (see the module docstring).
+
+    ``seed`` seeds the switch's loss draws (default: the run's seed);
+    ``pcap`` records every frame sent; ``profile`` is the default link
+    profile of new ports.
+    """
+
+    def __init__(
+        self,
+        run: Any,
+        *,
+        seed: int | None = None,
+        pcap: PcapWriter | None = None,
+        profile: LinkProfile | None = None,
+    ) -> None:
+        self.run = run
+        self.switch = Switch(run.seed if seed is None else seed)
+        self.pcap = pcap
+        self.profile = profile
+        self.ports: list[LanPort] = []
+        self.frames_sent = 0
+        self._heap: list[tuple[int, int, int, bytes]] = []
+        self._seq = 0
+        self._alarm = Alarm(run, self._deliver_due)
+
+    @classmethod
+    def of_run(cls, run: Any, **kwargs: Any) -> VirtualLan:
+        """The LAN of ``run``, made (with ``kwargs``) on first use."""
+        lan = run.devices.get(_LAN_KEY)
+        if lan is None:
+            lan = cls(run, **kwargs)
+            run.devices[_LAN_KEY] = lan
+        elif kwargs:
+            raise SimulationError("this run already has its virtual LAN; configure it before anything attaches")
+        return lan  # type: ignore[no-any-return]
+
+    def attach(self, name: str, deliver: Callable[[bytes], None], profile: LinkProfile | None = None) -> LanPort:
+        """A new port called ``name``; ``deliver(frame)`` is called when a frame arrives on it."""
+        index = self.switch.add_port(profile or self.profile)
+        port = LanPort(self, index, name, deliver)
+        self.ports.append(port)
+        return port
+
+    def port(self, name: str) -> LanPort:
+        """The first port called ``name``."""
+        for p in self.ports:
+            if p.name == name:
+                return p
+        raise SimulationError(f"no LAN port named {name!r}; ports are {', '.join(p.name for p in self.ports)}")
+
+    def send(self, index: int, frame: bytes) -> None:
+        """The device on port ``index`` transmits ``frame`` at the current virtual time."""
+        now = self.run.now
+        self.frames_sent += 1
+        if self.pcap is not None:
+            self.pcap.write(now, frame)
+        heap = self._heap
+        for d in self.switch.send(now, index, frame):
+            heapq.heappush(heap, (d.at, self._seq, d.port, d.frame))
+            self._seq += 1
+        if heap:
+            self._alarm.set(heap[0][0])
+
+    def _deliver_due(self, now: int) -> None:
+        heap = self._heap
+        ports = self.ports
+        while heap and heap[0][0] <= now:
+            _at, _seq, index, frame = heapq.heappop(heap)
+            ports[index].deliver(frame)
+            now = self.run.now
+        if heap:
+            self._alarm.set(heap[0][0])
+
+    @property
+    def in_flight(self) -> int:
+        """Frames sent and not yet delivered."""
+        return len(self._heap)

@@ -1,0 +1,334 @@
+"""The link layer a unikernel connects: ``Netif``, ``Ethernet.Make`` and ``Arp.Make``.
+
+- :class:`Netif` (mirage-net-unix's ``Netif``, ``Mirage_net.S``): a port of the
+  run's :class:`~.lan.VirtualLan`, named by ``Netif.connect "tap0"``. Its MAC
+  is drawn as ``Macaddr.make_local`` does (locally administered, unicast),
+  from a generator seeded by the run's seed and the port's name.
+- :class:`EthernetDevice` (``Ethernet.Make (N)``): header codec and demux.
+- :class:`ArpDevice` (``Arp.Make (E)``): the async shell around the sans-IO
+  :class:`~mirage_nb.sim.net.arp.ArpCache`; ``query`` waits for the reply.
+
+Each logs what the real library logs, under the same source name
+(``netif``, ``ethernet``, ``ARP``).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from typing import Any
+
+from mirage_nb.errors import SimulationError
+from mirage_nb.sim.logs import Logs, Src
+from mirage_nb.sim.lwt import Promise, wait, wakeup
+from mirage_nb.sim.net._base import Step
+from mirage_nb.sim.net.arp import ArpCache, ArpResolved, ArpTimedOut
+from mirage_nb.sim.net.ethernet import ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6
+from mirage_nb.sim.netdev._module import invoke
+from mirage_nb.sim.netdev.lan import Alarm, VirtualLan
+from mirage_nb.sim.netdev.values import Exceeds_mtu, Invalid_length, Macaddr, Stats, Timeout, to_ip
+from mirage_nb.sim.result import Error, Ok
+from mirage_nb.sim.run import current_run
+
+__all__ = ["Netif", "EthernetDevice", "ArpDevice", "SIZEOF_ETHERNET", "NETIF_SRC", "ETHERNET_SRC", "ARP_SRC"]
+
+SIZEOF_ETHERNET = 14
+"""``Ethernet.Packet.sizeof_ethernet``."""
+
+NETIF_SRC = Src("netif", "Mirage unix network module")
+ETHERNET_SRC = Src("ethernet", "Mirage Ethernet")
+ARP_SRC = Src("ARP", "Mirage ARP handler")
+
+_PROTO = {"ARP": ETHERTYPE_ARP, "IPv4": ETHERTYPE_IPV4, "IPv6": ETHERTYPE_IPV6}
+
+
+def local_mac(seed: Any, name: str) -> bytes:
+    """``Macaddr.make_local``: six random bytes, locally administered and unicast (deterministic per seed)."""
+    rng = random.Random(f"{seed}:netif:{name}")
+    b = bytearray(rng.getrandbits(8) for _ in range(6))
+    b[0] = (b[0] & 0xFC) | 0x02
+    return bytes(b)
+
+
+class Netif:
+    """Twin of ``Netif`` (``Mirage_net.S``) on a virtual LAN port.
+
+    ``listen`` installs the frame handler and returns when the interface is
+    disconnected (a second ``listen`` replaces the handler). Each frame is
+    handled in its own task, as ``Mirage_net.S.listen`` promises.
+    """
+
+    def __init__(self, lan: VirtualLan, name: str, *, mac: bytes | None = None, mtu: int = 1500) -> None:
+        self.lan = lan
+        self.run = lan.run
+        self.id = name
+        used = sum(1 for p in lan.ports if p.name == name)
+        self._mac = mac if mac is not None else local_mac(lan.run.seed, name if not used else f"{name}#{used}")
+        self._mtu = mtu
+        self.stats = Stats()
+        self.active = True
+        self._handler: Callable[[Any], Any] | None = None
+        self._header_size = SIZEOF_ETHERNET
+        self._stopped, self._stop = wait()
+        self.port = lan.attach(name, self._arrive)
+
+    @classmethod
+    async def connect(cls, name: str, *, mac: bytes | None = None, mtu: int = 1500) -> Netif:
+        """``Netif.connect name``: plug into the current run's LAN."""
+        run = current_run()
+        t = cls(VirtualLan.of_run(run), name, mac=mac, mtu=mtu)
+        Logs.debug("plugging into %s with mac %a and mtu %d", name, Macaddr.pp, t.mac(), mtu, src=NETIF_SRC)
+        Logs.info("connect %s with mac %a", name, Macaddr.pp, t.mac(), src=NETIF_SRC)
+        return t
+
+    # --- Mirage_net.S ---------------------------------------------------------
+
+    def mac(self) -> Macaddr:
+        return Macaddr(self._mac)
+
+    @property
+    def mac_bytes(self) -> bytes:
+        return self._mac
+
+    def mtu(self) -> int:
+        return self._mtu
+
+    def get_stats_counters(self) -> Stats:
+        return self.stats
+
+    def reset_stats_counters(self) -> None:
+        self.stats.reset()
+
+    async def listen(self, header_size: int = SIZEOF_ETHERNET, fn: Callable[[Any], Any] | None = None) -> Any:
+        """Handle every arriving frame with ``fn(buf)`` until ``disconnect``; then ``Ok ()``."""
+        if fn is None:
+            raise SimulationError("Netif.listen needs a frame handler: N.listen(n, header_size=14, fn=handler)")
+        self._header_size = header_size
+        self._handler = fn
+        await self._stopped
+        return Ok(None)
+
+    def write(self, size: int, fill: Callable[[memoryview], int]) -> Promise[Any]:
+        """``write t ~size fill``: ``fill`` writes the frame into a zeroed buffer and returns its length."""
+        from mirage_nb.sim.lwt import return_
+
+        if size > self._mtu + SIZEOF_ETHERNET:
+            return return_(Error(Invalid_length()))
+        buf = memoryview(bytearray(size))
+        n = fill(buf)
+        if not 0 <= n <= size:
+            return return_(Error(Invalid_length()))
+        self.send_frame(bytes(buf[:n]))
+        return return_(Ok(None))
+
+    async def disconnect(self) -> None:
+        Logs.info("disconnect %s", self.id, src=NETIF_SRC)
+        self.active = False
+        if self._stopped._st == 0:
+            wakeup(self._stop, None)
+
+    # --- the simulator's side ---------------------------------------------------
+
+    def send_frame(self, frame: bytes) -> None:
+        """Transmit a whole Ethernet frame now (what ``write`` ends in)."""
+        if not self.active:
+            return
+        self.stats.tx_pkts += 1
+        self.stats.tx_bytes += len(frame)
+        self.port.send(frame)
+
+    def _arrive(self, frame: bytes) -> None:
+        if not self.active or self._handler is None or len(frame) > self._header_size + self._mtu:
+            return
+        self.stats.rx_pkts += 1
+        self.stats.rx_bytes += len(frame)
+        r = self._handler(memoryview(frame))
+        if r is not None and not isinstance(r, Promise):
+            from mirage_nb.sim.lwt import async_
+
+            async_(r)
+
+    def __repr__(self) -> str:
+        return f"<Netif {self.id} {self.mac()}>"
+
+
+class EthernetDevice:
+    """Twin of ``Ethernet.Make (N)``: writes headers and demultiplexes frames by EtherType."""
+
+    def __init__(self, netif: Any) -> None:
+        self.netif = netif
+
+    @classmethod
+    async def connect(cls, netif: Any) -> EthernetDevice:
+        t = cls(netif)
+        Logs.info("Connected Ethernet interface %a", Macaddr.pp, t.mac(), src=ETHERNET_SRC)
+        return t
+
+    def mac(self) -> Macaddr:
+        return self.netif.mac()  # type: ignore[no-any-return]
+
+    def mtu(self) -> int:
+        return self.netif.mtu()  # type: ignore[no-any-return]
+
+    def send_frame(self, frame: bytes) -> None:
+        self.netif.send_frame(frame)
+
+    async def write(
+        self, dst: Macaddr | bytes, proto: str, fill: Callable[[memoryview], int], *, src: Macaddr | None = None,
+        size: int | None = None,
+    ) -> Any:
+        """``write t ?src dst proto ?size fill``: ``proto`` is ``"ARP"``, ``"IPv4"`` or ``"IPv6"``."""
+        if proto not in _PROTO:
+            raise SimulationError(f"Ethernet.write: protocol {proto!r}, expected one of ARP, IPv4, IPv6")
+        size = self.mtu() if size is None else size
+        if size > self.mtu():
+            return Error(Exceeds_mtu())
+        buf = memoryview(bytearray(size))
+        n = fill(buf)
+        d = dst.raw if isinstance(dst, Macaddr) else bytes(dst)
+        s = (src or self.mac()).raw
+        self.send_frame(d + s + _PROTO[proto].to_bytes(2, "big") + bytes(buf[:n]))
+        return Ok(None)
+
+    def input(
+        self, *, arpv4: Callable[[Any], Any], ipv4: Callable[[Any], Any], ipv6: Callable[[Any], Any]
+    ) -> Callable[[Any], Any]:
+        """``input ~arpv4 ~ipv4 ~ipv6 t``: the frame handler that dispatches by EtherType."""
+        mine = self.netif.mac_bytes
+
+        async def handle(frame: Any) -> None:
+            if len(frame) < SIZEOF_ETHERNET:
+                Logs.debug("dropping Ethernet frame: %s", "frame too short", src=ETHERNET_SRC)
+                return
+            dst = bytes(frame[0:6])
+            if dst != mine and not dst[0] & 1:
+                return
+            t = (frame[12] << 8) | frame[13]
+            payload = frame[SIZEOF_ETHERNET:]
+            if t == ETHERTYPE_ARP:
+                await invoke(arpv4, payload)
+            elif t == ETHERTYPE_IPV4:
+                await invoke(ipv4, payload)
+            elif t == ETHERTYPE_IPV6:
+                await invoke(ipv6, payload)
+            else:
+                Logs.debug("dropping Ethernet frame: unknown ethertype 0x%04x", t, src=ETHERNET_SRC)
+
+        return handle
+
+    async def disconnect(self) -> None:
+        Logs.info("Disconnected Ethernet interface %a", Macaddr.pp, self.mac(), src=ETHERNET_SRC)
+
+
+class ArpDevice:
+    """Twin of ``Arp.Make (E)`` over :class:`ArpCache`.
+
+    When an IPv4 layer sits on top (``Static_ipv4``), ARP input and timers go
+    through that layer (``owner``), so packets waiting for an answer leave as
+    soon as it arrives.
+    """
+
+    def __init__(self, ethernet: Any) -> None:
+        self.ethernet = ethernet
+        self.run = current_run()
+        self.cache = ArpCache(ethernet.mac().raw, now=self.run.now)
+        self.owner: Any = None
+        self._waiters: dict[bytes, list[Any]] = {}
+        self._alarm = Alarm(self.run, self._tick)
+
+    @classmethod
+    async def connect(cls, ethernet: Any) -> ArpDevice:
+        return cls(ethernet)
+
+    # --- plumbing ---------------------------------------------------------
+
+    def apply(self, step: Step) -> Step:
+        """Send a step's frames, wake queries it answers, and keep the tick alarm at its deadline."""
+        send = self.ethernet.send_frame
+        for f in step.frames:
+            send(f)
+        for e in step.events:
+            if type(e) is ArpResolved:
+                for r in self._waiters.pop(e.ip, ()):
+                    wakeup(r, Ok(Macaddr(e.mac)))
+            elif type(e) is ArpTimedOut:
+                Logs.info("ARP timeout after %d retries for %s", self.cache.retries, str(to_ip(e.ip)), src=ARP_SRC)
+                for r in self._waiters.pop(e.ip, ()):
+                    wakeup(r, Error(Timeout()))
+        self._alarm.set(self.deadline)
+        return step
+
+    @property
+    def deadline(self) -> int | None:
+        return self.owner.deadline if self.owner is not None else self.cache.deadline
+
+    def _tick(self, now: int) -> None:
+        m = self.owner if self.owner is not None else self.cache
+        self.apply(m.timer(now))
+
+    def _garp_log(self, ip: bytes) -> None:
+        Logs.info("Sending gratuitous ARP for %s (%a)", str(to_ip(ip)), Macaddr.pp, self.ethernet.mac(), src=ARP_SRC)
+
+    # --- Arp.S ------------------------------------------------------------
+
+    def get_ips(self) -> list[Any]:
+        return [to_ip(ip) for ip in self.cache.ips]
+
+    async def set_ips(self, ips: list[Any]) -> None:
+        for ip in list(self.cache.ips):
+            self.cache.remove(ip)
+        for k, ip in enumerate(ips):
+            raw = to_ip(ip).packed
+            self._garp_log(raw)
+            if k == 0:
+                if self.owner is not None and self.owner.ip == raw:
+                    self.apply(self.owner.start(self.run.now))
+                else:
+                    self.apply(self.cache.start(self.run.now, raw))
+            else:
+                self.apply(self.cache.alias(self.run.now, raw))
+
+    async def add_ip(self, ip: Any) -> None:
+        raw = to_ip(ip).packed
+        self._garp_log(raw)
+        self.apply(self.cache.alias(self.run.now, raw))
+
+    async def remove_ip(self, ip: Any) -> None:
+        self.cache.remove(to_ip(ip).packed)
+
+    def wait_for(self, ip: bytes) -> Promise[Any]:
+        """A promise of ``Ok mac`` / ``Error `Timeout`` for a next hop whose query is pending."""
+        mac = self.cache.in_cache(ip)
+        if mac is not None:
+            from mirage_nb.sim.lwt import return_
+
+            return return_(Ok(Macaddr(mac)))
+        p, r = wait()
+        self._waiters.setdefault(ip, []).append(r)
+        return p
+
+    async def query(self, ip: Any) -> Any:
+        """``query t ip``: ``Ok mac`` once known (asking the network if needed), else ``Error Timeout()``."""
+        raw = to_ip(ip).packed
+        mac = self.cache.in_cache(raw)
+        if mac is not None:
+            return Ok(Macaddr(mac))
+        p = self.wait_for(raw)
+        if not self.cache.pending(raw):
+            self.apply(self.cache.query(self.run.now, raw))
+        return await p
+
+    async def input(self, buf: Any) -> None:
+        """``input t frame``: an ARP payload from the Ethernet layer."""
+        data = bytes(buf)
+        if self.owner is not None:
+            self.apply(self.owner.arp_input(self.run.now, data))
+        else:
+            self.apply(self.cache.receive(self.run.now, data))
+
+    def pp(self, ppf: Any, _t: Any = None) -> None:
+        for ip, kind, mac in self.cache.entries():
+            ppf.string(f"{to_ip(ip)} {kind} {Macaddr(mac) if mac else '-'}\n")
+
+    async def disconnect(self) -> None:
+        self._alarm.set(None)
