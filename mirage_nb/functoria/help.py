@@ -885,10 +885,16 @@ def verb_command(verb: str, keys: Sequence[K.Key] = (), *, mname: str = "mirage"
 _MAIN_ARGS = ("color", "q", "v", "verbosity", "help", "version")
 
 
-def main_command(keys: Sequence[K.Key] = (), *, mname: str = "mirage", version: str = MIRAGE_VERSION) -> CmdDoc:
-    """The tool itself: the page ``mirage`` prints with no command."""
+def main_command(
+    keys: Sequence[K.Key] = (), *, mname: str = "mirage", version: str = MIRAGE_VERSION, children: bool = True
+) -> CmdDoc:
+    """The tool itself: the page ``mirage`` prints with no command.
+
+    Without ``children`` it only names the tool, as the parent of a verb's page needs.
+    """
     args = [_opt_arg(o, "", mname) for o in _common_opts() if o.names[0] in _MAIN_ARGS]
-    children = tuple(verb_command(v, keys, mname=mname) for v in _REAL_VERBS)
+    verbs = _REAL_VERBS if children else ()
+    subs = tuple(verb_command(v, keys, mname=mname) for v in verbs)
     man: tuple[Block, ...] = (
         ("S", S_DESCRIPTION),
         (
@@ -898,7 +904,7 @@ def main_command(keys: Sequence[K.Key] = (), *, mname: str = "mirage", version: 
         ),
         ("P", "Use $(mname) $(b,help <command>) for more information on a specific command."),
     )
-    return CmdDoc(mname, "The $(mname) application builder", man, tuple(args), children, True, version)
+    return CmdDoc(mname, "The $(mname) application builder", man, tuple(args), subs, True, version)
 
 
 def page(verb: str | None, keys: Sequence[K.Key] = (), *, mname: str = "mirage", fmt: str = "plain") -> str:
@@ -907,7 +913,7 @@ def page(verb: str | None, keys: Sequence[K.Key] = (), *, mname: str = "mirage",
     ``fmt`` is ``plain`` or ``groff``; ``auto`` and ``pager`` print plain
     text (mirage-nb never starts a pager).
     """
-    main = main_command(keys, mname=mname)
+    main = main_command(keys, mname=mname, children=not verb)
     cmd, ancestors = (main, []) if not verb else (verb_command(verb, keys, mname=mname), [main])
     blocks = man_blocks(cmd, ancestors)
     if fmt == "groff":
@@ -973,8 +979,8 @@ def error_text(
         styled = ansi_styles()
     usage = None
     if err.usage:
-        main = main_command(keys, mname=mname)
         cmd = err.command if err.command is not None else verb
+        main = main_command(keys, mname=mname, children=not (cmd and cmd in _VERB_INFO))
         if cmd and cmd in _VERB_INFO:
             usage = usage_synopsis(verb_command(cmd, keys, mname=mname), [main], styled=styled)
         else:
