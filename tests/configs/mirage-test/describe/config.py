@@ -1,3 +1,4 @@
+# ruff: noqa: F403, F405 - a twin opens Mirage as its config.ml does
 from mirage_nb.mirage import *
 
 device = generic_stackv4v6(default_network)

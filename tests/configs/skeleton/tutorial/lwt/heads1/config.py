@@ -1,0 +1,6 @@
+# mirage >= 4.9.0 & < 4.12.0
+# ruff: noqa: F403, F405 - a twin opens Mirage as its config.ml does
+from mirage_nb.mirage import *
+
+main = main("Unikernel", job, packages=[package("duration")])
+register("heads1", [main])
