@@ -75,13 +75,15 @@ class Alarm:
 class LanPort:
     """One switch port: its name, its link profile and who receives its frames."""
 
-    __slots__ = ("lan", "index", "name", "deliver")
+    __slots__ = ("lan", "index", "name", "deliver", "owner")
 
-    def __init__(self, lan: VirtualLan, index: int, name: str, deliver: Callable[[bytes], None]) -> None:
+    def __init__(self, lan: VirtualLan, index: int, name: str, deliver: Callable[[bytes], None],
+                 owner: Any = None) -> None:
         self.lan = lan
         self.index = index
         self.name = name
         self.deliver = deliver
+        self.owner = owner
 
     def send(self, frame: bytes) -> None:
         """Put ``frame`` on this port's link now."""
@@ -128,12 +130,20 @@ class VirtualLan:
             raise SimulationError("this run already has its virtual LAN; configure it before anything attaches")
         return lan  # type: ignore[no-any-return]
 
-    def attach(self, name: str, deliver: Callable[[bytes], None], profile: LinkProfile | None = None) -> LanPort:
-        """A new port called ``name``; ``deliver(frame)`` is called when a frame arrives on it."""
+    def attach(self, name: str, deliver: Callable[[bytes], None], profile: LinkProfile | None = None, *,
+               owner: Any = None) -> LanPort:
+        """A new port called ``name``; ``deliver(frame)`` is called when a frame arrives on it.
+
+        ``owner`` is the device behind the port (a ``Netif``, a scripted peer), for lookups by name.
+        """
         index = self.switch.add_port(profile or self.profile)
-        port = LanPort(self, index, name, deliver)
+        port = LanPort(self, index, name, deliver, owner)
         self.ports.append(port)
         return port
+
+    def device(self, name: str) -> Any:
+        """The device attached as ``name`` (the unikernel's ``Netif`` is ``tap0`` by default)."""
+        return self.port(name).owner
 
     def port(self, name: str) -> LanPort:
         """The first port called ``name``."""

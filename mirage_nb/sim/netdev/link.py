@@ -70,7 +70,7 @@ class Netif:
         self._handler: Callable[[Any], Any] | None = None
         self._header_size = SIZEOF_ETHERNET
         self._stopped, self._stop = wait()
-        self.port = lan.attach(name, self._arrive)
+        self.port = lan.attach(name, self._arrive, owner=self)
 
     @classmethod
     async def connect(cls, name: str, *, mac: bytes | None = None, mtu: int = 1500) -> Netif:
