@@ -58,7 +58,8 @@ class Netif:
     handled in its own task, as ``Mirage_net.S.listen`` promises.
     """
 
-    def __init__(self, lan: VirtualLan, name: str, *, mac: bytes | None = None, mtu: int = 1500) -> None:
+    def __init__(self, lan: VirtualLan, name: str, *, mac: bytes | None = None, mtu: int = 1500,
+                 profile: Any = None) -> None:
         self.lan = lan
         self.run = lan.run
         self.id = name
@@ -70,13 +71,13 @@ class Netif:
         self._handler: Callable[[Any], Any] | None = None
         self._header_size = SIZEOF_ETHERNET
         self._stopped, self._stop = wait()
-        self.port = lan.attach(name, self._arrive, owner=self)
+        self.port = lan.attach(name, self._arrive, profile, owner=self)
 
     @classmethod
-    async def connect(cls, name: str, *, mac: bytes | None = None, mtu: int = 1500) -> Netif:
-        """``Netif.connect name``: plug into the current run's LAN."""
+    async def connect(cls, name: str, *, mac: bytes | None = None, mtu: int = 1500, profile: Any = None) -> Netif:
+        """``Netif.connect name``: plug into the current run's LAN (``profile``: the port's link)."""
         run = current_run()
-        t = cls(VirtualLan.of_run(run), name, mac=mac, mtu=mtu)
+        t = cls(VirtualLan.of_run(run), name, mac=mac, mtu=mtu, profile=profile)
         Logs.debug("plugging into %s with mac %a and mtu %d", name, Macaddr.pp, t.mac(), mtu, src=NETIF_SRC)
         Logs.info("connect %s with mac %a", name, Macaddr.pp, t.mac(), src=NETIF_SRC)
         return t

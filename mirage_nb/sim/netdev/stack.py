@@ -26,7 +26,15 @@ from mirage_nb.sim.netdev.transport import TcpDevice, UdpDevice
 from mirage_nb.sim.result import Error
 from mirage_nb.sim.run import current_run
 
-__all__ = ["StackDevice", "HostStack", "SocketStack", "HOST_DEFAULT_CIDR", "host_stack"]
+__all__ = [
+    "StackDevice",
+    "HostStack",
+    "SocketStack",
+    "HOST_DEFAULT_CIDR",
+    "host_stack",
+    "connect_direct_stack",
+    "STACK_MODULE",
+]
 
 HOST_DEFAULT_CIDR = "10.0.0.2/24"
 """The host's address on the LAN when the socket stack is given ``0.0.0.0/0``."""
@@ -174,3 +182,56 @@ class SocketStack:
     async def disconnect(self) -> None:
         return None
 
+
+
+def _stack_module() -> Any:
+    from mirage_nb.sim.netdev._module import DeviceModule
+
+    return DeviceModule("Tcpip_stack_direct.MakeV4V6", TCP=DeviceModule("Tcp.Flow.Make"),
+                        UDP=DeviceModule("Udp.Make"), IP=DeviceModule("Tcpip_stack_direct.IPV4V6"))
+
+
+STACK_MODULE = _stack_module()
+"""The module ``S`` a ``Unikernel.Main (S : Tcpip.Stack.V4V6)`` receives (``S.TCP.read``, ``S.UDP.write``...)."""
+
+
+async def connect_direct_stack(
+    *,
+    interface: str = "tap0",
+    ipv4: str | None = "10.0.0.2/24",
+    gateway: str | None = None,
+    ipv6: str | None = None,
+    dhcp: bool = False,
+    ipv4_only: bool = False,
+    ipv6_only: bool = False,
+    utcp: bool = False,
+    mac: bytes | None = None,
+    profile: Any = None,
+    tcp_config: Any = None,
+) -> StackDevice:
+    """Connect a whole direct stack on the current run's LAN, in ``main.ml``'s order, without a boot.
+
+    What ``generic_stackv4v6 default_network`` connects, for scripts and
+    tests that run two simulated stacks in one run: ``dhcp=True`` asks for a
+    lease (``ipv4`` is then ignored), ``profile`` is the port's link profile.
+    """
+    from mirage_nb.sim.netdev.ip import DhcpIpv4Device, Icmpv4Device
+    from mirage_nb.sim.netdev.kinds import _declare_log_sources
+
+    _declare_log_sources()
+    netif = await Netif.connect(interface, mac=mac, profile=profile)
+    eth = await EthernetDevice.connect(netif)
+    arp = await ArpDevice.connect(eth)
+    tap: Any = netif
+    if dhcp:
+        d = await DhcpIpv4Device.connect(netif, eth, arp, no_init=ipv6_only, hostname=interface)
+        tap, v4 = d.net(), d.ipv4()
+    else:
+        v4 = await Ipv4Device.connect(eth, arp, cidr=ipv4, gateway=gateway, no_init=ipv6_only)
+    v6 = await Ipv6Device.connect(tap, eth, no_init=ipv4_only, cidr=ipv6)
+    ip = await DualIp.connect(v4, v6, ipv4_only=ipv4_only, ipv6_only=ipv6_only)
+    icmp = await Icmpv4Device.connect(v4)
+    udp = await UdpDevice.connect(ip)
+    tcp = TcpDevice.connect_utcp("service", ip, config=tcp_config) if utcp else await TcpDevice.connect(
+        ip, config=tcp_config)
+    return await StackDevice.connect(tap, eth, arp, ip, icmp, udp, tcp)
