@@ -100,6 +100,8 @@ class BuilderWidget(W.VBox):
             self.error = None
         except MirageNbError as e:
             self.error = str(e)
+        except Exception as e:  # noqa: BLE001 - a bug of mirage_nb: shown, since widget errors go to a hidden log
+            self.error = f"{type(e).__name__}: {e} (a bug in mirage_nb: please report it)"
         self.refresh()
 
     def _choose(self) -> None:

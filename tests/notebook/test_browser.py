@@ -1,0 +1,191 @@
+"""JupyterLab in headless Chromium: the smoke notebook runs, the graph is an image, the builder is clickable.
+
+Needs Debian's chromium (``/usr/bin/chromium``) and the ``playwright`` Python
+package (its bundled driver only; Playwright never downloads a browser here).
+Skipped with the reason otherwise. Screenshots are kept under the test's
+temporary ``artefacts`` directory (printed on failure).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from .conftest import network_app
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+ROOT = Path(__file__).resolve().parents[2]
+DATA = Path(__file__).resolve().parent / "data"
+TOKEN = "mirage-nb-test"
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+               "--disable-component-update", "--disable-sync"]
+
+
+def _requirements() -> str | None:
+    if not Path(CHROMIUM).exists():
+        return f"Debian's chromium is not installed at {CHROMIUM} (apt-get install -y chromium)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright Python package is not installed (pip install playwright)"
+    try:
+        import ipywidgets  # noqa: F401
+        import jupyterlab  # noqa: F401
+    except ImportError as e:
+        return f"{e.name} is not installed (pip install jupyterlab ipywidgets)"
+    if shutil.which("dot") is None:
+        return "graphviz's dot is not installed (apt-get install -y graphviz)"
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """A JupyterLab server on 127.0.0.1 with a token, serving a copy of the smoke notebook."""
+    reason = _requirements()
+    if reason:
+        pytest.skip(reason)
+    from mirage_nb.notebook.kernelspec import install
+
+    base = tmp_path_factory.mktemp("lab")
+    root = base / "root"
+    root.mkdir()
+    shutil.copy(DATA / "smoke.ipynb", root / "smoke.ipynb")
+    prefix = base / "prefix"
+    install(prefix=str(prefix), python=sys.executable)
+    config = base / "config"
+    (config / "labconfig").mkdir(parents=True)
+    # The news toast would cover widgets in screenshots.
+    (config / "labconfig" / "page_config.json").write_text(
+        json.dumps({"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}})
+    )
+    env = dict(os.environ)
+    env["JUPYTER_PATH"] = str(prefix / "share" / "jupyter") + os.pathsep + env.get("JUPYTER_PATH", "")
+    env["JUPYTER_CONFIG_DIR"] = str(config)
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    port = _free_port()
+    log = open(base / "lab.log", "w")  # noqa: SIM115 - closed in the teardown below
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+         f"--ServerApp.token={TOKEN}", f"--ServerApp.root_dir={root}", "--allow-root",
+         f"--LabApp.workspaces_dir={base / 'workspaces'}"],
+        env=env, stdout=log, stderr=subprocess.STDOUT, cwd=root,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/api/status?token={TOKEN}", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"JupyterLab did not start; see {base / 'lab.log'}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def page(lab, tmp_path_factory):
+    from playwright.sync_api import sync_playwright
+
+    artefacts = tmp_path_factory.mktemp("artefacts")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+        pg = browser.new_page(viewport={"width": 1400, "height": 1000})
+        pg.set_default_timeout(60_000)
+        pg.artefacts = artefacts  # type: ignore[attr-defined]
+        try:
+            pg.goto(f"{lab}/lab/tree/smoke.ipynb?token={TOKEN}&reset")
+            pg.wait_for_selector(".jp-Notebook")
+            # The kernel must be connected before the cells are sent to it.
+            pg.get_by_text("MirageOS (mirage_nb) | Idle").wait_for(timeout=90_000)
+            pg.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+            pg.screenshot(path=str(artefacts / "menu.png"))
+            pg.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+            yield pg
+        finally:
+            pg.screenshot(path=str(artefacts / "final.png"), full_page=True)
+            print(f"screenshots in {artefacts}")
+            browser.close()
+
+
+def test_smoke_notebook_runs_and_draws_the_graph_as_an_image(page):
+    img = page.locator(".jp-OutputArea-output img[alt='device graph']").first
+    img.wait_for(timeout=120_000)
+    img.scroll_into_view_if_needed()
+    width = page.evaluate("(el) => el.naturalWidth", img.element_handle())
+    assert width > 100
+    describe = page.locator(".jp-OutputArea-output", has_text="target=hvt,").first
+    describe.wait_for()
+    assert "Name       network" in describe.inner_text()
+    assert page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").count() == 0
+    page.screenshot(path=str(page.artefacts / "graph.png"))
+
+
+def _select(page, cls: str, label: str) -> None:
+    sel = page.locator(f".mnb-builder .{cls} select")
+    page.wait_for_function(
+        "([cls, label]) => [...document.querySelectorAll(`.mnb-builder .${cls} option`)]"
+        ".some(o => o.value === label)",
+        arg=[cls, label],
+    )
+    sel.select_option(label=label)
+
+
+def _wait_text(page, cls: str, text: str) -> None:
+    page.wait_for_function(
+        "([cls, text]) => (document.querySelector(`.mnb-builder .${cls}`) || {innerText: ''}).innerText.includes(text)",
+        arg=[cls, text],
+    )
+
+
+def test_builder_widget_builds_the_network_stack_by_clicks(page):
+    builder = page.locator(".mnb-builder")
+    builder.wait_for(timeout=120_000)
+    builder.scroll_into_view_if_needed()
+    describe = page.locator(".mnb-builder .mnb-describe pre")
+    assert "Name       network" in describe.inner_text()  # a lone job, before any device
+    _select(page, "mnb-type", "stackv4v6")
+    page.click(".mnb-builder button.mnb-add")
+    _wait_text(page, "mnb-hint", "choose a stackv4v6 device for argument 1 of Unikernel.Main")
+    _wait_text(page, "mnb-describe", "incomplete")
+    _select(page, "mnb-provider", "generic_stackv4v6")
+    page.click(".mnb-builder button.mnb-choose")
+    _wait_text(page, "mnb-hint", "choose a network device for argument 1 of generic_stackv4v6")
+    page.screenshot(path=str(page.artefacts / "builder-step2.png"))
+    _select(page, "mnb-provider", "default_network")
+    page.click(".mnb-builder button.mnb-choose")
+    _wait_text(page, "mnb-hint", "complete")
+    _wait_text(page, "mnb-describe", "utcp=false")
+    text = describe.inner_text()
+    assert text.rstrip("\n") == ("$ mirage describe\n" + network_app().describe()).rstrip("\n")
+    _select(page, "mnb-target", "hvt")
+    _wait_text(page, "mnb-describe", "target=hvt")
+    page.screenshot(path=str(page.artefacts / "builder-done.png"))
