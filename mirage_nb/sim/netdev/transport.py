@@ -70,6 +70,16 @@ SEND_BUFFER = 256 * 1024
 _PROTO_TCP, _PROTO_UDP = 6, 17
 
 
+def _with_mss(cfg: TcpConfig, ip: Any, any_addr: str) -> TcpConfig:
+    from dataclasses import replace
+
+    try:
+        mtu = ip.mtu(to_ip(any_addr))
+    except (AttributeError, SimulationError):
+        return cfg
+    return replace(cfg, mss=max(88, min(cfg.mss, mtu - 20)))
+
+
 def _prefixes(ip: Any) -> str:
     return ", ".join(str(p) for p in ip.configured_ips())
 
@@ -168,16 +178,17 @@ class TcpFlow:
         tcp = self.tcp
         data = bytes(buf)
         while True:
-            conn = tcp.endpoint.connections.get(self.id)
+            conn = tcp.ep(self.id).connections.get(self.id)
             if conn is None or self.write_closed or not conn.can_send:
                 return Error(Closed())
             if conn.send_buffered <= SEND_BUFFER:
                 break
             p, r = wait()
             self.writers.append(r)
+            tcp.blocked.add(self)
             await p
         try:
-            step = tcp.endpoint.send(tcp.run.now, self.id, data)
+            step = tcp.ep(self.id).send(tcp.run.now, self.id, data)
         except LocalProtocolError:
             return Error(Closed())
         tcp.apply(step)
@@ -197,8 +208,9 @@ class TcpFlow:
         """``close flow``: our FIN after the queued data; reading ends."""
         self.write_closed = True
         tcp = self.tcp
-        if self.id in tcp.endpoint.connections:
-            tcp.apply(tcp.endpoint.close(tcp.run.now, self.id))
+        ep = tcp.ep(self.id)
+        if self.id in ep.connections:
+            tcp.apply(ep.close(tcp.run.now, self.id))
         self._wake_all()
 
     async def shutdown(self, mode: str = "write") -> None:
@@ -208,8 +220,9 @@ class TcpFlow:
         tcp = self.tcp
         if mode in ("write", "read_write") and not self.write_closed:
             self.write_closed = True
-            if self.id in tcp.endpoint.connections:
-                tcp.apply(tcp.endpoint.shutdown(tcp.run.now, self.id))
+            ep = tcp.ep(self.id)
+            if self.id in ep.connections:
+                tcp.apply(ep.shutdown(tcp.run.now, self.id))
         if mode in ("read", "read_write"):
             self.eof = True
             self.rx.clear()
@@ -232,6 +245,7 @@ class TcpFlow:
         wakes: list[tuple[Resolver[Any], Any]] = []
         self._wake_reader(wakes)
         ws, self.writers = self.writers, []
+        self.tcp.blocked.discard(self)
         wakes.extend((w, None) for w in ws)
         for r, v in wakes:
             wakeup(r, v)
@@ -250,10 +264,18 @@ class TcpDevice:
         self.utcp = utcp
         key = len([k for k in self.run.devices if k.startswith("netdev.tcp")])
         self.run.devices[f"netdev.tcp{key}"] = self
-        self.endpoint = TcpEndpoint(random.Random(f"{self.run.seed}:tcp:{key}"), config)
+        # One TCP endpoint per address family, so that each announces the MSS its IP layer allows
+        # (mirage-tcpip's ``Ip.mtu ~dst - sizeof_tcp``): 1460 over IPv4, 1440 over IPv6 on Ethernet.
+        cfg = config if config is not None else TcpConfig()
+        self.endpoints = {
+            4: TcpEndpoint(random.Random(f"{self.run.seed}:tcp:{key}"), _with_mss(cfg, ip, "0.0.0.0")),
+            16: TcpEndpoint(random.Random(f"{self.run.seed}:tcp6:{key}"), _with_mss(cfg, ip, "::")),
+        }
+        self.endpoint = self.endpoints[4]
         self.callbacks: dict[int, Any] = {}
         self.flows: dict[Flow, TcpFlow] = {}
         self.connects: dict[Flow, Resolver[Any]] = {}
+        self.blocked: set[TcpFlow] = set()  # flows with a writer waiting for buffer space
         self.active = True
         self._alarm = Alarm(self.run, self._tick)
 
@@ -280,11 +302,13 @@ class TcpDevice:
             raise SimulationError("TCP listen needs a callback: S.TCP.listen(tcp, port=8080, callback=handler)")
         self.callbacks[port] = callback
         if port:
-            self.endpoint.listen(port)
+            for ep in self.endpoints.values():
+                ep.listen(port)
 
     def unlisten(self, port: int) -> None:
         self.callbacks.pop(port, None)
-        self.endpoint.unlisten(port)
+        for ep in self.endpoints.values():
+            ep.unlisten(port)
 
     async def create_connection(self, dst: tuple[Any, int], *, keepalive: Any = None) -> Any:
         """``create_connection t (ip, port)``: ``Ok flow``, ``Error Refused()`` or ``Error Timeout()``."""
@@ -293,8 +317,8 @@ class TcpDevice:
         ip, port = to_ip(dst[0]), dst[1]
         local = to_ip(self.ip.src(ip))
         try:
-            flow, step = self.endpoint.connect(self.run.now, local_ip=local.packed, remote_ip=ip.packed,
-                                               remote_port=port)
+            flow, step = self.endpoints[len(ip.packed)].connect(self.run.now, local_ip=local.packed,
+                                                                remote_ip=ip.packed, remote_port=port)
         except LocalProtocolError as e:
             raise SimulationError(str(e)) from None
         p, r = wait()
@@ -305,7 +329,8 @@ class TcpDevice:
 
     async def input(self, src: Any, dst: Any, buf: Any) -> None:
         """``input t ~src ~dst buf``: a TCP segment from the IP layer."""
-        self.apply(self.endpoint.receive(self.run.now, src.packed, dst.packed, bytes(buf)))
+        s = src.packed
+        self.apply(self.endpoints[len(s)].receive(self.run.now, s, dst.packed, bytes(buf)))
 
     async def disconnect(self) -> None:
         self.active = False
@@ -316,8 +341,21 @@ class TcpDevice:
 
     # --- the shell --------------------------------------------------------
 
+    def ep(self, flow: Flow) -> TcpEndpoint:
+        """The endpoint (IPv4 or IPv6) that owns ``flow``."""
+        return self.endpoints[len(flow.local_ip)]
+
+    @property
+    def deadline(self) -> int | None:
+        ds = [d for d in (e.deadline for e in self.endpoints.values()) if d is not None]
+        return min(ds) if ds else None
+
     def _tick(self, now: int) -> None:
-        self.apply(self.endpoint.timer(now))
+        for ep in self.endpoints.values():
+            d = ep.deadline
+            if d is not None and d <= now:
+                self.apply(ep.timer(now))
+        self._alarm.set(self.deadline)
 
     def apply(self, step: EndpointStep) -> None:
         """Carry out an endpoint step: packets to IP, events to flows and callers, the timer re-armed."""
@@ -366,15 +404,17 @@ class TcpDevice:
                     self.flows.pop(flow, None)
             if f is not None:
                 touched[flow] = f
-        conns = self.endpoint.connections
-        for flow, f in touched.items():
+        for f in touched.values():
             f._wake_reader(wakes)
-            if f.writers:
-                c = conns.get(flow)
+        if self.blocked:
+            # Pure ACKs carry no event: look at every flow with a writer waiting for room.
+            for f in sorted(self.blocked, key=lambda f: f.id):
+                c = self.ep(f.id).connections.get(f.id)
                 if c is None or c.send_buffered <= SEND_BUFFER or f.write_closed:
+                    self.blocked.discard(f)
                     ws, f.writers = f.writers, []
                     wakes.extend((w, None) for w in ws)
-        self._alarm.set(self.endpoint.deadline)
+        self._alarm.set(self.deadline)
         for r, v in wakes:
             wakeup(r, v)
         for f in starts:
