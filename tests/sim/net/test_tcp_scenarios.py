@@ -506,3 +506,19 @@ def test_pure_acks_after_a_timeout_carry_snd_max():
     assert again.seq == segs[0].seq and c.snd_nxt < c.snd_max
     (ack,) = c.receive(2 * SEC, peer("F.", s.peer_nxt, s.our_nxt)).segments
     assert letters(ack) == "." and ack.seq == top
+
+
+def test_limited_transmit_sends_new_data_on_the_first_two_duplicate_acks():
+    # RFC 3042: a duplicate ACK means a segment left the network, so one new segment may
+    # go out for each of the first two, even when cwnd is full.
+    s = client(TcpConfig(sack=False, timestamps=False, window_scale=0, rcv_buffer=65535))
+    c = s.conn
+    mss = c.snd_mss
+    sent = c.send(0, bytes(15 * mss)).segments
+    assert len(sent) == 10  # IW10
+    dup = peer(".", s.peer_nxt, s.our_nxt)
+    first = c.receive(MS, dup).segments
+    second = c.receive(MS, dup).segments
+    assert [x.seq for x in first + second] == [s.our_nxt + 10 * mss, s.our_nxt + 11 * mss]
+    third = c.receive(MS, dup).segments
+    assert third[0].seq == s.our_nxt  # then fast retransmit of the head

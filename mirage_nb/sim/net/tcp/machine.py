@@ -781,6 +781,13 @@ class Connection:
         if self._in_recovery:
             self.cwnd += mss  # RFC 5681 §3.2 step 4: inflate for each segment that left
             self._output(now)
+        elif self._dupacks < 3:
+            # Limited transmit (RFC 3042): each of the first two duplicate ACKs may clock out one
+            # new segment, so that a small flight still produces the three that trigger recovery.
+            cwnd = self.cwnd
+            self.cwnd = cwnd + self._dupacks * mss
+            self._output(now)
+            self.cwnd = cwnd
         elif self._dupacks == 3 and self.snd_una >= self._recover:
             # Fast retransmit (RFC 5681 §3.2, RFC 6582 §3.2 step 2).
             flight = self.snd_max - self.snd_una
