@@ -1,6 +1,6 @@
-"""One TCP connection as a sans-IO state machine (RFC 9293, 6298, 5681, 6582, 7323, 5961).
+"""One TCP connection as a sans-IO state machine (RFC 9293, 6298, 5681, 6582, 3042, 7323, 5961).
 
-Every entry point takes ``now`` (virtual nanoseconds) and returns a frozen
+Every entry point takes ``now`` (virtual nanoseconds) and returns an immutable
 ``Step``: events for the application, segments for the wire, next deadline.
 No clock, socket or event loop lives here; the caller delivers segments and
 calls ``timer(now)`` when the deadline comes.
