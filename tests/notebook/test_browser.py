@@ -55,6 +55,26 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _store_outputs(src: Path, dst: Path, env: dict[str, str]) -> None:
+    """Execute the notebook headless (nbclient) and save it with its outputs: unsigned, so untrusted in Lab."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(src, as_version=4)
+    nb.cells = [c for c in nb.cells if "builder_widget" not in c.source]
+    saved = {k: os.environ.get(k) for k in ("JUPYTER_PATH", "PYTHONPATH")}
+    os.environ.update({k: env[k] for k in saved})
+    try:
+        NotebookClient(nb, kernel_name="mirage_nb", timeout=180).execute()
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    nbformat.write(nb, dst)
+
+
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     """A JupyterLab server on 127.0.0.1 with a token, serving a copy of the smoke notebook."""
@@ -79,6 +99,7 @@ def lab(tmp_path_factory):
     env["JUPYTER_PATH"] = str(prefix / "share" / "jupyter") + os.pathsep + env.get("JUPYTER_PATH", "")
     env["JUPYTER_CONFIG_DIR"] = str(config)
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    _store_outputs(root / "smoke.ipynb", root / "stored.ipynb", env)
     port = _free_port()
     log = open(base / "lab.log", "w")  # noqa: SIM115 - closed in the teardown below
     proc = subprocess.Popen(
@@ -189,3 +210,18 @@ def test_builder_widget_builds_the_network_stack_by_clicks(page):
     _select(page, "mnb-target", "hvt")
     _wait_text(page, "mnb-describe", "target=hvt")
     page.screenshot(path=str(page.artefacts / "builder-done.png"))
+
+
+def test_stored_outputs_show_the_graph_in_an_untrusted_notebook(lab, page):
+    """A notebook opened with outputs it did not compute is untrusted: SVG outputs are not shown, the image is."""
+    pg = page.context.browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        pg.goto(f"{lab}/lab/tree/stored.ipynb?token={TOKEN}")
+        pg.wait_for_selector(".jp-Notebook")
+        img = pg.locator(".jp-OutputArea-output img[alt='device graph']").first
+        img.wait_for()
+        assert pg.evaluate("(el) => el.naturalWidth", img.element_handle()) > 100
+        assert "Name       network" in pg.locator(".jp-OutputArea-output").nth(1).inner_text()
+        pg.screenshot(path=str(page.artefacts / "untrusted.png"))
+    finally:
+        pg.close()
