@@ -33,6 +33,7 @@ from mirage_nb.functoria.dsl import (
     runtime_arg,
     typ,
 )
+from mirage_nb.functoria.impl import of_device
 from mirage_nb.functoria.info import Info
 from mirage_nb.functoria.keys import Context
 
@@ -244,6 +245,7 @@ __all__ = [
     "no_reporter",
     "no_sleep",
     "noop",
+    "of_device",
     "ocaml_runtime",
     "package",
     "paf_client",
