@@ -22,7 +22,7 @@ from mirage_nb.errors import SimulationError
 from mirage_nb.sim.logs import Logs, Src
 from mirage_nb.sim.lwt import Promise, wait, wakeup
 from mirage_nb.sim.net._base import Step
-from mirage_nb.sim.net.arp import ArpCache, ArpResolved, ArpTimedOut
+from mirage_nb.sim.net.arp import ArpCache, ArpResolved
 from mirage_nb.sim.net.ethernet import ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6
 from mirage_nb.sim.netdev._module import invoke
 from mirage_nb.sim.netdev.lan import Alarm, VirtualLan
@@ -252,10 +252,17 @@ class ArpDevice:
             if type(e) is ArpResolved:
                 for r in self._waiters.pop(e.ip, ()):
                     wakeup(r, Ok(Macaddr(e.mac)))
-            elif type(e) is ArpTimedOut:
-                Logs.info("ARP timeout after %d retries for %s", self.cache.retries, str(to_ip(e.ip)), src=ARP_SRC)
-                for r in self._waiters.pop(e.ip, ()):
-                    wakeup(r, Error(Timeout()))
+        if self._waiters:
+            # The IPv4 layer turns ARP timeouts into its own drop events: settle by the cache's state instead.
+            cache = self.cache
+            for ip in sorted(self._waiters):
+                if cache.pending(ip):
+                    continue
+                mac = cache.in_cache(ip)
+                if mac is None:
+                    Logs.info("ARP timeout after %d retries for %s", cache.retries, str(to_ip(ip)), src=ARP_SRC)
+                for r in self._waiters.pop(ip):
+                    wakeup(r, Error(Timeout()) if mac is None else Ok(Macaddr(mac)))
         self._alarm.set(self.deadline)
         return step
 
