@@ -3,9 +3,11 @@
 The simulator (:mod:`mirage_nb.sim`) owns booting: this module only reads
 the magic's arguments and hands the application, the unikernel module and
 the options over. When the application offers ``run`` (the Python API of
-DESIGN.md, ``app.run(seed=1, argv=[...], until="10s")``) that is used; until
-then, a unikernel whose jobs take no device (``main "Unikernel" job``) is
-booted on the standard MirageOS 4.9+ devices with :func:`mirage_nb.sim.boot.boot`.
+DESIGN.md, ``app.run(seed=1, argv=[...], until="10s")``) that is used; else
+the configured graph goes to :func:`mirage_nb.sim.cli.run_configured` (the
+same path as ``mirage-nb run``). Without that module, a unikernel whose jobs
+take no device (``main "Unikernel" job``) is booted on the standard MirageOS
+4.9+ devices with :func:`mirage_nb.sim.boot.boot`.
 """
 
 from __future__ import annotations
@@ -72,7 +74,14 @@ def run_application(app: Any, unikernel: Any, opts: RunOptions) -> Any:
         if opts.config_args and "args" in params:
             kwargs["args"] = list(opts.config_args)
         return run(**kwargs)
-    return _boot_deviceless(app, unikernel, opts)
+    try:
+        from mirage_nb.sim.cli import run_configured
+    except ImportError:
+        return _boot_deviceless(app, unikernel, opts)
+    if unikernel is None:
+        raise SimulationError("no unikernel code to run: give it in a %%unikernel cell (a start function or Main)")
+    configured = app.configured(list(opts.config_args), verb="run")
+    return run_configured(configured, unikernel, argv=list(opts.argv), seed=opts.seed, until=opts.until)
 
 
 def _boot_deviceless(app: Any, unikernel: Any, opts: RunOptions) -> Any:

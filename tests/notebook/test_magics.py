@@ -171,3 +171,17 @@ def test_help_lists_the_verbs(shell, capsys):
     assert "%%config_ml" in out and "describe" in out
     shell.run_line_magic("mirage", "help")
     assert capsys.readouterr().out
+
+
+def test_run_a_config_file_with_the_unikernel_beside_it(shell, capsys):
+    config = Path(mirage_nb.__file__).parent / "examples" / "hello-key" / "config.ml"
+    shell.run_line_magic("mirage", f"describe -f {config}")
+    result = shell.run_line_magic("mirage", "run --seed 1 --until 2s -- --hello=Bonjour")
+    assert [c.text for c in result.console] == [
+        f"2025-01-01T00:00:0{i}Z: [INFO] [application] Bonjour" for i in range(3)
+    ]
+    assert result.exit_code is None  # stopped by --until, still running
+    data, _ = shell.display_formatter.format(result)
+    assert data["text/plain"].endswith(
+        "[until at 2.000000000s, exit -: stopped at until=2000000000 ns with work pending]"
+    )
