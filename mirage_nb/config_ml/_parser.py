@@ -718,7 +718,8 @@ class _Parser:
             if self.is_sym(":"):
                 self.advance()
                 ty = self.type_expr()
-                p = A.PConstraint(p, ty, span=self.span_from(start))
+                self.expect_sym(")", "')'")
+                return A.PConstraint(p, ty, span=self.span_from(start))
             self.expect_sym(")", "')'")
             return p
         if self.is_sym("[", t):
@@ -1005,7 +1006,14 @@ class _Parser:
         if self.is_kw("lazy"):
             self.unsupported("lazy")
         head = self.simple_expr()
-        if isinstance(head, (A.Constr, A.PolyVariant)) and head.arg is None and self._is_bare_constructor(head):
+        # ``C e`` is a constructor application only when C is written bare (``(C) e`` applies a value).
+        bare = start.kind == "uident" or self.is_sym("`", start)
+        if (
+            bare
+            and isinstance(head, (A.Constr, A.PolyVariant))
+            and head.arg is None
+            and self._is_bare_constructor(head)
+        ):
             if self.starts_simple(self.tok):
                 arg = self.simple_expr()
                 if isinstance(head, A.Constr):
@@ -1125,8 +1133,9 @@ class _Parser:
             if self.is_sym(":"):
                 self.advance()
                 ty = self.type_expr()
-                e = A.Constraint(e, ty, span=self.span_from(start))
-            elif self.is_sym(":>"):
+                self.expect_sym(")", "')'")
+                return A.Constraint(e, ty, span=self.span_from(start))
+            if self.is_sym(":>"):
                 self.unsupported("a coercion (e :> t)")
             self.expect_sym(")", "')'")
             return e

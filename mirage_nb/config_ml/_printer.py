@@ -319,7 +319,10 @@ def _expr(e: A.Expr) -> tuple[str, int]:
         case A.FieldExpr(expr=inner, path=path, name=name):
             return f"{print_expr(inner, LEVEL_SIMPLE)}.{_path(path, name)}", LEVEL_SIMPLE
         case A.Apply(func=func, args=args):
-            return print_expr(func, LEVEL_SIMPLE) + " " + " ".join(_arg(a) for a in args), LEVEL_APP
+            head = print_expr(func, LEVEL_SIMPLE)
+            if isinstance(func, (A.Constr, A.PolyVariant)):
+                head = f"({head})"  # a bare ``C e`` would read as a constructor application
+            return head + " " + " ".join(_arg(a) for a in args), LEVEL_APP
         case A.Infix(op=op, left=left, right=right):
             level = binop_level(op)
             assert level is not None

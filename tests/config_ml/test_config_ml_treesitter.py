@@ -30,7 +30,12 @@ def _strip_comments(s: str) -> str:
 def norm(s: str) -> str:
     """Source text without comments, whitespace runs and enclosing parentheses."""
     s = " ".join(_strip_comments(s).split())
-    while s.startswith("(") and s.endswith(")"):
+    while True:
+        if s.startswith("begin ") and s.endswith(" end") and s.count("begin") == 1:
+            s = s[6:-4].strip()  # begin ... end is parentheses
+            continue
+        if not (s.startswith("(") and s.endswith(")")):
+            return s
         depth = 0
         for i, c in enumerate(s):
             depth += c == "("
@@ -38,7 +43,6 @@ def norm(s: str) -> str:
             if depth == 0 and i < len(s) - 1:
                 return s
         s = s[1:-1].strip()
-    return s
 
 
 _TS_ITEMS = {
@@ -149,3 +153,22 @@ def test_oracle_sees_precedence():
     ours = our_shape("let x = main $ a $ b\nlet y = a @-> b @-> c\n")
     assert ("$", "main $ a", "b") in infix and ("@->", "a", "b @-> c") in infix
     assert ours[2] == infix
+
+
+def test_generated_programs_have_tree_sitters_shape():
+    from hypothesis import HealthCheck, given, settings
+    from test_config_ml_properties import programs
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(programs)
+    def check(text: str) -> None:
+        tree = _PARSER.parse(text.encode())
+        if tree.root_node.has_error:
+            return
+        ours = our_shape(text)
+        theirs = ts_shape(text)
+        assert ours[0] == theirs[0]
+        assert ours[1] == theirs[1]
+        assert ours[2] == theirs[2]
+
+    check()
