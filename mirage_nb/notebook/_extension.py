@@ -43,7 +43,8 @@ HELP = """\
   configure [-t TARGET] [--KEY=VALUE...]     the files configure writes (nothing is written)
   query [KIND] [-t TARGET]                   name, packages, opam, files, Makefile, dune.build...
   clean | help [VERB]
-  run [-t TARGET] [--seed N] [--until 10s] [-- UNIKERNEL-ARGS...]   simulate (uses the %%unikernel cell)
+  run [-t TARGET] [--seed N] [--until 10s] [--viewer] [-- UNIKERNEL-ARGS...]
+                  simulate (the %%unikernel cell, or unikernel.py beside -f FILE); --viewer: step through it
   -f FILE with any verb loads config.ml/config.py FILE and makes it current.
 Notebook verbs:
   use NAME            make the application in variable NAME current
@@ -250,14 +251,20 @@ class MirageMagics(Magics):
     def _run(self, args: list[str]) -> Any:
         from ._sim import run_application, split_run_args
 
-        opts = split_run_args(args)
+        viewer = "--viewer" in args
+        opts = split_run_args([a for a in args if a != "--viewer"])
         unikernel: Any = self.unikernel
         if unikernel is None and self.config_path is not None:
             import os
 
             beside = os.path.join(os.path.dirname(os.path.abspath(self.config_path)), "unikernel.py")
             unikernel = beside if os.path.isfile(beside) else None
-        return run_application(self._require_app(), unikernel, opts)
+        result = run_application(self._require_app(), unikernel, opts)
+        if viewer:
+            from .widgets import run_viewer
+
+            return run_viewer(result)
+        return result
 
     # -- notebook verbs ----------------------------------------------------------------------
 

@@ -54,6 +54,7 @@ class BuilderWidget(W.VBox):
         self.add_button = _tagged(W.Button(description="add device", icon="plus"), "mnb-add")
         self.slot_choice = _tagged(W.Dropdown(options=[], description="slot"), "mnb-slot")
         self.provider_choice = _tagged(W.Dropdown(options=[], description="device"), "mnb-provider")
+        self.provider_info = _tagged(W.HTML(), "mnb-provider-info")
         self.strings = _tagged(W.Text(value="", description="strings", placeholder="name=value, ..."), "mnb-strings")
         self.choose_button = _tagged(W.Button(description="choose", icon="check"), "mnb-choose")
         self.key_name = _tagged(W.Text(description="key", placeholder="no-dhcp"), "mnb-key-name")
@@ -74,6 +75,7 @@ class BuilderWidget(W.VBox):
                 W.HBox([self.name, self.target]),
                 W.HBox([self.type_choice, self.add_button]),
                 W.HBox([self.slot_choice, self.provider_choice]),
+                self.provider_info,
                 W.HBox([self.strings, self.choose_button]),
                 W.HBox([self.key_name, self.key_value, self.key_button]),
                 W.HBox([self.undo_button, self.hint]),
@@ -89,6 +91,7 @@ class BuilderWidget(W.VBox):
         self.target.observe(self._on_target, names="value")
         self.name.observe(self._on_name, names="value")
         self.slot_choice.observe(lambda _c: self._fill_providers(), names="value")
+        self.provider_choice.observe(lambda _c: self._show_provider(), names="value")
         self.error: str | None = None
         self.refresh()
 
@@ -136,6 +139,24 @@ class BuilderWidget(W.VBox):
             self.provider_choice.options = names
         if names and self.provider_choice.value not in names:
             self.provider_choice.value = names[0]
+        self._show_provider()
+
+    def _show_provider(self) -> None:
+        """The chosen catalog entry's OCaml-like signature, its string arguments and its doc."""
+        name = self.provider_choice.value
+        if not name:
+            self.provider_info.value = ""
+            return
+        try:
+            e = self.builder.catalog.entry(name)
+        except MirageNbError:
+            self.provider_info.value = ""
+            return
+        strings = [p.name for p in e.params if p.kind == "string"]
+        need = f" — strings: {', '.join(s + '=...' for s in strings)}" if strings else ""
+        self.provider_info.value = _styled(
+            f"<code>{esc(e.name)} : {esc(e.signature)}</code>{esc(need)}<br/><small>{esc(e.doc)}</small>"
+        )
 
     def refresh(self) -> None:
         """Re-render every output from the builder's current step."""

@@ -171,6 +171,7 @@ def test_widget_only_presents_the_builder():
     w.add_button.click()
     assert w.slot_choice.value == (0,)
     w.provider_choice.value = "generic_stackv4v6"
+    assert "generic_stackv4v6 : network impl -&gt; stackv4v6 impl" in w.provider_info.value
     w.choose_button.click()
     assert w.slot_choice.value == (0, 0)
     w.provider_choice.value = "default_network"

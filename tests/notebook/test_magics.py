@@ -185,3 +185,13 @@ def test_run_a_config_file_with_the_unikernel_beside_it(shell, capsys):
     assert data["text/plain"].endswith(
         "[until at 2.000000000s, exit -: stopped at until=2000000000 ns with work pending]"
     )
+
+
+def test_run_viewer_from_the_magic(shell):
+    pytest.importorskip("ipywidgets")
+    from mirage_nb.notebook.widgets import RunViewerWidget
+
+    shell.run_cell('from mirage_nb.mirage import *\napp = register("hello", [main("Unikernel", job)])')
+    shell.run_cell_magic("unikernel", "", HELLO.read_text())
+    w = shell.run_line_magic("mirage", "run --viewer")
+    assert isinstance(w, RunViewerWidget) and w.console_out.value.count("hello") == 4
