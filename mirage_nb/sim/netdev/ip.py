@@ -359,8 +359,11 @@ class Ipv6Device:
         for a, _plen in t.layer.addresses:
             t.ethernet.send_frame(_dad_probe(ethernet.mac().raw, a))
         await t.run.sleep_ns(1_000_000_000)
-        ips = ", ".join(str(ipaddress.IPv6Address(a)) for a, _ in t.layer.addresses)
-        Logs.info("IP6: Started with %s", ips, src=IPV6_SRC)
+        from mirage_nb.sim.fmt import Fmt
+
+        ips = [ipaddress.IPv6Address(a) for a, _ in t.layer.addresses]
+        # Fmt.(list ~sep:(any ",@ ") Ipaddr.V6.pp): a break hint, so a long list wraps as Format does.
+        Logs.info("IP6: Started with %a", Fmt.list(_pp_str, Fmt.any(",@ ")), ips, src=IPV6_SRC)
         return t
 
     def _apply(self, step: Step) -> Step:
@@ -428,6 +431,10 @@ class Ipv6Device:
 
     async def disconnect(self) -> None:
         self._alarm.set(None)
+
+
+def _pp_str(ppf: Any, v: Any) -> None:
+    ppf.string(str(v))
 
 
 def _dad_probe(mac: bytes, target: bytes) -> bytes:

@@ -89,7 +89,9 @@ def test_ipv6_address_and_gateway_arguments():
 
     r = run_network_example("network", argv=["--ipv4", "10.0.0.2/24", "--ipv6", "fd00::2/64", "--ipv6-gateway",
                                              "fd00::1"], until="3s", setup=setup, net="direct", dhcp=False)
-    assert any(line.endswith(", fd00::2") and "IP6: Started with fe80::" in line for line in r.lines)
+    # The address list has a break hint (",@ "): past the 78-column margin, Format continues in the message box.
+    k = next(i for i, line in enumerate(r.lines) if "IP6: Started with fe80::" in line)
+    assert r.lines[k].endswith(",") and r.lines[k + 1] == " " * r.lines[k].index("IP6") + "fd00::2"
     assert any("UDP layer connected on 10.0.0.2/24, fe80::" in line and "fd00::2/64" in line for line in r.lines)
     assert seen["reply"] is not None and seen["reply"].seq == 5
 
