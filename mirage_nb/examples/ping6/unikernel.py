@@ -7,8 +7,7 @@ by itself; TCP and UDP packets are logged with their addresses, other
 protocols as errors.
 """
 
-from mirage_nb.sim.netdev import Ipaddr
-from mirage_nb.sim.netdev.link import SIZEOF_ETHERNET
+from mirage_nb.sim.netdev import Ethernet, Ipaddr
 from mirage_nb.unikernel import Logs, Lwt, Ok
 
 
@@ -41,7 +40,8 @@ class Main:
             return Lwt.return_unit()
 
         on_ipv6 = I.input(i, tcp=handler("TCP"), udp=handler("UDP"), default=on_other)
-        result = await N.listen(n, header_size=SIZEOF_ETHERNET, fn=E.input(e, arpv4=on_arp, ipv4=on_ipv4, ipv6=on_ipv6))
+        frames = E.input(e, arpv4=on_arp, ipv4=on_ipv4, ipv6=on_ipv6)
+        result = await N.listen(n, header_size=Ethernet.Packet.sizeof_ethernet, fn=frames)
         match result:
             case Ok(_):
                 Logs.info(lambda m: m("done!"))
