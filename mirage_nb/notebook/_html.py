@@ -128,6 +128,11 @@ def html_of(v: View, *, with_graph: bool = True) -> str:
             body = text + _problems(v.problems) + _keys_table(v.keys)
             if with_graph:
                 body += graph_html(v.dot)
+            if v.files:
+                body += ("<details><summary>files <code>mirage configure</code> writes</summary>"
+                         + "".join(_file(f) for f in v.files) + "</details>")
+            elif v.files_note:
+                body += f'<details><summary>files</summary><p class="mnb-problem">{esc(v.files_note)}</p></details>'
             return _wrap("app", f"Application <code>{esc(v.name)}</code>", body)
         case ImplView():
             body = text + _problems(v.problems)

@@ -49,6 +49,15 @@ class KeyRow:
 
 
 @dataclass(frozen=True, slots=True)
+class FileEntry:
+    """One generated file: its path, its text, the language to highlight it as."""
+
+    path: str
+    text: str
+    language: str
+
+
+@dataclass(frozen=True, slots=True)
 class AppView:
     """A registered application: describe's text, the keys, the graph's dot source."""
 
@@ -58,6 +67,8 @@ class AppView:
     dot: str | None
     jobs: tuple[str, ...]
     problems: tuple[str, ...] = ()
+    files: tuple[FileEntry, ...] = ()
+    files_note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,15 +106,6 @@ class KeyView:
     docv: str
     alternatives: tuple[str, ...]
     env: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class FileEntry:
-    """One generated file: its path, its text, the language to highlight it as."""
-
-    path: str
-    text: str
-    language: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,7 +232,14 @@ def _app_view(app: Any) -> AppView:
     except Exception as e:  # noqa: BLE001
         problems.append(_problem(e))
     jobs = tuple(_impl_name(j) for j in getattr(app, "jobs", ()) or ())
-    return AppView(str(app.name), describe, rows, dot, jobs, tuple(dict.fromkeys(problems)))
+    files: tuple[FileEntry, ...] = ()
+    note = ""
+    try:
+        got = app.configure()
+        files = tuple(FileEntry(str(p), str(got[p]), language_of(str(p))) for p in sorted(got))
+    except Exception as e:  # noqa: BLE001 - the files are an extra: their absence is noted beside them
+        note = f"mirage configure failed: {_problem(e)}"
+    return AppView(str(app.name), describe, rows, dot, jobs, tuple(dict.fromkeys(problems)), files, note)
 
 
 def _impl_name(t: Any) -> str:

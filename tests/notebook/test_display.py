@@ -232,3 +232,20 @@ def test_generated_files_are_sorted_and_highlighted():
     assert "&lt;a&gt;" in b["text/html"] and '"<a>"' not in b["text/html"]
     assert "mnb-lang-ocaml" in b["text/html"]
     assert repr(g) == b["text/plain"]
+
+
+def test_application_html_lists_the_generated_files_or_says_why_not(app):
+    v = view_of(app)
+    h = mimebundle(app, include={"text/plain", "text/html"})["text/html"]
+    try:
+        expected = app.configure()
+    except Exception as e:  # noqa: BLE001 - the engine's configure may fail: the display must say so
+        assert v.files == () and type(e).__name__ in v.files_note
+        assert "mirage configure failed" in h
+        return
+    assert [f.path for f in v.files] == sorted(expected)
+    assert "<code>mirage/main.ml</code>" in h and "mnb-lang-ocaml" in h
+
+
+def test_html_is_deterministic(app):
+    assert mimebundle(app) == mimebundle(network_app())
