@@ -193,13 +193,14 @@ class Ipv4Device:
         """``input t ~tcp ~udp ~default``: the IPv4 packet handler (reassembly included)."""
 
         async def handle(buf: Any) -> None:
-            step = self.layer.receive(self.run.now, bytes(buf))
-            if step.frames or self.layer.deadline is not None:
+            layer = self.layer
+            step = layer.receive(self.run.now, bytes(buf))
+            if step.frames or len(layer.reassembler):
                 self.arp.apply(Step((), step.frames, None))
             for e in step.events:
                 if type(e) is Ipv4Received:
                     p = e.packet
-                    src, dst = ipaddress.IPv4Address(p.src), ipaddress.IPv4Address(p.dst)
+                    src, dst = to_ip(p.src), to_ip(p.dst)
                     if not p.payload:
                         continue
                     payload = memoryview(p.payload)
@@ -226,6 +227,7 @@ class DhcpNet:
         self.net = net
         self._handler: Callable[[Any], Any] | None = None
         self._header_size = SIZEOF_ETHERNET
+        self.filtering = False  # the DHCP client already listens on the interface and passes the rest on
 
     def pass_on(self, frame: Any) -> Any:
         if self._handler is None:
@@ -235,6 +237,9 @@ class DhcpNet:
     async def listen(self, header_size: int = SIZEOF_ETHERNET, fn: Callable[[Any], Any] | None = None) -> Any:
         self._handler = fn
         self._header_size = header_size
+        if self.filtering:
+            await self.net._stopped
+            return Ok(None)
         return await self.net.listen(header_size, self.pass_on)
 
     def __getattr__(self, name: str) -> Any:
@@ -274,6 +279,7 @@ class DhcpIpv4Device:
             rng = random.Random(f"{t.run.seed}:dhcp:{net.mac()}")
             t.client = DhcpClient(net.mac().raw, rng, hostname=hostname,
                                   **({"requests": tuple(requests)} if requests else {}))
+            t.net_view.filtering = True
             async_(net.listen(SIZEOF_ETHERNET, t._filter))
             Logs.debug("Sending DHCPDISCOVER...", src=DHCP_SRC)
             t._apply(t.client.start(t.run.now))
@@ -418,7 +424,7 @@ class Ipv6Device:
             for e in step.events:
                 if type(e) is Ipv6Received:
                     p = e.packet
-                    src, dst = ipaddress.IPv6Address(p.src), ipaddress.IPv6Address(p.dst)
+                    src, dst = to_ip(p.src), to_ip(p.dst)
                     payload = memoryview(p.payload)
                     if p.next_header == _NEXT_TCP:
                         await invoke(tcp, src=src, dst=dst, buf=payload)

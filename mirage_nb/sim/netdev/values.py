@@ -199,12 +199,28 @@ class Macaddr:
         return Macaddr(mac(s))
 
 
+_RAW_IPS: dict[bytes, IpAddr] = {}
+_RAW_IPS_MAX = 4096
+
+
 def to_ip(x: Any) -> IpAddr:
     """An ``Ipaddr.t`` from a Python address, its text or its 4/16 raw bytes."""
     if isinstance(x, ipaddress.IPv4Address | ipaddress.IPv6Address):
         return x
+    if type(x) is bytes:
+        # Per-packet path: the same few addresses come back again and again; addresses are immutable values.
+        ip = _RAW_IPS.get(x)
+        if ip is None:
+            try:
+                ip = ipaddress.ip_address(x)
+            except ValueError:
+                raise SimulationError(f"IP address {x!r}: expected 4 or 16 bytes") from None
+            if len(_RAW_IPS) >= _RAW_IPS_MAX:
+                _RAW_IPS.clear()
+            _RAW_IPS[x] = ip
+        return ip
     try:
-        if isinstance(x, bytes | bytearray | memoryview):
+        if isinstance(x, bytearray | memoryview):
             return ipaddress.ip_address(bytes(x))
         return ipaddress.ip_address(x)
     except ValueError:

@@ -152,3 +152,14 @@ def test_icmpv4_echo_through_the_stack():
 
     run_network_example("network", argv=["--ipv4", "10.0.0.2/24"], until="3s", setup=setup, net="direct", dhcp=False)
     assert [(x.seq, x.data) for x in seen["replies"]] == [(0, b"abc"), (1, b"abc")]
+
+
+def test_dhcp_lease_is_renewed_every_1800_seconds():
+    def setup(lan):
+        router = Peer(lan, name="router", cidr="192.168.1.5/24")
+        router.host.serve_dhcp(DhcpServer(router.host.mac, "192.168.1.5", "192.168.1.0/24", "192.168.1.70",
+                                          "192.168.1.71", routers=("192.168.1.5",)))
+
+    r = run_network_example("network", until="3700s", setup=setup)
+    leases = [x.time_ns // SEC for x in r.logs if x.message.startswith("Lease obtained! IP: 192.168.1.70")]
+    assert leases == [0, 1800, 3600]
