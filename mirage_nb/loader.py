@@ -37,7 +37,9 @@ def load_config(path: str) -> Application:
     else:
         from mirage_nb import config_ml
 
-        return config_ml.load(path)
+        app = config_ml.load(path)
+        app.config_file = path
+        return app
     if not apps:
         raise ConfigError(f"{path}: the configuration never calls register(...)")
     app = apps[-1]

@@ -13,7 +13,7 @@ import os
 import subprocess
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
@@ -138,6 +138,7 @@ class Session:
     app: Application | None = None
     directory: Path | None = None
     files: dict[str, str] | None = None
+    implied_args: list[str] = field(default_factory=list)
 
     def run(self) -> int:
         opts = COMMON + VERB_OPTS[self.verb]
@@ -179,7 +180,15 @@ class Session:
         if self.dir is None:
             return None
         default = self.dir / "mirage" / "context"
-        return default if default.is_file() else None
+        if not default.is_file():
+            return None
+        # Functoria's tool passes the cache on to config.exe as an argument,
+        # so it shows in the command line that opam files record.
+        from mirage_nb.functoria.codegen._text import parent_dir
+        from mirage_nb.loader import ml_name
+
+        self.implied_args = ["--context-file", parent_dir(ml_name(self.config)) + "mirage/context"]
+        return default
 
     def _with_app(self, app: Application, peeked: Parsed) -> int:
         configured, parsed = self.evaluate(app, peeked)
@@ -228,7 +237,8 @@ class Session:
         """The command line as the real tool would have seen it (a config.py stands for its .ml)."""
         from mirage_nb.loader import ml_name
 
-        return [self.verb, *(ml_name(a) if a == self.config else a for a in self.args)]
+        args = [ml_name(a) if a == self.config else a for a in self.args]
+        return [self.verb, *args, *self.implied_args]
 
     def _repos(self, parsed: Parsed) -> list[tuple[str, str]]:
         if parsed.has("no_extra_repo"):
