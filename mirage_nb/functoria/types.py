@@ -21,8 +21,9 @@ class Typ:
     __slots__ = ("name",)
     is_functor = False
 
-    def __init__(self, name: str) -> None:
-        self.name = name
+    def __init__(self, name: object) -> None:
+        # OCaml's ``typ`` takes any witness value (``typ Hash``); its name is how it prints.
+        self.name = name if isinstance(name, str) else str(name)
 
     def __matmul__(self, other: Typ) -> FunctorTyp:
         if not isinstance(other, Typ):
@@ -75,7 +76,7 @@ class FunctorTyp(Typ):
         return f"{a} -> {self.res!r}"
 
 
-def typ(name: str) -> Typ:
+def typ(name: object) -> Typ:
     """A new abstract module type (twin of ``Functoria.typ``)."""
     return Typ(name)
 
