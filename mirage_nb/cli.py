@@ -16,6 +16,7 @@ from mirage_nb.errors import MirageNbError
 from mirage_nb.functoria import help as help_pages
 from mirage_nb.functoria.cmdline import CmdlineError
 from mirage_nb.functoria.tool import Session, resolve_verb
+from mirage_nb.mirage.project import PROJECT
 
 __all__ = ["main"]
 
@@ -29,13 +30,13 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     session: Session | None = None
     try:
         if not args or (len(args[0]) > 1 and args[0].startswith("-")):
-            return help_pages.toplevel(args, out)
+            return help_pages.toplevel(args, out, project=PROJECT)
         try:
             verb = resolve_verb(args[0])
         except CmdlineError as e:
             e.then = help_pages.missing_config(args[1:])
             raise
-        session = Session(verb, args[1:], out, err)
+        session = Session(verb, args[1:], out, err, project=PROJECT)
         return session.run()
     except CmdlineError as e:
         out.flush()

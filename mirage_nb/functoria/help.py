@@ -1147,11 +1147,13 @@ def _keys_and_name(session: Any, project: Any, verb: str, args: list[str]) -> tu
         config = _config_path(args)
         directory = None if config is None else Path(config).parent
     if app is not None:
-        project = project or app.project
+        project = project or getattr(session, "project", None) or app.project
         cached = _cached_args(args, directory)
         keys = keys_for(app, verb if verb in _VERB_INFO else "configure", args, cached_args=cached)
     else:
-        project = project or _default_project()
+        # With no config, the tool's own keys (functoria's handle_parse_args_no_config):
+        # the command line layer says which tool this is.
+        project = project or getattr(session, "project", None)
         keys = []
         if project is not None:
             from .app import all_keys
@@ -1207,13 +1209,3 @@ def _cached_args(args: Sequence[str], directory: Path | None) -> list[str]:
     except (ImportError, MirageNbError):
         return []
 
-
-def _default_project() -> Any:
-    """The tool whose pages these are when no config names one: ``mirage`` (functoria's ``P``).
-
-    Imported lazily: the engine itself knows nothing of MirageOS, only the
-    command line built on it does.
-    """
-    from mirage_nb.mirage.project import PROJECT
-
-    return PROJECT

@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from mirage_nb import MIRAGE_VERSION
 from mirage_nb.errors import ConfigError
@@ -139,6 +139,9 @@ class Session:
     directory: Path | None = None
     files: dict[str, str] | None = None
     implied_args: list[str] = field(default_factory=list)
+    # The tool this command line belongs to (``mirage``): names the project
+    # directory and gives the keys to document when there is no config yet.
+    project: Any = None
 
     def run(self) -> int:
         opts = COMMON + VERB_OPTS[self.verb]
@@ -161,7 +164,7 @@ class Session:
                 return self._clean_without_config(config)
             missing = f"configuration file {config} missing"
             if self.verb != "configure":
-                help_pages.check_without_config(self.verb, self.args, then=missing)
+                help_pages.check_without_config(self.verb, self.args, then=missing, project=self.project)
             raise ConfigError(missing)
         self.config = config
         self.dir = Path(config).parent
@@ -341,7 +344,7 @@ class Session:
         from mirage_nb.loader import ml_name
 
         fs = VirtualFS()
-        skeleton(fs, config_file=ml_name(self.config), project_name="mirage")
+        skeleton(fs, config_file=ml_name(self.config), project_name=getattr(self.project, "name", "mirage"))
         fs.apply(Path("."))
 
 
