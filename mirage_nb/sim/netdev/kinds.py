@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -60,6 +61,7 @@ __all__ = [
     "NET_ARG_NAMES",
     "S_NET",
     "net_arg",
+    "option_of_key",
     "connect_net",
     "NET_CONNECTORS",
     "stack_nodes",
@@ -131,6 +133,47 @@ def _default(text: str | None, parse: Callable[[str], Any], fallback: Any) -> An
     return parse(t)
 
 
+_CODE_NAMES = {
+    "interface": "interface",
+    "V4.network": "ipv4",
+    "V4.optional_network": "ipv4",
+    "V4.gateway": "ipv4-gateway",
+    "V6.network": "ipv6",
+    "V6.gateway": "ipv6-gateway",
+    "V6.accept_router_advertisements": "accept-router-advertisements",
+    "ipv4_only": "ipv4-only",
+    "ipv6_only": "ipv6-only",
+}
+_CODE = re.compile(r'^Mirage_runtime_network\.([A-Za-z0-9_.]+)\s*(?:~group:"([^"]*)"\s*)?(?:~docs:"[^"]*"\s*)?(.*)$')
+
+
+def option_of_key(key: str) -> tuple[str, str | None] | None:
+    """The option name (``ipv4``, ``group-ipv4``) and default text of a network argument key, or None.
+
+    A key is either the option name itself or the OCaml code of the argument as
+    the generated ``main.ml`` registers it (``Mirage_runtime_network.V4.network
+    (Ipaddr.V4.Prefix.of_string_exn "10.0.0.2/24")``), which is what the
+    engine's graph carries.
+    """
+    if key in NET_ARG_NAMES or any(key.endswith("-" + n) for n in NET_ARG_NAMES):
+        return key, None
+    m = _CODE.match(key.strip())
+    if m is None or m.group(1) not in _CODE_NAMES:
+        return None
+    name = _CODE_NAMES[m.group(1)]
+    group = m.group(2)
+    rest = m.group(3).strip()
+    if rest in ("()", ""):
+        default = {"accept-router-advertisements": "true", "ipv4-only": "false", "ipv6-only": "false",
+                   "ipv4": "None"}.get(name)
+    elif rest == "None":
+        default = "None"
+    else:
+        q = re.search(r'"([^"]*)"', rest)
+        default = q.group(1) if q else rest
+    return (f"{group}-{name}" if group else name), default
+
+
 def net_arg(key: str, default: str | None = None) -> ArgSpec | None:
     """The Cmdliner term of the network runtime argument ``key`` (its option name), or None if not one.
 
@@ -140,6 +183,11 @@ def net_arg(key: str, default: str | None = None) -> ArgSpec | None:
     ``-l tcp.pcb:debug`` is accepted, as the linked libraries' sources are in
     MirageOS).
     """
+    parsed = option_of_key(key)
+    if parsed is None:
+        return None
+    key, code_default = parsed
+    default = code_default if code_default is not None else default
     group, name = "", key
     if key not in NET_ARG_NAMES:
         # ``--<group>-<name>`` of a grouped stack; the longest name wins (ipv4-gateway over gateway-less ipv4).
@@ -207,20 +255,29 @@ def _declare_log_sources() -> None:
 
 def _arg(booter: Any, node: Any, name: str, fallback: Any) -> Any:
     for ref in node.runtime_args:
-        if ref.key == name or ref.key.endswith("-" + name):
+        parsed = option_of_key(ref.key)
+        if parsed is not None and (parsed[0] == name or parsed[0].endswith("-" + name)):
             return booter.arg(ref.key)
     return fallback
 
 
+def _dep_ids(node: Any, n: int) -> tuple[str, ...]:
+    # Hand-built nodes list the connect arguments in ``deps``; the engine's graph gives a functor's
+    # arguments as ``args`` and extra dependencies (the socket stack's) as ``deps``.
+    for ids in (node.deps, tuple(node.args) + tuple(node.deps)):
+        if len(ids) == n:
+            return tuple(ids)
+    got = tuple(node.args) + tuple(node.deps)
+    raise SimulationError(f"{node.module_name} node {node.id} needs {n} device(s) to connect, got "
+                          f"{len(got)}: {', '.join(got) or 'none'}")
+
+
 def _deps(booter: Any, node: Any, n: int) -> list[Any]:
-    if len(node.deps) != n:
-        raise SimulationError(f"{node.module_name} node {node.id} needs {n} device(s) to connect, got "
-                              f"{len(node.deps)}: {', '.join(node.deps) or 'none'}")
-    return [booter.values[d] for d in node.deps]
+    return [booter.values[d] for d in _dep_ids(node, n)]
 
 
-def _dep_module(booter: Any, node: Any, i: int) -> Any:
-    return booter.modules.get(node.deps[i])
+def _dep_module(booter: Any, node: Any, i: int, n: int) -> Any:
+    return booter.modules.get(_dep_ids(node, n)[i])
 
 
 async def connect_net(booter: Any, node: Any) -> tuple[Any, Any]:
@@ -292,8 +349,9 @@ async def _connect(booter: Any, node: Any) -> Any:
             return TcpDevice.connect_utcp(node.params.get("name", "service"), ip)
         case "stack_direct":
             values = _deps(booter, node, 7)
-            booter.modules[node.id] = DeviceModule(name, TCP=_dep_module(booter, node, 6),
-                                                   UDP=_dep_module(booter, node, 5), IP=_dep_module(booter, node, 3))
+            booter.modules[node.id] = DeviceModule(name, TCP=_dep_module(booter, node, 6, 7),
+                                                   UDP=_dep_module(booter, node, 5, 7),
+                                                   IP=_dep_module(booter, node, 3, 7))
             return await StackDevice.connect(*values)
         case "udp_socket" | "tcp_socket":
             h = host_stack(ipv4=_arg(booter, node, "ipv4", ipaddress.IPv4Interface("0.0.0.0/0")),
@@ -302,8 +360,9 @@ async def _connect(booter: Any, node: Any) -> Any:
             return h.udp if kind == "udp_socket" else h.tcp
         case "stack_socket":
             udp, tcp = _deps(booter, node, 2)
-            booter.modules[node.id] = DeviceModule(name, TCP=_dep_module(booter, node, 1),
-                                                   UDP=_dep_module(booter, node, 0), IP=DeviceModule("Ipv4v6_socket"))
+            booter.modules[node.id] = DeviceModule(name, TCP=_dep_module(booter, node, 1, 2),
+                                                   UDP=_dep_module(booter, node, 0, 2),
+                                                   IP=DeviceModule("Ipv4v6_socket"))
             return await SocketStack.connect(udp, tcp)
     raise SimulationError(f"{name} node {node.id}: unknown network kind {kind!r}")
 
