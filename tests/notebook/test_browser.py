@@ -133,7 +133,7 @@ def lab(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def page(lab, tmp_path_factory):
+def lab_page(lab, tmp_path_factory):
     from playwright.sync_api import sync_playwright
 
     artefacts = tmp_path_factory.mktemp("artefacts")
@@ -157,7 +157,8 @@ def page(lab, tmp_path_factory):
             browser.close()
 
 
-def test_smoke_notebook_runs_and_draws_the_graph_as_an_image(page):
+def test_smoke_notebook_runs_and_draws_the_graph_as_an_image(lab_page):
+    page = lab_page
     img = page.locator(".jp-OutputArea-output img[alt='device graph']").first
     img.wait_for(timeout=120_000)
     img.scroll_into_view_if_needed()
@@ -187,7 +188,8 @@ def _wait_text(page, cls: str, text: str) -> None:
     )
 
 
-def test_builder_widget_builds_the_network_stack_by_clicks(page):
+def test_builder_widget_builds_the_network_stack_by_clicks(lab_page):
+    page = lab_page
     builder = page.locator(".mnb-builder")
     builder.wait_for(timeout=120_000)
     builder.scroll_into_view_if_needed()
@@ -212,8 +214,9 @@ def test_builder_widget_builds_the_network_stack_by_clicks(page):
     page.screenshot(path=str(page.artefacts / "builder-done.png"))
 
 
-def test_stored_outputs_show_the_graph_in_an_untrusted_notebook(lab, page):
-    """A notebook opened with outputs it did not compute is untrusted: SVG outputs are not shown, the image is."""
+def test_stored_outputs_show_the_graph_in_an_untrusted_notebook(lab, lab_page):
+    page = lab_page
+    """A notebook opened with outputs it did not compute is untrusted: the graph, an <img> in the HTML, still shows."""
     pg = page.context.browser.new_page(viewport={"width": 1400, "height": 1000})
     try:
         pg.goto(f"{lab}/lab/tree/stored.ipynb?token={TOKEN}")
