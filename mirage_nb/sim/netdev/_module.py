@@ -14,10 +14,10 @@ from collections.abc import Callable
 from typing import Any
 
 from mirage_nb.errors import SimulationError
-from mirage_nb.sim.lwt import Promise
+from mirage_nb.sim.lwt import Promise, Resolver, wait
 from mirage_nb.sim.netdev.values import pp_error
 
-__all__ = ["DeviceModule", "invoke"]
+__all__ = ["DeviceModule", "invoke", "wait_any"]
 
 
 class DeviceModule:
@@ -53,3 +53,8 @@ async def invoke(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     if inspect.iscoroutine(r) or isinstance(r, Promise):
         return await r
     return r
+
+
+def wait_any() -> tuple[Promise[Any], Resolver[Any]]:
+    """``Lwt.wait ()`` for a value of any type (the typed helper every device uses)."""
+    return wait()

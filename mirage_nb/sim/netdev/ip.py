@@ -22,7 +22,7 @@ from typing import Any
 
 from mirage_nb.errors import LocalProtocolError, SimulationError
 from mirage_nb.sim.logs import Logs, Src
-from mirage_nb.sim.lwt import async_, wait, wakeup
+from mirage_nb.sim.lwt import async_, wakeup
 from mirage_nb.sim.net._base import FrameError, Step
 from mirage_nb.sim.net.dhcp import CLIENT_PORT
 from mirage_nb.sim.net.dhcp_client import DhcpClient, LeaseObtained
@@ -44,7 +44,7 @@ from mirage_nb.sim.net.icmpv6 import (
 from mirage_nb.sim.net.ipv4 import PROTO_ICMP, PROTO_TCP, PROTO_UDP, Ipv4Layer, Ipv4Received, decode_ipv4
 from mirage_nb.sim.net.ipv6 import NEXT_ICMPV6, encode_ipv6, multicast_mac, solicited_node
 from mirage_nb.sim.net.udp import decode_udp
-from mirage_nb.sim.netdev._module import invoke
+from mirage_nb.sim.netdev._module import invoke, wait_any
 from mirage_nb.sim.netdev.lan import Alarm
 from mirage_nb.sim.netdev.link import SIZEOF_ETHERNET
 from mirage_nb.sim.netdev.values import (
@@ -261,7 +261,7 @@ class DhcpIpv4Device:
         self.client: DhcpClient | None = None
         self.ipv4_dev: Ipv4Device | None = None
         self.lease_options: Any = None
-        self._lease_p, self._lease_r = wait()
+        self._lease_p, self._lease_r = wait_any()
         self._alarm = Alarm(self.run, self._tick)
 
     @classmethod
@@ -277,8 +277,8 @@ class DhcpIpv4Device:
             import random
 
             rng = random.Random(f"{t.run.seed}:dhcp:{net.mac()}")
-            t.client = DhcpClient(net.mac().raw, rng, hostname=hostname,
-                                  **({"requests": tuple(requests)} if requests else {}))
+            t.client = (DhcpClient(net.mac().raw, rng, hostname=hostname, requests=tuple(requests)) if requests
+                        else DhcpClient(net.mac().raw, rng, hostname=hostname))
             t.net_view.filtering = True
             async_(net.listen(SIZEOF_ETHERNET, t._filter))
             Logs.debug("Sending DHCPDISCOVER...", src=DHCP_SRC)

@@ -63,7 +63,7 @@ class Alarm:
         self.at = deadline
         now = self.run.now
         p = self.run.sleep_ns(deadline - now if deadline > now else 0)
-        on_resolve(p, lambda q, d=deadline: self._due(q, d))
+        on_resolve(p, lambda q: self._due(q, deadline))
 
     def _due(self, p: Promise[Any], deadline: int) -> None:
         if isinstance(state(p), Fail) or self.at != deadline:

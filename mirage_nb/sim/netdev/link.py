@@ -20,11 +20,11 @@ from typing import Any
 
 from mirage_nb.errors import SimulationError
 from mirage_nb.sim.logs import Logs, Src
-from mirage_nb.sim.lwt import Promise, wait, wakeup
+from mirage_nb.sim.lwt import Promise, wakeup
 from mirage_nb.sim.net._base import Step
 from mirage_nb.sim.net.arp import ArpCache, ArpResolved
 from mirage_nb.sim.net.ethernet import ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6
-from mirage_nb.sim.netdev._module import invoke
+from mirage_nb.sim.netdev._module import invoke, wait_any
 from mirage_nb.sim.netdev.lan import Alarm, VirtualLan
 from mirage_nb.sim.netdev.values import Exceeds_mtu, Invalid_length, Macaddr, Stats, Timeout, to_ip
 from mirage_nb.sim.result import Error, Ok
@@ -70,7 +70,7 @@ class Netif:
         self.active = True
         self._handler: Callable[[Any], Any] | None = None
         self._header_size = SIZEOF_ETHERNET
-        self._stopped, self._stop = wait()
+        self._stopped, self._stop = wait_any()
         self.port = lan.attach(name, self._arrive, profile, owner=self)
 
     @classmethod
@@ -311,7 +311,7 @@ class ArpDevice:
             from mirage_nb.sim.lwt import return_
 
             return return_(Ok(Macaddr(mac)))
-        p, r = wait()
+        p, r = wait_any()
         self._waiters.setdefault(ip, []).append(r)
         return p
 

@@ -25,10 +25,10 @@ from __future__ import annotations
 import random
 from collections import deque
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from mirage_nb.errors import SimulationError
-from mirage_nb.sim.lwt import Resolver, async_, pick, wait, wakeup
+from mirage_nb.sim.lwt import Resolver, async_, pick, wakeup
 from mirage_nb.sim.net._base import Step
 from mirage_nb.sim.net.host import Host, PingReply
 from mirage_nb.sim.net.icmpv6 import Ipv6Received
@@ -48,6 +48,7 @@ from mirage_nb.sim.net.tcp import (
     TimedOut,
 )
 from mirage_nb.sim.net.udp import UdpReceived
+from mirage_nb.sim.netdev._module import wait_any
 from mirage_nb.sim.netdev.lan import Alarm, VirtualLan
 from mirage_nb.sim.netdev.link import local_mac
 from mirage_nb.sim.netdev.values import to_ip
@@ -149,8 +150,9 @@ class Peer:
                 if r is not None:
                     wakes.append((r, f))
             elif t is DataReceived and f is not None:
-                f.data += ev.data
-                f.received.append(ev.data)
+                data = cast(DataReceived, ev).data
+                f.data += data
+                f.received.append(data)
             elif t in (PeerClosed, Reset, Closed) and f is not None:
                 f.closed_by_peer = f.closed_by_peer or t is not Closed
                 f.gone = f.gone or t is not PeerClosed
@@ -195,7 +197,7 @@ class Peer:
         dst = to_ip(ip)
         local = self.host.ipv4.ip if dst.version == 4 else self.host.ipv6.source_for(dst.packed)
         flow, step = self.tcp.connect(self.run.now, local_ip=local, remote_ip=dst.packed, remote_port=port)
-        p, r = wait()
+        p, r = wait_any()
         self._connects[flow] = r
         self.apply_tcp(step)
         res = await p
@@ -216,7 +218,7 @@ class Peer:
         """Wait until the other side closes (or resets); False on timeout."""
         deadline = self.run.now + timeout_ns
         while not (f.closed_by_peer or f.gone) and self.run.now < deadline:
-            p, r = wait()
+            p, r = wait_any()
             f.waiters.append(r)
             await pick([p, self.run.sleep_ns(deadline - self.run.now)])
         return f.closed_by_peer or f.gone
@@ -225,7 +227,7 @@ class Peer:
         """Wait until ``n`` bytes have arrived on the flow; False on timeout or if it closed first."""
         deadline = self.run.now + timeout_ns
         while len(f.data) < n and not f.closed_by_peer and not f.gone and self.run.now < deadline:
-            p, r = wait()
+            p, r = wait_any()
             f.waiters.append(r)
             await pick([p, self.run.sleep_ns(deadline - self.run.now)])
         return len(f.data) >= n
@@ -233,7 +235,7 @@ class Peer:
     async def ping(self, ip: Any, seq: int = 0, data: bytes = b"", *, ident: int = 1,
                    timeout_ns: int = 1_000_000_000) -> PingReply | None:
         """One echo request (ICMPv4 or ICMPv6 by the address family); the reply, or None after ``timeout_ns``."""
-        p, r = wait()
+        p, r = wait_any()
         self._pings[(ident, seq)] = r
         self.apply(self.host.ping(self.run.now, to_ip(ip).packed, seq, data, ident=ident))
         got = await pick([p, self.run.sleep_ns(timeout_ns)])

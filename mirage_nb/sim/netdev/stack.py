@@ -18,7 +18,8 @@ import ipaddress
 from typing import Any
 
 from mirage_nb.sim.logs import Logs
-from mirage_nb.sim.lwt import async_, wait
+from mirage_nb.sim.lwt import async_
+from mirage_nb.sim.netdev._module import wait_any
 from mirage_nb.sim.netdev.ip import STACK_SRC, DualIp, Ipv4Device, Ipv6Device
 from mirage_nb.sim.netdev.lan import VirtualLan
 from mirage_nb.sim.netdev.link import SIZEOF_ETHERNET, ArpDevice, EthernetDevice, Netif
@@ -51,14 +52,13 @@ class StackDevice:
         self.icmpv4 = icmpv4
         self._udp = udp
         self._tcp = tcp
-        self.task: Any = None
 
     @classmethod
     async def connect(cls, netif: Any, ethernet: Any, arp: Any, ip: Any, icmpv4: Any, udp: Any,
                       tcp: Any) -> StackDevice:
         t = cls(netif, ethernet, arp, ip, icmpv4, udp, tcp)
         Logs.info("Dual TCP/IP stack assembled: %s", t.describe(), src=STACK_SRC)
-        t.task = async_(t._listen_loop())
+        async_(t._listen_loop())
         return t
 
     def describe(self) -> str:
@@ -161,7 +161,7 @@ class SocketStack:
     def __init__(self, udp: Any, tcp: Any) -> None:
         self._udp = udp
         self._tcp = tcp
-        self._stop, self._stopper = wait()
+        self._stop, self._stopper = wait_any()
 
     @classmethod
     async def connect(cls, udp: Any, tcp: Any) -> SocketStack:

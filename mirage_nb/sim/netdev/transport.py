@@ -28,11 +28,11 @@ from __future__ import annotations
 
 import random
 from collections import deque
-from typing import Any
+from typing import Any, cast
 
 from mirage_nb.errors import LocalProtocolError, SimulationError
 from mirage_nb.sim.logs import Logs, Src
-from mirage_nb.sim.lwt import Resolver, async_, return_, wait, wakeup
+from mirage_nb.sim.lwt import Resolver, async_, return_, wakeup
 from mirage_nb.sim.net._base import FrameError
 from mirage_nb.sim.net.tcp import (
     Closed as ClosedEv,
@@ -52,7 +52,7 @@ from mirage_nb.sim.net.tcp import (
     Refused as RefusedEv,
 )
 from mirage_nb.sim.net.udp import decode_udp, encode_udp
-from mirage_nb.sim.netdev._module import invoke
+from mirage_nb.sim.netdev._module import invoke, wait_any
 from mirage_nb.sim.netdev.lan import Alarm
 from mirage_nb.sim.netdev.values import Closed, Data, Eof, Refused, Timeout, to_ip
 from mirage_nb.sim.result import Error, Ok
@@ -169,7 +169,7 @@ class TcpFlow:
             return return_(Ok(Eof()))
         if self.reader is not None:
             raise SimulationError("TCP read: another read on this flow is already waiting")
-        p, r = wait()
+        p, r = wait_any()
         self.reader = r
         return p
 
@@ -183,7 +183,7 @@ class TcpFlow:
                 return Error(Closed())
             if conn.send_buffered <= SEND_BUFFER:
                 break
-            p, r = wait()
+            p, r = wait_any()
             self.writers.append(r)
             tcp.blocked.add(self)
             await p
@@ -321,7 +321,7 @@ class TcpDevice:
                                                                 remote_ip=ip.packed, remote_port=port)
         except LocalProtocolError as e:
             raise SimulationError(str(e)) from None
-        p, r = wait()
+        p, r = wait_any()
         self.connects[flow] = r
         self.flows[flow] = TcpFlow(self, flow)
         self.apply(step)
@@ -371,7 +371,7 @@ class TcpDevice:
             f = self.flows.get(flow)
             if t is DataReceived:
                 if f is not None and not f.eof:
-                    f.rx.append(ev.data)
+                    f.rx.append(cast(DataReceived, ev).data)
             elif t is Connected:
                 r = self.connects.pop(flow, None)
                 if r is not None:
