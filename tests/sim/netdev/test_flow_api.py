@@ -206,3 +206,76 @@ def test_flow_reads_are_cstruct_buffers(in_run):
     result, _ = in_run(main)
     assert result.exit_code == 0, result.output
     assert got == [(3, "abc")]
+
+
+def test_reset_by_peer_reads_as_eof_and_writes_fail(in_run):
+    from mirage_nb.sim.netdev.peer import Peer
+
+    got: dict[str, Any] = {}
+
+    async def main(lan):
+        a, _b = await two_stacks()
+        peer = Peer(lan, name="rude", cidr="10.0.0.9/24")
+        flows: list[Any] = []
+        ready, go = wait()
+
+        async def server(flow):
+            flows.append(flow)
+            wakeup(go, None)
+
+        S.TCP.listen(S.tcp(a), port=80, callback=server)
+        pf = await peer.connect(A, 80)
+        await ready
+        peer.apply_tcp(peer.tcp.abort(lan.run.now, pf.flow))  # RST
+        await lan.run.sleep_ns(1_000_000)
+        got["read"] = await S.TCP.read(flows[0])
+        got["write"] = await S.TCP.write(flows[0], b"anyone?")
+
+    result, _ = in_run(main)
+    assert result.exit_code == 0, result.output
+    assert got["read"] == Ok(Eof())  # mirage-tcpip reports a reset as the end of the stream
+    assert got["write"] == Error(Closed())
+
+
+def test_netif_and_ethernet_devices(in_run):
+    from mirage_nb.sim.netdev import Exceeds_mtu, Invalid_length
+    from mirage_nb.sim.netdev.link import EthernetDevice, Netif
+
+    got: dict[str, Any] = {}
+
+    async def main(lan):
+        n1 = await Netif.connect("n1")
+        n2 = await Netif.connect("n2")
+        e1 = await EthernetDevice.connect(n1)
+        frames: list[bytes] = []
+        from mirage_nb.sim.lwt import spawn
+
+        listening = spawn(n2.listen(14, lambda buf: frames.append(bytes(buf))))
+
+        def fill(buf):
+            buf[0:6] = n2.mac().raw
+            buf[6:12] = n1.mac().raw
+            buf[12:14] = b"\x88\xb5"
+            buf[14:18] = b"ping"
+            return 18
+
+        got["write"] = await n1.write(size=64, fill=fill)
+        got["too_big"] = await n1.write(size=1515, fill=fill)
+        got["eth"] = await e1.write(n2.mac(), "IPv4", lambda b: 0)
+        got["eth_big"] = await e1.write(n2.mac(), "IPv4", lambda b: 0, size=1501)
+        await lan.run.sleep_ns(1)
+        got["frames"] = frames
+        st = n1.get_stats_counters()
+        got["tx"] = (st.tx_pkts, st.tx_bytes)
+        await n2.disconnect()
+        got["listen"] = await listening
+        got["mtu"] = (n1.mtu(), e1.mtu())
+
+    result, _ = in_run(main)
+    assert result.exit_code == 0, result.output
+    assert got["write"] == Ok(None) and got["too_big"] == Error(Invalid_length())
+    assert got["eth"] == Ok(None) and got["eth_big"] == Error(Exceeds_mtu())
+    assert got["frames"][0][12:18] == b"\x88\xb5ping" and len(got["frames"]) == 2
+    assert got["tx"] == (2, 18 + 14)
+    assert got["listen"] == Ok(None)
+    assert got["mtu"] == (1500, 1500)
