@@ -199,6 +199,16 @@ class Formatter:
         """``@.``: like :meth:`flush`, then emit a raw newline."""
         self._flush_queue(end_with_newline=True)
 
+    def take_output(self) -> str:
+        """The text laid out so far, removed from the buffer; what is still pending stays queued.
+
+        For a formatter that streams onto a channel (the simulator's
+        ``std_formatter``): call it after each printing call and write the result.
+        """
+        text = "".join(self._out)
+        self._out.clear()
+        return text
+
     def contents(self) -> str:
         """Flush (as ``Format.asprintf`` does at the end) and return all the text printed so far."""
         self.flush()
@@ -451,8 +461,54 @@ class _Args:
             raise FormatError(f"format {self._fmt!r}: {len(self._args)} arguments given, {self._next} expected")
 
 
-def _convert(conv: str, value: Any, flags: str, precision: int | None, fmt: str) -> str:
+#: Bits of OCaml's integer types, by conversion size prefix: ``%d`` int (63), ``%ld`` int32,
+#: ``%Ld`` int64, ``%nd`` nativeint (64-bit platforms).  Unsigned conversions of a
+#: negative value print its two's complement at that width, as OCaml does.
+_INT_BITS = {"": 63, "l": 32, "L": 64, "n": 64}
+
+
+def _convert_extra(conv: str, value: Any, flags: str, precision: int | None, size: str, fmt: str) -> str | None:
+    """The conversions OCaml code uses beyond the engine's own output (the simulator's unikernels).
+
+    Sized integers (``%Ld``, ``%lu``...), negative ``%u %x %X %o``, the ``#``
+    flag and a precision on integers, the float conversions ``%e %E %g %G %F``
+    and ``%C``; None for a conversion left to :func:`_convert`.
+    """
+    if conv in "diuxXo" and not (isinstance(value, bool) or not isinstance(value, int)):
+        if not (size or precision is not None or "#" in flags or (value < 0 and conv in "uxXo")):
+            return None
+        if conv in "uxXo" and value < 0:
+            value += 1 << _INT_BITS[size]
+        digits = format(abs(value), {"d": "d", "i": "d", "u": "d"}.get(conv, conv))
+        if precision is not None:
+            digits = digits.rjust(precision, "0")
+        if "#" in flags and conv in "xXo" and value:
+            digits = {"x": "0x", "X": "0X", "o": "0"}[conv] + digits
+        sign = "-" if value < 0 else "+" if "+" in flags else " " if " " in flags else ""
+        return sign + digits
+    if conv in "eEgGF":
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise FormatError(f"format {fmt!r}: %{conv} expects a float, got {type(value).__name__}")
+        sign = "+" if "+" in flags else " " if " " in flags else ""
+        if conv == "F":
+            # OCaml's %F: an OCaml float literal (12 significant digits by default, always a dot or exponent).
+            text = format(float(value), f"{sign}.{12 if precision is None else precision}g")
+            if not any(c in text for c in ".en") and "inf" not in text:
+                text += "."
+            return text
+        return format(float(value), f"{sign}.{6 if precision is None else precision}{conv}")
+    if conv == "C":
+        if not (isinstance(value, str) and len(value.encode("utf-8")) == 1):
+            raise FormatError(f"format {fmt!r}: %C expects a one-byte str, got {value!r}")
+        return "'" + ("'" if value == '"' else "\\'" if value == "'" else escaped(value)) + "'"
+    return None
+
+
+def _convert(conv: str, value: Any, flags: str, precision: int | None, fmt: str, size: str = "") -> str:
     """Render one data conversion (``%d``, ``%s``, ``%S``...) before padding."""
+    extra = _convert_extra(conv, value, flags, precision, size, fmt)
+    if extra is not None:
+        return extra
     if conv == "s":
         if not isinstance(value, str):
             raise FormatError(f"format {fmt!r}: %s expects a str, got {type(value).__name__}")
@@ -656,6 +712,10 @@ class _Printf:
             while i < n and fmt[i].isdigit():
                 i += 1
             precision = int(fmt[j:i]) if i > j else 0
+        size = ""
+        if i + 1 < n and fmt[i] in "lLn" and fmt[i + 1] in "diuxXo":
+            size = fmt[i]
+            i += 1
         if i >= n:
             raise FormatError(f"format {fmt!r}: incomplete conversion %{fmt[start:]}")
         conv = fmt[i]
@@ -669,8 +729,8 @@ class _Printf:
             self.directive()
             self.args.take_callable("%t")(self.ppf)
             return i
-        text = _convert(conv, self.args.take(f"%{conv}"), flags, precision, fmt)
-        text = _pad(text, width, left="-" in flags, zero="0" in flags and conv not in "sScBb")
+        text = _convert(conv, self.args.take(f"%{conv}"), flags, precision, fmt, size)
+        text = _pad(text, width, left="-" in flags, zero="0" in flags and conv not in "sScCBb")
         magic = self.magic_size if not self.pending else None
         self.literal()
         self.magic_size = magic

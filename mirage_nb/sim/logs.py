@@ -28,7 +28,7 @@ from typing import Any
 
 from mirage_nb.errors import SimulationError
 from mirage_nb.sim.clocks import Mirage_ptime, Ptime
-from mirage_nb.sim.fmt import Formatter, _interpret
+from mirage_nb.sim.fmt import Formatter, fprintf
 from mirage_nb.sim.run import LogRecord, TimelineEvent, current_run
 
 __all__ = ["Level", "Src", "Logs", "install_reporter", "level_of_string", "level_to_string"]
@@ -123,13 +123,13 @@ def _report(src: Src, level: Level, msgf: Any, args: tuple[Any, ...], header: st
     else:
         ppf.string(f"[{header if header is not None else _HEADERS[level]}]")
     ppf.string(f" [{src.name}] ")
-    ppf.open_box(0, "b")
+    ppf.open_box("b", 0)
     if fmt is None:
         ppf.string(margs[0])
     else:
-        _interpret(fmt, margs, ppf, format_mode=True)
+        fprintf(ppf, fmt, *margs)
     ppf.close_box()
-    ppf.flush(newline=True)
+    ppf.newline()
     text = "\n".join(c.text for c in run.console[start:])
     prefix_end = text.find(f" [{src.name}] ")
     message = text[prefix_end + len(src.name) + 4:] if prefix_end >= 0 else text

@@ -34,11 +34,11 @@ def test_printf_conversions(fmt: str, args: tuple[Any, ...], expected: str) -> N
 
 
 def test_printf_errors_name_the_format() -> None:
-    with pytest.raises(SimulationError, match="needs more arguments"):
+    with pytest.raises(SimulationError, match="missing an argument"):
         sprintf("%d %d", 1)
-    with pytest.raises(SimulationError, match="takes 1 arguments but 2"):
+    with pytest.raises(SimulationError, match="2 arguments given, 1 expected"):
         sprintf("%d", 1, 2)
-    with pytest.raises(SimulationError, match="expects an integer"):
+    with pytest.raises(SimulationError, match="expects an int"):
         sprintf("%d", "x")
 
 
@@ -109,7 +109,7 @@ def _ours(ops: list[tuple[Any, ...]]) -> str:
             case ("break", w, o):
                 f.brk(w, o)
             case ("open", k, n):
-                f.open_box(0 if k == "h" else n, k)  # pp_open_hbox takes no indentation
+                f.open_box(k, 0 if k == "h" else n)  # pp_open_hbox takes no indentation
             case ("close",):
                 f.close_box()
             case ("newline",):
