@@ -479,6 +479,16 @@ class Builder:
             keys = (*keys, (name, "true" if value is True else str(value)))
         return self._push(replace(self.state, keys=tuple(sorted(keys))))
 
+    def available_keys(self) -> list[str]:
+        """The keys the built application reads, besides the target (empty while incomplete)."""
+        if self.open_slots():
+            return []
+        try:
+            keys = self.application().keys()
+        except MirageNbError:
+            return []
+        return sorted({k.name for k in keys} - {"target"})
+
     def open_slots(self) -> list[OpenSlot]:
         """The slots still empty, depth first in argument order."""
         out: list[OpenSlot] = []

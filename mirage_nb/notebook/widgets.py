@@ -57,7 +57,7 @@ class BuilderWidget(W.VBox):
         self.provider_info = _tagged(W.HTML(), "mnb-provider-info")
         self.strings = _tagged(W.Text(value="", description="strings", placeholder="name=value, ..."), "mnb-strings")
         self.choose_button = _tagged(W.Button(description="choose", icon="check"), "mnb-choose")
-        self.key_name = _tagged(W.Text(description="key", placeholder="no-dhcp"), "mnb-key-name")
+        self.key_name = _tagged(W.Combobox(description="key", placeholder="no-dhcp", options=[]), "mnb-key-name")
         self.key_value = _tagged(W.Text(description="value", placeholder="true"), "mnb-key-value")
         self.key_button = _tagged(W.Button(description="set key"), "mnb-set-key")
         self.undo_button = _tagged(W.Button(description="undo", icon="undo"), "mnb-undo")
@@ -178,6 +178,9 @@ class BuilderWidget(W.VBox):
         else:
             self.describe_out.value = _styled(f"<pre>$ {esc(step.command)}\n(incomplete: {esc(step.hint)})</pre>")
         self.graph_out.value = self._graph_html(step.dot)
+        keys = self.builder.available_keys() if step.complete else []
+        if list(self.key_name.options) != keys:
+            self.key_name.options = keys
         self.config_ml_out.value = _styled(highlight(step.config_ml, "ocaml"))
         self.config_py_out.value = _styled(highlight(step.config_py, "python"))
 

@@ -81,6 +81,15 @@ def test_target_and_keys_change_the_describe_output():
     assert b.step().command == "mirage describe -t hvt"
 
 
+def test_available_keys_come_from_the_built_application():
+    b = Builder("network")
+    b.add_device("stackv4v6")
+    assert b.available_keys() == []
+    b.choose((0,), "generic_stackv4v6")
+    b.choose((0, 0), "default_network")
+    assert b.available_keys() == ["net", "no-dhcp", "utcp"]
+
+
 def test_undo_goes_back_one_step_at_a_time():
     b = build_network()
     b.set_target("xen")
@@ -178,8 +187,13 @@ def test_widget_only_presents_the_builder():
     w.choose_button.click()
     assert w.builder.step().describe == network_app().describe()
     assert "Name       network" in w.describe_out.value
+    assert list(w.key_name.options) == ["net", "no-dhcp", "utcp"]
     w.target.value = "hvt"
     assert "target=hvt" in w.describe_out.value and w.builder.state.target == "hvt"
+    w.key_name.value, w.key_value.value = "no-dhcp", "true"
+    w.key_button.click()
+    assert "no-dhcp=true," in w.describe_out.value and "$ mirage describe -t hvt --no-dhcp" in w.describe_out.value
+    w.undo_button.click()
     w.undo_button.click()
     assert w.target.value == "(default)"
     w.provider_choice.value = None
