@@ -67,6 +67,7 @@ __all__ = [
     "stack_nodes",
     "ping6_nodes",
     "run_network_example",
+    "attach_unikernel",
     "log_sources",
 ]
 
@@ -501,3 +502,56 @@ def run_network_example(
         setup(lan)
     uk = load_unikernel(os.path.join(EXAMPLES_DIR, name, "unikernel.py"))
     return boot(nodes, uk, run=run, connectors=NET_CONNECTORS)
+
+
+def attach_unikernel(
+    lan: Any,
+    nodes: Iterable[Any],
+    unikernel: Any,
+    *,
+    argv: Iterable[str] = (),
+    data_dir: str | None = None,
+) -> Any:
+    """Boot one more unikernel into ``lan``'s run, before the run starts: it shares the LAN, the clock and the console.
+
+    Its boot arguments are ``argv`` (parsed on their own, so two unikernels may
+    take different ``--ipv4``); the Netif names may repeat (each gets its own
+    port and MAC). Its log lines go to the same console, interleaved in time, as
+    two unikernels' consoles would be side by side. Returns the promise of its
+    boot (resolved when its job returns).
+    """
+    from mirage_nb.sim.boot import BootContext, load_unikernel
+    from mirage_nb.sim.cmdliner import ParseOk, parse
+    from mirage_nb.sim.lwt import async_
+
+    run = lan.run
+    if isinstance(unikernel, str | os.PathLike):
+        unikernel = load_unikernel(unikernel)
+    nodes = list(nodes)
+    argv = list(argv)
+    names = [n.params.get("name") for n in nodes if n.kind == "argv"]
+    name = names[0] if names and names[0] else "unikernel"
+
+    async def own_argv(ctx: Any, node: Any) -> tuple[Any, Any]:
+        outcome = parse(name, [a.spec for a in ctx.all_args()], argv)
+        if not isinstance(outcome, ParseOk):
+            raise SimulationError(f"boot arguments {argv} of the attached unikernel {name}: {outcome.text.strip()}")
+        for a, v in zip(ctx.all_args(), outcome.values, strict=True):
+            run.args[id(a)] = v
+        return None, None
+
+    if data_dir is None:
+        f = getattr(unikernel, "__file__", None)
+        data_dir = os.path.dirname(os.path.abspath(f)) if f else os.getcwd()
+    ctx = BootContext(nodes, unikernel, run, data_dir, {**NET_CONNECTORS, "argv": own_argv})
+    box: list[Any] = []
+
+    async def start() -> None:
+        from mirage_nb.sim.lwt import spawn
+
+        p = spawn(ctx.main(), f"{name}.boot")
+        box.append(p)
+        async_(p)
+
+    run.spawn(start())
+    return box[0]
