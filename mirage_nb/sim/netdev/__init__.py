@@ -38,7 +38,8 @@ Modules (MirageOS twin in brackets):
   :data:`~.kinds.KIND_OF_MODULE`, by module name), the network runtime
   arguments (:func:`~.kinds.net_arg`), the graphs of ``generic_stackv4v6
   default_network`` (:func:`~.kinds.stack_nodes`) and of the bundled
-  examples, :func:`~.kinds.run_network_example`.
+  examples, :func:`~.kinds.run_network_example`, and
+  :func:`~.kinds.attach_unikernel` (a second unikernel on the same LAN).
 - ``peer``: :class:`~.peer.Peer`, a scripted host (a ``sim.net.host.Host`` plus TCP) on the LAN.
 - ``values``: the values devices return (see its docstring for the OCaml -> Python mapping).
 
@@ -70,7 +71,9 @@ Deliberate departures from MirageOS, in one place:
 7. Network log sources are declared when the boot collects the runtime
    arguments, so ``-l tcp.pcb:debug`` is accepted (MirageOS declares them at
    module initialisation).
-8. Errors a unikernel causes by misuse (a port out of range, a second
+8. Unikernels attached to one run share its console and log levels (their
+   boot arguments are parsed separately).
+9. Errors a unikernel causes by misuse (a port out of range, a second
    concurrent ``read`` on a flow) raise :class:`~mirage_nb.errors.SimulationError`
    where OCaml raises ``Invalid_argument``.
 """
