@@ -7,6 +7,16 @@ A config reads like its OCaml twin::
     main = main("Unikernel.Main", stackv4v6 @ job)   # @ stands for @->
     stack = generic_stackv4v6(default_network)
     app = register("network", [main(stack)])         # f(x) stands for f $ x
+
+OCaml labelled and optional arguments are keyword-only parameters with the
+same names (``generic_stackv4v6(net, group="g")``); a trailing ``()`` that
+only delays evaluation is dropped (``Runtime_arg.ipv4_only()``). Where OCaml
+takes an ``Ipaddr`` value, pass its text (``ipv4_network="10.0.0.2/24"``).
+
+The device modules are named like mirage's ``lib/devices/*.ml``; several of
+them share their name with a value exported here (``network``, ``block``,
+``http``...), so ``mirage_nb.mirage.network`` is the module *type*. Reach a
+module with ``from mirage_nb.mirage.network import netif``.
 """
 
 from mirage_nb.functoria import types as Type
