@@ -32,6 +32,7 @@ from mirage_nb.errors import MirageNbError
 
 from . import keys as K
 from .cmdline import CmdlineError, Opt, err_pos_excess, parse, quote_alts, render_error, spell
+from .codegen import QUERY_KINDS
 from .fmt import Formatter
 
 __all__ = [
@@ -779,18 +780,6 @@ _VERB_INFO: dict[str, tuple[str, tuple[Block, ...]]] = {
     ),
 }
 
-_QUERY_KINDS = (
-    "name",
-    "packages",
-    "opam",
-    "files",
-    "Makefile",
-    "dune.config",
-    "dune.build",
-    "dune-project",
-    "dune-workspace",
-    "dune.dist",
-)
 
 
 def verb_opts(verb: str) -> list[Opt]:
@@ -864,7 +853,7 @@ def _dedupe_keys(keys: Sequence[K.Key]) -> list[K.Key]:
 
 def _positionals(verb: str) -> list[ArgDoc]:
     if verb == "query":
-        doc = f"The information to query. $(docv) must be {quote_alts(_QUERY_KINDS)}"
+        doc = f"The information to query. $(docv) must be {quote_alts(QUERY_KINDS)}"
         return [ArgDoc((), doc=doc, docv="INFO", docs=CONFIGURE_SECTION, kind="pos", absent="packages")]
     if verb == "help":
         return [ArgDoc((), doc="The topic to get help on.", docv="TOPIC", docs=S_ARGUMENTS, kind="pos")]
@@ -1119,8 +1108,8 @@ def check_without_config(verb: str, args: Sequence[str], *, then: str, project: 
     try:
         parsed = parse(args, opts)
         pos = parsed.positionals
-        if verb == "query" and pos and pos[0] not in _QUERY_KINDS:
-            alts = quote_alts(_QUERY_KINDS)
+        if verb == "query" and pos and pos[0] not in QUERY_KINDS:
+            alts = quote_alts(QUERY_KINDS)
             raise CmdlineError(f"INFO argument: invalid value '{pos[0]}', expected {alts}")
         excess = pos[1:] if verb in ("query", "help") else pos
         if excess:

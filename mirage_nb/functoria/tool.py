@@ -22,25 +22,13 @@ from mirage_nb.errors import ConfigError
 from mirage_nb.functoria import keys as K
 from mirage_nb.functoria.app import Application, Configured
 from mirage_nb.functoria.cmdline import CmdlineError, Opt, Parsed, enum, err_pos_excess, find_command, parse
+from mirage_nb.functoria.codegen import DEFAULT_EXTRA_REPOS, QUERY_KINDS
 from mirage_nb.functoria.dot import render_dot
 from mirage_nb.functoria.info import describe_text
 
 __all__ = ["VERBS", "Session", "VerbResult", "resolve_verb", "args_of_kwargs", "run_verb", "evaluate_for"]
 
 VERBS = ("configure", "describe", "query", "clean", "help", "run")
-QUERY_KINDS = (
-    "name",
-    "packages",
-    "opam",
-    "files",
-    "Makefile",
-    "dune.config",
-    "dune.build",
-    "dune-project",
-    "dune-workspace",
-    "dune.dist",
-)
-DEFAULT_EXTRA_REPOS = [("opam-overlays", "https://github.com/dune-universe/opam-overlays.git")]
 
 
 def _extra_repo(s: str) -> list[tuple[str, str]]:
@@ -168,7 +156,8 @@ class Session:
             raise ConfigError(missing)
         self.config = config
         self.dir = Path(config).parent
-        self._write_skeleton()
+        if self.verb != "run":  # the simulator builds nothing: no dune project beside the config
+            self._write_skeleton()
         app = _load(config)
         return self._with_app(app, peeked)
 
@@ -225,7 +214,8 @@ class Session:
             parsed = parse(self.args, all_opts + kopts)
             if self.verb == "query" and len(parsed.positionals) > 1:
                 raise CmdlineError(err_pos_excess(parsed.positionals[1:]))
-            if self.verb not in ("query", "help") and parsed.positionals:
+            # run: the positionals (after --) are the unikernel's boot arguments
+            if self.verb not in ("query", "help", "run") and parsed.positionals:
                 raise CmdlineError(err_pos_excess(parsed.positionals))
             parsed_box.append(parsed)
             cached = context_of(parse(cached_args, all_opts + kopts, peek=True), keys)
