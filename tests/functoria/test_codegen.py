@@ -71,6 +71,13 @@ def test_unescape_never_crashes(s: str) -> None:
     assert r is None or isinstance(r, str)
 
 
+def test_context_file_option_moves_the_cache() -> None:
+    fs = _configure(_eval(_app()), ["configure", "--context-file", "my.ctx"])
+    assert fs.read("my.ctx") == "configure\n--context-file\nmy.ctx\n"
+    assert "mirage/context" not in fs.files()
+    assert '"mirage configure --context-file my.ctx --no-extra-repo"' in fs.read("mirage/noop-unix.opam")
+
+
 def test_malformed_context_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="line 2"):
         codegen.read_context("configure\n\\q\n")

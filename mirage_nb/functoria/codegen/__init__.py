@@ -101,6 +101,17 @@ def context_path(info: Info) -> str:
     return parent_dir(info.config_file) + f"{info.project_name}/context"
 
 
+def _given_context_file(argv: Sequence[str]) -> str | None:
+    """The ``--context-file`` of the command line, if any (then the cache is read and written there)."""
+    found = None
+    for i, a in enumerate(argv):
+        if a == "--context-file" and i + 1 < len(argv):
+            found = argv[i + 1]
+        elif a.startswith("--context-file="):
+            found = a[len("--context-file=") :]
+    return found
+
+
 # -- helpers -------------------------------------------------------------------------------
 
 
@@ -182,8 +193,7 @@ def _dune_stanzas(c: Configured, info: Info) -> list[str]:
 
 def _exe_argv(info: Info, argv: Sequence[str], context_exists: bool) -> list[str]:
     """The command line ``config.exe`` sees: the tool adds ``--context-file`` when the cache exists."""
-    given = any(a == "--context-file" or a.startswith("--context-file=") for a in argv)
-    if context_exists and not given:
+    if context_exists and _given_context_file(argv) is None:
         return [*argv, "--context-file", context_path(info)]
     return list(argv)
 
@@ -366,7 +376,7 @@ def configure(
         version=tool.version,
         libraries=_tool_libraries(c),
     )
-    fs.write(f"{mirage_dir}/context", context_text(argv))
+    fs.write(_given_context_file(argv) or f"{mirage_dir}/context", context_text(argv))
     exe_argv = _exe_argv(info, argv, context_exists=True)
     # config.exe configure.
     _, opam_name, _ = _names(c, info)
