@@ -163,3 +163,59 @@ def test_dhcp_lease_is_renewed_every_1800_seconds():
     r = run_network_example("network", until="3700s", setup=setup)
     leases = [x.time_ns // SEC for x in r.logs if x.message.startswith("Lease obtained! IP: 192.168.1.70")]
     assert leases == [0, 1800, 3600]
+
+
+def _router_advertisement_frame(router_mac: bytes) -> bytes:
+    from mirage_nb.sim.net.ethernet import encode_ethernet
+    from mirage_nb.sim.net.icmpv6 import (
+        ROUTER_ADVERTISEMENT,
+        PrefixInfo,
+        RouterAdvertisement,
+        encode_icmpv6,
+        encode_router_advertisement,
+    )
+    from mirage_nb.sim.net.ipv6 import ALL_NODES, NEXT_ICMPV6, encode_ipv6, link_local_from_mac, multicast_mac
+
+    src = link_local_from_mac(router_mac)
+    prefix = PrefixInfo(ipaddress.IPv6Address("fd00:0:0:1::").packed, 64, True, True, 3600, 3600)
+    ra = RouterAdvertisement(64, False, False, 1800, 0, 0, router_mac, None, (prefix,))
+    icmp = encode_icmpv6(src, ALL_NODES, ROUTER_ADVERTISEMENT, 0, encode_router_advertisement(ra))
+    return encode_ethernet(multicast_mac(ALL_NODES), router_mac, 0x86DD,
+                           encode_ipv6(src, ALL_NODES, NEXT_ICMPV6, icmp, hop_limit=255))
+
+
+def test_router_advertisements_follow_the_runtime_argument(in_run):
+    from mirage_nb.sim.netdev.ip import Ipv6Device
+
+    got: dict[str, Any] = {}
+
+    async def main(lan):
+        a = await connect_direct_stack(interface="a", ipv4="10.0.0.2/24")
+        ip6 = a.ip().ipv6
+        assert isinstance(ip6, Ipv6Device)
+        ip6.handle_ra = False
+        raw = lan.attach("router", lambda frame: None)
+        raw.send(_router_advertisement_frame(b"\x02\x00\x00\x00\x00\x01"))
+        await lan.run.sleep_ns(1_000_000)
+        got["ignored"] = [str(p) for p in ip6.configured_ips()]
+        ip6.handle_ra = True
+        raw.send(_router_advertisement_frame(b"\x02\x00\x00\x00\x00\x01"))
+        await lan.run.sleep_ns(1_000_000)
+        got["slaac"] = [str(p) for p in ip6.configured_ips()]
+        got["router"] = ip6.layer.default_router
+
+    result, _ = in_run(main)
+    assert result.exit_code == 0, result.output
+    assert len(got["ignored"]) == 1 and got["ignored"][0].startswith("fe80::")
+    assert len(got["slaac"]) == 2
+    assert ipaddress.IPv6Interface(got["slaac"][1]).network == ipaddress.IPv6Network("fd00:0:0:1::/64")
+    assert got["router"] is not None
+
+
+def test_accept_router_advertisements_argument_reaches_the_device():
+    r = run_network_example("network", argv=["--ipv4", "10.0.0.2/24", "--accept-router-advertisements", "false"],
+                            until="2s", net="direct", dhcp=False)
+    assert r.exit_code is None  # booted and listening
+    r = run_network_example("network", argv=["--accept-router-advertisements", "maybe"], until="2s", net="direct",
+                            dhcp=False)
+    assert r.exit_code == 64
