@@ -76,6 +76,7 @@ class Devices:
 
 def devices(where: Info | VirtualFS | dict[str, Any]) -> Devices:
     """The registry of the current run, from the ``Info`` or the file system a hook received."""
+    state: dict[str, Any] | None
     if isinstance(where, VirtualFS):
         state = where.state
     elif isinstance(where, Info):
@@ -87,6 +88,7 @@ def devices(where: Info | VirtualFS | dict[str, Any]) -> Devices:
             )
     else:
         state = where
+    assert state is not None
     reg = state.get(_STATE_KEY)
     if reg is None:
         reg = state[_STATE_KEY] = Devices()
