@@ -65,6 +65,15 @@ def split_run_args(args: list[str]) -> RunOptions:
 
 def run_application(app: Any, unikernel: Any, opts: RunOptions) -> Any:
     """Simulate ``app`` with ``unikernel`` (a module or a path to unikernel.py); returns the run's result."""
+    if unikernel is None:
+        import os
+
+        beside = os.path.join(os.path.dirname(str(getattr(app, "config_file", "config.ml"))), "unikernel.py")
+        if not os.path.isfile(beside):
+            raise SimulationError(
+                "no unikernel code to run: give it in a %%unikernel cell (a start function or Main), "
+                f"or put a unikernel.py beside the config ({beside} does not exist)"
+            )
     run = getattr(app, "run", None)
     if callable(run):
         kwargs: dict[str, Any] = {"seed": opts.seed, "argv": list(opts.argv), "until": opts.until}
