@@ -134,6 +134,30 @@ class Application:
 
         return run_verb(self, "configure", args_of_kwargs(target, **keys)).files
 
+    def run(
+        self,
+        target: str | None = None,
+        *,
+        argv: Sequence[str] = (),
+        seed: int = 0,
+        until: int | float | str | None = None,
+        unikernel: Any = None,
+        args: Sequence[str] = (),
+        **keys: Any,
+    ) -> Any:
+        """Simulate the unikernel (``mirage-nb run``): returns the simulator's ``RunResult``.
+
+        ``argv`` are its boot arguments, ``keys`` the configure-time keys (as
+        :meth:`describe` takes them) and ``args`` more configure-time command-line
+        arguments; ``unikernel`` is a module or the path of its ``unikernel.py``
+        (by default the one beside the config file).  See
+        :func:`mirage_nb.sim.cli.run_application`.
+        """
+        from mirage_nb.sim.cli import run_application
+
+        return run_application(self, target, argv=argv, seed=seed, until=until, unikernel=unikernel, args=args,
+                               **keys)
+
     def configured(self, args: Sequence[str] = (), *, verb: str = "configure") -> Configured:
         """The application evaluated as ``mirage <verb> <args>`` would evaluate it."""
         from .tool import evaluate_for

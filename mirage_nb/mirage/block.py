@@ -125,6 +125,7 @@ def block_conf(file: str) -> Impl:
         packages_v=K.map_(_block_packages, Key.target.value()),
         connect=connect,
         doc=f"The block device {file!r}.",
+        sim={"kind": "block", "params": {"file": file}},
     )
 
 
@@ -141,6 +142,7 @@ def ramdisk(rname: str) -> Impl:
         connect=lambda _i, m, _n: Code(F.sprintf("%s.connect ~name:%S", m, rname), pos(_FILE, 96)),
         packages=[package("mirage-block-ramdisk")],
         doc=f"The ramdisk {rname!r}.",
+        sim={"kind": "block", "params": {"file": rname, "size_sectors": 32768}},
     )
 
 
@@ -393,6 +395,7 @@ def chamelon(b: Impl, *, program_block_size: RuntimeArg) -> Impl:
         runtime_args=[program_block_size],
         connect=connect,
         doc="A chamelon store over a block device.",
+        sim="chamelon",
     )
     return conf(b)
 

@@ -66,6 +66,7 @@ def crunch(dirname: str) -> Impl:
         connect=lambda _i, m, _n: Code(f"{m}.connect ()", pos(_FILE, 23)),
         dune=dune,
         doc=f"The files of {dirname!r}, compiled in by ocaml-crunch.",
+        sim={"kind": "kv_ro_crunch", "params": {"dir": dirname}},
     )
 
 
@@ -76,6 +77,7 @@ def _kv_unix(dirname: str, typ: Typ, line: int) -> Impl:
         packages=[package("mirage-kv-unix", min="2.1.0", max="3.0.0")],
         connect=lambda _i, m, _n: Code(f'{m}.connect "{dirname}"', pos(_FILE, line)),
         doc=f"The host directory {dirname!r}.",
+        sim={"kind": "kv_ro_direct", "params": {"dir": dirname}} if typ is ro else None,
     )
 
 
@@ -112,6 +114,7 @@ def mem_kv_rw() -> Impl:
         packages=[package("mirage-kv-mem", min="3.0.0", max="4.0.0")],
         connect=lambda _i, m, _n: Code(f"{m}.connect ()", pos(_FILE, 78)),
         doc="A key-value store in memory.",
+        sim="kv_rw_mem",
     )
 
 

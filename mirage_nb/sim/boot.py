@@ -394,12 +394,14 @@ class BootContext:
                 from mirage_nb.sim.chamelon import Chamelon
 
                 self.modules[node.id] = KvModule(node.module_name)
-                if len(node.deps) != 1:
+                # Kv.Make (Block): the engine's graph gives the block as the functor's argument
+                blocks = node.deps or node.args
+                if len(blocks) != 1:
                     raise SimulationError(f"chamelon node {node.id} needs exactly one dep: its block device")
                 pbs = 16
                 for ref in node.runtime_args:
                     pbs = _resolve_arg(ref, self.unikernel, self.arg_cache)()
-                r = await Chamelon.connect(self.values[node.deps[0]], program_block_size=pbs)
+                r = await Chamelon.connect(self.values[blocks[0]], program_block_size=pbs)
                 return r
             case "job":
                 return await self.start_job(node)

@@ -56,7 +56,7 @@ from mirage_nb.sim.kv import (
 from mirage_nb.sim.lwt import Promise, return_
 from mirage_nb.sim.result import Error, Ok
 
-__all__ = ["Chamelon", "ChamelonKv", "format_device", "MAGIC"]
+__all__ = ["Chamelon", "ChamelonKv", "format_device", "format_image", "main", "MAGIC"]
 
 MAGIC = b"MNBC"
 _SB = struct.Struct(">4sIIIIII")  # magic, revision, block size, count, program block size, root, root length
@@ -348,3 +348,32 @@ class Chamelon:
             raise Failure(f"chamelon: cannot mount {block.name}: {err}")
         return fs
 
+
+def format_image(path: str, block_size: int = 512, program_block_size: int = 16) -> None:
+    """Format an existing image file (twin of ``chamelon format IMAGE BLOCK_SIZE`` of chamelon-unix).
+
+    Create the file first, e.g. ``dd if=/dev/zero of=littlefs bs=512K count=1``.
+    """
+    from mirage_nb.sim.block import FileBlock
+
+    format_device(FileBlock(path, sector_size=block_size), program_block_size)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m mirage_nb.sim.chamelon format IMAGE [BLOCK_SIZE]``: the skeleton's ``create_image.sh`` step."""
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) not in (2, 3) or args[0] != "format" or (len(args) == 3 and not args[2].isdigit()):
+        sys.stderr.write("usage: python -m mirage_nb.sim.chamelon format IMAGE [BLOCK_SIZE]\n")
+        return 2
+    try:
+        format_image(args[1], int(args[2]) if len(args) == 3 else 512)
+    except SimulationError as e:
+        sys.stderr.write(f"chamelon format: {e}\n")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

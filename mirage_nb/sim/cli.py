@@ -7,19 +7,31 @@ kind string (``"block"``), or a mapping ``{"kind": ..., "params": {...}}``
 (e.g. ``{"kind": "block", "params": {"file": "disk.img"}}``). Devices without
 it are recognised by their module name when they are MirageOS's own
 (``Mirage_logs``, ``Mirage_runtime``...), and the job by its module type.
+
+``mirage-nb run [-f config.ml] [-t target] [--key=v...] [--seed N] [--until T] [-- BOOT-ARGS...]``
+(:func:`run_command`) and ``app.run(...)`` (:func:`run_application`) find the
+unikernel's Python twin, ``unikernel.py``, beside the config file; device data
+(``disk.img``, the ``htdocs`` of a crunch) is read relative to that directory.
+Everything after ``--`` is the unikernel's boot command line, parsed at boot
+by its Cmdliner terms (``--hello=Hi``, ``--logs=*:debug``, ``--help``).
+
+Unlike the real tool's other verbs, ``run`` writes no project skeleton
+(``dune``, ``dune-project``, ``dune.config``, ``mirage/``) beside the config:
+nothing is built, so a bundled example's directory stays as it was, even when
+run from inside the package.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, TextIO
 
 from mirage_nb.errors import SimulationError
 from mirage_nb.sim.boot import DeviceNode, RuntimeArgRef, boot, load_unikernel
 from mirage_nb.sim.run import RunResult
 
-__all__ = ["nodes_of_graph", "run_configured", "run_command"]
+__all__ = ["nodes_of_graph", "run_configured", "run_command", "run_application", "unikernel_beside"]
 
 _BY_MODULE = {
     "Mirage_bootvar": "noop",
@@ -109,15 +121,43 @@ def run_configured(configured: Any, unikernel: Any, *, argv: list[str] | None = 
                 data_dir=data_dir)
 
 
-def run_command(configured: Any, parsed: Any, out: TextIO, err: TextIO) -> int:
-    """``mirage-nb run``: simulate, print the console as a terminal shows it, return the exit code."""
-    config = parsed.get("file") or "config.ml"
+def unikernel_beside(config: str) -> tuple[str, str]:
+    """The ``unikernel.py`` beside a config file, and that directory (where device data is read)."""
     base = os.path.dirname(os.path.abspath(config))
     path = os.path.join(base, "unikernel.py")
     if not os.path.isfile(path):
-        err.write(f"mirage-nb run: no unikernel.py beside {config} (the Python twin of unikernel.ml)\n")
-        return 1
+        raise SimulationError(f"no unikernel.py beside {config} (the Python twin of unikernel.ml)")
+    return path, base
+
+
+def run_application(app: Any, target: str | None = None, *, argv: Sequence[str] = (), seed: int = 0,
+                    until: int | float | str | None = None, unikernel: Any = None, args: Sequence[str] = (),
+                    **keys: Any) -> RunResult:
+    """``Application.run``: evaluate ``app`` as ``mirage-nb run -t target --key=v...`` would, then simulate.
+
+    ``argv`` are the boot arguments (what follows ``--`` on the command line);
+    ``unikernel`` a module or a path to ``unikernel.py`` (by default the one
+    beside ``app.config_file``).
+    """
+    from mirage_nb.functoria.tool import args_of_kwargs
+
+    if isinstance(argv, str):
+        raise SimulationError(f"argv is a sequence of boot arguments, e.g. [{argv!r}], not a string")
+    configured = app.configured([*args_of_kwargs(target, **keys), *args], verb="run")
+    data_dir = None
+    if unikernel is None:
+        path, data_dir = unikernel_beside(app.config_file)
+        unikernel = load_unikernel(path)
+    elif isinstance(unikernel, str | os.PathLike):
+        data_dir = os.path.dirname(os.path.abspath(unikernel))
+    return run_configured(configured, unikernel, argv=list(argv), seed=seed, until=until, data_dir=data_dir)
+
+
+def run_command(configured: Any, parsed: Any, out: TextIO, err: TextIO) -> int:
+    """``mirage-nb run``: simulate, print the console as a terminal shows it, return the exit code."""
+    config = parsed.get("file") or "config.ml"
     try:
+        path, base = unikernel_beside(config)
         result = run_configured(configured, load_unikernel(path), argv=list(parsed.positionals),
                                 seed=parsed.get("seed", 0) or 0, until=parsed.get("until"), data_dir=base)
     except SimulationError as e:

@@ -83,7 +83,7 @@ EXAMPLES: dict[str, Callable[..., list[DeviceNode]]] = {
     "block": _block("block_test"),
     "disk-lottery": _block("lottery"),
     "littlefs": _littlefs,
-    "crypto": _plain("crypto"),
+    "crypto": _plain("crypto-test"),
 }
 """Example name -> a function of configure-time choices (``kv="direct"``, ``disk=...``) giving its nodes."""
 
