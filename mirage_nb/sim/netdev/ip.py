@@ -151,12 +151,21 @@ class Ipv4Device:
         return pseudo_header_v4(s.packed, to_ip(dst).packed, _proto(proto), length)
 
     async def write(
-        self, dst: Any, proto: str | int, bufs: Any = b"", *, fragment: bool = True, ttl: int | None = None,
-        src: Any = None, size: int = 0, headerf: Callable[[memoryview], int] | None = None,
+        self,
+        dst: Any,
+        proto: str | int,
+        bufs: Any = b"",
+        *,
+        fragment: bool = True,
+        ttl: int | None = None,
+        src: Any = None,
+        size: int = 0,
+        headerf: Callable[[memoryview], int] | None = None,
     ) -> Any:
         """``write t ?fragment ?ttl ?src dst proto ?size headerf bufs``: ``Ok ()`` or an IP error."""
-        return await self.send_raw(to_ip(dst), _proto(proto), _payload(bufs, size, headerf),
-                                   fragment=fragment, ttl=ttl, src=src)
+        return await self.send_raw(
+            to_ip(dst), _proto(proto), _payload(bufs, size, headerf), fragment=fragment, ttl=ttl, src=src
+        )
 
     def output(self, dst: Any, proto: int, payload: bytes, *, ttl: int | None = None, src: Any = None) -> bytes | None:
         """Send now without waiting for ARP (the layer queues the packet); returns the next hop if one was chosen."""
@@ -165,15 +174,15 @@ class Ipv4Device:
         broadcast = d == b"\xff\xff\xff\xff" or d == layer.broadcast or 224 <= d[0] < 240
         hop = None if broadcast else layer.next_hop(d)
         if not broadcast and hop is None:
-            Logs.warn("Write to %s would require an external route, which was not provided", str(dst),
-                      src=IPV4_SRC)
+            Logs.warn("Write to %s would require an external route, which was not provided", str(dst), src=IPV4_SRC)
             return None
         s = None if src is None else to_ip(src).packed
         self.arp.apply(layer.send(self.run.now, d, proto, payload, ttl=38 if ttl is None else ttl, src=s))
         return hop
 
-    async def send_raw(self, dst: Any, proto: int, payload: bytes, *, fragment: bool = True,
-                       ttl: int | None = None, src: Any = None) -> Any:
+    async def send_raw(
+        self, dst: Any, proto: int, payload: bytes, *, fragment: bool = True, ttl: int | None = None, src: Any = None
+    ) -> Any:
         if not fragment and 20 + len(payload) > self.layer.mtu:
             return Error(Would_fragment())
         hop = self.output(dst, proto, payload, ttl=ttl, src=src)
@@ -181,15 +190,20 @@ class Ipv4Device:
             r = await self.arp.wait_for(hop)
             if isinstance(r, Error):
                 if self.gateway is not None and hop == self.gateway.packed:
-                    Logs.warn("Write to %s requires an external route, and the provided %s was not reachable",
-                              str(dst), str(self.gateway), src=IPV4_SRC)
+                    Logs.warn(
+                        "Write to %s requires an external route, and the provided %s was not reachable",
+                        str(dst),
+                        str(self.gateway),
+                        src=IPV4_SRC,
+                    )
                     return Error(No_route("no route to default gateway to outside world"))
                 Logs.warn("Could not find %s on the local network", str(dst), src=IPV4_SRC)
                 return Error(No_route("no response for IP on local network"))
         return Ok(None)
 
-    def input(self, *, tcp: Callable[..., Any], udp: Callable[..., Any],
-              default: Callable[..., Any]) -> Callable[[Any], Any]:
+    def input(
+        self, *, tcp: Callable[..., Any], udp: Callable[..., Any], default: Callable[..., Any]
+    ) -> Callable[[Any], Any]:
         """``input t ~tcp ~udp ~default``: the IPv4 packet handler (reassembly included)."""
 
         async def handle(buf: Any) -> None:
@@ -266,19 +280,33 @@ class DhcpIpv4Device:
 
     @classmethod
     async def connect(
-        cls, net: Any, ethernet: Any, arp: Any, *, no_init: bool = False, cidr: Any = None, gateway: Any = None,
-        requests: tuple[int, ...] | None = None, hostname: str | None = None,
+        cls,
+        net: Any,
+        ethernet: Any,
+        arp: Any,
+        *,
+        no_init: bool = False,
+        cidr: Any = None,
+        gateway: Any = None,
+        requests: tuple[int, ...] | None = None,
+        hostname: str | None = None,
     ) -> DhcpIpv4Device:
         t = cls(net)
         if not no_init and cidr is None:
             if gateway is not None:
-                Logs.warn("No CIDR provided, but a gateway %s, which will be ignored (requesting a DHCP lease)",
-                          str(gateway), src=DHCP_MIRAGE_SRC)
+                Logs.warn(
+                    "No CIDR provided, but a gateway %s, which will be ignored (requesting a DHCP lease)",
+                    str(gateway),
+                    src=DHCP_MIRAGE_SRC,
+                )
             import random
 
             rng = random.Random(f"{t.run.seed}:dhcp:{net.mac()}")
-            t.client = (DhcpClient(net.mac().raw, rng, hostname=hostname, requests=tuple(requests)) if requests
-                        else DhcpClient(net.mac().raw, rng, hostname=hostname))
+            t.client = (
+                DhcpClient(net.mac().raw, rng, hostname=hostname, requests=tuple(requests))
+                if requests
+                else DhcpClient(net.mac().raw, rng, hostname=hostname)
+            )
             t.net_view.filtering = True
             async_(net.listen(SIZEOF_ETHERNET, t._filter))
             Logs.debug("Sending DHCPDISCOVER...", src=DHCP_SRC)
@@ -298,8 +326,12 @@ class DhcpIpv4Device:
         for e in step.events:
             if type(e) is LeaseObtained:
                 routers = "".join(str(ipaddress.IPv4Address(r)) for r in e.lease.routers)
-                Logs.info("Lease obtained! IP: %s, routers: %s", str(ipaddress.IPv4Address(e.lease.address)),
-                          routers, src=DHCP_SRC)
+                Logs.info(
+                    "Lease obtained! IP: %s, routers: %s",
+                    str(ipaddress.IPv4Address(e.lease.address)),
+                    routers,
+                    src=DHCP_SRC,
+                )
                 if self._lease_p._st == 0:
                     wakeup(self._lease_r, e.lease)
         self._alarm.set(step.deadline)
@@ -352,7 +384,13 @@ class Ipv6Device:
 
     @classmethod
     async def connect(
-        cls, netif: Any, ethernet: Any, *, no_init: bool = False, handle_ra: bool = True, cidr: Any = None,
+        cls,
+        netif: Any,
+        ethernet: Any,
+        *,
+        no_init: bool = False,
+        handle_ra: bool = True,
+        cidr: Any = None,
         gateway: Any = None,
     ) -> Ipv6Device:
         Logs.info("IP6: Starting", src=IPV6_SRC)
@@ -394,8 +432,16 @@ class Ipv6Device:
         return self.layer.mtu - 40
 
     async def write(
-        self, dst: Any, proto: str | int, bufs: Any = b"", *, fragment: bool = True, ttl: int | None = None,
-        src: Any = None, size: int = 0, headerf: Callable[[memoryview], int] | None = None,
+        self,
+        dst: Any,
+        proto: str | int,
+        bufs: Any = b"",
+        *,
+        fragment: bool = True,
+        ttl: int | None = None,
+        src: Any = None,
+        size: int = 0,
+        headerf: Callable[[memoryview], int] | None = None,
     ) -> Any:
         return await self.send_raw(to_ip(dst), _proto(proto), _payload(bufs, size, headerf), ttl=ttl)
 
@@ -408,12 +454,14 @@ class Ipv6Device:
         self._apply(step)
         return True
 
-    async def send_raw(self, dst: Any, proto: int, payload: bytes, *, fragment: bool = True,
-                       ttl: int | None = None, src: Any = None) -> Any:
+    async def send_raw(
+        self, dst: Any, proto: int, payload: bytes, *, fragment: bool = True, ttl: int | None = None, src: Any = None
+    ) -> Any:
         return Ok(None) if self.output(dst, proto, payload, ttl=ttl) else Error(Would_fragment())
 
-    def input(self, *, tcp: Callable[..., Any], udp: Callable[..., Any],
-              default: Callable[..., Any]) -> Callable[[Any], Any]:
+    def input(
+        self, *, tcp: Callable[..., Any], udp: Callable[..., Any], default: Callable[..., Any]
+    ) -> Callable[[Any], Any]:
         """``input t ~tcp ~udp ~default``: neighbour discovery and echo inside, the rest to the callbacks."""
 
         async def handle(buf: Any) -> None:
@@ -467,8 +515,9 @@ class DualIp:
             raise Failure("cannot configure stack with both IPv4 only and IPv6 only")
         return cls(ipv4, ipv6, ipv4_only, ipv6_only)
 
-    def input(self, *, tcp: Callable[..., Any], udp: Callable[..., Any],
-              default: Callable[..., Any]) -> Callable[[Any], Any]:
+    def input(
+        self, *, tcp: Callable[..., Any], udp: Callable[..., Any], default: Callable[..., Any]
+    ) -> Callable[[Any], Any]:
         h4 = self.ipv4.input(tcp=tcp, udp=udp, default=default)
         h6 = self.ipv6.input(tcp=tcp, udp=udp, default=default)
 
@@ -557,4 +606,3 @@ class Icmpv4Device:
 
     async def disconnect(self) -> None:
         return None
-

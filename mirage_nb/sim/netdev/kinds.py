@@ -115,10 +115,18 @@ _V4_ADDR = _conv(ipaddress.IPv4Address, "an IPv4 address", "10.0.0.1")
 _V6_PREFIX = _conv(ipaddress.IPv6Interface, "an IPv6 prefix", "fd00::2/64")
 _V6_ADDR = _conv(ipaddress.IPv6Address, "an IPv6 address", "fd00::1")
 
-NET_ARG_NAMES = frozenset({
-    "interface", "ipv4", "ipv4-gateway", "ipv6", "ipv6-gateway", "accept-router-advertisements", "ipv4-only",
-    "ipv6-only",
-})
+NET_ARG_NAMES = frozenset(
+    {
+        "interface",
+        "ipv4",
+        "ipv4-gateway",
+        "ipv6",
+        "ipv6-gateway",
+        "accept-router-advertisements",
+        "ipv4-only",
+        "ipv6-only",
+    }
+)
 """Option names of ``Mirage_runtime_network`` the network devices read (``--<group>-<name>`` with a group)."""
 
 
@@ -165,8 +173,12 @@ def option_of_key(key: str) -> tuple[str, str | None] | None:
     group = m.group(2)
     rest = m.group(3).strip()
     if rest in ("()", ""):
-        default = {"accept-router-advertisements": "true", "ipv4-only": "false", "ipv6-only": "false",
-                   "ipv4": "None"}.get(name)
+        default = {
+            "accept-router-advertisements": "true",
+            "ipv4-only": "false",
+            "ipv6-only": "false",
+            "ipv4": "None",
+        }.get(name)
     elif rest == "None":
         default = "None"
     else:
@@ -209,8 +221,11 @@ def net_arg(key: str, default: str | None = None) -> ArgSpec | None:
             return Arg.opt(Arg.string, d, info(f"The network interface listened by {who}.", "INTERFACE"))
         case "ipv4":
             d = _default(default, ipaddress.IPv4Interface, ipaddress.IPv4Interface("10.0.0.2/24"))
-            doc = ("The network of {} specified as an IP address and netmask, e.g. 192.168.0.1/16 ." if d is not None
-                   else "The optional network of {} specified as an IP address and netmask, e.g. 192.168.0.1/16 .")
+            doc = (
+                "The network of {} specified as an IP address and netmask, e.g. 192.168.0.1/16 ."
+                if d is not None
+                else "The optional network of {} specified as an IP address and netmask, e.g. 192.168.0.1/16 ."
+            )
             return Arg.opt(Arg.some(_V4_PREFIX) if d is None else _V4_PREFIX, d, info(doc.format(who), "PREFIX"))
         case "ipv4-gateway":
             d = _default(default, ipaddress.IPv4Address, None)
@@ -237,9 +252,20 @@ def log_sources() -> list[Any]:
     """The log sources of the network libraries (netif, ethernet, ARP, ipv4, ipv6, udp, tcp.pcb...)."""
     from mirage_nb.sim.netdev import ip, link, transport
 
-    return [link.NETIF_SRC, link.ETHERNET_SRC, link.ARP_SRC, ip.IPV4_SRC, ip.IPV6_SRC, ip.ICMPV4_SRC,
-            ip.DHCP_SRC, ip.DHCP_MIRAGE_SRC, ip.STACK_SRC, transport.UDP_SRC, transport.TCP_SRC,
-            transport.UTCP_SRC]
+    return [
+        link.NETIF_SRC,
+        link.ETHERNET_SRC,
+        link.ARP_SRC,
+        ip.IPV4_SRC,
+        ip.IPV6_SRC,
+        ip.ICMPV4_SRC,
+        ip.DHCP_SRC,
+        ip.DHCP_MIRAGE_SRC,
+        ip.STACK_SRC,
+        transport.UDP_SRC,
+        transport.TCP_SRC,
+        transport.UTCP_SRC,
+    ]
 
 
 def _declare_log_sources() -> None:
@@ -269,8 +295,9 @@ def _dep_ids(node: Any, n: int) -> tuple[str, ...]:
         if len(ids) == n:
             return tuple(ids)
     got = tuple(node.args) + tuple(node.deps)
-    raise SimulationError(f"{node.module_name} node {node.id} needs {n} device(s) to connect, got "
-                          f"{len(got)}: {', '.join(got) or 'none'}")
+    raise SimulationError(
+        f"{node.module_name} node {node.id} needs {n} device(s) to connect, got {len(got)}: {', '.join(got) or 'none'}"
+    )
 
 
 def _deps(booter: Any, node: Any, n: int) -> list[Any]:
@@ -318,8 +345,9 @@ async def _connect(booter: Any, node: Any) -> Any:
             no_init = _arg(booter, node, "ipv6-only", False)
             from mirage_nb.sim.runtime import Mirage_runtime
 
-            return await DhcpIpv4Device.connect(net, eth, arp, no_init=no_init, cidr=cidr, gateway=gw,
-                                                hostname=Mirage_runtime.name())
+            return await DhcpIpv4Device.connect(
+                net, eth, arp, no_init=no_init, cidr=cidr, gateway=gw, hostname=Mirage_runtime.name()
+            )
         case "dhcp_proj_net":
             (dhcp,) = _deps(booter, node, 1)
             return dhcp.net()
@@ -329,13 +357,21 @@ async def _connect(booter: Any, node: Any) -> Any:
         case "ipv6":
             net, eth = _deps(booter, node, 2)
             return await Ipv6Device.connect(
-                net, eth, no_init=_arg(booter, node, "ipv4-only", False),
+                net,
+                eth,
+                no_init=_arg(booter, node, "ipv4-only", False),
                 handle_ra=_arg(booter, node, "accept-router-advertisements", True),
-                cidr=_arg(booter, node, "ipv6", None), gateway=_arg(booter, node, "ipv6-gateway", None))
+                cidr=_arg(booter, node, "ipv6", None),
+                gateway=_arg(booter, node, "ipv6-gateway", None),
+            )
         case "ipv4v6":
             v4, v6 = _deps(booter, node, 2)
-            return await DualIp.connect(v4, v6, ipv4_only=_arg(booter, node, "ipv4-only", False),
-                                        ipv6_only=_arg(booter, node, "ipv6-only", False))
+            return await DualIp.connect(
+                v4,
+                v6,
+                ipv4_only=_arg(booter, node, "ipv4-only", False),
+                ipv6_only=_arg(booter, node, "ipv6-only", False),
+            )
         case "icmpv4":
             (ip,) = _deps(booter, node, 1)
             return await Icmpv4Device.connect(ip)
@@ -350,20 +386,29 @@ async def _connect(booter: Any, node: Any) -> Any:
             return TcpDevice.connect_utcp(node.params.get("name", "service"), ip)
         case "stack_direct":
             values = _deps(booter, node, 7)
-            booter.modules[node.id] = DeviceModule(name, TCP=_dep_module(booter, node, 6, 7),
-                                                   UDP=_dep_module(booter, node, 5, 7),
-                                                   IP=_dep_module(booter, node, 3, 7))
+            booter.modules[node.id] = DeviceModule(
+                name,
+                TCP=_dep_module(booter, node, 6, 7),
+                UDP=_dep_module(booter, node, 5, 7),
+                IP=_dep_module(booter, node, 3, 7),
+            )
             return await StackDevice.connect(*values)
         case "udp_socket" | "tcp_socket":
-            h = host_stack(ipv4=_arg(booter, node, "ipv4", ipaddress.IPv4Interface("0.0.0.0/0")),
-                           ipv6=_arg(booter, node, "ipv6", None), ipv4_only=_arg(booter, node, "ipv4-only", False),
-                           ipv6_only=_arg(booter, node, "ipv6-only", False))
+            h = host_stack(
+                ipv4=_arg(booter, node, "ipv4", ipaddress.IPv4Interface("0.0.0.0/0")),
+                ipv6=_arg(booter, node, "ipv6", None),
+                ipv4_only=_arg(booter, node, "ipv4-only", False),
+                ipv6_only=_arg(booter, node, "ipv6-only", False),
+            )
             return h.udp if kind == "udp_socket" else h.tcp
         case "stack_socket":
             udp, tcp = _deps(booter, node, 2)
-            booter.modules[node.id] = DeviceModule(name, TCP=_dep_module(booter, node, 1, 2),
-                                                   UDP=_dep_module(booter, node, 0, 2),
-                                                   IP=DeviceModule("Ipv4v6_socket"))
+            booter.modules[node.id] = DeviceModule(
+                name,
+                TCP=_dep_module(booter, node, 1, 2),
+                UDP=_dep_module(booter, node, 0, 2),
+                IP=DeviceModule("Ipv4v6_socket"),
+            )
             return await SocketStack.connect(udp, tcp)
     raise SimulationError(f"{name} node {node.id}: unknown network kind {kind!r}")
 
@@ -381,8 +426,9 @@ def _ref(key: str, default: str) -> Any:
     return RuntimeArgRef(key, default)
 
 
-def stack_nodes(*, net: str | None = None, dhcp: bool = True, utcp: bool = False, first: int = 11,
-                interface: str = "tap0") -> list[Any]:
+def stack_nodes(
+    *, net: str | None = None, dhcp: bool = True, utcp: bool = False, first: int = 11, interface: str = "tap0"
+) -> list[Any]:
     """The devices ``generic_stackv4v6 default_network`` connects on unix, in ``main.ml``'s order.
 
     ``net`` is the ``--net`` key (None, ``"host"`` or ``"direct"``), ``dhcp``
@@ -396,18 +442,32 @@ def stack_nodes(*, net: str | None = None, dhcp: bool = True, utcp: bool = False
         raise SimulationError(f"--net={net}: expected host or direct")
     n = [first]
 
-    def node(stem: str, module: str, kind: str, deps: tuple[str, ...] = (), args: tuple[Any, ...] = (),
-             params: Mapping[str, Any] | None = None) -> Any:
+    def node(
+        stem: str,
+        module: str,
+        kind: str,
+        deps: tuple[str, ...] = (),
+        args: tuple[Any, ...] = (),
+        params: Mapping[str, Any] | None = None,
+    ) -> Any:
         i = n[0]
         n[0] += 1
         return DeviceNode(f"{stem}__{i}", module, kind, deps=deps, runtime_args=args, params=params or {})
 
     only4, only6 = _ref("ipv4-only", "false"), _ref("ipv6-only", "false")
     if net == "host" or (net is None and not dhcp):
-        u = node("udpv4v6_socket", "Udpv4v6_socket", "udp_socket",
-                 args=(only4, only6, _ref("ipv4", "0.0.0.0/0"), _ref("ipv6", "None")))
-        t = node("tcpv4v6_socket", "Tcpv4v6_socket", "tcp_socket",
-                 args=(only4, only6, _ref("ipv4", "0.0.0.0/0"), _ref("ipv6", "None")))
+        u = node(
+            "udpv4v6_socket",
+            "Udpv4v6_socket",
+            "udp_socket",
+            args=(only4, only6, _ref("ipv4", "0.0.0.0/0"), _ref("ipv6", "None")),
+        )
+        t = node(
+            "tcpv4v6_socket",
+            "Tcpv4v6_socket",
+            "tcp_socket",
+            args=(only4, only6, _ref("ipv4", "0.0.0.0/0"), _ref("ipv6", "None")),
+        )
         s = node("tcpip_stack_socket_v4v6", "Tcpip_stack_socket.V4V6", "stack_socket", deps=(u.id, t.id))
         return [u, t, s]
     netif = node("netif", "Netif", "netif", args=(_ref("interface", interface),), params={"name": interface})
@@ -415,28 +475,50 @@ def stack_nodes(*, net: str | None = None, dhcp: bool = True, utcp: bool = False
     arp = node("arp_make", "Arp.Make", "arp", deps=(eth.id,))
     out = [netif, eth, arp]
     if dhcp:
-        d = node("dhcp_ipv4_make", "Dhcp_ipv4.Make", "dhcp_ipv4", deps=(netif.id, eth.id, arp.id),
-                 args=(_ref("ipv4", "None"), _ref("ipv4-gateway", "None"), only6))
+        d = node(
+            "dhcp_ipv4_make",
+            "Dhcp_ipv4.Make",
+            "dhcp_ipv4",
+            deps=(netif.id, eth.id, arp.id),
+            args=(_ref("ipv4", "None"), _ref("ipv4-gateway", "None"), only6),
+        )
         pn = node("dhcp_ipv4_proj_net", "Dhcp_ipv4.Proj_net", "dhcp_proj_net", deps=(d.id,))
         p4 = node("dhcp_ipv4_proj_ipv4", "Dhcp_ipv4.Proj_ipv4", "dhcp_proj_ipv4", deps=(d.id,))
         out += [d, pn, p4]
         tap, v4 = pn, p4
     else:
-        v4 = node("static_ipv4_make", "Static_ipv4.Make", "static_ipv4", deps=(eth.id, arp.id),
-                  args=(_ref("ipv4", "10.0.0.2/24"), _ref("ipv4-gateway", "None"), only6))
+        v4 = node(
+            "static_ipv4_make",
+            "Static_ipv4.Make",
+            "static_ipv4",
+            deps=(eth.id, arp.id),
+            args=(_ref("ipv4", "10.0.0.2/24"), _ref("ipv4-gateway", "None"), only6),
+        )
         out.append(v4)
         tap = netif
-    v6 = node("ipv6_make", "Ipv6.Make", "ipv6", deps=(tap.id, eth.id),
-              args=(_ref("ipv6", "None"), _ref("ipv6-gateway", "None"), _ref("accept-router-advertisements", "true"),
-                    only4))
-    ip = node("tcpip_stack_direct_ipv4v6", "Tcpip_stack_direct.IPV4V6", "ipv4v6", deps=(v4.id, v6.id),
-              args=(only4, only6))
+    v6 = node(
+        "ipv6_make",
+        "Ipv6.Make",
+        "ipv6",
+        deps=(tap.id, eth.id),
+        args=(_ref("ipv6", "None"), _ref("ipv6-gateway", "None"), _ref("accept-router-advertisements", "true"), only4),
+    )
+    ip = node(
+        "tcpip_stack_direct_ipv4v6", "Tcpip_stack_direct.IPV4V6", "ipv4v6", deps=(v4.id, v6.id), args=(only4, only6)
+    )
     icmp = node("icmpv4_make", "Icmpv4.Make", "icmpv4", deps=(v4.id,))
     udp = node("udp_make", "Udp.Make", "udp", deps=(ip.id,))
-    tcp = (node("utcp_mirage_make", "Utcp_mirage.Make", "utcp", deps=(ip.id,), params={"name": "service"})
-           if utcp else node("tcp_flow_make", "Tcp.Flow.Make", "tcp", deps=(ip.id,)))
-    stack = node("tcpip_stack_direct_makev4v6", "Tcpip_stack_direct.MakeV4V6", "stack_direct",
-                 deps=(tap.id, eth.id, arp.id, ip.id, icmp.id, udp.id, tcp.id))
+    tcp = (
+        node("utcp_mirage_make", "Utcp_mirage.Make", "utcp", deps=(ip.id,), params={"name": "service"})
+        if utcp
+        else node("tcp_flow_make", "Tcp.Flow.Make", "tcp", deps=(ip.id,))
+    )
+    stack = node(
+        "tcpip_stack_direct_makev4v6",
+        "Tcpip_stack_direct.MakeV4V6",
+        "stack_direct",
+        deps=(tap.id, eth.id, arp.id, ip.id, icmp.id, udp.id, tcp.id),
+    )
     return out + [v6, ip, icmp, udp, tcp, stack]
 
 
@@ -444,12 +526,22 @@ def ping6_nodes(*, interface: str = "tap0") -> list[Any]:
     """The devices of mirage-skeleton's ``ping6`` config (netif, ``ethif``, ``create_ipv6``), then the job."""
     from mirage_nb.sim.boot import DeviceNode, standard_nodes
 
-    netif = DeviceNode("netif__11", "Netif", "netif", runtime_args=(_ref("interface", interface),),
-                       params={"name": interface})
+    netif = DeviceNode(
+        "netif__11", "Netif", "netif", runtime_args=(_ref("interface", interface),), params={"name": interface}
+    )
     eth = DeviceNode("ethernet_make__12", "Ethernet.Make", "ethernet", deps=(netif.id,))
-    v6 = DeviceNode("ipv6_make__13", "Ipv6.Make", "ipv6", deps=(netif.id, eth.id),
-                    runtime_args=(_ref("ipv6", "None"), _ref("ipv6-gateway", "None"),
-                                  _ref("accept-router-advertisements", "true"), _ref("ipv4-only", "false")))
+    v6 = DeviceNode(
+        "ipv6_make__13",
+        "Ipv6.Make",
+        "ipv6",
+        deps=(netif.id, eth.id),
+        runtime_args=(
+            _ref("ipv6", "None"),
+            _ref("ipv6-gateway", "None"),
+            _ref("accept-router-advertisements", "true"),
+            _ref("ipv4-only", "false"),
+        ),
+    )
     nodes = standard_nodes("ping", [netif, eth, v6], job_module="Unikernel.Main")
     job = nodes[-1]
     ids = (netif.id, eth.id, v6.id)
@@ -463,8 +555,7 @@ def network_nodes(*, net: str | None = None, dhcp: bool = True, utcp: bool = Fal
     return standard_nodes("network", stack_nodes(net=net, dhcp=dhcp, utcp=utcp), job_module="Unikernel.Main")
 
 
-EXAMPLES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-                            "examples")
+EXAMPLES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "examples")
 
 
 def run_network_example(

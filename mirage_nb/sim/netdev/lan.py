@@ -77,8 +77,9 @@ class LanPort:
 
     __slots__ = ("lan", "index", "name", "deliver", "owner")
 
-    def __init__(self, lan: VirtualLan, index: int, name: str, deliver: Callable[[bytes], None],
-                 owner: Any = None) -> None:
+    def __init__(
+        self, lan: VirtualLan, index: int, name: str, deliver: Callable[[bytes], None], owner: Any = None
+    ) -> None:
         self.lan = lan
         self.index = index
         self.name = name
@@ -130,8 +131,9 @@ class VirtualLan:
             raise SimulationError("this run already has its virtual LAN; configure it before anything attaches")
         return lan  # type: ignore[no-any-return]
 
-    def attach(self, name: str, deliver: Callable[[bytes], None], profile: LinkProfile | None = None, *,
-               owner: Any = None) -> LanPort:
+    def attach(
+        self, name: str, deliver: Callable[[bytes], None], profile: LinkProfile | None = None, *, owner: Any = None
+    ) -> LanPort:
         """A new port called ``name``; ``deliver(frame)`` is called when a frame arrives on it.
 
         ``owner`` is the device behind the port (a ``Netif``, a scripted peer), for lookups by name.

@@ -58,8 +58,9 @@ class Netif:
     handled in its own task, as ``Mirage_net.S.listen`` promises.
     """
 
-    def __init__(self, lan: VirtualLan, name: str, *, mac: bytes | None = None, mtu: int = 1500,
-                 profile: Any = None) -> None:
+    def __init__(
+        self, lan: VirtualLan, name: str, *, mac: bytes | None = None, mtu: int = 1500, profile: Any = None
+    ) -> None:
         self.lan = lan
         self.run = lan.run
         self.id = name
@@ -175,7 +176,12 @@ class EthernetDevice:
         self.netif.send_frame(frame)
 
     async def write(
-        self, dst: Macaddr | bytes, proto: str, fill: Callable[[memoryview], int], *, src: Macaddr | None = None,
+        self,
+        dst: Macaddr | bytes,
+        proto: str,
+        fill: Callable[[memoryview], int],
+        *,
+        src: Macaddr | None = None,
         size: int | None = None,
     ) -> Any:
         """``write t ?src dst proto ?size fill``: ``proto`` is ``"ARP"``, ``"IPv4"`` or ``"IPv6"``."""

@@ -91,8 +91,16 @@ class Peer:
         self.run = lan.run
         self.name = name
         seed = self.run.seed
-        self.host = Host(mac or local_mac(seed, f"peer:{name}"), cidr, gateway, name=name, ipv6=ipv6, dhcp=dhcp,
-                         rng=random.Random(f"{seed}:peer-dhcp:{name}"), now=self.run.now)
+        self.host = Host(
+            mac or local_mac(seed, f"peer:{name}"),
+            cidr,
+            gateway,
+            name=name,
+            ipv6=ipv6,
+            dhcp=dhcp,
+            rng=random.Random(f"{seed}:peer-dhcp:{name}"),
+            now=self.run.now,
+        )
         self.tcp = TcpEndpoint(random.Random(f"{seed}:peer-tcp:{name}"), tcp_config)
         self.events: list[tuple[int, Any]] = []
         self.flows: dict[Flow, PeerFlow] = {}
@@ -232,8 +240,9 @@ class Peer:
             await pick([p, self.run.sleep_ns(deadline - self.run.now)])
         return len(f.data) >= n
 
-    async def ping(self, ip: Any, seq: int = 0, data: bytes = b"", *, ident: int = 1,
-                   timeout_ns: int = 1_000_000_000) -> PingReply | None:
+    async def ping(
+        self, ip: Any, seq: int = 0, data: bytes = b"", *, ident: int = 1, timeout_ns: int = 1_000_000_000
+    ) -> PingReply | None:
         """One echo request (ICMPv4 or ICMPv6 by the address family); the reply, or None after ``timeout_ns``."""
         p, r = wait_any()
         self._pings[(ident, seq)] = r

@@ -54,8 +54,9 @@ class StackDevice:
         self._tcp = tcp
 
     @classmethod
-    async def connect(cls, netif: Any, ethernet: Any, arp: Any, ip: Any, icmpv4: Any, udp: Any,
-                      tcp: Any) -> StackDevice:
+    async def connect(
+        cls, netif: Any, ethernet: Any, arp: Any, ip: Any, icmpv4: Any, udp: Any, tcp: Any
+    ) -> StackDevice:
         t = cls(netif, ethernet, arp, ip, icmpv4, udp, tcp)
         Logs.info("Dual TCP/IP stack assembled: %s", t.describe(), src=STACK_SRC)
         async_(t._listen_loop())
@@ -92,9 +93,16 @@ class StackDevice:
             Logs.warn("%s", str(r.error), src=STACK_SRC)
             return
         st = self.netif.get_stats_counters()
-        Logs.info("listening loop of interface %s terminated regularly: %d bytes (%d packets) received, "
-                  "%d bytes (%d packets) sent ", str(self.netif.mac()), st.rx_bytes, st.rx_pkts, st.tx_bytes,
-                  st.tx_pkts, src=STACK_SRC)
+        Logs.info(
+            "listening loop of interface %s terminated regularly: %d bytes (%d packets) received, "
+            "%d bytes (%d packets) sent ",
+            str(self.netif.mac()),
+            st.rx_bytes,
+            st.rx_pkts,
+            st.tx_bytes,
+            st.tx_pkts,
+            src=STACK_SRC,
+        )
 
     async def listen(self) -> None:
         """``listen t``: returns when the interface stops (never, on a live LAN)."""
@@ -118,8 +126,9 @@ class HostStack:
             c4 = ipaddress.IPv4Interface(HOST_DEFAULT_CIDR)
         self.ipv4 = Ipv4Device(self.ethernet, self.arp, c4)
         self.arp.apply(self.ipv4.layer.start(run.now))
-        self.ipv6 = Ipv6Device(self.netif, self.ethernet, None if cidr6 is None else ipaddress.IPv6Interface(cidr6),
-                               True)
+        self.ipv6 = Ipv6Device(
+            self.netif, self.ethernet, None if cidr6 is None else ipaddress.IPv6Interface(cidr6), True
+        )
         self.ip = DualIp(self.ipv4, self.ipv6, ipv4_only, ipv6_only)
         self.udp = UdpDevice(self.ip)
         self.tcp = TcpDevice(self.ip)
@@ -183,12 +192,15 @@ class SocketStack:
         return None
 
 
-
 def _stack_module() -> Any:
     from mirage_nb.sim.netdev._module import DeviceModule
 
-    return DeviceModule("Tcpip_stack_direct.MakeV4V6", TCP=DeviceModule("Tcp.Flow.Make"),
-                        UDP=DeviceModule("Udp.Make"), IP=DeviceModule("Tcpip_stack_direct.IPV4V6"))
+    return DeviceModule(
+        "Tcpip_stack_direct.MakeV4V6",
+        TCP=DeviceModule("Tcp.Flow.Make"),
+        UDP=DeviceModule("Udp.Make"),
+        IP=DeviceModule("Tcpip_stack_direct.IPV4V6"),
+    )
 
 
 STACK_MODULE = _stack_module()
@@ -232,6 +244,9 @@ async def connect_direct_stack(
     ip = await DualIp.connect(v4, v6, ipv4_only=ipv4_only, ipv6_only=ipv6_only)
     icmp = await Icmpv4Device.connect(v4)
     udp = await UdpDevice.connect(ip)
-    tcp = TcpDevice.connect_utcp("service", ip, config=tcp_config) if utcp else await TcpDevice.connect(
-        ip, config=tcp_config)
+    tcp = (
+        TcpDevice.connect_utcp("service", ip, config=tcp_config)
+        if utcp
+        else await TcpDevice.connect(ip, config=tcp_config)
+    )
     return await StackDevice.connect(tap, eth, arp, ip, icmp, udp, tcp)

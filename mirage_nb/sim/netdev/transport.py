@@ -121,8 +121,9 @@ class UdpDevice:
         if fn is not None:
             await invoke(fn, src=src, dst=dst, src_port=d.src_port, buf=memoryview(d.payload))
 
-    async def write(self, buf: Any, *, dst: Any, dst_port: int, src: Any = None, src_port: int | None = None,
-                    ttl: int | None = None) -> Any:
+    async def write(
+        self, buf: Any, *, dst: Any, dst_port: int, src: Any = None, src_port: int | None = None, ttl: int | None = None
+    ) -> Any:
         """``write ?src ?src_port ?ttl ~dst ~dst_port t buf``: always ``Ok ()`` (errors are logged, best effort)."""
         d = to_ip(dst)
         s = to_ip(src) if src is not None else self.ip.src(d)
@@ -317,8 +318,9 @@ class TcpDevice:
         ip, port = to_ip(dst[0]), dst[1]
         local = to_ip(self.ip.src(ip))
         try:
-            flow, step = self.endpoints[len(ip.packed)].connect(self.run.now, local_ip=local.packed,
-                                                                remote_ip=ip.packed, remote_port=port)
+            flow, step = self.endpoints[len(ip.packed)].connect(
+                self.run.now, local_ip=local.packed, remote_ip=ip.packed, remote_port=port
+            )
         except LocalProtocolError as e:
             raise SimulationError(str(e)) from None
         p, r = wait_any()

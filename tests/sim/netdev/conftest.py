@@ -12,7 +12,10 @@ from mirage_nb.sim.run import Run, RunResult
 
 
 def _in_run(
-    main: Callable[[VirtualLan], Coroutine[Any, Any, Any]], *, seed: int = 0, until: str | None = "600s",
+    main: Callable[[VirtualLan], Coroutine[Any, Any, Any]],
+    *,
+    seed: int = 0,
+    until: str | None = "600s",
     **lan_kw: Any,
 ) -> tuple[RunResult, VirtualLan]:
     run = Run(seed=seed, until=until)

@@ -48,8 +48,9 @@ def boot_with_client(nodes: list[Any], example: str, argv: list[str], *, dhcp_se
         await c.close(f)
 
     c.script(go)
-    return boot(nodes, load_unikernel(os.path.join(EXAMPLES_DIR, example, "unikernel.py")), run=run,
-                connectors=NET_CONNECTORS)
+    return boot(
+        nodes, load_unikernel(os.path.join(EXAMPLES_DIR, example, "unikernel.py")), run=run, connectors=NET_CONNECTORS
+    )
 
 
 @pytest.mark.parametrize(
@@ -65,9 +66,14 @@ def test_engine_graph_matches_the_hand_built_nodes_and_boots(network_kinds, args
     nodes = cli.nodes_of_graph(configured("network", args))
     ours = network_nodes(**keys)
     assert [(n.id, n.module_name, n.kind) for n in nodes if n.kind in NET_CONNECTORS] == [
-        (n.id, n.module_name, n.kind) for n in ours if n.kind in NET_CONNECTORS]
-    r = boot_with_client(nodes, "network", ["--ipv4", "10.0.0.2/24"] if not keys.get("dhcp", True) else [],
-                         dhcp_server=keys.get("dhcp", True) and keys.get("net") != "host")
+        (n.id, n.module_name, n.kind) for n in ours if n.kind in NET_CONNECTORS
+    ]
+    r = boot_with_client(
+        nodes,
+        "network",
+        ["--ipv4", "10.0.0.2/24"] if not keys.get("dhcp", True) else [],
+        dhcp_server=keys.get("dhcp", True) and keys.get("net") != "host",
+    )
     assert r.lines[-2].endswith("[INFO] [application] new tcp connection from IP 10.0.0.1 on port 62252")
     assert r.lines[-1].endswith("[INFO] [application] Closing connection!")
 
@@ -75,9 +81,11 @@ def test_engine_graph_matches_the_hand_built_nodes_and_boots(network_kinds, args
 def test_ping6_config_boots_from_the_engine(network_kinds):
     nodes = cli.nodes_of_graph(configured("ping6", []))
     assert [(n.id, n.module_name) for n in nodes if n.kind in NET_CONNECTORS] == [
-        (n.id, n.module_name) for n in ping6_nodes() if n.kind in NET_CONNECTORS]
+        (n.id, n.module_name) for n in ping6_nodes() if n.kind in NET_CONNECTORS
+    ]
     run = Run(seed=0, name="ping", until="3s")
     VirtualLan.of_run(run)
-    r = boot(nodes, load_unikernel(os.path.join(EXAMPLES_DIR, "ping6", "unikernel.py")), run=run,
-             connectors=NET_CONNECTORS)
+    r = boot(
+        nodes, load_unikernel(os.path.join(EXAMPLES_DIR, "ping6", "unikernel.py")), run=run, connectors=NET_CONNECTORS
+    )
     assert r.lines[-1].endswith("[INFO] [ipv6] IP6: Started with fe80::d85a:73ff:fea8:1807")

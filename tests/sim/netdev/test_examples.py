@@ -81,8 +81,7 @@ STATIC = {"net": "direct", "dhcp": False}
 
 def test_network_example_static_stack_with_a_client():
     seen: dict[str, Any] = {}
-    r = run_network_example("network", argv=["--ipv4", "10.0.0.2/24"], until="10s", setup=client_setup(seen),
-                            **STATIC)
+    r = run_network_example("network", argv=["--ipv4", "10.0.0.2/24"], until="10s", setup=client_setup(seen), **STATIC)
     mac, ll = mac_and_ll(seen["lan"])
     p1, p2 = client_ports(seen["client"])
     assert r.lines == stack_lines(mac, ll) + [
@@ -93,13 +92,21 @@ def test_network_example_static_stack_with_a_client():
     # After one read of data, the unikernel closes the flow; after EOF it does not.
     assert seen["closed_by_server"] is True
     assert [(x.time_ns, x.level) for x in r.logs if x.source == "application"] == [
-        (2 * S, "info"), (3 * S, "info"), (3 * S, "info")]
+        (2 * S, "info"),
+        (3 * S, "info"),
+        (3 * S, "info"),
+    ]
 
 
 def test_network_example_debug_level_shows_what_was_read_and_port_arg():
     seen: dict[str, Any] = {}
-    r = run_network_example("network", argv=["--ipv4", "10.0.0.2/24", "--port", "9000", "-l", "application:debug"],
-                            until="10s", setup=client_setup(seen, b"hello mirage", port=9000), **STATIC)
+    r = run_network_example(
+        "network",
+        argv=["--ipv4", "10.0.0.2/24", "--port", "9000", "-l", "application:debug"],
+        until="10s",
+        setup=client_setup(seen, b"hello mirage", port=9000),
+        **STATIC,
+    )
     app = [line for line in r.lines if "[application]" in line or not line.startswith("2025")]
     assert app[:3] == [
         f"{ts(2)}: [INFO] [application] new tcp connection from IP 10.0.0.1 on port {client_ports(seen['client'])[0]}",
@@ -113,8 +120,16 @@ def test_network_example_with_dhcp_lease():
 
     def setup(lan):
         router = Peer(lan, name="router", cidr="192.168.1.5/24")
-        router.host.serve_dhcp(DhcpServer(router.host.mac, "192.168.1.5", "192.168.1.0/24", "192.168.1.70",
-                                          "192.168.1.100", routers=("192.168.1.5",)))
+        router.host.serve_dhcp(
+            DhcpServer(
+                router.host.mac,
+                "192.168.1.5",
+                "192.168.1.0/24",
+                "192.168.1.70",
+                "192.168.1.100",
+                routers=("192.168.1.5",),
+            )
+        )
         seen["lan"], seen["client"] = lan, router
 
         async def talk():
@@ -148,8 +163,9 @@ def test_network_example_socket_stack_logs_only_the_application():
 
 def test_network_example_on_utcp():
     seen: dict[str, Any] = {}
-    r = run_network_example("network", argv=["--ipv4", "10.0.0.2/24"], until="10s", setup=client_setup(seen),
-                            utcp=True, **STATIC)
+    r = run_network_example(
+        "network", argv=["--ipv4", "10.0.0.2/24"], until="10s", setup=client_setup(seen), utcp=True, **STATIC
+    )
     assert not any("[tcp.pcb]" in line for line in r.lines)  # µTCP's connect does not log
     assert sum("new tcp connection" in line for line in r.lines) == 2
 
@@ -220,8 +236,15 @@ def test_ping6_example_reports_ipv4_traffic_as_errors():
 def run_with_pcap(seed: int) -> tuple[Any, bytes]:
     buf = io.BytesIO()
     seen: dict[str, Any] = {}
-    r = run_network_example("network", argv=["--ipv4", "10.0.0.2/24"], seed=seed, until="10s",
-                            setup=client_setup(seen), pcap=PcapWriter(buf), **STATIC)
+    r = run_network_example(
+        "network",
+        argv=["--ipv4", "10.0.0.2/24"],
+        seed=seed,
+        until="10s",
+        setup=client_setup(seen),
+        pcap=PcapWriter(buf),
+        **STATIC,
+    )
     return r, buf.getvalue()
 
 
@@ -240,10 +263,24 @@ def test_pcap_of_a_run_passes_tshark_checksums(tmp_path):
     _r, data = run_with_pcap(1)
     f = tmp_path / "network.pcap"
     f.write_bytes(data)
-    base = ["tshark", "-r", str(f), "-o", "ip.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE",
-            "-o", "tcp.check_checksum:TRUE"]
-    fields = subprocess.run(base + ["-T", "fields", "-e", "frame.number", "-e", "_ws.expert.severity"],
-                            capture_output=True, text=True, timeout=120, check=True).stdout
+    base = [
+        "tshark",
+        "-r",
+        str(f),
+        "-o",
+        "ip.check_checksum:TRUE",
+        "-o",
+        "udp.check_checksum:TRUE",
+        "-o",
+        "tcp.check_checksum:TRUE",
+    ]
+    fields = subprocess.run(
+        base + ["-T", "fields", "-e", "frame.number", "-e", "_ws.expert.severity"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
     severities = [int(s) for line in fields.splitlines() for col in line.split("\t")[1:2] for s in col.split(",") if s]
     assert all(s < 6291456 for s in severities), fields  # no warning or error (bad checksum, malformed)
     summary = subprocess.run(base, capture_output=True, text=True, timeout=120, check=True).stdout

@@ -37,12 +37,21 @@ def frames(draw: Any) -> bytes:
             p[i] = draw(st.integers(0, 255))
         payload, etype = bytes(p), 0x0800
     elif kind == "ipv4_any_proto":
-        payload = encode_ipv4(B, A, draw(st.integers(0, 255)), draw(st.binary(max_size=100)),
-                              frag=draw(st.sampled_from([0, 0x2000, 0x2001, 0x0003])))
+        payload = encode_ipv4(
+            B,
+            A,
+            draw(st.integers(0, 255)),
+            draw(st.binary(max_size=100)),
+            frag=draw(st.sampled_from([0, 0x2000, 0x2001, 0x0003])),
+        )
         etype = 0x0800
     else:
-        payload = encode_ipv6(bytes.fromhex("fe80" + "00" * 13 + "09"), bytes.fromhex("ff02" + "00" * 13 + "01"),
-                              draw(st.sampled_from([6, 17, 58, 0, 59])), draw(st.binary(max_size=100)))
+        payload = encode_ipv6(
+            bytes.fromhex("fe80" + "00" * 13 + "09"),
+            bytes.fromhex("ff02" + "00" * 13 + "01"),
+            draw(st.sampled_from([6, 17, 58, 0, 59])),
+            draw(st.binary(max_size=100)),
+        )
         etype = 0x86DD
     dst = draw(st.sampled_from(["stack", "broadcast"]))
     return encode_ethernet(b"STACK!" if dst == "stack" else b"\xff" * 6, b"\x02\x00\x00\x00\x00\x09", etype, payload)

@@ -19,9 +19,22 @@ SEC = 1_000_000_000
 
 def test_every_stack_module_has_a_kind():
     wanted = {
-        "Netif", "Ethernet.Make", "Arp.Make", "Static_ipv4.Make", "Dhcp_ipv4.Make", "Dhcp_ipv4.Proj_net",
-        "Dhcp_ipv4.Proj_ipv4", "Ipv6.Make", "Tcpip_stack_direct.IPV4V6", "Icmpv4.Make", "Udp.Make", "Tcp.Flow.Make",
-        "Utcp_mirage.Make", "Tcpip_stack_direct.MakeV4V6", "Tcpip_stack_socket.V4V6", "Udpv4v6_socket",
+        "Netif",
+        "Ethernet.Make",
+        "Arp.Make",
+        "Static_ipv4.Make",
+        "Dhcp_ipv4.Make",
+        "Dhcp_ipv4.Proj_net",
+        "Dhcp_ipv4.Proj_ipv4",
+        "Ipv6.Make",
+        "Tcpip_stack_direct.IPV4V6",
+        "Icmpv4.Make",
+        "Udp.Make",
+        "Tcp.Flow.Make",
+        "Utcp_mirage.Make",
+        "Tcpip_stack_direct.MakeV4V6",
+        "Tcpip_stack_socket.V4V6",
+        "Udpv4v6_socket",
         "Tcpv4v6_socket",
     }
     assert set(KIND_OF_MODULE) == wanted
@@ -60,8 +73,9 @@ def test_dhcp_client_starts_over_without_a_server_then_gets_a_lease():
 
         async def late_server():
             await Mirage_sleep.ns(Duration.of_sec(5))
-            router.host.serve_dhcp(DhcpServer(router.host.mac, "192.168.1.5", "192.168.1.0/24", "192.168.1.70",
-                                              "192.168.1.71"))
+            router.host.serve_dhcp(
+                DhcpServer(router.host.mac, "192.168.1.5", "192.168.1.0/24", "192.168.1.70", "192.168.1.71")
+            )
 
         router.script(late_server)
 
@@ -87,8 +101,14 @@ def test_ipv6_address_and_gateway_arguments():
 
         p.script(go)
 
-    r = run_network_example("network", argv=["--ipv4", "10.0.0.2/24", "--ipv6", "fd00::2/64", "--ipv6-gateway",
-                                             "fd00::1"], until="3s", setup=setup, net="direct", dhcp=False)
+    r = run_network_example(
+        "network",
+        argv=["--ipv4", "10.0.0.2/24", "--ipv6", "fd00::2/64", "--ipv6-gateway", "fd00::1"],
+        until="3s",
+        setup=setup,
+        net="direct",
+        dhcp=False,
+    )
     # The address list has a break hint (",@ "): past the 78-column margin, Format continues in the message box.
     k = next(i for i, line in enumerate(r.lines) if "IP6: Started with fe80::" in line)
     assert r.lines[k].endswith(",") and r.lines[k + 1] == " " * r.lines[k].index("IP6") + "fd00::2"
@@ -157,8 +177,16 @@ def test_icmpv4_echo_through_the_stack():
 def test_dhcp_lease_is_renewed_every_1800_seconds():
     def setup(lan):
         router = Peer(lan, name="router", cidr="192.168.1.5/24")
-        router.host.serve_dhcp(DhcpServer(router.host.mac, "192.168.1.5", "192.168.1.0/24", "192.168.1.70",
-                                          "192.168.1.71", routers=("192.168.1.5",)))
+        router.host.serve_dhcp(
+            DhcpServer(
+                router.host.mac,
+                "192.168.1.5",
+                "192.168.1.0/24",
+                "192.168.1.70",
+                "192.168.1.71",
+                routers=("192.168.1.5",),
+            )
+        )
 
     r = run_network_example("network", until="3700s", setup=setup)
     leases = [x.time_ns // SEC for x in r.logs if x.message.startswith("Lease obtained! IP: 192.168.1.70")]
@@ -180,8 +208,9 @@ def _router_advertisement_frame(router_mac: bytes) -> bytes:
     prefix = PrefixInfo(ipaddress.IPv6Address("fd00:0:0:1::").packed, 64, True, True, 3600, 3600)
     ra = RouterAdvertisement(64, False, False, 1800, 0, 0, router_mac, None, (prefix,))
     icmp = encode_icmpv6(src, ALL_NODES, ROUTER_ADVERTISEMENT, 0, encode_router_advertisement(ra))
-    return encode_ethernet(multicast_mac(ALL_NODES), router_mac, 0x86DD,
-                           encode_ipv6(src, ALL_NODES, NEXT_ICMPV6, icmp, hop_limit=255))
+    return encode_ethernet(
+        multicast_mac(ALL_NODES), router_mac, 0x86DD, encode_ipv6(src, ALL_NODES, NEXT_ICMPV6, icmp, hop_limit=255)
+    )
 
 
 def test_router_advertisements_follow_the_runtime_argument(in_run):
@@ -213,9 +242,15 @@ def test_router_advertisements_follow_the_runtime_argument(in_run):
 
 
 def test_accept_router_advertisements_argument_reaches_the_device():
-    r = run_network_example("network", argv=["--ipv4", "10.0.0.2/24", "--accept-router-advertisements", "false"],
-                            until="2s", net="direct", dhcp=False)
+    r = run_network_example(
+        "network",
+        argv=["--ipv4", "10.0.0.2/24", "--accept-router-advertisements", "false"],
+        until="2s",
+        net="direct",
+        dhcp=False,
+    )
     assert r.exit_code is None  # booted and listening
-    r = run_network_example("network", argv=["--accept-router-advertisements", "maybe"], until="2s", net="direct",
-                            dhcp=False)
+    r = run_network_example(
+        "network", argv=["--accept-router-advertisements", "maybe"], until="2s", net="direct", dhcp=False
+    )
     assert r.exit_code == 64

@@ -86,9 +86,28 @@ def test_lossy_transfer_pcap_passes_tshark_checksums(in_run, tmp_path):
     f = tmp_path / "transfer.pcap"
     f.write_bytes(buf.getvalue())
     out = subprocess.run(
-        ["tshark", "-r", str(f), "-o", "ip.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE",
-         "-o", "tcp.check_checksum:TRUE", "-T", "fields", "-e", "frame.number", "-e", "_ws.expert.severity",
-         "-Y", "ip.checksum.status == \"Bad\" || tcp.checksum.status == \"Bad\" || _ws.malformed"],
-        capture_output=True, text=True, timeout=120, check=True,
+        [
+            "tshark",
+            "-r",
+            str(f),
+            "-o",
+            "ip.check_checksum:TRUE",
+            "-o",
+            "udp.check_checksum:TRUE",
+            "-o",
+            "tcp.check_checksum:TRUE",
+            "-T",
+            "fields",
+            "-e",
+            "frame.number",
+            "-e",
+            "_ws.expert.severity",
+            "-Y",
+            'ip.checksum.status == "Bad" || tcp.checksum.status == "Bad" || _ws.malformed',
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     )
     assert out.stdout.strip() == ""

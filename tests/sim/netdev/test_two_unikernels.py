@@ -6,7 +6,7 @@ import types
 
 from mirage_nb.sim.netdev.kinds import attach_unikernel, network_nodes, run_network_example
 
-CLIENT = '''
+CLIENT = """
 from mirage_nb.unikernel import Duration, Logs, Mirage_sleep, Ok
 
 
@@ -24,7 +24,7 @@ class Main:
                 await S.TCP.close(flow)
             case e:
                 Logs.err("client: %s", str(e))
-'''
+"""
 
 
 def client_module() -> types.ModuleType:
@@ -37,8 +37,14 @@ def test_client_unikernel_reaches_the_network_example():
     def setup(lan):
         attach_unikernel(lan, network_nodes(net="direct", dhcp=False), client_module(), argv=["--ipv4", "10.0.0.3/24"])
 
-    r = run_network_example("network", argv=["--ipv4", "10.0.0.2/24", "-l", "application:debug"], until="5s",
-                            setup=setup, net="direct", dhcp=False)
+    r = run_network_example(
+        "network",
+        argv=["--ipv4", "10.0.0.2/24", "-l", "application:debug"],
+        until="5s",
+        setup=setup,
+        net="direct",
+        dhcp=False,
+    )
     app = [line.split(": ", 1)[1] for line in r.lines if "[application]" in line]
     assert app[0] == "[INFO] [application] client: connected from 10.0.0.3"
     assert app[1].startswith("[INFO] [application] new tcp connection from IP 10.0.0.3 on port ")
