@@ -192,21 +192,41 @@ def test_opam_url_from_git_remote(tmp_path: Path, remote: str) -> None:
     assert "\n".join(urls) + "\n" == want
 
 
+def _repo(root: Path, branch: str, url: str) -> None:
+    (root / ".git").mkdir(parents=True)
+    (root / ".git" / "HEAD").write_text(f"ref: refs/heads/{branch}\n")
+    (root / ".git" / "config").write_text(f'[remote "origin"]\n  url = {url}\n')
+
+
 def test_git_subdirectory_and_ssh_scheme(tmp_path: Path) -> None:
-    (tmp_path / ".git").mkdir()
-    (tmp_path / ".git" / "HEAD").write_text("ref: refs/heads/dev\n")
-    (tmp_path / ".git" / "config").write_text('[remote "origin"]\n  url = ssh://git@example.org:2222/x/y.git\n')
+    _repo(tmp_path, "dev", "ssh://git@example.org:2222/x/y.git")
     (tmp_path / "app").mkdir()
     from mirage_nb.mirage import job, main, noop, register
 
     app = register("u", [main("App", job @ job)(noop)], config_file="app/config.ml")
-    text = codegen.query(_eval(app), "opam", argv=["query", "-f", "app/config.ml", "opam"], directory=tmp_path)
+    fs = _configure(_eval(app), ["configure", "-f", "app/config.ml"], directory=tmp_path)
+    text = fs.read("app/mirage/u-unix.opam")
     assert 'build: [make "-Capp/" "build"]' in text
     assert '[ "cp" "app/dist/u" "%{bin}%/u" ]' in text
     assert 'x-mirage-opam-lock-location: "app/mirage/u-unix.opam.locked"' in text
-    assert '"sh" "-exc" "cd app/ && mirage configure -f app/config.ml --no-extra-repo"' in text
-    assert text.endswith('url { src: "ssh://example.org:2222/x/y.git#dev" }\n')
+    assert '"sh" "-exc" "cd app/ && mirage configure -f app/config.ml --context-file app/mirage/context' in text
+    assert text.endswith('url { src: "ssh://example.org:2222/x/y.git#dev" }')
     assert codegen.public_url("file:///srv/x.git") == "git+https://invalid/endpoint"
+
+
+def test_query_looks_for_git_one_level_up(tmp_path: Path) -> None:
+    """A query runs where functoria expects the mirage/ directory: it searches from the parent."""
+    from mirage_nb.mirage import job, main, noop, register
+
+    app = register("u", [main("App", job @ job)(noop)])
+    _repo(tmp_path / "repo", "main", "https://h.example/r.git")
+    c = _eval(app)
+    assert "url {" not in codegen.query(c, "opam", argv=["query", "opam"], directory=tmp_path / "repo")
+    (tmp_path / "repo" / "proj").mkdir()
+    text = codegen.query(c, "opam", argv=["query", "opam"], directory=tmp_path / "repo" / "proj")
+    assert text.endswith('url { src: "git+https://h.example/r.git#main" }\n')
+    fs = _configure(c, ["configure"], directory=tmp_path / "repo")
+    assert fs.read("mirage/u-unix.opam").endswith('url { src: "git+https://h.example/r.git#main" }')
 
 
 # -- options and layouts -----------------------------------------------------------------------

@@ -203,20 +203,31 @@ def _configure_cmd(tool: Any, exe_argv: Sequence[str]) -> str:
     return f"{tool.name} configure{' ' + args if args else ''} --no-extra-repo"
 
 
-def _src(c: Configured, info: Info, directory: str | Path | None) -> tuple[str | None, str | None]:
+def _git_start(info: Info, directory: str | Path | None, *, configuring: bool) -> Path | None:
+    """Where functoria starts looking for ``.git``: the parent of its working directory.
+
+    It assumes it runs inside the project directory (``mirage/``), which is
+    true for configure, so the search starts at the config directory; a
+    query runs in the working directory itself, so it starts one level up.
+    """
+    if directory is None:
+        return None
+    if configuring:
+        return Path(directory) / parent_dir(info.config_file)
+    return Path(directory).resolve().parent
+
+
+def _src(c: Configured, git_start: Path | None) -> tuple[str | None, str | None]:
     """``(subdir, url)`` of ``register ~src`` for the opam file.
 
     `` `None`` gives neither; `` `Some url`` the url; `` `Auto`` looks for the
-    git repository enclosing the config directory (under ``directory``, the
-    working directory of the command; without it, no repository is assumed).
+    git repository enclosing ``git_start`` (none is assumed without it).
     """
     src = c.app.src
     if src is None or (isinstance(src, str) and src.lower() == "none"):
         return None, None
     if isinstance(src, str) and src.lower() == "auto":
-        if directory is None:
-            return None, None
-        return src_of(find_git(Path(directory) / parent_dir(info.config_file)))
+        return src_of(find_git(git_start)) if git_start is not None else (None, None)
     if isinstance(src, tuple) and len(src) == 2 and str(src[0]).lower() == "some":
         return None, str(src[1])
     if isinstance(src, str):
@@ -236,10 +247,10 @@ def _opam(
     info: Info,
     exe_argv: Sequence[str],
     extra_repos: Sequence[tuple[str, str]],
-    directory: str | Path | None,
+    git_start: Path | None,
 ) -> str:
     _, opam_name, _ = _names(c, info)
-    subdir, src = _src(c, info, directory)
+    subdir, src = _src(c, git_start)
     return P.opam_text(
         name=info.name,
         opam_name=opam_name,
@@ -381,7 +392,8 @@ def configure(
     # config.exe configure.
     _, opam_name, _ = _names(c, info)
     write("Makefile", _makefile(c, info, depext, extra))
-    write(f"{mirage_dir}/{opam_name}.opam", _opam(c, info, exe_argv, extra, directory))
+    git_start = _git_start(info, directory, configuring=True)
+    write(f"{mirage_dir}/{opam_name}.opam", _opam(c, info, exe_argv, extra, git_start))
     write_main(info, c.graph, c.init_nodes(), tool.prelude(info), fs, fs.sub(mirage_dir))
     write(bd("dune.build"), _dune(c, info, "build", fs.sub(mirage_dir)))
     write(bd("dune"), "(include dune.build)\n")
@@ -420,7 +432,10 @@ def query(
     elif kind == "packages":
         out = "".join(p.pp('"') + "\n" for p in info.packages)
     elif kind == "opam":
-        out = _opam(c, info, _exe_argv(info, argv, context_exists), extra, directory) + "\n"
+        out = (
+            _opam(c, info, _exe_argv(info, argv, context_exists), extra, _git_start(info, directory, configuring=False))
+            + "\n"
+        )
     elif kind == "files":
         out = " ".join(generated_files(c, info, fs)) + "\n"
     elif kind == "Makefile":
