@@ -78,6 +78,15 @@ def test_context_file_option_moves_the_cache() -> None:
     assert '"mirage configure --context-file my.ctx --no-extra-repo"' in fs.read("mirage/noop-unix.opam")
 
 
+def test_reconfigure_caches_only_the_typed_arguments() -> None:
+    """A command line carrying the implied ``--context-file`` of a configured directory."""
+    fs = _configure(_eval(_app()), ["configure", "-t", "unix", "--context-file", "./mirage/context"])
+    assert fs.read("mirage/context") == "configure\n-t\nunix\n"
+    assert '"mirage configure -t unix --context-file ./mirage/context --no-extra-repo"' in fs.read(
+        "mirage/noop-unix.opam"
+    )
+
+
 def test_malformed_context_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="line 2"):
         codegen.read_context("configure\n\\q\n")

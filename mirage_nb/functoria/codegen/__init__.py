@@ -101,6 +101,18 @@ def context_path(info: Info) -> str:
     return parent_dir(info.config_file) + f"{info.project_name}/context"
 
 
+def _without_implied(info: Info, argv: Sequence[str]) -> list[str]:
+    """``argv`` without a trailing ``--context-file <default cache>``.
+
+    The tool passes that pair on to ``config.exe`` when the cache exists
+    (a command line may carry it, as the opam file records it), but caches
+    only what the user typed.
+    """
+    if len(argv) >= 2 and argv[-2] == "--context-file" and argv[-1] == context_path(info):
+        return list(argv[:-2])
+    return list(argv)
+
+
 def _given_context_file(argv: Sequence[str]) -> str | None:
     """The ``--context-file`` of the command line, if any (then the cache is read and written there)."""
     found = None
@@ -387,7 +399,7 @@ def configure(
         version=tool.version,
         libraries=_tool_libraries(c),
     )
-    fs.write(_given_context_file(argv) or f"{mirage_dir}/context", context_text(argv))
+    fs.write(_given_context_file(argv) or f"{mirage_dir}/context", context_text(_without_implied(info, argv)))
     exe_argv = _exe_argv(info, argv, context_exists=True)
     # config.exe configure.
     _, opam_name, _ = _names(c, info)
