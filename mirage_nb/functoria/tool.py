@@ -284,7 +284,8 @@ class Session:
         from mirage_nb.functoria import codegen
         from mirage_nb.functoria.vfs import VirtualFS
 
-        if self.config.endswith(".ml"):
+        # The first-line version comment of a config.ml read from disk (Tool.configure).
+        if self.app is None and self.config.endswith(".ml"):
             from mirage_nb.config_ml import version_check
 
             problem = version_check(Path(self.config).read_text(), "mirage", MIRAGE_VERSION)
