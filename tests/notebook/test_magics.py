@@ -86,10 +86,6 @@ def test_config_ml_cell_gives_the_application(shell, capsys):
 def test_configure_returns_the_files_without_writing(shell, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     shell.run_cell(NETWORK_PY)
-    try:
-        network_app().configure(target="hvt")
-    except (FileNotFoundError, ImportError) as e:
-        pytest.xfail(f"the engine's in-memory configure still reads config.ml from disk: {e}")
     files = shell.run_line_magic("mirage", "configure -t hvt")
     assert isinstance(files, GeneratedFiles)
     assert "mirage/main.ml" in files.files
