@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TextIO
 
+from mirage_nb import MIRAGE_VERSION
 from mirage_nb.errors import MirageNbError
 from mirage_nb.functoria import help as help_pages
 from mirage_nb.functoria.cmdline import CmdlineError
@@ -19,6 +21,22 @@ from mirage_nb.functoria.tool import Session, resolve_verb
 from mirage_nb.mirage.project import PROJECT
 
 __all__ = ["main"]
+
+
+def _version_check(config: str) -> str | None:
+    """The real tool's check of a config.ml's first-line comment (``(* mirage >= 4.9.0 & < 4.12.0 *)``)."""
+    if not config.endswith(".ml"):
+        return None
+    from mirage_nb.config_ml import version_check
+
+    return version_check(Path(config).read_text(), "mirage", MIRAGE_VERSION)
+
+
+def _simulate(configured, parsed, out: TextIO, err: TextIO) -> int:
+    """``mirage-nb run``: boot the evaluated graph in the simulator."""
+    from mirage_nb.sim.cli import run_command
+
+    return run_command(configured, parsed, out, err)
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
@@ -36,7 +54,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         except CmdlineError as e:
             e.then = help_pages.missing_config(args[1:])
             raise
-        session = Session(verb, args[1:], out, err, project=PROJECT)
+        session = Session(verb, args[1:], out, err, project=PROJECT, version_check=_version_check, runner=_simulate)
         return session.run()
     except CmdlineError as e:
         out.flush()

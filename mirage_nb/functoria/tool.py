@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import subprocess
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -130,6 +130,10 @@ class Session:
     # The tool this command line belongs to (``mirage``): names the project
     # directory and gives the keys to document when there is no config yet.
     project: Any = None
+    # Hooks of the layers above the engine, given by the command line: the
+    # config.ml version check (config_ml) and the simulator behind ``run`` (sim).
+    version_check: Callable[[str], str | None] | None = None
+    runner: Callable[[Configured, Parsed, TextIO, TextIO], int] | None = None
 
     def run(self) -> int:
         opts = COMMON + VERB_OPTS[self.verb]
@@ -284,11 +288,9 @@ class Session:
         from mirage_nb.functoria import codegen
         from mirage_nb.functoria.vfs import VirtualFS
 
-        # The first-line version comment of a config.ml read from disk (Tool.configure).
-        if self.app is None and self.config.endswith(".ml"):
-            from mirage_nb.config_ml import version_check
-
-            problem = version_check(Path(self.config).read_text(), "mirage", MIRAGE_VERSION)
+        # The first-line version comment of a config file read from disk (Tool.configure).
+        if self.app is None and self.version_check is not None:
+            problem = self.version_check(self.config)
             if problem:
                 raise ConfigError(problem)
         fs = VirtualFS()
@@ -318,9 +320,9 @@ class Session:
         return 0
 
     def _run(self, c: Configured, parsed: Parsed) -> int:
-        from mirage_nb.sim.cli import run_command
-
-        return run_command(c, parsed, self.out, self.err)
+        if self.runner is None:
+            raise ConfigError("run: this command line has no simulator (use mirage-nb run)")
+        return self.runner(c, parsed, self.out, self.err)
 
     def _write_skeleton(self) -> None:
         """The files every verb writes before running the config (``Tool.with_project_skeleton``)."""
