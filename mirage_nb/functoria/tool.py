@@ -161,7 +161,13 @@ class Session:
         self.config = config
         self.dir = Path(config).parent
         if self.verb != "run":  # the simulator builds nothing: no dune project beside the config
-            self._write_skeleton()
+            # configure checks the config's first-line version comment before
+        # running it (Tool.configure), so a mismatch prints nothing else.
+        if self.verb == "configure" and self.version_check is not None:
+            problem = self.version_check(config)
+            if problem:
+                raise ConfigError(problem)
+        self._write_skeleton()
         app = _load(config)
         return self._with_app(app, peeked)
 
@@ -288,11 +294,6 @@ class Session:
         from mirage_nb.functoria import codegen
         from mirage_nb.functoria.vfs import VirtualFS
 
-        # The first-line version comment of a config file read from disk (Tool.configure).
-        if self.app is None and self.version_check is not None:
-            problem = self.version_check(self.config)
-            if problem:
-                raise ConfigError(problem)
         fs = VirtualFS()
         codegen.configure(
             c,
