@@ -160,14 +160,14 @@ class Session:
             raise ConfigError(missing)
         self.config = config
         self.dir = Path(config).parent
-        if self.verb != "run":  # the simulator builds nothing: no dune project beside the config
-            # configure checks the config's first-line version comment before
+        # configure checks the config's first-line version comment before
         # running it (Tool.configure), so a mismatch prints nothing else.
         if self.verb == "configure" and self.version_check is not None:
             problem = self.version_check(config)
             if problem:
                 raise ConfigError(problem)
-        self._write_skeleton()
+        if self.verb != "run":  # the simulator builds nothing: no dune project beside the config
+            self._write_skeleton()
         app = _load(config)
         return self._with_app(app, peeked)
 
