@@ -10,12 +10,16 @@ See DESIGN.md for what this layer holds. The pieces:
   MirageOS 4.9+ globals (``Mirage_sleep``, ``Mirage_ptime``, ``Mirage_mtime``,
   ``Mirage_crypto_rng``, ``Logs`` with the mirage-logs format,
   ``Mirage_runtime`` with Cmdliner-parsed boot arguments) and OCaml's
-  ``Printf``/``Format`` (with Format's real line breaking).
+  ``Printf``/``Format``/``Fmt``: facades over the engine's port of Format
+  (:mod:`mirage_nb.functoria.fmt`), streaming onto the run's stdout/stderr.
 - ``block``, ``kv``, ``chamelon``: storage devices with MirageOS's APIs and
   error values.
 - ``boot``: the interface with the engine (:class:`~mirage_nb.sim.boot.DeviceNode`
   lists in connect order) and :func:`~mirage_nb.sim.boot.boot`.
-- ``example_nodes``: hand-built device graphs of the bundled examples.
+- ``cli``: from the engine's evaluated graph to a run: ``mirage-nb run`` and
+  ``Application.run`` (storage devices say what they are through ``Device.sim``).
+- ``example_nodes``: hand-built device graphs of the bundled examples (a
+  cross-check of the graphs the engine builds from their config.ml files).
 
 Unikernel code imports its names from :mod:`mirage_nb.unikernel`.
 
@@ -40,7 +44,9 @@ Deliberate deviations from MirageOS (each also noted where it is implemented):
    in OCaml.
 7. ``chamelon`` is a littlefs-*like* store with its own documented on-disk
    layout (superblock pair, copy-on-write chains), not littlefs's format: it
-   cannot read the skeleton's ``clear_littlefs`` image.
+   cannot read the skeleton's ``clear_littlefs`` image. Format an image with
+   ``python -m mirage_nb.sim.chamelon format littlefs 512`` (the skeleton's
+   ``chamelon format`` step).
 8. OCaml strings are bytes: kv values are ``str`` with one character per
    byte (latin-1). Values of crunch's ``last_modified`` are the epoch.
 9. ``Build_info``'s library list is given to the boot, there being no build.

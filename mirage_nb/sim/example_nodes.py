@@ -1,4 +1,4 @@
-"""Hand-built device graphs for the bundled examples, until the engine produces them from config.ml.
+"""Hand-built device graphs for the bundled examples: a cross-check of what the engine builds from config.ml.
 
 Each entry mirrors the connect order of the real generated unix ``main.ml``
 for that config: the runtime devices every unikernel gets, the devices the
