@@ -174,7 +174,7 @@ class LinuxBridge:
         return self.tap.exec(*cmd, timeout=timeout)
 
     def popen(self, *cmd: str, **kwargs: Any) -> subprocess.Popen[str]:
-        """Start ``cmd`` in the namespace without waiting (pipes on stdin/stdout/stderr); killed when the bridge closes."""
+        """Start ``cmd`` in the namespace without waiting (stdin, stdout, stderr piped); killed on close."""
         kwargs.setdefault("stdin", subprocess.PIPE)
         kwargs.setdefault("stdout", subprocess.PIPE)
         kwargs.setdefault("stderr", subprocess.PIPE)
