@@ -218,3 +218,25 @@ def test_any_frames_give_a_row_each_and_valid_svg(frames, seed):
     assert len(rows) == len(cooked)
     ET.fromstring(sequence_diagram(cooked).to_svg())
     packet_table(cooked)._repr_html_()
+
+
+# --- the network tutorials' exercises -----------------------------------------------------------
+
+from mirage_nb.notebook.netviews import NET_EXERCISES, check, hint, solution  # noqa: E402
+
+
+@pytest.mark.parametrize("name", sorted(NET_EXERCISES))
+def test_network_exercise_solutions_pass_and_wrong_answers_do_not(name, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    ns: dict[str, Any] = {}
+    exec(solution(name).code, ns)
+    assert check(name, ns["answer"]).ok is True
+    assert check(name, ...).ok is None
+    for wrong in (None, 0, "z", [], object()):
+        fb = check(name, wrong)
+        assert fb.ok is False and fb.message
+    assert hint(name).number == 1
+
+
+def test_network_check_falls_back_to_the_main_catalogue():
+    assert check("02.exit_code", 64).ok is True
