@@ -160,3 +160,40 @@ def test_app_run_finds_no_unikernel_beside_a_config(tmp_path: Path) -> None:
         _app(base / "config.ml").run()
     with pytest.raises(SimulationError, match="argv is a sequence"):
         _app(base / "config.ml").run(argv="--help")  # type: ignore[arg-type]
+
+
+_STORAGE_CONFIG = """open Mirage
+
+let main = main "Unikernel.Main" (block @-> kv_rw @-> job)
+let () = register "storage" [ main $ generic_block "scratch" $ kv_rw_mem () ]
+"""
+
+_STORAGE_UNIKERNEL = '''
+from mirage_nb.unikernel import Logs, Mirage_kv, Ok
+
+
+class Main:
+    def __init__(self, B, KV):
+        self.B, self.KV = B, KV
+
+    async def start(self, block, kv):
+        info = await self.B.get_info(block)
+        Logs.info("%s: %d sectors of %d bytes", "scratch", info.size_sectors, info.sector_size)
+        r = await self.KV.set(kv, Mirage_kv.Key.v("/a"), "b")
+        got = await self.KV.get(kv, Mirage_kv.Key.v("/a"))
+        Logs.info("set %B, got %S", isinstance(r, Ok), got.value)
+'''
+
+
+@pytest.mark.parametrize("block", [None, "ramdisk", "file"])
+def test_generic_block_and_kv_rw_mem_from_the_engine(block: str | None, tmp_path: Path) -> None:
+    (tmp_path / "config.ml").write_text(_STORAGE_CONFIG)
+    (tmp_path / "unikernel.py").write_text(_STORAGE_UNIKERNEL)
+    args = [] if block is None else [f"--block={block}"]
+    if block == "file":
+        _image(tmp_path / "scratch", 16)
+    r = _app(tmp_path / "config.ml").run(args=args)
+    sectors = 16 if block == "file" else 32768
+    assert [ln.split("] ", 2)[-1] for ln in r.lines] == [f"scratch: {sectors} sectors of 512 bytes",
+                                                        'set true, got "b"']
+    assert r.exit_code == 0

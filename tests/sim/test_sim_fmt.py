@@ -27,6 +27,10 @@ OCAML = shutil.which("ocaml")
         ("%.3f %f %g", (3.14159, 1.0, 0.5), "3.142 1.000000 0.5"),
         ("%*d|%-*s|", (4, 7, 3, "ab"), "   7|ab |"),
         ("@[x@]", (), "@[x@]"),  # Printf: @ is plain text
+        ("%s@%d @@ %%@", ("a", 1), "a@1 @@ %@"),
+        ("%e|%.2E|%F|%F|%.3F", (1234.5, 0.000123, 1.0, 0.1, 2.0), "1.234500e+03|1.23E-04|1.|0.1|2."),
+        ("%C %C %C", ("a", "'", "\n"), "'a' '\\'' '\\n'"),
+        ("%.4d|%+d|% d|%#o|%nx", (7, 3, 3, 8, -1), "0007|+3| 3|010|ffffffffffffffff"),
     ],
 )
 def test_printf_conversions(fmt: str, args: tuple[Any, ...], expected: str) -> None:
@@ -40,6 +44,26 @@ def test_printf_errors_name_the_format() -> None:
         sprintf("%d", 1, 2)
     with pytest.raises(SimulationError, match="expects an int"):
         sprintf("%d", "x")
+
+
+_OCAML_PRINTF = [
+    ('"%e|%.2E|%F|%F|%.3F|%F|%F" 1234.5 0.000123 1.0 0.1 2.0 (1. /. 3.) 1e20',
+     ("%e|%.2E|%F|%F|%.3F|%F|%F", 1234.5, 0.000123, 1.0, 0.1, 2.0, 1 / 3, 1e20)),
+    ("\"%C %C %C\" 'a' '\\'' '\\n'", ("%C %C %C", "a", "'", "\n")),
+    ('"%.4d|%+d|% d|%#o|%nx|%#x|%#X|%lx|%Lo" 7 3 3 8 (-1n) 0 255 (-2l) (-8L)',
+     ("%.4d|%+d|% d|%#o|%nx|%#x|%#X|%lx|%Lo", 7, 3, 3, 8, -1, 0, 255, -2, -8)),
+    ('"%g|%g|%G|%8.3f|%-8.2e|" 0.0001 1e20 1e-5 3.14159 2.5', ("%g|%g|%G|%8.3f|%-8.2e|", 0.0001, 1e20, 1e-5,
+                                                             3.14159, 2.5)),
+]
+
+
+@pytest.mark.skipif(OCAML is None, reason="the ocaml toplevel is not installed (it is the oracle here)")
+def test_printf_conversions_match_ocaml() -> None:
+    script = "".join(f"let () = print_string (Printf.sprintf {ml}); print_string \"\\n@@END@@\\n\"\n"
+                     for ml, _ in _OCAML_PRINTF)
+    res = subprocess.run([OCAML, "-stdin"], input=script, capture_output=True, text=True, timeout=60, check=True)
+    expected = res.stdout.split("\n@@END@@\n")[:-1]
+    assert [sprintf(*py) for _, py in _OCAML_PRINTF] == expected
 
 
 def test_escaped_matches_string_escaped() -> None:
