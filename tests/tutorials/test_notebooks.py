@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-TUTORIALS = sorted((ROOT / "tutorials").glob("[0-9][0-9]_*.ipynb"))
+# The series 00-07 (other tutorials in the directory belong to other parts of the project and test themselves).
+TUTORIALS = sorted(p for p in (ROOT / "tutorials").glob("0[0-7]_*.ipynb"))
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 
