@@ -111,7 +111,7 @@ class Application:
         """What ``mirage describe [-t target] [--eval|--no-eval] [--dot -o-] [--key=value...]`` prints."""
         from .tool import args_of_kwargs, run_verb
 
-        args = args_of_kwargs(target, **keys) + _eval_args(eval) + (["--dot", "-o-"] if dot else [])
+        args = args_of_kwargs(target, known=self.keys(), **keys) + _eval_args(eval) + (["--dot", "-o-"] if dot else [])
         return Printed(run_verb(self, "describe", args).stdout)
 
     def dot(self, target: str | None = None, *, eval: bool | None = None, **keys: Any) -> Printed:
@@ -119,20 +119,20 @@ class Application:
         from .dot import render_dot
         from .tool import args_of_kwargs
 
-        c = self.configured(args_of_kwargs(target, **keys) + _eval_args(eval), verb="describe")
+        c = self.configured(args_of_kwargs(target, known=self.keys(), **keys) + _eval_args(eval), verb="describe")
         return Printed(render_dot(c.impl, 0) + "\n")
 
     def query(self, kind: str = "packages", target: str | None = None, **keys: Any) -> Printed:
         """What ``mirage query [-t target] <kind>`` prints (name, packages, opam, files, Makefile, dune...)."""
         from .tool import args_of_kwargs, run_verb
 
-        return Printed(run_verb(self, "query", [kind, *args_of_kwargs(target, **keys)]).stdout)
+        return Printed(run_verb(self, "query", [kind, *args_of_kwargs(target, known=self.keys(), **keys)]).stdout)
 
     def configure(self, target: str | None = None, **keys: Any) -> dict[str, str]:
         """The files ``mirage configure [-t target]`` writes, by path (nothing is written to disk)."""
         from .tool import args_of_kwargs, run_verb
 
-        return run_verb(self, "configure", args_of_kwargs(target, **keys)).files
+        return run_verb(self, "configure", args_of_kwargs(target, known=self.keys(), **keys)).files
 
     def run(
         self,

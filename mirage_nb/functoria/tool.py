@@ -342,15 +342,21 @@ class Session:
         fs.apply(Path("."))
 
 
-def args_of_kwargs(target: str | None = None, **keys: object) -> list[str]:
+def args_of_kwargs(target: str | None = None, *, known: Sequence[K.Key] = (), **keys: object) -> list[str]:
     """Command-line arguments for key values given as Python keywords.
 
     ``target="hvt", no_dhcp=True, net="host"`` → ``-t hvt --no-dhcp --net=host``:
-    underscores become dashes, ``True`` sets a flag, ``False``/``None`` leave it out.
+    a keyword names the key whose name it spells with ``_`` for ``-`` (so both
+    ``kv_ro`` and ``no-dhcp`` are reachable), else underscores become dashes;
+    ``True`` sets a flag, ``False``/``None`` leave it out.
     """
+    by_name = {}
+    for k in known:
+        by_name.setdefault(k.name.replace("-", "_"), k)
     out = ["-t", target] if target is not None else []
     for name, v in keys.items():
-        opt = "--" + name.replace("_", "-")
+        k = by_name.get(name.replace("-", "_"))
+        opt = "--" + (k.name if k is not None else name.replace("_", "-"))
         if v is True:
             out.append(opt)
         elif v is False or v is None:
