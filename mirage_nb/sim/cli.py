@@ -29,6 +29,7 @@ from typing import Any, TextIO
 
 from mirage_nb.errors import SimulationError
 from mirage_nb.sim.boot import DeviceNode, RuntimeArgRef, boot, load_unikernel
+from mirage_nb.sim.netdev.kinds import KIND_OF_MODULE, NET_CONNECTORS
 from mirage_nb.sim.run import RunResult
 
 __all__ = ["nodes_of_graph", "run_configured", "run_command", "run_application", "unikernel_beside"]
@@ -74,6 +75,8 @@ def _kind(dev: Any, name: str, has_deps: bool, jobs: set[int]) -> tuple[str, Map
     nice = getattr(dev, "nice_name", module.lower())
     if module in _BY_MODULE:
         return _BY_MODULE[module], {}
+    if module in KIND_OF_MODULE:  # the network devices of sim/netdev
+        return KIND_OF_MODULE[module], {}
     if nice == "struct_end":
         return "argv", {"name": name}
     if id(dev) in jobs:
@@ -118,7 +121,7 @@ def run_configured(configured: Any, unikernel: Any, *, argv: list[str] | None = 
                    until: int | float | str | None = None, data_dir: str | None = None) -> RunResult:
     """Boot a configured application with its unikernel code (a module or a path to unikernel.py)."""
     return boot(nodes_of_graph(configured), unikernel, argv=argv or [], seed=seed, until=until,
-                data_dir=data_dir)
+                data_dir=data_dir, connectors=NET_CONNECTORS)
 
 
 def unikernel_beside(config: str) -> tuple[str, str]:

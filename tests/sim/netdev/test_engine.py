@@ -1,9 +1,8 @@
 """From config.ml to a simulated run: the engine's evaluated graph boots with the network connectors.
 
-The simulator's ``nodes_of_graph`` recognises devices by ``Device.sim`` or by
-module name; until the MirageOS device library names the network kinds
-itself, these tests hand it :data:`KIND_OF_MODULE` (the one wiring step left
-to do), then boot with ``connectors=NET_CONNECTORS``.
+The simulator's ``nodes_of_graph`` recognises the network devices by module
+name (:data:`KIND_OF_MODULE`), and ``run_configured`` boots with
+``connectors=NET_CONNECTORS``; these tests boot the same nodes with peers.
 """
 
 from __future__ import annotations
@@ -17,17 +16,11 @@ from mirage_nb.config_ml import load
 from mirage_nb.sim import cli
 from mirage_nb.sim.boot import boot, load_unikernel
 from mirage_nb.sim.net.dhcp_server import DhcpServer
-from mirage_nb.sim.netdev.kinds import EXAMPLES_DIR, KIND_OF_MODULE, NET_CONNECTORS, network_nodes, ping6_nodes
+from mirage_nb.sim.netdev.kinds import EXAMPLES_DIR, NET_CONNECTORS, network_nodes, ping6_nodes
 from mirage_nb.sim.netdev.lan import VirtualLan
 from mirage_nb.sim.netdev.peer import Peer
 from mirage_nb.sim.run import Run
 from mirage_nb.unikernel import Duration, Mirage_sleep
-
-
-@pytest.fixture
-def network_kinds(monkeypatch):
-    for module, kind in KIND_OF_MODULE.items():
-        monkeypatch.setitem(cli._BY_MODULE, module, kind)
 
 
 def configured(example: str, args: list[str]) -> Any:
@@ -62,7 +55,7 @@ def boot_with_client(nodes: list[Any], example: str, argv: list[str], *, dhcp_se
         (["--utcp"], {"utcp": True}),
     ],
 )
-def test_engine_graph_matches_the_hand_built_nodes_and_boots(network_kinds, args, keys):
+def test_engine_graph_matches_the_hand_built_nodes_and_boots(args, keys):
     nodes = cli.nodes_of_graph(configured("network", args))
     ours = network_nodes(**keys)
     assert [(n.id, n.module_name, n.kind) for n in nodes if n.kind in NET_CONNECTORS] == [
@@ -78,7 +71,7 @@ def test_engine_graph_matches_the_hand_built_nodes_and_boots(network_kinds, args
     assert r.lines[-1].endswith("[INFO] [application] Closing connection!")
 
 
-def test_ping6_config_boots_from_the_engine(network_kinds):
+def test_ping6_config_boots_from_the_engine():
     nodes = cli.nodes_of_graph(configured("ping6", []))
     assert [(n.id, n.module_name) for n in nodes if n.kind in NET_CONNECTORS] == [
         (n.id, n.module_name) for n in ping6_nodes() if n.kind in NET_CONNECTORS
