@@ -184,7 +184,7 @@ class LinuxBridge:
         return p
 
     def wait_for(self, pred: Callable[[], bool], timeout: float = 20.0) -> bool:
-        """Wait (real time, from the Linux side's thread) until ``pred()`` holds; False on timeout."""
+        """Wait (real time, on the Linux side) until ``pred()`` holds; False on timeout or once the run ended."""
         end = time.monotonic() + timeout
         while not pred():
             if time.monotonic() > end or self._stop.is_set():
@@ -268,6 +268,7 @@ class LinuxBridge:
                 result = start()
             except _BridgeClosed:
                 result = _closed_result(self.run)
+            self._stop.set()  # the run is over: waits on the Linux side end now
             if self.run is None:
                 raise SimulationError("the run finished without attaching the Linux bridge (no setup call?)")
             worker.join(timeout=linux_timeout)

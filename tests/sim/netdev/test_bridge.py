@@ -302,3 +302,14 @@ def test_an_error_on_the_linux_side_is_raised_after_cleanup():
     with pytest.raises(ValueError, match="the client failed"):
         run_bridged_example("network", linux, **STATIC)
     assert seen["ns"] not in namespaces()
+
+
+def test_when_the_run_ends_first_the_linux_side_stops_waiting():
+    def linux(br: LinuxBridge) -> bool:
+        # The stack is assembled at t=1 s, after the run's end: the wait gives up when the run ends.
+        return br.wait_for_console("stack assembled", timeout=60)
+
+    r = run_bridged_example("network", linux, until="300ms", **STATIC)
+    assert r.linux is False
+    assert r.run.stopped is Stopped.UNTIL and "until" in r.run.note
+    assert not any("stack assembled" in line for line in r.run.lines)
