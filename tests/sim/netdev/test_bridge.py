@@ -215,17 +215,43 @@ sys.exit(0 if bytes(got) == data else 3)
 """
 
 
-def test_linux_sends_and_receives_through_a_tcp_echo_unikernel():
+def test_linux_sends_and_receives_through_a_tcp_echo_unikernel(tmp_path):
     size = 200_000
 
     def linux(br: LinuxBridge) -> subprocess.CompletedProcess[str]:
         ready(br)
         return br.exec(sys.executable, "-c", ECHO_CLIENT, str(size), UK, timeout=60)
 
-    r = run_bridged_unikernel(stack_app("echo"), unikernel("echo", TcpEcho), linux)
+    buf = io.BytesIO()
+    r = run_bridged_unikernel(stack_app("echo"), unikernel("echo", TcpEcho), linux, pcap=PcapWriter(buf))
     assert r.linux.returncode == 0, r.linux.stdout + r.linux.stderr  # exactly the bytes it sent came back
     assert r.linux.stdout.strip() == str(size)
     assert any(line.endswith(f"echoed {size} bytes") for line in r.run.lines), r.run.lines
+    if shutil.which("tshark") is not None:  # both sides' segments, as captured on the LAN, pass checksum checks
+        f = tmp_path / "echo.pcap"
+        f.write_bytes(buf.getvalue())
+        fields = subprocess.run(
+            [
+                "tshark",
+                "-r",
+                str(f),
+                "-o",
+                "ip.check_checksum:TRUE",
+                "-o",
+                "tcp.check_checksum:TRUE",
+                "-T",
+                "fields",
+                "-e",
+                "_ws.expert.severity",
+                "-Y",
+                'tcp.checksum.status == "Bad" || _ws.malformed',
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        ).stdout
+        assert fields.strip() == "", fields
 
 
 LINUX_SERVER = r"""
