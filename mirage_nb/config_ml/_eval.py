@@ -714,6 +714,8 @@ class Evaluator:
             case A.PVariant(tag=tag, arg=arg):
                 if isinstance(v, str) and arg is None:  # a variant that went through Python
                     return v == tag
+                if getattr(v, "ocaml_tag", None) is not None and arg is None:  # the DSL's own (Key.Mode.HVT)
+                    return v.ocaml_tag == tag
                 if isinstance(v, tuple) and len(v) == 2 and v[0] == tag and arg is not None:
                     return self.match_pattern(arg, v[1], out, env)
                 if not (isinstance(v, PolyVariant) and v.tag == tag):

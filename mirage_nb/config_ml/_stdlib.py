@@ -136,6 +136,11 @@ def _rank(v: Any) -> int:
 
 def _compare(a: Any, b: Any) -> int:
     """OCaml's structural ``compare`` on the reader's values."""
+    # The DSL's values that stand for polymorphic variants (the target, --net...) compare as their tags.
+    if getattr(a, "ocaml_tag", None) is not None:
+        a = PolyVariant(a.ocaml_tag)
+    if getattr(b, "ocaml_tag", None) is not None:
+        b = PolyVariant(b.ocaml_tag)
     if isinstance(a, (Native, Closure)) or isinstance(b, (Native, Closure)):
         raise _err(ConfigMlFailure, 'exception Invalid_argument("compare: functional value")')
     if isinstance(a, (Constr, PolyVariant)) and isinstance(b, (Constr, PolyVariant)):

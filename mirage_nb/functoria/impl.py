@@ -172,7 +172,12 @@ def _hash_pattern(p: Any) -> int:
 
 
 def _eq_pattern(a: Any, b: Any) -> bool:
-    # OCaml's structural equality: a boolean is not an integer.
+    # OCaml's structural equality: a boolean is not an integer. A value that
+    # stands for an OCaml polymorphic variant (``ocaml_tag``) equals its tag,
+    # so `` `Hvt `` written in a config.ml matches the target Hvt.
+    ta, tb = getattr(a, "ocaml_tag", None), getattr(b, "ocaml_tag", None)
+    if ta is not None or tb is not None:
+        return (ta if ta is not None else a) == (tb if tb is not None else b)
     return type(a) is type(b) and a == b
 
 

@@ -50,6 +50,11 @@ class Mode(enum.Enum):
         """``unix``, ``xen``, ``solo5`` or ``unikraft`` (the target families of key.ml)."""
         return _GROUP[self]
 
+    @property
+    def ocaml_tag(self) -> str:
+        """The OCaml polymorphic variant (`` `Hvt ``), so config.ml patterns match it."""
+        return _TAG[self]
+
 
 _GROUP = {
     Mode.UNIX: "unix",
@@ -63,6 +68,20 @@ _GROUP = {
     Mode.GENODE: "solo5",
     Mode.FIRECRACKER: "unikraft",
     Mode.QEMU: "unikraft",
+}
+
+_TAG = {
+    Mode.UNIX: "Unix",
+    Mode.MACOSX: "MacOSX",
+    Mode.XEN: "Xen",
+    Mode.QUBES: "Qubes",
+    Mode.HVT: "Hvt",
+    Mode.SPT: "Spt",
+    Mode.VIRTIO: "Virtio",
+    Mode.MUEN: "Muen",
+    Mode.GENODE: "Genode",
+    Mode.FIRECRACKER: "Firecracker",
+    Mode.QEMU: "QEMU",
 }
 
 target_conv = K.Conv.enum([(m.value, m) for m in Mode], name="target")
@@ -136,20 +155,28 @@ def _configure_flag(group: str | None, doc: str, name: str) -> K.Key:
     return K.create(full, K.Arg.flag(info))
 
 
-class Net(enum.Enum):
-    HOST = "host"
-    OCAML = "ocaml"
+class _Tagged(enum.Enum):
+    """An OCaml polymorphic variant: the member's value is its tag (`` `Host `` is ``"Host"``)."""
+
+    @property
+    def ocaml_tag(self) -> str:
+        return self.value
 
 
-class KvRo(enum.Enum):
-    CRUNCH = "crunch"
-    DIRECT = "direct"
+class Net(_Tagged):
+    HOST = "Host"
+    OCAML = "OCaml"
 
 
-class BlockKind(enum.Enum):
-    XENSTORE_ID = "xenstore"
-    BLOCK_FILE = "file"
-    RAMDISK = "ramdisk"
+class KvRo(_Tagged):
+    CRUNCH = "Crunch"
+    DIRECT = "Direct"
+
+
+class BlockKind(_Tagged):
+    XENSTORE_ID = "XenstoreId"
+    BLOCK_FILE = "BlockFile"
+    RAMDISK = "Ramdisk"
 
 
 def kv_ro(group: str | None = None) -> K.Key:
