@@ -457,11 +457,14 @@ class SequenceDiagram:
     def __repr__(self) -> str:
         return self.text()
 
-    def to_svg(self, *, column_width: int | None = None, row_height: int = 26) -> str:
+    def to_svg(self, *, column_width: int | None = None, row_height: int = 26, gap_ns: int = 100_000_000) -> str:
         """The diagram as a standalone SVG document (text escaped; same input, same bytes).
 
-        Columns are wide enough for the longest label between neighbours (labels are cut at
-        :data:`MAX_LABEL` characters); ``column_width`` forces a width in pixels.
+        Arrows go down the page in capture order; where virtual time jumps by
+        ``gap_ns`` or more between two frames, a marker row says how long
+        nothing happened (``… 1.998 s later``). Columns are wide enough for the
+        longest label (cut at :data:`MAX_LABEL` characters); ``column_width``
+        forces a width in pixels.
         """
         if column_width is None:
             longest = max([len(h) for h in self.hosts] + [len(m.label) for m in self.messages] + [16])
@@ -469,8 +472,20 @@ class SequenceDiagram:
         left = 80
         top = 40
         n = len(self.hosts)
+        # Row positions first: one per message, plus a half row before each long silence.
+        ys: list[int] = []
+        gaps: list[tuple[int, int]] = []  # (y of the marker, silence in ns)
+        y = top
+        prev: int | None = None
+        for m in self.messages:
+            if prev is not None and m.time_ns - prev >= gap_ns:
+                y += row_height
+                gaps.append((y, m.time_ns - prev))
+            y += row_height
+            ys.append(y)
+            prev = m.time_ns
         width = left + max(1, n) * column_width
-        height = top + (len(self.messages) + 1) * row_height
+        height = y + row_height
         x = [left + column_width // 2 + i * column_width for i in range(n)]
         e = html.escape
         parts = [
@@ -486,8 +501,13 @@ class SequenceDiagram:
                 f'<line x1="{x[i]}" y1="{top - 14}" x2="{x[i]}" y2="{height - 6}" '
                 'stroke="#999" stroke-dasharray="4,3"/>'
             )
-        for k, m in enumerate(self.messages):
-            y = top + (k + 1) * row_height
+        for gy, silence in gaps:
+            secs = f"{silence // 1_000_000_000}.{(silence // 1_000_000) % 1000:03d}"
+            parts.append(
+                f'<text x="{width // 2}" y="{gy}" text-anchor="middle" fill="#888" '
+                f'font-style="italic">… {secs} s later</text>'
+            )
+        for m, y in zip(self.messages, ys, strict=True):
             t = f"{m.time_ns // 1_000_000_000}.{(m.time_ns // 1000) % 1_000_000:06d}"
             parts.append(f'<text x="4" y="{y + 4}" fill="#555">{t}</text>')
             colour = "#8250df" if m.broadcast else "#0969da"

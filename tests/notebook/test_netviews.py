@@ -240,3 +240,10 @@ def test_network_exercise_solutions_pass_and_wrong_answers_do_not(name, tmp_path
 
 def test_network_check_falls_back_to_the_main_catalogue():
     assert check("02.exit_code", 64).ok is True
+
+
+def test_long_silences_are_marked_in_the_svg():
+    pcap, names = capture()
+    svg = sequence_diagram(pcap, names=names).to_svg()
+    assert "… 2.000 s later" in svg  # boot at 0 s, the client's first frame at 2 s
+    assert "s later" not in sequence_diagram(pcap, names=names).to_svg(gap_ns=10**12)
