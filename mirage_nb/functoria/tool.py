@@ -288,6 +288,7 @@ class Session:
             argv=c.info.extra["argv"],
             depext=parsed.get("depext", True),
             extra_repos=self._repos(parsed),
+            directory=self.dir,
         )
         self.out.write(text)
         return 0
@@ -296,13 +297,17 @@ class Session:
         from mirage_nb.functoria import codegen
         from mirage_nb.functoria.vfs import VirtualFS
 
-        fs = VirtualFS()
+        # Seeded with the files it may overwrite: one without the "Generated
+        # by" header is the user's, and the real tool leaves it alone.
+        own = [p for p in codegen.clean_paths(c) if not p.endswith("/")]
+        fs = VirtualFS.from_disk(".", own) if self.dir is not None else VirtualFS()
         codegen.configure(
             c,
             fs,
             argv=c.info.extra["argv"],
             depext=parsed.get("depext", True),
             extra_repos=self._repos(parsed),
+            directory=self.dir,
         )
         for m in fs.messages:
             self.out.write(m + "\n")
@@ -343,11 +348,17 @@ class Session:
         skeleton = getattr(codegen, "skeleton", None)
         if skeleton is None:
             return
+        from mirage_nb.functoria.codegen._text import parent_dir
         from mirage_nb.functoria.vfs import VirtualFS
         from mirage_nb.loader import ml_name
 
-        fs = VirtualFS()
-        skeleton(fs, config_file=ml_name(self.config), project_name=getattr(self.project, "name", "mirage"))
+        config = ml_name(self.config)
+        project = getattr(self.project, "name", "mirage")
+        d = parent_dir(config)
+        fs = VirtualFS.from_disk(
+            ".", [f"{d}dune", f"{d}dune.config", "dune-project", f"{d}{project}/dune-workspace.config"]
+        )
+        skeleton(fs, config_file=config, project_name=project)
         fs.apply(Path("."))
 
 
