@@ -1,6 +1,11 @@
 # ruff: noqa: F403, F405 - a twin opens Mirage as its config.ml does
+from pathlib import Path
+
 from mirage_nb.mirage import *
 
-# mirage runs this config as `-f config_dash_in_name.ml`, so __POS__ names that file.
-main = main("App", job @ job, pos=("config_dash_in_name.ml", 3, 21, 28))
+# __POS__ names the file OCaml compiled: mirage ran this config both as config.ml
+# and as `-f config_dash_in_name.ml`, so the twin takes the name it runs under.
+FILE = Path(__file__).stem + ".ml"
+
+main = main("App", job @ job, pos=(FILE, 3, 21, 28))
 register("noop-functor.v0", [main(noop)], src="none")
