@@ -12,7 +12,7 @@ refused with a :class:`LimitError` long before Python's own stack runs out.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import NoReturn, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from . import _ast as A
 from ._errors import ConfigMlSyntaxError, LimitError, UnsupportedSyntaxError, error_at
@@ -755,24 +755,8 @@ class _Parser:
                 self.advance()
                 is_open = True
             else:
-                path: list[str] = []
-                while self.tok.kind == "uident":
-                    path.append(self.advance().text)
-                    self.expect_sym(".")
-                if self.tok.kind != "lident":
-                    self.unexpected("a record field name")
-                name = self.advance().text
-                sub = None
-                if self.is_sym(":"):
-                    self.unsupported("a type annotation in a record pattern")
-                if self.is_sym("="):
-                    self.advance()
-                    sub = self.pattern()
-                fields.append((tuple(path), name, sub))
-            if self.is_sym(";"):
-                self.advance()
-            elif not self.is_sym("}"):
-                self.unexpected("';' or '}'")
+                fields.append(self._record_field(self.pattern, "a type annotation in a record pattern"))
+            self._record_separator()
         self.advance()
         return A.PRecord(tuple(fields), is_open, span=self.span_from(start))
 
@@ -1193,26 +1177,33 @@ class _Parser:
             self.expect_kw("with")
         fields: list[tuple[tuple[str, ...], str, A.Expr | None]] = []
         while not self.is_sym("}"):
-            path: list[str] = []
-            while self.tok.kind == "uident":
-                path.append(self.advance().text)
-                self.expect_sym(".")
-            if self.tok.kind != "lident":
-                self.unexpected("a record field name")
-            name = self.advance().text
-            value = None
-            if self.is_sym(":"):
-                self.unsupported("a type annotation on a record field")
-            if self.is_sym("="):
-                self.advance()
-                value = self.expr()
-            fields.append((tuple(path), name, value))
-            if self.is_sym(";"):
-                self.advance()
-            elif not self.is_sym("}"):
-                self.unexpected("';' or '}'")
+            fields.append(self._record_field(self.expr, "a type annotation on a record field"))
+            self._record_separator()
         self.advance()
         return A.RecordExpr(tuple(fields), base, span=self.span_from(start))
+
+    def _record_field(self, value: Callable[[], Any], annotation: str) -> tuple[tuple[str, ...], str, Any]:
+        """``M.N.field [= value]`` in a record pattern or expression (punned when the value is absent)."""
+        path: list[str] = []
+        while self.tok.kind == "uident":
+            path.append(self.advance().text)
+            self.expect_sym(".")
+        if self.tok.kind != "lident":
+            self.unexpected("a record field name")
+        name = self.advance().text
+        if self.is_sym(":"):
+            self.unsupported(annotation)
+        sub = None
+        if self.is_sym("="):
+            self.advance()
+            sub = value()
+        return tuple(path), name, sub
+
+    def _record_separator(self) -> None:
+        if self.is_sym(";"):
+            self.advance()
+        elif not self.is_sym("}"):
+            self.unexpected("';' or '}'")
 
     def _looks_like_field(self) -> bool:
         j = self.i
