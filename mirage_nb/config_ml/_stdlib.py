@@ -359,6 +359,8 @@ def make_stdlib(ev: Evaluator) -> StructModule:
             },
         ),
     }
+    modules["Ipaddr"] = _ipaddr_module()
+    modules["Macaddr"] = _macaddr_module()
     fmt_mod = _fmt_module(ev, call)
     modules["Fmt"] = fmt_mod
     modules["Format"] = StructModule(
@@ -653,6 +655,68 @@ def _option_module(call: Callable[..., Any]) -> StructModule:
         ),
     }
     return StructModule("Option", vals)
+
+
+def _parse_error(what: str, s: Any) -> Exception:
+    return _err(ConfigMlFailure, f'exception Ipaddr.Parse_error("{what}", "{s}")')
+
+
+def _address_module(name: str, version: int) -> StructModule:
+    """``Ipaddr.V4``/``V6`` with their ``Prefix``: addresses are checked and kept as the strings
+    Ipaddr prints, which is how the device library takes them (``~ipv4_network:"10.0.0.2/24"``)."""
+    import ipaddress
+
+    def addr(s: Any) -> str:
+        try:
+            a = ipaddress.ip_address(_str(s, f"Ipaddr.{name}.of_string_exn"))
+        except ValueError:
+            raise _parse_error(f"not an IPv{version} address", s) from None
+        if a.version != version:
+            raise _parse_error(f"not an IPv{version} address", s)
+        return str(a)
+
+    def prefix(s: Any) -> str:
+        text = _str(s, f"Ipaddr.{name}.Prefix.of_string_exn")
+        try:
+            p = ipaddress.ip_interface(text)
+        except ValueError:
+            raise _parse_error(f"not an IPv{version} prefix", s) from None
+        if p.version != version or "/" not in text:
+            raise _parse_error(f"not an IPv{version} prefix", s)
+        return str(p)
+
+    prefix_mod = StructModule(
+        f"Ipaddr.{name}.Prefix",
+        {
+            "of_string_exn": _native(f"Ipaddr.{name}.Prefix.of_string_exn", "pos", prefix),
+            "to_string": _native(f"Ipaddr.{name}.Prefix.to_string", "pos", lambda p: p),
+        },
+    )
+    return StructModule(
+        f"Ipaddr.{name}",
+        {
+            "of_string_exn": _native(f"Ipaddr.{name}.of_string_exn", "pos", addr),
+            "to_string": _native(f"Ipaddr.{name}.to_string", "pos", lambda a: a),
+        },
+        {"Prefix": prefix_mod},
+    )
+
+
+def _ipaddr_module() -> StructModule:
+    """The parts of ``Ipaddr`` configs use to give addresses to devices."""
+    return StructModule("Ipaddr", {}, {"V4": _address_module("V4", 4), "V6": _address_module("V6", 6)})
+
+
+def _macaddr_module() -> StructModule:
+    import re
+
+    def of_string_exn(s: Any) -> str:
+        text = _str(s, "Macaddr.of_string_exn")
+        if not re.fullmatch(r"[0-9A-Fa-f]{2}([:-][0-9A-Fa-f]{2}){5}", text):
+            raise _err(ConfigMlFailure, f'exception Macaddr.Parse_error("not a MAC address", "{text}")')
+        return text.lower().replace("-", ":")
+
+    return StructModule("Macaddr", {"of_string_exn": _native("Macaddr.of_string_exn", "pos", of_string_exn)})
 
 
 def _sys_module() -> StructModule:
