@@ -430,12 +430,15 @@ EXERCISES: Mapping[str, Exercise] = MappingProxyType({e.name: e for e in _EXERCI
 
 def exercise(name: str) -> Exercise:
     """The exercise called ``name``; an :class:`ExerciseError` names the known ones otherwise."""
-    try:
+    if name in EXERCISES:
         return EXERCISES[name]
-    except KeyError:
-        raise ExerciseError(
-            f"no exercise called {name!r}; the exercises are {', '.join(EXERCISES)}"
-        ) from None
+    # The network tutorials' exercises live beside the capture views they use.
+    from mirage_nb.notebook.netviews import NET_EXERCISES
+
+    if name in NET_EXERCISES:
+        return NET_EXERCISES[name]
+    known = ", ".join([*EXERCISES, *NET_EXERCISES])
+    raise ExerciseError(f"no exercise called {name!r}; the exercises are {known}")
 
 
 def check(name: str, answer: Any) -> Feedback:
