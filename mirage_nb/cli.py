@@ -15,7 +15,6 @@ from typing import TextIO
 
 from mirage_nb import MIRAGE_VERSION
 from mirage_nb.errors import MirageNbError
-from mirage_nb.functoria import help as help_pages
 from mirage_nb.functoria.cmdline import CmdlineError
 from mirage_nb.functoria.tool import Session, resolve_verb
 from mirage_nb.mirage.project import PROJECT
@@ -48,15 +47,21 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     session: Session | None = None
     try:
         if not args or (len(args[0]) > 1 and args[0].startswith("-")):
+            from mirage_nb.functoria import help as help_pages
+
             return help_pages.toplevel(args, out, project=PROJECT)
         try:
             verb = resolve_verb(args[0])
         except CmdlineError as e:
+            from mirage_nb.functoria import help as help_pages
+
             e.then = help_pages.missing_config(args[1:])
             raise
         session = Session(verb, args[1:], out, err, project=PROJECT, version_check=_version_check, runner=_simulate)
         return session.run()
     except CmdlineError as e:
+        from mirage_nb.functoria import help as help_pages
+
         out.flush()
         err.write(help_pages.error_text(e, verb, help_pages.usage_keys(session)))
         return 1

@@ -32,8 +32,8 @@ from mirage_nb.errors import MirageNbError
 
 from . import keys as K
 from .cmdline import CmdlineError, Opt, err_pos_excess, parse, quote_alts, render_error, spell
-from .codegen import QUERY_KINDS
 from .fmt import Formatter
+from .queries import QUERY_KINDS
 
 __all__ = [
     "ArgDoc",

@@ -22,9 +22,9 @@ from mirage_nb.errors import ConfigError
 from mirage_nb.functoria import keys as K
 from mirage_nb.functoria.app import Application, Configured
 from mirage_nb.functoria.cmdline import CmdlineError, Opt, Parsed, enum, err_pos_excess, find_command, parse
-from mirage_nb.functoria.codegen import DEFAULT_EXTRA_REPOS, QUERY_KINDS
 from mirage_nb.functoria.dot import render_dot
 from mirage_nb.functoria.info import describe_text
+from mirage_nb.functoria.queries import DEFAULT_EXTRA_REPOS, QUERY_KINDS
 
 __all__ = ["VERBS", "Session", "VerbResult", "resolve_verb", "args_of_kwargs", "run_verb", "evaluate_for"]
 
@@ -138,9 +138,9 @@ class Session:
     def run(self) -> int:
         opts = COMMON + VERB_OPTS[self.verb]
         peeked = parse(self.args, opts, peek=True)
-        from mirage_nb.functoria import help as help_pages
-
         if peeked.has("help") or self.verb == "help":
+            from mirage_nb.functoria import help as help_pages
+
             return help_pages.show(self)
         if peeked.has("version"):
             self.out.write(f"{MIRAGE_VERSION}\n")
@@ -156,6 +156,8 @@ class Session:
                 return self._clean_without_config(config)
             missing = f"configuration file {config} missing"
             if self.verb != "configure":
+                from mirage_nb.functoria import help as help_pages
+
                 help_pages.check_without_config(self.verb, self.args, then=missing, project=self.project)
             raise ConfigError(missing)
         if self.verb != "run":  # run writes nothing; the others write beside the config

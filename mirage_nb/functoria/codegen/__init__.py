@@ -31,6 +31,7 @@ from ..impl import App, Dev, If, Impl, deep_recursion
 from ..info import Info
 from ..install import Install
 from ..ocaml import opamify
+from ..queries import DEFAULT_EXTRA_REPOS, QUERY_KINDS
 from ..vfs import RUN_STATE, VirtualFS, normalize
 from . import _project_files as P
 from ._git import GitInfo, find_git, public_url, src_of
@@ -57,21 +58,7 @@ __all__ = [
     "public_url",
 ]
 
-DEFAULT_EXTRA_REPOS = P.DEFAULT_EXTRA_REPOS
 
-#: The kinds ``mirage query`` accepts, in its help's order.
-QUERY_KINDS = (
-    "name",
-    "packages",
-    "opam",
-    "files",
-    "Makefile",
-    "dune.config",
-    "dune.build",
-    "dune-project",
-    "dune-workspace",
-    "dune.dist",
-)
 
 
 # -- the cached command line ---------------------------------------------------------

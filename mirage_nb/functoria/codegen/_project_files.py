@@ -30,8 +30,7 @@ __all__ = [
 ]
 
 #: ``--extra-repos`` default (env ``MIRAGE_EXTRA_REPOS``).
-DEFAULT_EXTRA_REPOS: list[tuple[str, str]] = [("opam-overlays", "https://github.com/dune-universe/opam-overlays.git")]
-
+from ..queries import DEFAULT_EXTRA_REPOS  # noqa: E402
 
 # -- opam -----------------------------------------------------------------------
 
