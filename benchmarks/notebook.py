@@ -104,15 +104,21 @@ def main() -> int:
     med = lambda rows, k: statistics.median(r[k] for r in rows)  # noqa: E731
     print(f"rounds: {a.rounds} (medians, seconds)")
     print(f"python3 kernel (peer): ready {med(plain, 'ready'):.3f}  first cell answered {med(plain, 'loaded'):.3f}")
-    print(f"mirage_nb kernel:      ready {med(mnb, 'ready'):.3f}  extension loaded {med(mnb, 'loaded'):.3f}"
-          f"  (loaded: {all(r['ext'] for r in mnb)})")
+    print(
+        f"mirage_nb kernel:      ready {med(mnb, 'ready'):.3f}  extension loaded {med(mnb, 'loaded'):.3f}"
+        f"  (loaded: {all(r['ext'] for r in mnb)})"
+    )
     extra = med(mnb, "loaded") - med(plain, "loaded")
-    print(f"extension cost: {extra:+.3f} s over the peer; ratio mirage_nb/python3 = "
-          f"{med(mnb, 'loaded') / med(plain, 'loaded'):.2f}")
+    print(
+        f"extension cost: {extra:+.3f} s over the peer; ratio mirage_nb/python3 = "
+        f"{med(mnb, 'loaded') / med(plain, 'loaded'):.2f}"
+    )
     print(f"%load_ext mirage_nb inside a running python3 kernel: {med(plain, 'load_ext'):.3f} s")
-    print(f"first display of an application (describe + dot SVG + PNG + HTML): {med(mnb, 'first_display'):.3f} s;"
-          f" again (cached drawing): {med(mnb, 'second_display'):.3f} s; "
-          f"ratio {med(mnb, 'first_display') / med(mnb, 'second_display'):.1f}x")
+    print(
+        f"first display of an application (describe + dot SVG + PNG + HTML): {med(mnb, 'first_display'):.3f} s;"
+        f" again (cached drawing): {med(mnb, 'second_display'):.3f} s; "
+        f"ratio {med(mnb, 'first_display') / med(mnb, 'second_display'):.1f}x"
+    )
     return 0
 
 

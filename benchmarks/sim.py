@@ -156,8 +156,12 @@ def main() -> None:
     try:
         import simpy  # noqa: F401
 
-        peers: list[Callable[[list[list[int]]], int]] = [bench_scheduler, bench_heapq, bench_coroutine_floor,
-                                                         bench_simpy]
+        peers: list[Callable[[list[list[int]]], int]] = [
+            bench_scheduler,
+            bench_heapq,
+            bench_coroutine_floor,
+            bench_simpy,
+        ]
     except ImportError:
         peers = [bench_scheduler, bench_heapq, bench_coroutine_floor]
     # Rounds run the three back to back, so a busy machine slows all of them alike;

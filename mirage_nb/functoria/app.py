@@ -155,8 +155,7 @@ class Application:
         """
         from mirage_nb.sim.cli import run_application
 
-        return run_application(self, target, argv=argv, seed=seed, until=until, unikernel=unikernel, args=args,
-                               **keys)
+        return run_application(self, target, argv=argv, seed=seed, until=until, unikernel=unikernel, args=args, **keys)
 
     def configured(self, args: Sequence[str] = (), *, verb: str = "configure") -> Configured:
         """The application evaluated as ``mirage <verb> <args>`` would evaluate it."""

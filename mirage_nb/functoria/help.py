@@ -781,7 +781,6 @@ _VERB_INFO: dict[str, tuple[str, tuple[Block, ...]]] = {
 }
 
 
-
 def verb_opts(verb: str) -> list[Opt]:
     """The options a verb's command line takes, beyond the common ones (as the parser sees them)."""
     from .tool import DEPEXT, DESCRIBE, VERB_OPTS
@@ -1197,4 +1196,3 @@ def _cached_args(args: Sequence[str], directory: Path | None) -> list[str]:
         return read_context(path.read_text())
     except (ImportError, MirageNbError):
         return []
-

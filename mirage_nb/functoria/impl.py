@@ -129,9 +129,7 @@ class If(Impl):
         self.cond = cond
         self.branches = branches
         self.default = default
-        self._hash = hash(
-            ("If", id(cond), tuple((_hash_pattern(p), hash(t)) for p, t in branches), hash(default))
-        )
+        self._hash = hash(("If", id(cond), tuple((_hash_pattern(p), hash(t)) for p, t in branches), hash(default)))
 
     __hash__ = Impl.__hash__
 
@@ -400,8 +398,7 @@ def match_impl(cond: K.Value, cases: Sequence[tuple[Any, Impl]], *, default: Imp
 def _check_value(cond: Any, who: str) -> None:
     if not isinstance(cond, K.Value):
         raise ConfigError(
-            f"{who} expects a key-dependent value (e.g. Key.value target or Key.is_solo5) as condition, "
-            f"not {cond!r}"
+            f"{who} expects a key-dependent value (e.g. Key.value target or Key.is_solo5) as condition, not {cond!r}"
         )
 
 

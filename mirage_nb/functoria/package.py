@@ -41,9 +41,7 @@ class Package:
         libs = self.libs | other.libs
         if pin is not None:
             # A pin wins over version bounds.
-            return Package(
-                self.name, self.scope, self.build or other.build, libs, frozenset(), frozenset(), pin
-            )
+            return Package(self.name, self.scope, self.build or other.build, libs, frozenset(), frozenset(), pin)
         return Package(
             self.name, self.scope, self.build or other.build, libs, self.min | other.min, self.max | other.max
         )

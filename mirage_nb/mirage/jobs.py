@@ -116,8 +116,7 @@ def default_reporter(level: str | None = "info") -> Impl:
     lvl = level.lower() if isinstance(level, str) else level
     if lvl not in _LEVELS:
         raise ConfigError(
-            f"default_reporter: unknown log level {level!r}; "
-            "expected one of error, warning, info, debug, app or None"
+            f"default_reporter: unknown log level {level!r}; expected one of error, warning, info, debug, app or None"
         )
 
     def connect(_info: Info, modname: str, names: Sequence[str]) -> Code:

@@ -119,8 +119,7 @@ target = K.create(
         K.ArgInfo(
             ("t", "target"),
             docv="TARGET",
-            doc="Target platform to compile the unikernel for. Valid values are: "
-            + doc_alts([m.value for m in Mode]),
+            doc="Target platform to compile the unikernel for. Valid values are: " + doc_alts([m.value for m in Mode]),
             docs=MIRAGE_SECTION,
             env="MODE",
         ),

@@ -36,8 +36,7 @@ class MirageProject:
     def prelude(self, info: Info) -> str:
         os_mod = _OS[get_target(info).group]
         return (
-            "open Lwt.Infix\ntype 'a io = 'a Lwt.t\nlet return = Lwt.return\n"
-            f"let run t = {os_mod}.Main.run t ; exit 0"
+            f"open Lwt.Infix\ntype 'a io = 'a Lwt.t\nlet return = Lwt.return\nlet run t = {os_mod}.Main.run t ; exit 0"
         )
 
     def name_of_target(self, info: Info) -> str:
@@ -137,9 +136,7 @@ def register(
     if not isinstance(name, str) or not name:
         raise ConfigError(f"register: the unikernel name must be a non-empty string, not {name!r}")
     if isinstance(jobs_, Impl) or not isinstance(jobs_, (list, tuple)):
-        raise ConfigError(
-            f"register {name!r}: the jobs must be a list of devices, e.g. [main(stack)], not {jobs_!r}"
-        )
+        raise ConfigError(f"register {name!r}: the jobs must be a list of devices, e.g. [main(stack)], not {jobs_!r}")
     for j in jobs_:
         if not isinstance(j, Impl):
             raise ConfigError(f"register {name!r}: every job must be a device (impl), not {j!r}")

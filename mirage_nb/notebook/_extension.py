@@ -147,8 +147,10 @@ class MirageMagics(Magics):
 
         sys.stdout.flush()
         if isinstance(e, CmdlineError) and verb:
-            print(f"Usage: mirage {verb} [OPTION]…\nmirage: {e.msg}\nTry 'mirage {verb} --help' for more information.",
-                  file=sys.stderr)
+            print(
+                f"Usage: mirage {verb} [OPTION]…\nmirage: {e.msg}\nTry 'mirage {verb} --help' for more information.",
+                file=sys.stderr,
+            )
         else:
             print(f"mirage: {e}", file=sys.stderr)
 

@@ -84,8 +84,10 @@ def _keys_table(rows: tuple[KeyRow, ...]) -> str:
     out = ['<table class="mnb-keys"><tr><th>key</th><th>value</th><th>option</th><th>doc</th></tr>']
     for r in rows:
         val = f'{esc(r.value)} <span class="mnb-default">(default)</span>' if r.is_default else esc(r.value)
-        out.append(f"<tr><td><code>{esc(r.name)}</code></td><td><code>{val}</code></td>"
-                   f"<td><code>{esc(r.options)}</code></td><td>{esc(r.doc)}</td></tr>")
+        out.append(
+            f"<tr><td><code>{esc(r.name)}</code></td><td><code>{val}</code></td>"
+            f"<td><code>{esc(r.options)}</code></td><td>{esc(r.doc)}</td></tr>"
+        )
     out.append("</table>")
     return "".join(out)
 
@@ -107,15 +109,21 @@ def _wrap(kind: str, title: str, body: str) -> str:
 
 def _run_body(v: RunResultView) -> str:
     code = "-" if v.exit_code is None else str(v.exit_code)
-    out = [f"<pre class=\"mnb-console\">{esc(''.join(t + chr(10) for _, _, t in v.console))}</pre>"]
-    out.append(f"<p>{esc(v.stopped)} at {esc(format_ns(v.end_ns))}, exit {esc(code)}: {esc(v.note)} "
-               f"(seed {esc(v.seed)}, {esc(v.events)} events)</p>")
+    out = [f'<pre class="mnb-console">{esc("".join(t + chr(10) for _, _, t in v.console))}</pre>']
+    out.append(
+        f"<p>{esc(v.stopped)} at {esc(format_ns(v.end_ns))}, exit {esc(code)}: {esc(v.note)} "
+        f"(seed {esc(v.seed)}, {esc(v.events)} events)</p>"
+    )
     if v.logs:
-        out.append("<details><summary>log records</summary><table class=\"mnb-keys\">"
-                   "<tr><th>time</th><th>source</th><th>level</th><th>message</th></tr>")
+        out.append(
+            '<details><summary>log records</summary><table class="mnb-keys">'
+            "<tr><th>time</th><th>source</th><th>level</th><th>message</th></tr>"
+        )
         for t, src, level, msg in v.logs:
-            out.append(f'<tr class="mnb-log-{esc(level)}"><td>{esc(format_ns(t))}</td><td>{esc(src)}</td>'
-                       f"<td>{esc(level)}</td><td>{esc(msg)}</td></tr>")
+            out.append(
+                f'<tr class="mnb-log-{esc(level)}"><td>{esc(format_ns(t))}</td><td>{esc(src)}</td>'
+                f"<td>{esc(level)}</td><td>{esc(msg)}</td></tr>"
+            )
         out.append("</table></details>")
     return "".join(out)
 
@@ -129,8 +137,11 @@ def html_of(v: View, *, with_graph: bool = True) -> str:
             if with_graph:
                 body += graph_html(v.dot)
             if v.files:
-                body += ("<details><summary>files <code>mirage configure</code> writes</summary>"
-                         + "".join(_file(f) for f in v.files) + "</details>")
+                body += (
+                    "<details><summary>files <code>mirage configure</code> writes</summary>"
+                    + "".join(_file(f) for f in v.files)
+                    + "</details>"
+                )
             elif v.files_note:
                 body += f'<details><summary>files</summary><p class="mnb-problem">{esc(v.files_note)}</p></details>'
             return _wrap("app", f"Application <code>{esc(v.name)}</code>", body)

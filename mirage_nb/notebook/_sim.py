@@ -102,7 +102,7 @@ def _boot_deviceless(app: Any, unikernel: Any, opts: RunOptions) -> Any:
     if len(jobs) != 1 or not isinstance(jobs[0], Dev) or jobs[0].args:
         raise SimulationError(
             f"the simulator cannot boot {app.name} from a notebook yet: only a unikernel whose main takes no "
-            "device (main \"Unikernel\" job) is booted here; use mirage-nb run for the others"
+            'device (main "Unikernel" job) is booted here; use mirage-nb run for the others'
         )
     from mirage_nb.sim.boot import boot, standard_nodes
 

@@ -282,8 +282,7 @@ def _impl_view(t: Any) -> ImplView:
         devices = sum(1 for v in dot_graph(t).vertices if v.kind == "dev")
     except Exception as e:  # noqa: BLE001
         problems.append(_problem(e))
-    return ImplView(kind, module_name, nice, mtype, applied, " ".join(doc.split()), rows, devices, dot,
-                    tuple(problems))
+    return ImplView(kind, module_name, nice, mtype, applied, " ".join(doc.split()), rows, devices, dot, tuple(problems))
 
 
 def _typ_view(t: Any) -> TypView:

@@ -276,8 +276,21 @@ class Catalog:
 
 # Public names of the library that are not devices (DSL combinators and helpers).
 _NOT_DEVICES = frozenset(
-    {"main", "impl", "register", "if_impl", "match_impl", "abstract", "dep", "key", "typ", "arrow", "package",
-     "runtime_arg", "code"}
+    {
+        "main",
+        "impl",
+        "register",
+        "if_impl",
+        "match_impl",
+        "abstract",
+        "dep",
+        "key",
+        "typ",
+        "arrow",
+        "package",
+        "runtime_arg",
+        "code",
+    }
 )
 
 
@@ -557,8 +570,7 @@ class Builder:
         else:
             dot = self._partial_dot()
         cmd = " ".join(["mirage", "describe", *self.command_args()])
-        step = BuilderStep(s, open_, not open_, self.config_ml(), self.config_py(), cmd, describe, dot,
-                           tuple(problems))
+        step = BuilderStep(s, open_, not open_, self.config_ml(), self.config_py(), cmd, describe, dot, tuple(problems))
         self._steps[s] = step
         return step
 

@@ -188,7 +188,7 @@ def _check_register(app: Any) -> tuple[bool, str]:
         return False, f"the application is named {app.name!r}; it should be named 'hello3'."
     jobs = [getattr(getattr(j, "dev", None), "module_name", None) for j in app.jobs]
     if jobs != ["Unikernel"]:
-        return False, f"expected one job, main \"Unikernel\" job; got {jobs}."
+        return False, f'expected one job, main "Unikernel" job; got {jobs}.'
     return True, "`mirage describe` now shows Name hello3 — the name of the unikernel binary too."
 
 
@@ -229,8 +229,10 @@ def _check_pick(r: Any) -> tuple[bool, str]:
     got = _log_pairs(r)
     want = [(1.0, "fast"), (1.0, "done")]
     if got != want:
-        return False, (f"expected {want} as (virtual seconds, message): 'slow' is cancelled by Lwt.pick "
-                       f"and never logged; got {got}.")
+        return False, (
+            f"expected {want} as (virtual seconds, message): 'slow' is cancelled by Lwt.pick "
+            f"and never logged; got {got}."
+        )
     return True, "Lwt.pick returned with the first promise and cancelled the other one."
 
 
@@ -242,7 +244,7 @@ def _check_fix_functor(app: Any) -> tuple[bool, str]:
     text = str(app.describe())
     if "kv_ro" not in text:
         return False, "the job should take a kv_ro device (generic_kv_ro gives the --kv_ro key)."
-    return True, "main \"Unikernel.Main\" (kv_ro @-> job) applied to a kv_ro device type-checks."
+    return True, 'main "Unikernel.Main" (kv_ro @-> job) applied to a kv_ro device type-checks.'
 
 
 def _check_xl(answer: Any) -> tuple[bool, str]:
@@ -308,7 +310,7 @@ _EXERCISES = [
         "01.register",
         "Register an application named 'hello3' whose only job is main \"Unikernel\" of type job.",
         _check_register,
-        ("main(\"Unikernel\", job) makes the job.", "register(name, [job]) returns the application."),
+        ('main("Unikernel", job) makes the job.', "register(name, [job]) returns the application."),
         'from mirage_nb.mirage import *\nanswer = register("hello3", [main("Unikernel", job)])',
         "register takes the name and the list of jobs.",
     ),
@@ -324,9 +326,9 @@ _EXERCISES = [
         "from mirage_nb.sim.boot import boot, standard_nodes\n\n"
         "async def start():\n"
         "    for _ in range(3):\n"
-        "        Logs.info(\"hi\")\n"
+        '        Logs.info("hi")\n'
         "        await Mirage_sleep.ns(Duration.of_sec(2))\n\n"
-        "answer = boot(standard_nodes(\"hi\"), {\"__name__\": \"hi\", \"start\": start})",
+        'answer = boot(standard_nodes("hi"), {"__name__": "hi", "start": start})',
         "the third 'hi' is logged at t=4 s; the last sleep then ends the run at 6 s.",
     ),
     Exercise(
@@ -335,7 +337,7 @@ _EXERCISES = [
         _check_salut,
         (
             "The unikernel reads the boot argument --hello; boot arguments go after -- in %mirage run.",
-            "answer = %mirage run -f $config -- --hello=Salut  (or run_example(\"hello-key\", argv=[...]))",
+            'answer = %mirage run -f $config -- --hello=Salut  (or run_example("hello-key", argv=[...]))',
         ),
         "from mirage_nb.sim.example_nodes import run_example\n"
         'answer = run_example("hello-key", argv=["--hello=Salut"])',
@@ -346,7 +348,7 @@ _EXERCISES = [
         "With which exit code does a unikernel stop when given a boot option it does not know?",
         _check_exit_code,
         ("Run hello-key with a misspelt option: %mirage run -f $config -- --helo=x", "Read result.exit_code."),
-        'from mirage_nb.sim.example_nodes import run_example\n'
+        "from mirage_nb.sim.example_nodes import run_example\n"
         'answer = run_example("hello-key", argv=["--helo=x"]).exit_code',
         "Mirage_runtime exits with 64 on a command-line error.",
     ),
@@ -356,30 +358,30 @@ _EXERCISES = [
         _check_pick,
         (
             "Each thread is an async function: sleep, then Logs.info its name.",
-            "await Lwt.pick([fast(), slow()]) then Logs.info(\"done\").",
+            'await Lwt.pick([fast(), slow()]) then Logs.info("done").',
         ),
         "from mirage_nb.unikernel import Duration, Logs, Lwt, Mirage_sleep\n"
         "from mirage_nb.sim.boot import boot, standard_nodes\n\n"
         "async def fast():\n"
         "    await Mirage_sleep.ns(Duration.of_sec(1))\n"
-        "    Logs.info(\"fast\")\n\n"
+        '    Logs.info("fast")\n\n'
         "async def slow():\n"
         "    await Mirage_sleep.ns(Duration.of_sec(3))\n"
-        "    Logs.info(\"slow\")\n\n"
+        '    Logs.info("slow")\n\n'
         "async def start():\n"
         "    await Lwt.pick([fast(), slow()])\n"
-        "    Logs.info(\"done\")\n\n"
-        "answer = boot(standard_nodes(\"race\"), {\"__name__\": \"race\", \"start\": start})",
+        '    Logs.info("done")\n\n'
+        'answer = boot(standard_nodes("race"), {"__name__": "race", "start": start})',
         "pick resolves with the first promise to resolve and cancels the others.",
     ),
     Exercise(
         "04.fix_functor",
-        "main(\"Unikernel.Main\", kv_ro @ job) was applied to a block device. Fix the config: "
+        'main("Unikernel.Main", kv_ro @ job) was applied to a block device. Fix the config: '
         "register 'reader' with the functor applied to generic_kv_ro(\"t\").",
         _check_fix_functor,
-        ("The functor's argument must have the type before @ (kv_ro).", "generic_kv_ro(\"t\") is a kv_ro device."),
+        ("The functor's argument must have the type before @ (kv_ro).", 'generic_kv_ro("t") is a kv_ro device.'),
         "from mirage_nb.mirage import *\n"
-        "answer = register(\"reader\", [main(\"Unikernel.Main\", kv_ro @ job)(generic_kv_ro(\"t\"))])",
+        'answer = register("reader", [main("Unikernel.Main", kv_ro @ job)(generic_kv_ro("t"))])',
         "a functor application is type-checked: kv_ro @-> job needs a kv_ro.",
     ),
     Exercise(
@@ -387,8 +389,10 @@ _EXERCISES = [
         "Which file does `mirage configure -t xen` write for hello that `-t hvt` does not, and that "
         "`xl create` reads? Answer with its path.",
         _check_xl,
-        ("set(app.configure(target=\"xen\")) - set(app.configure(target=\"hvt\"))",
-         "xl create reads a .xl file, not its .in template."),
+        (
+            'set(app.configure(target="xen")) - set(app.configure(target="hvt"))',
+            "xl create reads a .xl file, not its .in template.",
+        ),
         'answer = "mirage/hello.xl"',
         "the Xen toolstack's domain description is only generated for -t xen.",
     ),
@@ -405,13 +409,13 @@ _EXERCISES = [
         "Play disk-lottery on one disk: reset it, then play twice. Give the list of the three run results.",
         _check_lottery,
         (
-            "A memory disk is a bytearray: run_example(\"disk-lottery\", disk=disk, argv=[...]).",
-            "disk = bytearray(16 * 512); the first run takes argv=[\"--reset-all\"].",
+            'A memory disk is a bytearray: run_example("disk-lottery", disk=disk, argv=[...]).',
+            'disk = bytearray(16 * 512); the first run takes argv=["--reset-all"].',
         ),
         "from mirage_nb.sim.example_nodes import run_example\n"
         "disk = bytearray(16 * 512)\n"
-        "answer = [run_example(\"disk-lottery\", disk=disk, argv=a, seed=s)\n"
-        "          for s, a in enumerate([[\"--reset-all\"], [], []])]",
+        'answer = [run_example("disk-lottery", disk=disk, argv=a, seed=s)\n'
+        '          for s, a in enumerate([["--reset-all"], [], []])]',
         "the block device writes into the same bytearray, so the next run reads what the last one wrote.",
     ),
     Exercise(

@@ -58,8 +58,9 @@ def install(*, user: bool = False, prefix: str | None = None, python: str | None
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m mirage_nb.notebook.kernelspec",
-                                description=f"Install the Jupyter kernel {DISPLAY_NAME!r}.")
+    p = argparse.ArgumentParser(
+        prog="python -m mirage_nb.notebook.kernelspec", description=f"Install the Jupyter kernel {DISPLAY_NAME!r}."
+    )
     sub = p.add_subparsers(dest="cmd", required=True)
     i = sub.add_parser("install", help="install the kernelspec")
     where = i.add_mutually_exclusive_group()

@@ -66,8 +66,9 @@ class RunView:
         """
         console, logs = self.result.console, self.result.logs
         kinds = [e.kind for e in self.events]
-        exact = (sum(k in ("stdout", "stderr") for k in kinds) == len(console)
-                 and sum(k == "log" for k in kinds) == len(logs))
+        exact = sum(k in ("stdout", "stderr") for k in kinds) == len(console) and sum(k == "log" for k in kinds) == len(
+            logs
+        )
         out: list[tuple[int, int]] = []
         c = lg = 0
         for e in self.events:
@@ -104,7 +105,8 @@ class RunView:
         """Log records whose level and source are selected (None: all), up to ``until_ns``."""
         lv = None if levels is None else {x.lower() for x in levels}
         return [
-            r for r in self.result.logs
+            r
+            for r in self.result.logs
             if (lv is None or r.level.lower() in lv)
             and (sources is None or r.source in sources)
             and (until_ns is None or r.time_ns <= until_ns)
@@ -118,7 +120,8 @@ class RunView:
 
     def console(self, streams: Collection[str] | None = None, until_ns: int | None = None) -> list[Any]:
         return [
-            c for c in self.result.console
+            c
+            for c in self.result.console
             if (streams is None or c.stream in streams) and (until_ns is None or c.time_ns <= until_ns)
         ]
 
@@ -136,8 +139,14 @@ class RunView:
     ) -> RunFrame:
         """What had happened by step ``index`` (0-based; negative counts from the end)."""
         if not self.events:
-            return RunFrame(0, self.result.end_ns, "end", "the run recorded no event", tuple(self.result.console),
-                            tuple(self.logs(levels, sources)))
+            return RunFrame(
+                0,
+                self.result.end_ns,
+                "end",
+                "the run recorded no event",
+                tuple(self.result.console),
+                tuple(self.logs(levels, sources)),
+            )
         n = len(self.events)
         if not -n <= index < n:
             raise MirageNbError(f"the run has {n} steps: step {index} does not exist")
@@ -168,8 +177,9 @@ class RunView:
 _W, _LEFT, _ROW, _TOP = 640, 90, 18, 8
 
 
-def timeline_svg(events: Sequence[Any], end_ns: int, *, cursor: int | None = None,
-                 kinds: Sequence[str] | None = None) -> str:
+def timeline_svg(
+    events: Sequence[Any], end_ns: int, *, cursor: int | None = None, kinds: Sequence[str] | None = None
+) -> str:
     """The timeline as a small SVG: one row per event kind, a mark per event over virtual time, the cursor.
 
     Deterministic: positions depend only on the events' times and the run's end.
@@ -182,9 +192,11 @@ def timeline_svg(events: Sequence[Any], end_ns: int, *, cursor: int | None = Non
     def x(t: int) -> float:
         return round(_LEFT + (width - _LEFT - 10) * t / span, 2)
 
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-           f'viewBox="0 0 {width} {height}" class="mirage-nb-timeline" font-family="sans-serif" font-size="11">',
-           f'<rect x="0" y="0" width="{width}" height="{height}" fill="white"/>']
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" class="mirage-nb-timeline" font-family="sans-serif" font-size="11">',
+        f'<rect x="0" y="0" width="{width}" height="{height}" fill="white"/>',
+    ]
     for r, k in enumerate(kinds):
         y = _TOP + r * _ROW + _ROW / 2
         out.append(f'<text x="4" y="{y + 4}" fill="#333">{html.escape(k)}</text>')
@@ -195,14 +207,17 @@ def timeline_svg(events: Sequence[Any], end_ns: int, *, cursor: int | None = Non
             continue
         y = _TOP + row_of[e.kind] * _ROW + _ROW / 2
         colour = "#c00" if cursor == i else "#36c"
-        out.append(f'<circle cx="{x(e.time_ns)}" cy="{y}" r="3" fill="{colour}">'
-                   f"<title>{html.escape(format_ns(e.time_ns))} {html.escape(e.kind)}: "
-                   f"{html.escape(e.detail)}</title></circle>")
+        out.append(
+            f'<circle cx="{x(e.time_ns)}" cy="{y}" r="3" fill="{colour}">'
+            f"<title>{html.escape(format_ns(e.time_ns))} {html.escape(e.kind)}: "
+            f"{html.escape(e.detail)}</title></circle>"
+        )
     axis_y = _TOP + _ROW * max(len(kinds), 1) + 4
     out.append(f'<line x1="{_LEFT}" y1="{axis_y}" x2="{width - 10}" y2="{axis_y}" stroke="#999"/>')
     out.append(f'<text x="{_LEFT}" y="{axis_y + 12}" fill="#333">0s</text>')
-    out.append(f'<text x="{width - 10}" y="{axis_y + 12}" fill="#333" text-anchor="end">'
-               f"{html.escape(format_ns(span))}</text>")
+    out.append(
+        f'<text x="{width - 10}" y="{axis_y + 12}" fill="#333" text-anchor="end">{html.escape(format_ns(span))}</text>'
+    )
     if cursor is not None and 0 <= cursor < len(events):
         cx = x(events[cursor].time_ns)
         out.append(f'<line x1="{cx}" y1="{_TOP}" x2="{cx}" y2="{axis_y}" stroke="#c00" stroke-dasharray="3,2"/>')

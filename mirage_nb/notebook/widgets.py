@@ -202,10 +202,12 @@ class RunViewerWidget(W.VBox):
     def __init__(self, result: Any, **kw: Any) -> None:
         self.view = RunView(result)
         v = self.view
-        self.levels = _tagged(W.SelectMultiple(options=v.levels(), value=tuple(v.levels()), description="levels"),
-                              "mnb-levels")
-        self.sources = _tagged(W.SelectMultiple(options=v.sources(), value=tuple(v.sources()), description="sources"),
-                               "mnb-sources")
+        self.levels = _tagged(
+            W.SelectMultiple(options=v.levels(), value=tuple(v.levels()), description="levels"), "mnb-levels"
+        )
+        self.sources = _tagged(
+            W.SelectMultiple(options=v.sources(), value=tuple(v.sources()), description="sources"), "mnb-sources"
+        )
         n = max(len(v), 1)
         self.step = _tagged(W.IntSlider(value=n - 1, min=0, max=n - 1, description="step"), "mnb-step")
         self.play = W.Play(value=n - 1, min=0, max=n - 1, interval=300)

@@ -65,7 +65,10 @@ class Is_read_only:  # noqa: N801 - the variant's name
 def _pp_info(ppf: Any, info: Info) -> None:
     ppf.fprintf(
         "@[<2>{ @[Mirage_block.read_write =@ %B@];@ @[sector_size =@ %d@];@ @[size_sectors =@ %LdL@]@ }@]",
-        info.read_write, info.sector_size, info.size_sectors)
+        info.read_write,
+        info.sector_size,
+        info.size_sectors,
+    )
 
 
 def _pp_error(ppf: Any, e: Any) -> None:
@@ -116,7 +119,8 @@ class BlockDevice:
         for b in buffers:
             if len(b) % ss:
                 return self._fatal(
-                    f"{op}: buffer length ({len(b)}) is not a multiple of sector_size ({ss}) for file {self.name}")
+                    f"{op}: buffer length ({len(b)}) is not a multiple of sector_size ({ss}) for file {self.name}"
+                )
         return None
 
     def _check(self, op: str, sector: int, buffers: list[Any]) -> tuple[int, Error[Any] | None]:
@@ -131,8 +135,10 @@ class BlockDevice:
         total = sum(len(b) for b in buffers)
         nsect = (total + ss - 1) // ss
         if sector < 0 or sector + nsect > self.info.size_sectors:
-            self._debug(f"{op} beyond end of file: sector_start ({sector}) + len ({nsect}) > "
-                        f"size_sectors ({self.info.size_sectors})")
+            self._debug(
+                f"{op} beyond end of file: sector_start ({sector}) + len ({nsect}) > "
+                f"size_sectors ({self.info.size_sectors})"
+            )
             return offset, self._fatal(f"{op}: End_of_file at file {self.name} offset {offset} {describe()}")
         return offset, None
 
@@ -190,32 +196,48 @@ def _as_list(buffers: Any) -> list[Any]:
 class MemBlock(BlockDevice):
     """A block device over a bytearray (contents are lost at the end of the run unless you keep it)."""
 
-    def __init__(self, name: str = "mem", size_sectors: int = 2048, *, data: bytes | bytearray | None = None,
-                 read_write: bool = True, sector_size: int = SECTOR_SIZE) -> None:
+    def __init__(
+        self,
+        name: str = "mem",
+        size_sectors: int = 2048,
+        *,
+        data: bytes | bytearray | None = None,
+        read_write: bool = True,
+        sector_size: int = SECTOR_SIZE,
+    ) -> None:
         if data is None:
             data = bytearray(size_sectors * sector_size)
         if len(data) % sector_size:
-            raise SimulationError(f"block device {name}: {len(data)} bytes is not a whole number of "
-                                  f"{sector_size}-byte sectors")
+            raise SimulationError(
+                f"block device {name}: {len(data)} bytes is not a whole number of {sector_size}-byte sectors"
+            )
         self.data = data if isinstance(data, bytearray) else bytearray(data)
         super().__init__(name, len(self.data) // sector_size, read_write, sector_size)
 
     def _pread(self, offset: int, n: int) -> bytes:
-        return bytes(self.data[offset: offset + n])
+        return bytes(self.data[offset : offset + n])
 
     def _pwrite(self, offset: int, data: bytes) -> None:
-        self.data[offset: offset + len(data)] = data
+        self.data[offset : offset + len(data)] = data
 
 
 class FileBlock(BlockDevice):
     """A block device over a file, as ``block_of_file`` on unix: changes persist across runs."""
 
-    def __init__(self, path: str | os.PathLike[str], *, name: str | None = None, read_write: bool = True,
-                 sector_size: int = SECTOR_SIZE) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        name: str | None = None,
+        read_write: bool = True,
+        sector_size: int = SECTOR_SIZE,
+    ) -> None:
         self.path = os.fspath(path)
         if not os.path.isfile(self.path):
-            raise SimulationError(f"block_of_file: the disk image {self.path} does not exist "
-                                  f"(create it, e.g. `dd if=/dev/zero of={os.path.basename(self.path)} count=8`)")
+            raise SimulationError(
+                f"block_of_file: the disk image {self.path} does not exist "
+                f"(create it, e.g. `dd if=/dev/zero of={os.path.basename(self.path)} count=8`)"
+            )
         size = os.path.getsize(self.path)
         super().__init__(name or os.path.basename(self.path), size // sector_size, read_write, sector_size)
 

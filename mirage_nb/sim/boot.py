@@ -78,10 +78,27 @@ __all__ = [
     "unikernel_args",
 ]
 
-KINDS = frozenset({
-    "argv", "cmdliner_stdlib", "delay", "reporter", "sleep", "ptime", "mtime", "rng", "set_name", "unit",
-    "noop", "block", "kv_ro_crunch", "kv_ro_direct", "kv_rw_mem", "chamelon", "job",
-})
+KINDS = frozenset(
+    {
+        "argv",
+        "cmdliner_stdlib",
+        "delay",
+        "reporter",
+        "sleep",
+        "ptime",
+        "mtime",
+        "rng",
+        "set_name",
+        "unit",
+        "noop",
+        "block",
+        "kv_ro_crunch",
+        "kv_ro_direct",
+        "kv_rw_mem",
+        "chamelon",
+        "job",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -106,16 +123,22 @@ class DeviceNode:
 
     def __post_init__(self) -> None:
         if not self.kind or not isinstance(self.kind, str):
-            raise SimulationError(f"device node {self.id} ({self.module_name}) needs a kind, e.g. one of "
-                                  f"{', '.join(sorted(KINDS))}")
+            raise SimulationError(
+                f"device node {self.id} ({self.module_name}) needs a kind, e.g. one of {', '.join(sorted(KINDS))}"
+            )
 
 
 Connector = Callable[["BootContext", DeviceNode], Awaitable[tuple[Any, Any]]]
 """Connects a device of another kind (network devices...): returns its value and the module functors receive."""
 
 
-def standard_nodes(name: str, devices: Sequence[DeviceNode] = (), *, job_module: str | None = "Unikernel",
-                   job_params: Mapping[str, Any] | None = None) -> list[DeviceNode]:
+def standard_nodes(
+    name: str,
+    devices: Sequence[DeviceNode] = (),
+    *,
+    job_module: str | None = "Unikernel",
+    job_params: Mapping[str, Any] | None = None,
+) -> list[DeviceNode]:
     """The nodes of a generated unix ``main.ml`` of a MirageOS 4.9+ unikernel: runtime devices, ``devices``, job.
 
     Ids and order follow the real ``main.ml`` (``mirage_bootvar__1``,
@@ -127,8 +150,12 @@ def standard_nodes(name: str, devices: Sequence[DeviceNode] = (), *, job_module:
     nodes = [
         DeviceNode("mirage_bootvar__1", "Mirage_bootvar", "noop"),
         DeviceNode("struct_end__2", "Struct_end", "argv", deps=("mirage_bootvar__1",), params={"name": name}),
-        DeviceNode("cmdliner_stdlib__3", "Cmdliner_stdlib", "cmdliner_stdlib",
-                   runtime_args=(RuntimeArgRef("backtrace", "true"), RuntimeArgRef("randomize-hashtables", "true"))),
+        DeviceNode(
+            "cmdliner_stdlib__3",
+            "Cmdliner_stdlib",
+            "cmdliner_stdlib",
+            runtime_args=(RuntimeArgRef("backtrace", "true"), RuntimeArgRef("randomize-hashtables", "true")),
+        ),
         DeviceNode("mirage_runtime__4", "Mirage_runtime", "delay", runtime_args=(RuntimeArgRef("delay", "0"),)),
         DeviceNode("mirage_logs__5", "Mirage_logs", "reporter", runtime_args=(RuntimeArgRef("logs", "[]"),)),
         DeviceNode("mirage_sleep__6", "Mirage_sleep", "sleep"),
@@ -185,8 +212,9 @@ def local_library(unikernel_file: str, name: str) -> types.ModuleType:
             sys.modules[spec.name] = mod
             spec.loader.exec_module(mod)
             return mod
-    raise SimulationError(f"local library {name} not found beside {unikernel_file} "
-                          f"(expected {name}/{name}.py or {name}.py)")
+    raise SimulationError(
+        f"local library {name} not found beside {unikernel_file} (expected {name}/{name}.py or {name}.py)"
+    )
 
 
 def unikernel_args(unikernel: Any) -> list[RuntimeArg]:
@@ -213,8 +241,9 @@ def _log_sources(unikernel: Any) -> list[Any]:
 
     ns = vars(unikernel) if not isinstance(unikernel, Mapping) else unikernel
     out: list[Any] = []
-    spaces = [ns] + [vars(v) for v in ns.values() if inspect.isclass(v)
-                     and getattr(v, "__module__", None) == ns.get("__name__")]
+    spaces = [ns] + [
+        vars(v) for v in ns.values() if inspect.isclass(v) and getattr(v, "__module__", None) == ns.get("__name__")
+    ]
     for space in spaces:
         for v in space.values():
             if isinstance(v, Src):
@@ -240,8 +269,10 @@ def _resolve_arg(ref: RuntimeArgRef, unikernel: Any, cache: dict[str, RuntimeArg
         elif isinstance(v, ArgSpec):
             arg = RuntimeArg(v, attr)
         else:
-            raise SimulationError(f"the runtime argument {ref.key} is not defined: expected {attr} in the "
-                                  "unikernel module to be an Arg term (e.g. Arg.value(Arg.opt(...)))")
+            raise SimulationError(
+                f"the runtime argument {ref.key} is not defined: expected {attr} in the "
+                "unikernel module to be an Arg term (e.g. Arg.value(Arg.opt(...)))"
+            )
     cache[ref.key] = arg
     return arg
 
@@ -284,7 +315,8 @@ def boot(
         if n.kind not in KINDS and n.kind not in connectors:
             raise SimulationError(
                 f"device node {n.id} ({n.module_name}) has kind {n.kind!r}, which the simulator does not know; "
-                f"expected one of {', '.join(sorted(KINDS))} or a kind given in connectors=")
+                f"expected one of {', '.join(sorted(KINDS))} or a kind given in connectors="
+            )
     booter = BootContext(nodes, unikernel, run, os.fspath(data_dir), connectors)
     return run.run(booter.main)
 
@@ -292,8 +324,14 @@ def boot(
 class BootContext:
     """One boot in progress: the connected values and modules by node id, for connectors to read."""
 
-    def __init__(self, nodes: list[DeviceNode], unikernel: Any, run: Run, data_dir: str,
-                 connectors: Mapping[str, Connector] | None = None) -> None:
+    def __init__(
+        self,
+        nodes: list[DeviceNode],
+        unikernel: Any,
+        run: Run,
+        data_dir: str,
+        connectors: Mapping[str, Connector] | None = None,
+    ) -> None:
         self.nodes = nodes
         self.unikernel = unikernel
         self.run = run
@@ -423,27 +461,32 @@ class BootContext:
         if len(parts) == 1:
             start = ns.get("start")
             if start is None:
-                raise SimulationError(f"the unikernel has no start function (main {node.module_name!r} expects "
-                                      "`async def start()` in unikernel.py)")
+                raise SimulationError(
+                    f"the unikernel has no start function (main {node.module_name!r} expects "
+                    "`async def start()` in unikernel.py)"
+                )
             target = start
         else:
             functor = ns.get(parts[1])
             if functor is None:
-                raise SimulationError(f"main {node.module_name!r}: unikernel.py defines no {parts[1]} "
-                                      f"(expected `class {parts[1]}` taking the functor's module arguments)")
+                raise SimulationError(
+                    f"main {node.module_name!r}: unikernel.py defines no {parts[1]} "
+                    f"(expected `class {parts[1]}` taking the functor's module arguments)"
+                )
             mods = [self.modules.get(a) for a in node.args]
             try:
                 inst = functor(*mods)
             except TypeError as e:
                 raise SimulationError(f"{node.module_name} applied to {len(mods)} modules: {e}") from None
             target = inst.start
-        dep_values = [self.values[d] for d in node.deps
-                      if not any(n.id == d and n.kind == "unit" for n in self.nodes)]
+        dep_values = [self.values[d] for d in node.deps if not any(n.id == d and n.kind == "unit" for n in self.nodes)]
         sig = inspect.signature(target)
         nparams = len(sig.parameters)
         if nparams != len(dep_values):
-            raise SimulationError(f"{node.module_name}.start takes {nparams} arguments but the job has "
-                                  f"{len(dep_values)} devices: {', '.join(node.deps) or 'none'}")
+            raise SimulationError(
+                f"{node.module_name}.start takes {nparams} arguments but the job has "
+                f"{len(dep_values)} devices: {', '.join(node.deps) or 'none'}"
+            )
         result = target(*dep_values)
         p = spawn(result, node.module_name + ".start") if not isinstance(result, Promise) else result
         return await p
@@ -453,5 +496,3 @@ def _param(node: DeviceNode, key: str) -> Any:
     if key not in node.params:
         raise SimulationError(f"device node {node.id} ({node.kind}) needs the parameter {key!r}")
     return node.params[key]
-
-

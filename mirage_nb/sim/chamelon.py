@@ -135,7 +135,7 @@ class ChamelonKv(KvStore):
             seen.add(n)
             blk = self._read_block(n)
             nxt, used = _CHAIN.unpack_from(blk)
-            out += blk[_CHAIN.size: _CHAIN.size + used]
+            out += blk[_CHAIN.size : _CHAIN.size + used]
             n = nxt
         return bytes(out[:length])
 
@@ -156,7 +156,7 @@ class ChamelonKv(KvStore):
     def _write_chain(self, data: bytes, blocks: list[int]) -> int:
         p = self._payload()
         for i, n in enumerate(blocks):
-            chunk = data[i * p: (i + 1) * p]
+            chunk = data[i * p : (i + 1) * p]
             nxt = blocks[i + 1] if i + 1 < len(blocks) else 0
             self._write_block(n, _CHAIN.pack(nxt, len(chunk)) + chunk)
         return blocks[0] if blocks else 0
@@ -188,7 +188,7 @@ class ChamelonKv(KvStore):
         while i < len(data):
             kind, plen = struct.unpack_from(">BH", data, i)
             i += 3
-            path = data[i: i + plen].decode("utf-8")
+            path = data[i : i + plen].decode("utf-8")
             i += plen
             size, mtime, first = _ENTRY.unpack_from(data, i)
             i += _ENTRY.size
@@ -252,8 +252,11 @@ class ChamelonKv(KvStore):
 
     def _children(self, key: Key) -> list[tuple[str, str]]:
         n = len(key.segments)
-        return [(k.segments[n], e.kind) for k, e in self.index.items()
-                if len(k.segments) == n + 1 and k.segments[:n] == key.segments]
+        return [
+            (k.segments[n], e.kind)
+            for k, e in self.index.items()
+            if len(k.segments) == n + 1 and k.segments[:n] == key.segments
+        ]
 
     def _mtime(self, key: Key) -> _Ptime:
         e = self.index.get(key)
@@ -289,7 +292,7 @@ class ChamelonKv(KvStore):
         key = _as_key(key)
         value = _as_value(value)
         old = self._read(key) if self._kind(key) == VALUE else ""
-        new = old.ljust(offset, "\0")[:offset] + value + old[offset + len(value):]
+        new = old.ljust(offset, "\0")[:offset] + value + old[offset + len(value) :]
         return self.set(key, new)
 
     def allocate(self, key: Key | str, size: int, last_modified: _Ptime | None = None) -> Promise[Any]:

@@ -89,7 +89,8 @@ def _kind(dev: Any, name: str, has_deps: bool, jobs: set[int]) -> tuple[str, Map
         return ("noop", {}) if has_deps else ("set_name", {"name": name})
     raise SimulationError(
         f"the simulator does not know how to run the device {module} yet "
-        "(its Device.sim should name a kind such as block, kv_ro_crunch or kv_rw_mem)")
+        "(its Device.sim should name a kind such as block, kv_ro_crunch or kv_rw_mem)"
+    )
 
 
 def nodes_of_graph(configured: Any) -> list[DeviceNode]:
@@ -104,24 +105,41 @@ def nodes_of_graph(configured: Any) -> list[DeviceNode]:
         kind, params = _kind(node.dev, name, bool(node.deps), jobs)
         if kind in ("argv", "set_name"):
             params = {"name": name, **params}
-        out.append(DeviceNode(
-            id=node.var_name,
-            module_name=node.dev.module_name,
-            kind=kind,
-            args=tuple(a.var_name for a in node.args),
-            deps=tuple(d.var_name for d in node.deps) if kind != "job" else tuple(a.var_name for a in node.args)
-            or tuple(d.var_name for d in node.deps),
-            runtime_args=_arg_refs(node.dev),
-            params=params,
-        ))
+        out.append(
+            DeviceNode(
+                id=node.var_name,
+                module_name=node.dev.module_name,
+                kind=kind,
+                args=tuple(a.var_name for a in node.args),
+                deps=tuple(d.var_name for d in node.deps)
+                if kind != "job"
+                else tuple(a.var_name for a in node.args) or tuple(d.var_name for d in node.deps),
+                runtime_args=_arg_refs(node.dev),
+                params=params,
+            )
+        )
     return out
 
 
-def run_configured(configured: Any, unikernel: Any, *, argv: list[str] | None = None, seed: int = 0,
-                   until: int | float | str | None = None, data_dir: str | None = None) -> RunResult:
+def run_configured(
+    configured: Any,
+    unikernel: Any,
+    *,
+    argv: list[str] | None = None,
+    seed: int = 0,
+    until: int | float | str | None = None,
+    data_dir: str | None = None,
+) -> RunResult:
     """Boot a configured application with its unikernel code (a module or a path to unikernel.py)."""
-    return boot(nodes_of_graph(configured), unikernel, argv=argv or [], seed=seed, until=until,
-                data_dir=data_dir, connectors=NET_CONNECTORS)
+    return boot(
+        nodes_of_graph(configured),
+        unikernel,
+        argv=argv or [],
+        seed=seed,
+        until=until,
+        data_dir=data_dir,
+        connectors=NET_CONNECTORS,
+    )
 
 
 def unikernel_beside(config: str) -> tuple[str, str]:
@@ -133,9 +151,17 @@ def unikernel_beside(config: str) -> tuple[str, str]:
     return path, base
 
 
-def run_application(app: Any, target: str | None = None, *, argv: Sequence[str] = (), seed: int = 0,
-                    until: int | float | str | None = None, unikernel: Any = None, args: Sequence[str] = (),
-                    **keys: Any) -> RunResult:
+def run_application(
+    app: Any,
+    target: str | None = None,
+    *,
+    argv: Sequence[str] = (),
+    seed: int = 0,
+    until: int | float | str | None = None,
+    unikernel: Any = None,
+    args: Sequence[str] = (),
+    **keys: Any,
+) -> RunResult:
     """``Application.run``: evaluate ``app`` as ``mirage-nb run -t target --key=v...`` would, then simulate.
 
     ``argv`` are the boot arguments (what follows ``--`` on the command line);
@@ -161,8 +187,14 @@ def run_command(configured: Any, parsed: Any, out: TextIO, err: TextIO) -> int:
     config = parsed.get("file") or "config.ml"
     try:
         path, base = unikernel_beside(config)
-        result = run_configured(configured, load_unikernel(path), argv=list(parsed.positionals),
-                                seed=parsed.get("seed", 0) or 0, until=parsed.get("until"), data_dir=base)
+        result = run_configured(
+            configured,
+            load_unikernel(path),
+            argv=list(parsed.positionals),
+            seed=parsed.get("seed", 0) or 0,
+            until=parsed.get("until"),
+            data_dir=base,
+        )
     except SimulationError as e:
         err.write(f"mirage-nb run: {e}\n")
         return 1

@@ -163,8 +163,7 @@ class Ptime:
 
     @staticmethod
     def pp_rfc3339(*, space: bool = False, frac_s: int = 0, tz_offset_s: int | None = None) -> Any:
-        return lambda ppf, t: ppf.string(
-            Ptime.to_rfc3339(t, space=space, frac_s=frac_s, tz_offset_s=tz_offset_s))
+        return lambda ppf, t: ppf.string(Ptime.to_rfc3339(t, space=space, frac_s=frac_s, tz_offset_s=tz_offset_s))
 
     @staticmethod
     def to_human(t: _Ptime, *, frac_s: int = 0, tz_offset_s: int | None = None) -> str:

@@ -21,8 +21,21 @@ from typing import Any
 
 from mirage_nb.errors import SimulationError
 
-__all__ = ["Conv", "Info", "ArgSpec", "Arg", "ParseOk", "ParseHelp", "ParseError", "parse", "usage",
-           "edit_distance", "suggest", "man_page", "simple_man_page"]
+__all__ = [
+    "Conv",
+    "Info",
+    "ArgSpec",
+    "Arg",
+    "ParseOk",
+    "ParseHelp",
+    "ParseError",
+    "parse",
+    "usage",
+    "edit_distance",
+    "suggest",
+    "man_page",
+    "simple_man_page",
+]
 
 
 class ConvError(Exception):
@@ -116,8 +129,9 @@ class Arg:
     float = Conv(_parse_float, repr, "FLOAT")
 
     @staticmethod
-    def info(names: Sequence[str], doc: str = "", docv: str = "", docs: str = "OPTIONS",
-             absent: str | None = None) -> Info:
+    def info(
+        names: Sequence[str], doc: str = "", docv: str = "", docs: str = "OPTIONS", absent: str | None = None
+    ) -> Info:
         if isinstance(names, str):
             raise SimulationError(f"Arg.info expects a list of names, e.g. [{names!r}], not a string")
         for n in names:
@@ -387,9 +401,20 @@ def _value(spec: ArgSpec, occ: list[tuple[str, str | None]]) -> Any:
         raise ConvError(f"option '{f}': {e}") from None
 
 
-_SECTION_ORDER = ["ARGUMENTS", "OPTIONS", "HTTP OPTIONS", "SSH OPTIONS", "TLS OPTIONS",
-                  "HAPPY EYEBALLS OPTIONS", "DNS OPTIONS", "NETWORK OPTIONS",
-                  "LOG AND MONITORING OPTIONS", "DISK OPTIONS", "OCAML RUNTIME OPTIONS", "COMMON OPTIONS"]
+_SECTION_ORDER = [
+    "ARGUMENTS",
+    "OPTIONS",
+    "HTTP OPTIONS",
+    "SSH OPTIONS",
+    "TLS OPTIONS",
+    "HAPPY EYEBALLS OPTIONS",
+    "DNS OPTIONS",
+    "NETWORK OPTIONS",
+    "LOG AND MONITORING OPTIONS",
+    "DISK OPTIONS",
+    "OCAML RUNTIME OPTIONS",
+    "COMMON OPTIONS",
+]
 
 _EXITS = [
     ("0", "on success."),
@@ -424,9 +449,19 @@ def _opt_label(spec: ArgSpec) -> str:
     return label
 
 
-_WITH_ARGV_SECTIONS = ("ARGUMENTS", "OPTIONS", "HTTP OPTIONS", "SSH OPTIONS", "TLS OPTIONS",
-                       "HAPPY EYEBALLS OPTIONS", "DNS OPTIONS", "NETWORK OPTIONS", "LOG AND MONITORING OPTIONS",
-                       "DISK OPTIONS", "OCAML RUNTIME OPTIONS")
+_WITH_ARGV_SECTIONS = (
+    "ARGUMENTS",
+    "OPTIONS",
+    "HTTP OPTIONS",
+    "SSH OPTIONS",
+    "TLS OPTIONS",
+    "HAPPY EYEBALLS OPTIONS",
+    "DNS OPTIONS",
+    "NETWORK OPTIONS",
+    "LOG AND MONITORING OPTIONS",
+    "DISK OPTIONS",
+    "OCAML RUNTIME OPTIONS",
+)
 """The sections ``Mirage_runtime.with_argv`` lists in the unikernel's man page, in its order."""
 
 
@@ -449,11 +484,22 @@ def man_page(name: str, specs: Sequence[ArgSpec]) -> str:
             else:
                 assert s.conv is not None
                 absent = s.conv.show(s.default) if s.default is not None else ""
-            args.append(H.ArgDoc(tuple(s.info.opt_names), doc=s.info.doc,
-                                 docv=s.info.docv or (s.conv.docv if s.conv else ""), docs=s.info.docs,
-                                 kind=s.kind, absent=absent, absent_doc=s.info.absent))
-        args.append(H.ArgDoc(("--help",), doc=docs.doc, docv=docs.docv, docs=docs.docs, kind="vopt",
-                             absent=docs.absent, vopt="auto"))
+            args.append(
+                H.ArgDoc(
+                    tuple(s.info.opt_names),
+                    doc=s.info.doc,
+                    docv=s.info.docv or (s.conv.docv if s.conv else ""),
+                    docs=s.info.docs,
+                    kind=s.kind,
+                    absent=absent,
+                    absent_doc=s.info.absent,
+                )
+            )
+        args.append(
+            H.ArgDoc(
+                ("--help",), doc=docs.doc, docv=docs.docv, docs=docs.docs, kind="vopt", absent=docs.absent, vopt="auto"
+            )
+        )
         cmd = H.CmdDoc(name, "", tuple(("S", sec) for sec in _WITH_ARGV_SECTIONS), tuple(args))
         blocks = H.man_blocks(cmd)
     except Exception:  # the engine is optional here: never let its absence break a boot
@@ -476,10 +522,19 @@ def man_page(name: str, specs: Sequence[ArgSpec]) -> str:
 
 def simple_man_page(name: str, specs: Sequence[ArgSpec]) -> str:
     """A plain-text man page in Cmdliner's layout (sections, 7-space indent, options sorted by name)."""
-    help_spec = ArgSpec("opt", Info(("help",), "Show this help in format $(i,FMT). The value $(i,FMT) must be "
-                                    "one of auto, pager, groff or plain. With auto, the format is pager or "
-                                    "plain whenever the TERM env var is dumb or undefined.", "FMT",
-                                    "COMMON OPTIONS"), Arg.string, "auto")
+    help_spec = ArgSpec(
+        "opt",
+        Info(
+            ("help",),
+            "Show this help in format $(i,FMT). The value $(i,FMT) must be "
+            "one of auto, pager, groff or plain. With auto, the format is pager or "
+            "plain whenever the TERM env var is dumb or undefined.",
+            "FMT",
+            "COMMON OPTIONS",
+        ),
+        Arg.string,
+        "auto",
+    )
     by_section: dict[str, list[ArgSpec]] = {}
     for s in [*specs, help_spec]:
         by_section.setdefault(s.info.docs, []).append(s)
@@ -494,8 +549,7 @@ def simple_man_page(name: str, specs: Sequence[ArgSpec]) -> str:
         for k, s in enumerate(items):
             if k:
                 out.append("")
-            label = _opt_label(s).replace("(absent=auto)", "(default=auto)") if s is help_spec \
-                else _opt_label(s)
+            label = _opt_label(s).replace("(absent=auto)", "(default=auto)") if s is help_spec else _opt_label(s)
             out.append(f"       {label}")
             doc = _plain_doc(s.info.doc.replace("$(docv)", s.docv))
             if doc:

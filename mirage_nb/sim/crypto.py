@@ -83,8 +83,15 @@ def _quarter(s: list[int], a: int, b: int, c: int, d: int) -> None:
 
 def _chacha_block(key: bytes, counter: int, nonce: bytes) -> bytes:
     """RFC 8439 §2.3: one 64-byte block of key stream."""
-    state = [0x61707865, 0x3320646E, 0x79622D32, 0x6B206574, *struct.unpack("<8I", key), counter,
-             *struct.unpack("<3I", nonce)]
+    state = [
+        0x61707865,
+        0x3320646E,
+        0x79622D32,
+        0x6B206574,
+        *struct.unpack("<8I", key),
+        counter,
+        *struct.unpack("<3I", nonce),
+    ]
     w = list(state)
     for _ in range(10):
         _quarter(w, 0, 4, 8, 12)
@@ -102,7 +109,7 @@ def _chacha20(key: bytes, counter: int, nonce: bytes, data: bytes) -> bytes:
     out = bytearray()
     for i in range(0, len(data), 64):
         ks = _chacha_block(key, counter + i // 64, nonce)
-        out += bytes(a ^ b for a, b in zip(data[i: i + 64], ks, strict=False))
+        out += bytes(a ^ b for a, b in zip(data[i : i + 64], ks, strict=False))
     return bytes(out)
 
 
@@ -113,7 +120,7 @@ def _poly1305(key: bytes, msg: bytes) -> bytes:
     p = (1 << 130) - 5
     acc = 0
     for i in range(0, len(msg), 16):
-        n = int.from_bytes(msg[i: i + 16] + b"\x01", "little")
+        n = int.from_bytes(msg[i : i + 16] + b"\x01", "little")
         acc = (acc + n) * r % p
     return ((acc + s) & ((1 << 128) - 1)).to_bytes(16, "little")
 
@@ -153,9 +160,9 @@ class Chacha20:
 def _small_primes(n: int) -> list[int]:
     sieve = bytearray([1]) * (n + 1)
     sieve[0:2] = b"\0\0"
-    for i in range(2, int(n ** 0.5) + 1):
+    for i in range(2, int(n**0.5) + 1):
         if sieve[i]:
-            sieve[i * i:: i] = bytearray(len(sieve[i * i:: i]))
+            sieve[i * i :: i] = bytearray(len(sieve[i * i :: i]))
     return [i for i in range(n + 1) if sieve[i]]
 
 

@@ -38,7 +38,7 @@ class Cstruct:
         mv = memoryview(b)
         if off < 0 or len < 0 or off + len > mv.nbytes:
             raise SimulationError(f"Cstruct.sub: [{off}, {off + len}) is outside a buffer of {mv.nbytes} bytes")
-        return mv[off: off + len]
+        return mv[off : off + len]
 
     @staticmethod
     def shift(b: Any, n: int) -> memoryview:
@@ -50,7 +50,7 @@ class Cstruct:
 
     @staticmethod
     def blit_from_string(s: str, srcoff: int, dst: Any, dstoff: int, n: int) -> None:
-        memoryview(dst)[dstoff: dstoff + n] = s[srcoff: srcoff + n].encode("latin-1")
+        memoryview(dst)[dstoff : dstoff + n] = s[srcoff : srcoff + n].encode("latin-1")
 
     @staticmethod
     def memset(b: Any, v: int) -> None:
@@ -59,8 +59,8 @@ class Cstruct:
 
     @staticmethod
     def get_uint32_be(b: Any, off: int) -> int:
-        return int.from_bytes(bytes(memoryview(b)[off: off + 4]), "big")
+        return int.from_bytes(bytes(memoryview(b)[off : off + 4]), "big")
 
     @staticmethod
     def set_uint32_be(b: Any, off: int, v: int) -> None:
-        memoryview(b)[off: off + 4] = (v & 0xFFFFFFFF).to_bytes(4, "big")
+        memoryview(b)[off : off + 4] = (v & 0xFFFFFFFF).to_bytes(4, "big")

@@ -34,15 +34,17 @@ def _kv_ro(kv: str = "crunch", **_: Any) -> list[DeviceNode]:
 
 
 def _block(name: str) -> Callable[..., list[DeviceNode]]:
-    def nodes(disk: bytes | bytearray | None = None, size_sectors: int | None = None, file: str = "disk.img",
-              **_: Any) -> list[DeviceNode]:
+    def nodes(
+        disk: bytes | bytearray | None = None, size_sectors: int | None = None, file: str = "disk.img", **_: Any
+    ) -> list[DeviceNode]:
         params: dict[str, Any] = {"file": file}
         if disk is not None:
             params["data"] = disk
         elif size_sectors is not None:
             params["size_sectors"] = size_sectors
-        return standard_nodes(name, [DeviceNode("block__11", "Block", "block", params=params)],
-                              job_module="Unikernel.Main")
+        return standard_nodes(
+            name, [DeviceNode("block__11", "Block", "block", params=params)], job_module="Unikernel.Main"
+        )
 
     return nodes
 
@@ -58,8 +60,13 @@ def _littlefs(disk: bytes | bytearray | None = None, size_sectors: int = 1024, *
         disk = mem.data
     params: dict[str, Any] = {"file": "littlefs", "data": disk}
     block = DeviceNode("block__11", "Block", "block", params=params)
-    fs = DeviceNode("chamelon__12", "Chamelon", "chamelon", deps=(block.id,),
-                    runtime_args=(RuntimeArgRef("Unikernel.program_block_size", "16"),))
+    fs = DeviceNode(
+        "chamelon__12",
+        "Chamelon",
+        "chamelon",
+        deps=(block.id,),
+        runtime_args=(RuntimeArgRef("Unikernel.program_block_size", "16"),),
+    )
     return standard_nodes("elittlefs", [block, fs], job_module="Unikernel.Make")
 
 
@@ -95,13 +102,28 @@ def example_nodes(name: str, **choices: Any) -> list[DeviceNode]:
     return EXAMPLES[name](**choices)
 
 
-def run_example(name: str, *, argv: Iterable[str] = (), seed: int = 0, until: int | float | str | None = None,
-                tz_offset_s: int | None = 0, data_dir: str | None = None, **choices: Any) -> RunResult:
+def run_example(
+    name: str,
+    *,
+    argv: Iterable[str] = (),
+    seed: int = 0,
+    until: int | float | str | None = None,
+    tz_offset_s: int | None = 0,
+    data_dir: str | None = None,
+    **choices: Any,
+) -> RunResult:
     """Boot a bundled example on the virtual clock and return what it printed."""
     nodes = example_nodes(name, **choices)
     path = os.path.join(EXAMPLES_DIR, name, "unikernel.py")
     from mirage_nb.sim.boot import load_unikernel
 
     uk = load_unikernel(path) if os.path.isfile(path) else {"__name__": name}
-    return boot(nodes, uk, argv=argv, seed=seed, until=until, tz_offset_s=tz_offset_s,
-                data_dir=data_dir or os.path.dirname(path))
+    return boot(
+        nodes,
+        uk,
+        argv=argv,
+        seed=seed,
+        until=until,
+        tz_offset_s=tz_offset_s,
+        data_dir=data_dir or os.path.dirname(path),
+    )

@@ -54,7 +54,7 @@ class Hxd_string:  # noqa: N801 - the OCaml module's name
         def pp(ppf: Any, s: str | bytes) -> None:
             data = s.encode("latin-1") if isinstance(s, str) else bytes(s)
             for off in range(0, len(data), cfg.cols):
-                ppf.string(_line(cfg, off, data[off: off + cfg.cols]))
+                ppf.string(_line(cfg, off, data[off : off + cfg.cols]))
                 ppf.brk(0, 0)
 
         return pp
@@ -80,7 +80,7 @@ class Ohex:
                 if idx % 8 == 7:
                     ppf.string(" ")
                 if idx % 16 == 15 and chars:
-                    for c in data[idx - 15: idx + 1]:
+                    for c in data[idx - 15 : idx + 1]:
                         ppf.string(_printable(c))
                 if idx % 16 == 15:
                     ppf.string("\n")
@@ -89,7 +89,7 @@ class Ohex:
                 pad = 0 if rem == 0 else 16 - rem
                 if pad > 0:
                     ppf.string(" " * (pad * 2 + (pad + 1) // 2 + (1 if pad > 8 else 0) + 1))
-                for c in data[len(data) - rem:]:
+                for c in data[len(data) - rem :]:
                     ppf.string(_printable(c))
             if len(data) % 16:
                 ppf.string("\n")

@@ -154,7 +154,7 @@ def _as_key(k: Key | str) -> Key:
         return k
     if isinstance(k, str):
         return Key.v(k)
-    raise SimulationError(f"a key is expected (Mirage_kv.Key.v \"/path\"), got {k!r}")
+    raise SimulationError(f'a key is expected (Mirage_kv.Key.v "/path"), got {k!r}')
 
 
 def _as_value(v: str | bytes | bytearray) -> str:
@@ -206,7 +206,7 @@ class KvStore:
         r = self._value(_as_key(key))
         if isinstance(r, Error):
             return return_(r)
-        return return_(Ok(r.value[offset: offset + length]))
+        return return_(Ok(r.value[offset : offset + length]))
 
     def list(self, key: Key | str) -> Promise[Any]:
         key = _as_key(key)
@@ -261,8 +261,7 @@ class _TreeKv(KvStore):
     def _children(self, key: Key) -> list[tuple[str, str]]:
         n = len(key.segments)
         out = {k.segments[n]: VALUE for k in self.values if len(k.segments) == n + 1 and k.parent() == key}
-        out.update({d.segments[n]: DICTIONARY for d in self.dirs
-                    if len(d.segments) == n + 1 and d.parent() == key})
+        out.update({d.segments[n]: DICTIONARY for d in self.dirs if len(d.segments) == n + 1 and d.parent() == key})
         return list(out.items())
 
     def _mtime(self, key: Key) -> _Ptime:
@@ -365,7 +364,7 @@ class MemKv(_TreeKv):
         old = self.values.get(key, "")
         if key in self.dirs:
             return return_(Error(Value_expected(key)))
-        new = old.ljust(offset, "\0")[:offset] + value + old[offset + len(value):]
+        new = old.ljust(offset, "\0")[:offset] + value + old[offset + len(value) :]
         return return_(self._store(key, new))
 
     def allocate(self, key: Key | str, size: int, last_modified: _Ptime | None = None) -> Promise[Any]:
@@ -464,8 +463,9 @@ class KvModule:
         def call(t: Any, *args: Any, **kwargs: Any) -> Any:
             f = getattr(t, op, None)
             if f is None:
-                raise SimulationError(f"{self.name}.{op}: this store does not provide {op} "
-                                      "(a read-only store has no set/remove/rename)")
+                raise SimulationError(
+                    f"{self.name}.{op}: this store does not provide {op} (a read-only store has no set/remove/rename)"
+                )
             return f(*args, **kwargs)
 
         return call

@@ -44,8 +44,7 @@ class Level(IntEnum):
     Debug = 4
 
 
-_NAMES = {Level.App: "app", Level.Error: "error", Level.Warning: "warning", Level.Info: "info",
-          Level.Debug: "debug"}
+_NAMES = {Level.App: "app", Level.Error: "error", Level.Warning: "warning", Level.Info: "info", Level.Debug: "debug"}
 _HEADERS = {Level.Error: "ERROR", Level.Warning: "WARNING", Level.Info: "INFO", Level.Debug: "DEBUG"}
 
 
@@ -132,7 +131,7 @@ def _report(src: Src, level: Level, msgf: Any, args: tuple[Any, ...], header: st
     ppf.newline()
     text = "\n".join(c.text for c in run.console[start:])
     prefix_end = text.find(f" [{src.name}] ")
-    message = text[prefix_end + len(src.name) + 4:] if prefix_end >= 0 else text
+    message = text[prefix_end + len(src.name) + 4 :] if prefix_end >= 0 else text
     run.logs.append(LogRecord(run.now, src.name, _NAMES[level], message))
     run.timeline.append(TimelineEvent(run.now, "log", f"{_NAMES[level]} [{src.name}] {message}"))
 
@@ -269,4 +268,3 @@ class Logs:
     @staticmethod
     def level() -> Level | None:
         return _state().default_level  # type: ignore[no-any-return]
-

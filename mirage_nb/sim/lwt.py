@@ -340,9 +340,7 @@ def spawn(x: Startable[T], name: str | None = None) -> Promise[T]:
         return x
     if hasattr(x, "send") and hasattr(x, "throw"):
         return Task(x, name)  # type: ignore[arg-type]
-    raise SimulationError(
-        f"expected a promise or a coroutine (the result of calling an async def), got {x!r}"
-    )
+    raise SimulationError(f"expected a promise or a coroutine (the result of calling an async def), got {x!r}")
 
 
 def _promises(ps: Iterable[Startable[Any]]) -> list[Promise[Any]]:

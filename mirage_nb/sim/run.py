@@ -148,8 +148,7 @@ def current_run(*, optional: bool = False) -> Any:
     return run
 
 
-_UNITS = {"ns": 1, "us": 1_000, "ms": 1_000_000, "s": 1_000_000_000, "min": 60_000_000_000,
-          "h": 3_600_000_000_000}
+_UNITS = {"ns": 1, "us": 1_000, "ms": 1_000_000, "s": 1_000_000_000, "min": 60_000_000_000, "h": 3_600_000_000_000}
 
 
 def parse_duration(x: int | float | str | None) -> int | None:

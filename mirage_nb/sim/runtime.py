@@ -73,10 +73,12 @@ log_threshold = Arg.conv(_parse_threshold, _show_threshold, "VALUE")
 
 
 def _logs_spec() -> ArgSpec:
-    doc = ("Be more or less verbose. $(docv) must be of the form $(b,*:info,foo:debug) means that that the "
-           "log threshold is set to $(b,info) for every log sources but the $(b,foo) which is set to "
-           "$(b,debug). The log level must be one of $(b,quiet), $(b,app), $(b,error), $(b,warning), $(b,info) "
-           "or $(b,debug).")
+    doc = (
+        "Be more or less verbose. $(docv) must be of the form $(b,*:info,foo:debug) means that that the "
+        "log threshold is set to $(b,info) for every log sources but the $(b,foo) which is set to "
+        "$(b,debug). The log level must be one of $(b,quiet), $(b,app), $(b,error), $(b,warning), $(b,info) "
+        "or $(b,debug)."
+    )
     return Arg.opt(Arg.list(log_threshold), [], Arg.info(["l", "logs"], doc=doc, docv="LEVEL", docs=S_LOG))
 
 
@@ -87,32 +89,58 @@ def _int_opt(name: str, doc: str) -> ArgSpec:
 MIRAGE_ARGS: dict[str, ArgSpec] = {
     "logs": _logs_spec(),
     "delay": Arg.opt(Arg.int, 0, Arg.info(["delay"], doc="Delay n seconds before starting up", docs=S_COMMON)),
-    "name": Arg.opt(Arg.some(Arg.string), None, Arg.info(
-        ["name"], docs=S_COMMON,
-        doc="Runtime name of the unikernel. Accessible with `Mirage_runtime.name` (), used for example by syslog",
-        absent="defaults to the configuration-time name (first argument to `Mirage.register`)")),
-    "backtrace": Arg.opt(Arg.bool, True, Arg.info(
-        ["backtrace"], docs=S_OCAML, doc="Trigger the printing of a stack backtrace when an uncaught exception "
-        "aborts the unikernel.")),
-    "randomize-hashtables": Arg.opt(Arg.bool, True, Arg.info(
-        ["randomize-hashtables"], docs=S_OCAML, doc="Turn on randomization of all hash tables by default.")),
-    "allocation-policy": Arg.opt(Arg.some(Arg.enum([("next-fit", 0), ("first-fit", 1), ("best-fit", 2)])),
-                                 None, Arg.info(["allocation-policy"], docs=S_OCAML,
-                                                doc="The policy used for allocating in the OCaml heap.")),
+    "name": Arg.opt(
+        Arg.some(Arg.string),
+        None,
+        Arg.info(
+            ["name"],
+            docs=S_COMMON,
+            doc="Runtime name of the unikernel. Accessible with `Mirage_runtime.name` (), used for example by syslog",
+            absent="defaults to the configuration-time name (first argument to `Mirage.register`)",
+        ),
+    ),
+    "backtrace": Arg.opt(
+        Arg.bool,
+        True,
+        Arg.info(
+            ["backtrace"],
+            docs=S_OCAML,
+            doc="Trigger the printing of a stack backtrace when an uncaught exception aborts the unikernel.",
+        ),
+    ),
+    "randomize-hashtables": Arg.opt(
+        Arg.bool,
+        True,
+        Arg.info(["randomize-hashtables"], docs=S_OCAML, doc="Turn on randomization of all hash tables by default."),
+    ),
+    "allocation-policy": Arg.opt(
+        Arg.some(Arg.enum([("next-fit", 0), ("first-fit", 1), ("best-fit", 2)])),
+        None,
+        Arg.info(["allocation-policy"], docs=S_OCAML, doc="The policy used for allocating in the OCaml heap."),
+    ),
     "minor-heap-size": _int_opt("minor-heap-size", "The size of the minor heap (in words)."),
     "major-heap-increment": _int_opt("major-heap-increment", "The size increment for the major heap."),
     "space-overhead": _int_opt("space-overhead", "The percentage of live data of wasted memory."),
-    "max-space-overhead": _int_opt("max-space-overhead", "Heap compaction is triggered when the estimated "
-                                   "amount of free memory is more than this percentage."),
+    "max-space-overhead": _int_opt(
+        "max-space-overhead",
+        "Heap compaction is triggered when the estimated amount of free memory is more than this percentage.",
+    ),
     "gc-verbosity": _int_opt("gc-verbosity", "GC messages on standard error output."),
-    "gc-window-size": _int_opt("gc-window-size", "The size of the window used by the major GC for smoothing "
-                               "out variations in its workload."),
-    "custom-major-ratio": _int_opt("custom-major-ratio", "Target ratio of floating garbage to major heap size "
-                                   "for out-of-heap memory held by custom values."),
-    "custom-minor-ratio": _int_opt("custom-minor-ratio", "Bound on floating garbage for out-of-heap memory "
-                                   "held by custom values in the minor heap."),
-    "custom-minor-max-size": _int_opt("custom-minor-max-size", "Maximum amount of out-of-heap memory for "
-                                      "each custom value allocated in the minor heap."),
+    "gc-window-size": _int_opt(
+        "gc-window-size", "The size of the window used by the major GC for smoothing out variations in its workload."
+    ),
+    "custom-major-ratio": _int_opt(
+        "custom-major-ratio",
+        "Target ratio of floating garbage to major heap size for out-of-heap memory held by custom values.",
+    ),
+    "custom-minor-ratio": _int_opt(
+        "custom-minor-ratio",
+        "Bound on floating garbage for out-of-heap memory held by custom values in the minor heap.",
+    ),
+    "custom-minor-max-size": _int_opt(
+        "custom-minor-max-size",
+        "Maximum amount of out-of-heap memory for each custom value allocated in the minor heap.",
+    ),
 }
 """The runtime arguments MirageOS itself declares, by key name (``Mirage_runtime.logs`` is "logs")."""
 
@@ -125,7 +153,8 @@ class RuntimeArg:
     def __init__(self, spec: ArgSpec, key: str | None = None) -> None:
         if not isinstance(spec, ArgSpec):
             raise SimulationError(
-                f"Mirage_runtime.register_arg expects an argument such as Arg.value(Arg.opt(...)), got {spec!r}")
+                f"Mirage_runtime.register_arg expects an argument such as Arg.value(Arg.opt(...)), got {spec!r}"
+            )
         self.spec = spec
         self.key = key or spec.info.names[-1]
 
@@ -136,8 +165,9 @@ class RuntimeArg:
         except KeyError:
             raise SimulationError(
                 f"the runtime argument --{self.key} was read before the boot parsed the command line "
-                "(Mirage_runtime: \"Called too early. Please delay this call to after the start function "
-                "of the unikernel.\"); is it declared at the top level of the unikernel module?") from None
+                '(Mirage_runtime: "Called too early. Please delay this call to after the start function '
+                'of the unikernel."); is it declared at the top level of the unikernel module?'
+            ) from None
 
     def __repr__(self) -> str:
         return f"<runtime arg {', '.join(self.spec.info.opt_names)}>"

@@ -28,8 +28,15 @@ CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[2]
 DATA = Path(__file__).resolve().parent / "data"
 TOKEN = "mirage-nb-test"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync"]
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def _requirements() -> str | None:
@@ -103,10 +110,23 @@ def lab(tmp_path_factory):
     port = _free_port()
     log = open(base / "lab.log", "w")  # noqa: SIM115 - closed in the teardown below
     proc = subprocess.Popen(
-        [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-         f"--ServerApp.token={TOKEN}", f"--ServerApp.root_dir={root}", "--allow-root",
-         f"--LabApp.workspaces_dir={base / 'workspaces'}"],
-        env=env, stdout=log, stderr=subprocess.STDOUT, cwd=root,
+        [
+            sys.executable,
+            "-m",
+            "jupyter",
+            "lab",
+            "--no-browser",
+            "--ip=127.0.0.1",
+            f"--port={port}",
+            f"--ServerApp.token={TOKEN}",
+            f"--ServerApp.root_dir={root}",
+            "--allow-root",
+            f"--LabApp.workspaces_dir={base / 'workspaces'}",
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=root,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -174,8 +194,7 @@ def test_smoke_notebook_runs_and_draws_the_graph_as_an_image(lab_page):
 def _select(page, cls: str, label: str) -> None:
     sel = page.locator(f".mnb-builder .{cls} select")
     page.wait_for_function(
-        "([cls, label]) => [...document.querySelectorAll(`.mnb-builder .${cls} option`)]"
-        ".some(o => o.value === label)",
+        "([cls, label]) => [...document.querySelectorAll(`.mnb-builder .${cls} option`)].some(o => o.value === label)",
         arg=[cls, label],
     )
     sel.select_option(label=label)

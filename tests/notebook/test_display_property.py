@@ -16,8 +16,23 @@ TEXT = st.text(min_size=1, max_size=40).filter(lambda s: s.strip() != "")
 ASCII = st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), min_size=1, max_size=40).filter(
     lambda s: s.strip() != ""
 )
-OUR_TAGS = {"div", "style", "pre", "p", "table", "tr", "th", "td", "code", "span", "details", "summary", "img",
-            "small", "br"}
+OUR_TAGS = {
+    "div",
+    "style",
+    "pre",
+    "p",
+    "table",
+    "tr",
+    "th",
+    "td",
+    "code",
+    "span",
+    "details",
+    "summary",
+    "img",
+    "small",
+    "br",
+}
 
 
 class _Collect(HTMLParser):

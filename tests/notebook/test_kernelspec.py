@@ -25,9 +25,10 @@ def test_install_into_a_prefix_is_found_by_jupyter(tmp_path):
     from jupyter_client.kernelspec import KernelSpecManager
 
     where = install(prefix=str(tmp_path), python=sys.executable)
-    assert json.loads((tmp_path / "share/jupyter/kernels" / KERNEL_NAME / "kernel.json").read_text())[
-        "display_name"
-    ] == DISPLAY_NAME
+    assert (
+        json.loads((tmp_path / "share/jupyter/kernels" / KERNEL_NAME / "kernel.json").read_text())["display_name"]
+        == DISPLAY_NAME
+    )
     ksm = KernelSpecManager(kernel_dirs=[str(tmp_path / "share/jupyter/kernels")])
     spec = ksm.get_kernel_spec(KERNEL_NAME)
     assert spec.display_name == DISPLAY_NAME and spec.argv[0] == sys.executable
@@ -49,7 +50,8 @@ def test_a_kernel_started_from_the_spec_has_the_extension(tmp_path, monkeypatch)
     km, kc = start_new_kernel(kernel_name=KERNEL_NAME)
     try:
         reply = kc.execute_interactive(
-            "print('MirageMagics' in get_ipython().magics_manager.registry)", timeout=60,
+            "print('MirageMagics' in get_ipython().magics_manager.registry)",
+            timeout=60,
             output_hook=outputs.append,
         )
         assert reply["content"]["status"] == "ok"

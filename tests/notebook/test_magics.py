@@ -78,7 +78,7 @@ def test_config_ml_cell_gives_the_application(shell, capsys):
     app = shell.run_cell_magic("config_ml", "net", NETWORK_ML)
     assert app is ext(shell).app is shell.user_ns["net"]
     assert app.describe() == network_app().describe()
-    shell.run_cell_magic("config_ml", "", "let () = register \"x\" [ ")
+    shell.run_cell_magic("config_ml", "", 'let () = register "x" [ ')
     err = capsys.readouterr().err
     assert err.startswith("mirage: config.ml:") and "Traceback" not in err
 

@@ -17,9 +17,19 @@ from mirage_nb.sim.rng import Mirage_crypto_rng
 def test_standard_nodes_follow_the_generated_main_ml_order() -> None:
     nodes = standard_nodes("hello")
     assert [n.id for n in nodes] == [
-        "mirage_bootvar__1", "struct_end__2", "cmdliner_stdlib__3", "mirage_runtime__4", "mirage_logs__5",
-        "mirage_sleep__6", "mirage_ptime__7", "mirage_mtime__8", "mirage_crypto_rng_mirage__9",
-        "mirage_runtime__10", "unit__11", "unikernel__12"]
+        "mirage_bootvar__1",
+        "struct_end__2",
+        "cmdliner_stdlib__3",
+        "mirage_runtime__4",
+        "mirage_logs__5",
+        "mirage_sleep__6",
+        "mirage_ptime__7",
+        "mirage_mtime__8",
+        "mirage_crypto_rng_mirage__9",
+        "mirage_runtime__10",
+        "unit__11",
+        "unikernel__12",
+    ]
     assert nodes[-1].deps == ("unit__11",) and nodes[-1].kind == "job"
     r = boot(nodes, {"__name__": "u", "start": _noop})
     connects = [e.detail for e in r.timeline if e.kind == "connect"]
@@ -40,8 +50,10 @@ def test_functor_job_gets_modules_and_devices_in_order() -> None:
         async def start(self, a: Any, b: Any) -> None:
             seen.append((type(a).__name__, type(b).__name__))
 
-    devices = [DeviceNode("block__11", "Block", "block", params={"size_sectors": 4}),
-               DeviceNode("kv__12", "Kv_rw_mem", "kv_rw_mem")]
+    devices = [
+        DeviceNode("block__11", "Block", "block", params={"size_sectors": 4}),
+        DeviceNode("kv__12", "Kv_rw_mem", "kv_rw_mem"),
+    ]
     r = boot(standard_nodes("two", devices, job_module="Unikernel.Main"), {"__name__": "u", "Main": Main})
     assert r.exit_code == 0
     assert seen == [("<module Block : Mirage_block.S>", "<module Kv_rw_mem : Mirage_kv>"), ("MemBlock", "MemKv")]
@@ -70,8 +82,10 @@ def test_node_validation() -> None:
     with pytest.raises(SimulationError, match="unique"):
         boot([DeviceNode("a", "A", "noop"), DeviceNode("a", "A", "noop")], {"__name__": "u"})
     with pytest.raises(SimulationError, match="needs the parameter 'dir'"):
-        boot(standard_nodes("x", [DeviceNode("kv", "Kv", "kv_ro_crunch")], job_module="Unikernel.Main"),
-             {"__name__": "u", "Main": object})
+        boot(
+            standard_nodes("x", [DeviceNode("kv", "Kv", "kv_ro_crunch")], job_module="Unikernel.Main"),
+            {"__name__": "u", "Main": object},
+        )
     with pytest.raises(SimulationError, match="is not defined"):
         boot([DeviceNode("a", "A", "argv", runtime_args=(RuntimeArgRef("Unikernel.nope"),))], {"__name__": "u"})
     with pytest.raises(SimulationError, match="unknown example"):
@@ -122,7 +136,8 @@ def test_connectors_add_device_kinds() -> None:
         async def start(self, net: Any) -> None:
             seen.append(net["mac"])
 
-    nodes = standard_nodes("net", [DeviceNode("netif__11", "Netif", "netif", params={"mac": "02:00"})],
-                           job_module="Unikernel.Main")
+    nodes = standard_nodes(
+        "net", [DeviceNode("netif__11", "Netif", "netif", params={"mac": "02:00"})], job_module="Unikernel.Main"
+    )
     r = boot(nodes, {"__name__": "u", "Main": Main}, connectors={"netif": connect_netif})
     assert r.exit_code == 0 and seen == ["<module Netif>", "02:00"]

@@ -28,8 +28,9 @@ def test_graph_nodes_match_the_hand_built_ones() -> None:
     assert nodes[-1].kind == "noop" and nodes[-1].module_name == "Mirage_runtime"
 
 
-@pytest.mark.parametrize("name", ["hello", "hello-key", "heads1", "heads2", "timeout1", "timeout2", "echo_server",
-                                  "local-library", "noop"])
+@pytest.mark.parametrize(
+    "name", ["hello", "hello-key", "heads1", "heads2", "timeout1", "timeout2", "echo_server", "local-library", "noop"]
+)
 def test_engine_graph_runs_like_the_hand_built_graph(name: str) -> None:
     from mirage_nb.sim.cli import run_configured
     from mirage_nb.sim.example_nodes import run_example

@@ -106,7 +106,7 @@ def test_block_behaves_like_a_byte_array(ops: list[tuple[int, int, bytes]]) -> N
         r = in_run(lambda sector=sector, n=n, fill=fill: now(b.write(sector, [bytearray(fill * (512 * n))])))
         if 0 <= sector and sector + n <= 8:
             assert r == Ok(None)
-            model[sector * 512:(sector + n) * 512] = fill * (512 * n)
+            model[sector * 512 : (sector + n) * 512] = fill * (512 * n)
         else:
             assert isinstance(r, Error)
     buf = bytearray(8 * 512)
@@ -164,23 +164,44 @@ def test_keys() -> None:
 
 
 def rw_ops(kv: Any) -> list[Any]:
-    out = [now(kv.set("/a/b", "hello")), now(kv.get("/a/b")), now(kv.list("/a")),
-           now(kv.set("/a", "x")), now(kv.set("/a/b/c", "x")),
-           now(kv.set_partial("/a/b", 7, "!")), now(kv.get("/a/b")),
-           now(kv.rename("/a", "/a/z")), now(kv.rename("/a", "/q")), now(kv.get("/q/b")),
-           now(kv.allocate("/q/b", 3)), now(kv.allocate("/n", 3)), now(kv.get("/n")),
-           now(kv.remove("/q")), now(kv.get("/q/b")), now(kv.remove("/q"))]
+    out = [
+        now(kv.set("/a/b", "hello")),
+        now(kv.get("/a/b")),
+        now(kv.list("/a")),
+        now(kv.set("/a", "x")),
+        now(kv.set("/a/b/c", "x")),
+        now(kv.set_partial("/a/b", 7, "!")),
+        now(kv.get("/a/b")),
+        now(kv.rename("/a", "/a/z")),
+        now(kv.rename("/a", "/q")),
+        now(kv.get("/q/b")),
+        now(kv.allocate("/q/b", 3)),
+        now(kv.allocate("/n", 3)),
+        now(kv.get("/n")),
+        now(kv.remove("/q")),
+        now(kv.get("/q/b")),
+        now(kv.remove("/q")),
+    ]
     return out
 
 
 EXPECTED_RW = [
-    Ok(None), Ok("hello"), Ok([(Key.v("a/b"), VALUE)]),
-    Error(Value_expected(Key.v("a"))), Error(Dictionary_expected(Key.v("a/b"))),
-    Ok(None), Ok("hello\x00\x00!"),
-    Error(Rename_source_prefix(Key.v("a"), Key.v("a/z"))), Ok(None), Ok("hello\x00\x00!"),
+    Ok(None),
+    Ok("hello"),
+    Ok([(Key.v("a/b"), VALUE)]),
+    Error(Value_expected(Key.v("a"))),
+    Error(Dictionary_expected(Key.v("a/b"))),
+    Ok(None),
+    Ok("hello\x00\x00!"),
+    Error(Rename_source_prefix(Key.v("a"), Key.v("a/z"))),
+    Ok(None),
+    Ok("hello\x00\x00!"),
     Error(Already_present(Key.v("q/b"))),
-    Ok(None), Ok("\x00\x00\x00"),
-    Ok(None), Error(Not_found(Key.v("q/b"))), Error(Not_found(Key.v("q"))),
+    Ok(None),
+    Ok("\x00\x00\x00"),
+    Ok(None),
+    Error(Not_found(Key.v("q/b"))),
+    Error(Not_found(Key.v("q"))),
 ]
 
 

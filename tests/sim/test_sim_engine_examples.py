@@ -125,7 +125,8 @@ def test_cli_run_passes_boot_arguments_after_the_double_dash(tmp_path: Path) -> 
     status, out, err = _cli("-f", str(base / "config.ml"), "--seed", "1", "--until", "2s", "--", "--hello=Hi")
     assert status == 0
     assert [ln for ln in err.splitlines() if "[INFO]" in ln] == [
-        f"2025-01-01T00:00:0{s}Z: [INFO] [application] Hi" for s in range(3)]
+        f"2025-01-01T00:00:0{s}Z: [INFO] [application] Hi" for s in range(3)
+    ]
     assert err.splitlines()[-1].startswith("[stopped at until=")
 
 
@@ -168,7 +169,7 @@ let main = main "Unikernel.Main" (block @-> kv_rw @-> job)
 let () = register "storage" [ main $ generic_block "scratch" $ kv_rw_mem () ]
 """
 
-_STORAGE_UNIKERNEL = '''
+_STORAGE_UNIKERNEL = """
 from mirage_nb.unikernel import Logs, Mirage_kv, Ok
 
 
@@ -182,7 +183,7 @@ class Main:
         r = await self.KV.set(kv, Mirage_kv.Key.v("/a"), "b")
         got = await self.KV.get(kv, Mirage_kv.Key.v("/a"))
         Logs.info("set %B, got %S", isinstance(r, Ok), got.value)
-'''
+"""
 
 
 @pytest.mark.parametrize("block", [None, "ramdisk", "file"])
@@ -194,6 +195,8 @@ def test_generic_block_and_kv_rw_mem_from_the_engine(block: str | None, tmp_path
         _image(tmp_path / "scratch", 16)
     r = _app(tmp_path / "config.ml").run(args=args)
     sectors = 16 if block == "file" else 32768
-    assert [ln.split("] ", 2)[-1] for ln in r.lines] == [f"scratch: {sectors} sectors of 512 bytes",
-                                                        'set true, got "b"']
+    assert [ln.split("] ", 2)[-1] for ln in r.lines] == [
+        f"scratch: {sectors} sectors of 512 bytes",
+        'set true, got "b"',
+    ]
     assert r.exit_code == 0

@@ -138,8 +138,10 @@ def test_kv_ro(kv: str) -> None:
 def test_kv_ro_mismatch_and_missing(tmp_path: Path) -> None:
     (tmp_path / "t").mkdir()
     r = run_example("kv_ro", data_dir=str(tmp_path))
-    assert r.lines == [f"{ts(0)}: [WARNING] [application] Could not compare the secret against a known constant: "
-                       "Cannot find the key /secret"]
+    assert r.lines == [
+        f"{ts(0)}: [WARNING] [application] Could not compare the secret against a known constant: "
+        "Cannot find the key /secret"
+    ]
     (tmp_path / "t" / "secret").write_text("bar\n")
     r = run_example("kv_ro", data_dir=str(tmp_path), kv="direct")
     assert r.lines == [f"{ts(0)}: [WARNING] [application] The secret provided does not match!"]
@@ -186,8 +188,12 @@ def test_disk_lottery_game_over_runs() -> None:
             first = f"TIE! You tied with the high score {hiscore}"
         else:
             first = f"YOU LOST! With {draw} you didn't beat the high score {hiscore}"
-        assert r.lines == [f"{ts(0)}:  [application] {first}", info(0, "Saving new game state..."),
-                           info(0, "Done!"), f"{ts(0)}:  [application] Thank you for playing! Exiting..."]
+        assert r.lines == [
+            f"{ts(0)}:  [application] {first}",
+            info(0, "Saving new game state..."),
+            info(0, "Done!"),
+            f"{ts(0)}:  [application] Thank you for playing! Exiting...",
+        ]
     assert disk[:4] == b"LOTO" and int.from_bytes(disk[4:8], "big") == hiscore
     r = run_example("disk-lottery", disk=disk, argv=["--reset", "--slot", "3"])
     assert r.lines == [f"{ts(0)}:  [application] Reset game slot 3."]
@@ -217,11 +223,14 @@ def test_crypto() -> None:
     assert lines[1] == info(0, f"Random numbers: 0x{i8:02X} 0x{i16:04X} 0x{i32:08X} 0x{i64:016X}")
     assert lines[2] == info(0, "64 byte random:")
     assert lines[3].startswith(" " * 43 + "000000  ") and lines[4].startswith("000010  ")
-    md5 = lines.index(info(0, "MD5 of the empty string 000000  d41d 8cd9 8f00 b204  e980 0998 ecf8 427e  "
-                                "..............B~"))
+    md5 = lines.index(
+        info(0, "MD5 of the empty string 000000  d41d 8cd9 8f00 b204  e980 0998 ecf8 427e  ..............B~")
+    )
     assert lines[md5 + 1] == ""
-    assert info(0, "SHA256 of the empty string 000000  e3b0 c442 98fc 1c14  9afb f4c8 996f b924  "
-                   "...B.........o.$") in lines
+    assert (
+        info(0, "SHA256 of the empty string 000000  e3b0 c442 98fc 1c14  9afb f4c8 996f b924  ...B.........o.$")
+        in lines
+    )
     chacha = [i for i, line in enumerate(lines) if "Chacha20/Poly1305" in line][0]
     assert lines[chacha].endswith("000000  9f07 e7be 5551 387a  98ba 977c 732d 080d  ....UQ8z...|s-..")
     assert lines[-1] == info(0, "Generated a RSA key of 4096 bits (sign + verify true)")

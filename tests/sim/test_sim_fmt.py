@@ -22,7 +22,7 @@ OCAML = shutil.which("ocaml")
         ("%x %X %o %#x", (255, 255, 8, 255), "ff FF 10 0xff"),
         ("%lu %Lu %ld", (-1, -1, -1), "4294967295 18446744073709551615 -1"),
         ("0x%02X 0x%04X 0x%08lX 0x%016LX", (10, 300, -2, 1), "0x0A 0x012C 0xFFFFFFFE 0x0000000000000001"),
-        ("%s and %S", ("a\"b", 'q"\n\t\\'), 'a"b and "q\\"\\n\\t\\\\"'),
+        ("%s and %S", ('a"b', 'q"\n\t\\'), 'a"b and "q\\"\\n\\t\\\\"'),
         ("%B %b %c %%", (True, False, "z"), "true false z %"),
         ("%.3f %f %g", (3.14159, 1.0, 0.5), "3.142 1.000000 0.5"),
         ("%*d|%-*s|", (4, 7, 3, "ab"), "   7|ab |"),
@@ -47,20 +47,27 @@ def test_printf_errors_name_the_format() -> None:
 
 
 _OCAML_PRINTF = [
-    ('"%e|%.2E|%F|%F|%.3F|%F|%F" 1234.5 0.000123 1.0 0.1 2.0 (1. /. 3.) 1e20',
-     ("%e|%.2E|%F|%F|%.3F|%F|%F", 1234.5, 0.000123, 1.0, 0.1, 2.0, 1 / 3, 1e20)),
+    (
+        '"%e|%.2E|%F|%F|%.3F|%F|%F" 1234.5 0.000123 1.0 0.1 2.0 (1. /. 3.) 1e20',
+        ("%e|%.2E|%F|%F|%.3F|%F|%F", 1234.5, 0.000123, 1.0, 0.1, 2.0, 1 / 3, 1e20),
+    ),
     ("\"%C %C %C\" 'a' '\\'' '\\n'", ("%C %C %C", "a", "'", "\n")),
-    ('"%.4d|%+d|% d|%#o|%nx|%#x|%#X|%lx|%Lo" 7 3 3 8 (-1n) 0 255 (-2l) (-8L)',
-     ("%.4d|%+d|% d|%#o|%nx|%#x|%#X|%lx|%Lo", 7, 3, 3, 8, -1, 0, 255, -2, -8)),
-    ('"%g|%g|%G|%8.3f|%-8.2e|" 0.0001 1e20 1e-5 3.14159 2.5', ("%g|%g|%G|%8.3f|%-8.2e|", 0.0001, 1e20, 1e-5,
-                                                             3.14159, 2.5)),
+    (
+        '"%.4d|%+d|% d|%#o|%nx|%#x|%#X|%lx|%Lo" 7 3 3 8 (-1n) 0 255 (-2l) (-8L)',
+        ("%.4d|%+d|% d|%#o|%nx|%#x|%#X|%lx|%Lo", 7, 3, 3, 8, -1, 0, 255, -2, -8),
+    ),
+    (
+        '"%g|%g|%G|%8.3f|%-8.2e|" 0.0001 1e20 1e-5 3.14159 2.5',
+        ("%g|%g|%G|%8.3f|%-8.2e|", 0.0001, 1e20, 1e-5, 3.14159, 2.5),
+    ),
 ]
 
 
 @pytest.mark.skipif(OCAML is None, reason="the ocaml toplevel is not installed (it is the oracle here)")
 def test_printf_conversions_match_ocaml() -> None:
-    script = "".join(f"let () = print_string (Printf.sprintf {ml}); print_string \"\\n@@END@@\\n\"\n"
-                     for ml, _ in _OCAML_PRINTF)
+    script = "".join(
+        f'let () = print_string (Printf.sprintf {ml}); print_string "\\n@@END@@\\n"\n' for ml, _ in _OCAML_PRINTF
+    )
     res = subprocess.run([OCAML, "-stdin"], input=script, capture_output=True, text=True, timeout=60, check=True)
     expected = res.stdout.split("\n@@END@@\n")[:-1]
     assert [sprintf(*py) for _, py in _OCAML_PRINTF] == expected
@@ -82,8 +89,13 @@ def test_format_boxes_without_ocaml() -> None:
 
 # -- differential test against OCaml's Format -----------------------------------
 
-_KINDS = {"h": "Format.pp_open_hbox ppf ()", "v": "Format.pp_open_vbox ppf {n}", "hv": "Format.pp_open_hvbox ppf {n}",
-          "hov": "Format.pp_open_hovbox ppf {n}", "b": "Format.pp_open_box ppf {n}"}
+_KINDS = {
+    "h": "Format.pp_open_hbox ppf ()",
+    "v": "Format.pp_open_vbox ppf {n}",
+    "hv": "Format.pp_open_hvbox ppf {n}",
+    "hov": "Format.pp_open_hovbox ppf {n}",
+    "b": "Format.pp_open_box ppf {n}",
+}
 
 
 def _program(rng: random.Random) -> list[tuple[Any, ...]]:
@@ -146,12 +158,15 @@ def _ours(ops: list[tuple[Any, ...]]) -> str:
 def test_format_layout_matches_ocaml_on_random_programs() -> None:
     rng = random.Random(20261123)
     programs = [_program(rng) for _ in range(300)]
-    script = ["let run f = let b = Buffer.create 100 in let ppf = Format.formatter_of_buffer b in "
-              "f ppf; Format.pp_print_flush ppf (); print_string (Buffer.contents b); print_string \"\\n@@END@@\\n\""]
+    script = [
+        "let run f = let b = Buffer.create 100 in let ppf = Format.formatter_of_buffer b in "
+        'f ppf; Format.pp_print_flush ppf (); print_string (Buffer.contents b); print_string "\\n@@END@@\\n"'
+    ]
     for ops in programs:
         script.append(f"let () = run (fun ppf -> {_ocaml(ops)})")
-    res = subprocess.run([OCAML, "-stdin"], input="\n".join(script) + "\n", capture_output=True, text=True,
-                         timeout=120, check=True)
+    res = subprocess.run(
+        [OCAML, "-stdin"], input="\n".join(script) + "\n", capture_output=True, text=True, timeout=120, check=True
+    )
     expected = res.stdout.split("\n@@END@@\n")[:-1]
     assert len(expected) == len(programs)
     for ops, want in zip(programs, expected, strict=True):
@@ -168,6 +183,7 @@ def test_mirage_logs_line_with_block_info_matches_ocaml() -> None:
         '@ @[sector_size =@ %d@];@ @[size_sectors =@ %LdL@]@ }@]" a b c) (true, 512, 100000L)\n'
     )
     res = subprocess.run([OCAML, "-stdin"], input=script, capture_output=True, text=True, timeout=60, check=True)
-    ours = asprintf("%s: [INFO] [block] @[%a@]@.", "2025-01-01T00:00:00Z", Mirage_block.pp_info,
-                    Info(True, 512, 100000))
+    ours = asprintf(
+        "%s: [INFO] [block] @[%a@]@.", "2025-01-01T00:00:00Z", Mirage_block.pp_info, Info(True, 512, 100000)
+    )
     assert ours == res.stdout

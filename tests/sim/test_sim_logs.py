@@ -46,7 +46,11 @@ def test_log_levels_from_the_command_line() -> None:
     assert len(run(["-l", "debug"]).stderr) == 8
     r = run(["-l", "*:error,net:debug"])
     assert [line.split(" ", 1)[1] for line in r.stderr] == [
-        " [application] app 1", "[ERROR] [application] err", "[INFO] [net] from net", "[DEBUG] [net] net debug"]
+        " [application] app 1",
+        "[ERROR] [application] err",
+        "[INFO] [net] from net",
+        "[DEBUG] [net] net debug",
+    ]
     assert run(["-l", "quiet"]).stderr == []
     r = run(["-l", "nosuch:debug"])
     assert r.stdout == ["WARNING: nosuch is not a valid log source."]

@@ -313,5 +313,7 @@ def test_print_goes_to_the_unikernel_console() -> None:
         print("a", "b", sep="-")
 
     r = drive(main)
-    assert [(c.time_ns, c.stream, c.text) for c in r.console] == [(0, "stdout", "hello from print"),
-                                                                   (3, "stdout", "a-b")]
+    assert [(c.time_ns, c.stream, c.text) for c in r.console] == [
+        (0, "stdout", "hello from print"),
+        (3, "stdout", "a-b"),
+    ]

@@ -104,8 +104,7 @@ def test_exit_codes_of_the_booted_unikernel() -> None:
     assert r.exit_code == Mirage_runtime.help_version == 63 and "--hello=VAL" in r.output
     r = run_example("hello-key", argv=["--hello"])
     assert r.exit_code == Mirage_runtime.argument_error == 64
-    assert r.stderr == ["Usage: hello [--help] [--hello=VAL] [OPTION]…",
-                        "hello: option '--hello' needs an argument"]
+    assert r.stderr == ["Usage: hello [--help] [--hello=VAL] [OPTION]…", "hello: option '--hello' needs an argument"]
     assert r.end_ns == 0
 
 
@@ -152,8 +151,15 @@ def test_help_page_sections_and_exit_codes() -> None:
     text = r.output
     assert r.exit_code == 63
     sections = [line for line in text.splitlines() if line and not line.startswith(" ")]
-    assert sections == ["NAME", "SYNOPSIS", "OPTIONS", "LOG AND MONITORING OPTIONS", "OCAML RUNTIME OPTIONS",
-                        "COMMON OPTIONS", "EXIT STATUS"]
+    assert sections == [
+        "NAME",
+        "SYNOPSIS",
+        "OPTIONS",
+        "LOG AND MONITORING OPTIONS",
+        "OCAML RUNTIME OPTIONS",
+        "COMMON OPTIONS",
+        "EXIT STATUS",
+    ]
     assert "       lottery [--reset] [--reset-all] [--slot=INT64] [OPTION]…" in text
     assert "       --slot=INT64 (absent=0)" in text
     for code in ("0", "1", "63", "64", "125", "255"):

@@ -14,8 +14,10 @@ def pp_library(ppf: Any, lib: tuple[str, str]) -> None:
 
 
 async def start() -> None:
-    libraries = [(lib.name, lib.version if lib.version is not None else "n/a")
-                 for lib in Build_info.V1.Statically_linked_libraries.to_list()]
+    libraries = [
+        (lib.name, lib.version if lib.version is not None else "n/a")
+        for lib in Build_info.V1.Statically_linked_libraries.to_list()
+    ]
     Fmt.pr("libraries:\n")
     for lib in libraries:
         Fmt.pr("  - %a\n", pp_library, lib)

@@ -21,9 +21,11 @@ Rsa = Mirage_crypto_pk.Rsa
 
 async def start() -> None:
     g = Mirage_crypto_rng.generate
-    Logs.info("using Fortuna, entropy sources: %a",
-              Fmt.list(Mirage_crypto_rng.Entropy.pp_source, sep=Fmt.any(", ")),
-              Mirage_crypto_rng.Entropy.sources())
+    Logs.info(
+        "using Fortuna, entropy sources: %a",
+        Fmt.list(Mirage_crypto_rng.Entropy.pp_source, sep=Fmt.any(", ")),
+        Mirage_crypto_rng.Entropy.sources(),
+    )
     i64 = Randomconv.int64(g)
     i32 = Randomconv.int32(g)
     i16 = Randomconv.int16(g)
@@ -36,8 +38,11 @@ async def start() -> None:
     n = "\x00" * 32
     key = Chacha20.of_secret(n)
     nonce = "\x00" * 12
-    Logs.info("Chacha20/Poly1305 of 32*0, key 32*0, nonce 12*0: %a", Ohex.pp_hexdump(),
-              Chacha20.authenticate_encrypt(key, nonce, n))
+    Logs.info(
+        "Chacha20/Poly1305 of 32*0, key 32*0, nonce 12*0: %a",
+        Ohex.pp_hexdump(),
+        Chacha20.authenticate_encrypt(key, nonce, n),
+    )
     priv = Rsa.generate(bits=4096)
     signature = Rsa.PKCS1.sign("SHA256", priv, ("Message", n))
     verified = Rsa.PKCS1.verify(lambda h: h == "SHA256", Rsa.pub_of_priv(priv), signature, ("Message", n))

@@ -17,13 +17,20 @@ from mirage_nb.unikernel import (
 Lotto = local_library(__file__, "lotto")
 
 reset_all = Mirage_runtime.register_arg(
-    Arg.value(Arg.flag(Arg.info(["reset-all"], doc="Reset all state on disk and quit"))))
+    Arg.value(Arg.flag(Arg.info(["reset-all"], doc="Reset all state on disk and quit")))
+)
 
 sector = Mirage_runtime.register_arg(
-    Arg.value(Arg.opt(Arg.int64, 0, Arg.info(["slot"], doc="Sector to read and write game state to"))))
+    Arg.value(Arg.opt(Arg.int64, 0, Arg.info(["slot"], doc="Sector to read and write game state to")))
+)
 
-reset = Mirage_runtime.register_arg(Arg.value(Arg.flag(Arg.info(
-    ["reset"], doc="Reset the state on disk at the specified slot (using --slot, default 0) and quit"))))
+reset = Mirage_runtime.register_arg(
+    Arg.value(
+        Arg.flag(
+            Arg.info(["reset"], doc="Reset the state on disk at the specified slot (using --slot, default 0) and quit")
+        )
+    )
+)
 
 
 class Main:

@@ -9,7 +9,8 @@ from typing import Any
 from mirage_nb.unikernel import Arg, Error, Fmt, Hxd, Hxd_string, Logs, Mirage_kv, failwith
 
 program_block_size = Arg.value(
-    Arg.opt(Arg.int, 16, Arg.info(["program-block-size"], doc="program block size for chamelon")))
+    Arg.opt(Arg.int, 16, Arg.info(["program-block-size"], doc="program block size for chamelon"))
+)
 
 
 def key(s: str) -> Any:
