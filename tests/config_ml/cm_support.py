@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -10,8 +11,12 @@ HERE = Path(__file__).resolve().parent
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 #: This directory's own config.ml test files.
 CONFIGS = HERE / "configs"
-#: Where the session's fetch tool puts a mirage-skeleton snapshot (never committed).
-SKELETON_MIRROR = Path("/work/.mirror/mirage+mirage-skeleton/repo")
+#: A git directory of mirage-skeleton (never committed), named by MIRAGE_SKELETON_GIT;
+#: else the snapshot a fetch leaves beside the workplace's repositories, if any.
+SKELETON_MIRROR = Path(
+    os.environ.get("MIRAGE_SKELETON_GIT")
+    or Path(__file__).resolve().parents[3] / ".mirror" / "mirage+mirage-skeleton" / "repo"
+)
 
 
 def reference_configs() -> list[Path]:

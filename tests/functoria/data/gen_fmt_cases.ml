@@ -12,7 +12,7 @@
    Python test interprets the same way.
 
    For a bigger one-off check (not committed), set GEN_SEED and GEN_SCALE, e.g.
-     GEN_SEED=3 GEN_SCALE=8 ocaml gen_fmt_cases.ml > /tmp/big.json
+     GEN_SEED=3 GEN_SCALE=8 ocaml gen_fmt_cases.ml > big.json
    and replay that file with the test's _replay function. *)
 
 let buf = Buffer.create 4096
