@@ -9,13 +9,13 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from net_support import IP_A, IP_B, IP_C, MAC_A, MAC_B, MAC_C, arp_frames, tick_time
 
 from mirage_nb.errors import LocalProtocolError, RemoteProtocolError
-from mirage_nb.sim.net._base import BROADCAST_MAC, ZERO_MAC, Dropped, Step
+from mirage_nb.sim.net._base import BROADCAST_MAC, ZERO_MAC, Dropped
 from mirage_nb.sim.net.arp import (
     OP_REPLY,
     OP_REQUEST,
-    PROBE_DELAY,
     ArpCache,
     ArpPacket,
     ArpResolved,
@@ -23,30 +23,6 @@ from mirage_nb.sim.net.arp import (
     decode_arp,
     encode_arp,
 )
-from mirage_nb.sim.net.ethernet import ETHERTYPE_ARP, decode_ethernet
-
-MAC_A = bytes.fromhex("020000000001")
-MAC_B = bytes.fromhex("020000000002")
-MAC_C = bytes.fromhex("020000000003")
-IP_A = bytes([10, 0, 0, 1])
-IP_B = bytes([10, 0, 0, 2])
-IP_C = bytes([10, 0, 0, 3])
-
-
-def tick_time(k: int) -> int:
-    """Virtual time of the k-th ARP tick of a cache created at 0."""
-    return k * PROBE_DELAY
-
-
-def arp_frames(step: Step) -> list[tuple[bytes, ArpPacket]]:
-    """The ARP messages a step sends, with their Ethernet destination."""
-    out = []
-    for f in step.frames:
-        eth = decode_ethernet(f)
-        assert eth.ethertype == ETHERTYPE_ARP
-        out.append((eth.dst, decode_arp(eth.payload)))
-    return out
-
 
 macs = st.binary(min_size=6, max_size=6)
 ips = st.binary(min_size=4, max_size=4)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from net_support import IP_A, IP_B, MAC_A, MAC_B
 
 from mirage_nb.errors import RemoteProtocolError
-from mirage_nb.sim.net._base import Step, ip6
-from mirage_nb.sim.net.arp import PROBE_DELAY, ArpPacket, decode_arp
+from mirage_nb.sim.net._base import ip6
 from mirage_nb.sim.net.checksum import fold, internet_checksum, ones_complement_sum, raw_sum
-from mirage_nb.sim.net.ethernet import ETHERTYPE_ARP, decode_ethernet, encode_ethernet
+from mirage_nb.sim.net.ethernet import decode_ethernet, encode_ethernet
 from mirage_nb.sim.net.icmpv4 import (
     DEST_UNREACHABLE,
     ECHO_REPLY,
@@ -45,29 +45,6 @@ from mirage_nb.sim.net.ipv6 import (
     solicited_node,
 )
 from mirage_nb.sim.net.udp import decode_udp, encode_udp
-
-MAC_A = bytes.fromhex("020000000001")
-MAC_B = bytes.fromhex("020000000002")
-MAC_C = bytes.fromhex("020000000003")
-IP_A = bytes([10, 0, 0, 1])
-IP_B = bytes([10, 0, 0, 2])
-IP_C = bytes([10, 0, 0, 3])
-
-
-def tick_time(k: int) -> int:
-    """Virtual time of the k-th ARP tick of a cache created at 0."""
-    return k * PROBE_DELAY
-
-
-def arp_frames(step: Step) -> list[tuple[bytes, ArpPacket]]:
-    """The ARP messages a step sends, with their Ethernet destination."""
-    out = []
-    for f in step.frames:
-        eth = decode_ethernet(f)
-        assert eth.ethertype == ETHERTYPE_ARP
-        out.append((eth.dst, decode_arp(eth.payload)))
-    return out
-
 
 scapy = pytest.importorskip("scapy.all")
 

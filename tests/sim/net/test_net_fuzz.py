@@ -17,6 +17,7 @@ from collections.abc import Callable
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from net_support import IP_A, IP_B, MAC_A, MAC_B, MAC_C
 
 from mirage_nb.errors import RemoteProtocolError
 from mirage_nb.sim.net.arp import ArpCache, decode_arp
@@ -36,11 +37,6 @@ from mirage_nb.sim.net.switch import LinkProfile
 from mirage_nb.sim.net.udp import decode_udp
 
 MS = 1_000_000
-MAC_A = bytes.fromhex("020000000001")
-MAC_B = bytes.fromhex("020000000002")
-MAC_C = bytes.fromhex("020000000003")
-IP_A = bytes([10, 0, 0, 1])
-IP_B = bytes([10, 0, 0, 2])
 
 
 def _corpus() -> list[bytes]:

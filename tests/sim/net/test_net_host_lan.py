@@ -6,14 +6,15 @@ import io
 import random
 
 import pytest
+from net_support import MAC_A, MAC_B, MAC_C
 
 from mirage_nb.errors import LocalProtocolError, SimulationError
 from mirage_nb.sim.net._base import Dropped, Step, ip4, ip6
-from mirage_nb.sim.net.arp import PROBE_DELAY, ArpPacket, ArpResolved, decode_arp
+from mirage_nb.sim.net.arp import ArpResolved
 from mirage_nb.sim.net.dhcp import DHCPDISCOVER, decode_dhcp
 from mirage_nb.sim.net.dhcp_client import LeaseObtained
 from mirage_nb.sim.net.dhcp_server import DhcpServer
-from mirage_nb.sim.net.ethernet import ETHERTYPE_ARP, decode_ethernet, encode_ethernet
+from mirage_nb.sim.net.ethernet import encode_ethernet
 from mirage_nb.sim.net.host import Host, PingReply
 from mirage_nb.sim.net.icmpv6 import PrefixInfo, RouterAdvertisement, encode_icmpv6, encode_router_advertisement
 from mirage_nb.sim.net.ipv4 import Ipv4Received, encode_ipv4
@@ -22,29 +23,6 @@ from mirage_nb.sim.net.lan import Lan
 from mirage_nb.sim.net.pcap import PcapWriter, read_pcap
 from mirage_nb.sim.net.switch import Delivery, LinkProfile, Switch
 from mirage_nb.sim.net.udp import UdpReceived
-
-MAC_A = bytes.fromhex("020000000001")
-MAC_B = bytes.fromhex("020000000002")
-MAC_C = bytes.fromhex("020000000003")
-IP_A = bytes([10, 0, 0, 1])
-IP_B = bytes([10, 0, 0, 2])
-IP_C = bytes([10, 0, 0, 3])
-
-
-def tick_time(k: int) -> int:
-    """Virtual time of the k-th ARP tick of a cache created at 0."""
-    return k * PROBE_DELAY
-
-
-def arp_frames(step: Step) -> list[tuple[bytes, ArpPacket]]:
-    """The ARP messages a step sends, with their Ethernet destination."""
-    out = []
-    for f in step.frames:
-        eth = decode_ethernet(f)
-        assert eth.ethertype == ETHERTYPE_ARP
-        out.append((eth.dst, decode_arp(eth.payload)))
-    return out
-
 
 MS = 1_000_000
 
@@ -263,7 +241,6 @@ def test_runaway_loop_is_a_simulation_error():
         name = "chatty"
 
         def start(self, now):
-            from mirage_nb.sim.net._base import Step
 
             return Step(deadline=now)
 
@@ -271,7 +248,6 @@ def test_runaway_loop_is_a_simulation_error():
             raise AssertionError
 
         def timer(self, now):
-            from mirage_nb.sim.net._base import Step
 
             return Step(deadline=now + 1)
 

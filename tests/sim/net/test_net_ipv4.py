@@ -7,11 +7,12 @@ import random
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from net_support import IP_A, IP_B, MAC_A, MAC_B, arp_frames, tick_time
 
 from mirage_nb.errors import LocalProtocolError, RemoteProtocolError
-from mirage_nb.sim.net._base import BROADCAST_MAC, Dropped, Step
-from mirage_nb.sim.net.arp import OP_REPLY, PROBE_DELAY, ArpPacket, decode_arp, encode_arp
-from mirage_nb.sim.net.ethernet import ETHERTYPE_ARP, ETHERTYPE_IPV4, decode_ethernet
+from mirage_nb.sim.net._base import BROADCAST_MAC, Dropped
+from mirage_nb.sim.net.arp import OP_REPLY, encode_arp
+from mirage_nb.sim.net.ethernet import ETHERTYPE_IPV4, decode_ethernet
 from mirage_nb.sim.net.ipv4 import (
     FLAG_DF,
     FLAG_MF,
@@ -25,29 +26,6 @@ from mirage_nb.sim.net.ipv4 import (
     fragment_payload,
     pseudo_header_v4,
 )
-
-MAC_A = bytes.fromhex("020000000001")
-MAC_B = bytes.fromhex("020000000002")
-MAC_C = bytes.fromhex("020000000003")
-IP_A = bytes([10, 0, 0, 1])
-IP_B = bytes([10, 0, 0, 2])
-IP_C = bytes([10, 0, 0, 3])
-
-
-def tick_time(k: int) -> int:
-    """Virtual time of the k-th ARP tick of a cache created at 0."""
-    return k * PROBE_DELAY
-
-
-def arp_frames(step: Step) -> list[tuple[bytes, ArpPacket]]:
-    """The ARP messages a step sends, with their Ethernet destination."""
-    out = []
-    for f in step.frames:
-        eth = decode_ethernet(f)
-        assert eth.ethertype == ETHERTYPE_ARP
-        out.append((eth.dst, decode_arp(eth.payload)))
-    return out
-
 
 scapy = pytest.importorskip("scapy.all")
 

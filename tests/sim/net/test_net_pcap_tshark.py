@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from net_support import MAC_A, MAC_B, MAC_C
 
 from mirage_nb.errors import RemoteProtocolError
 from mirage_nb.sim.net.dhcp_server import DhcpServer
@@ -19,9 +20,6 @@ from mirage_nb.sim.net.switch import LinkProfile
 from mirage_nb.sim.net.udp import UdpReceived
 
 MS = 1_000_000
-MAC_A = bytes.fromhex("020000000001")
-MAC_B = bytes.fromhex("020000000002")
-MAC_C = bytes.fromhex("020000000003")
 
 
 def test_writer_and_reader_round_trip_with_virtual_timestamps():
