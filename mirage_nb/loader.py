@@ -10,7 +10,7 @@ from __future__ import annotations
 import traceback
 from pathlib import Path
 
-from mirage_nb.errors import ConfigError, MirageNbError
+from mirage_nb.errors import ConfigError, Location, MirageNbError
 from mirage_nb.functoria.app import Application, collecting_registrations
 
 __all__ = ["load_config", "ml_name", "find_default_config"]
@@ -47,6 +47,15 @@ def load_config(path: str) -> Application:
     return app
 
 
+def _where(e: BaseException, p: Path) -> Location | None:
+    """The innermost place in the config file ``p`` that the traceback of ``e`` passes through."""
+    frames = [f for f in traceback.extract_tb(e.__traceback__) if f.filename == str(p)]
+    if not frames or frames[-1].lineno is None:
+        return None
+    col = getattr(frames[-1], "colno", None)
+    return Location(str(p), frames[-1].lineno, (col or 0) + 1)
+
+
 def _exec_python(p: Path) -> list[Application]:
     source = p.read_text(encoding="utf-8")
     namespace: dict[str, object] = {"__name__": "__mirage_config__", "__file__": str(p)}
@@ -54,12 +63,14 @@ def _exec_python(p: Path) -> list[Application]:
         try:
             code = compile(source, str(p), "exec")
             exec(code, namespace)  # the learner's own Python config
-        except MirageNbError:
+        except MirageNbError as e:
+            # A wrong device, an unknown key...: the message is ours; say where in the file it happened.
+            if e.loc is None:
+                e.loc = _where(e, p)
             raise
         except SyntaxError as e:
-            raise ConfigError(f"{p}:{e.lineno}:{e.offset or 0}: syntax error: {e.msg}") from None
+            raise ConfigError(f"syntax error: {e.msg}", loc=Location(str(p), e.lineno or 1, e.offset or 1)) from None
         except Exception as e:  # noqa: BLE001 - any error in the user's file becomes one readable line
-            frames = [f for f in traceback.extract_tb(e.__traceback__) if f.filename == str(p)]
-            where = f"{p}:{frames[-1].lineno}: " if frames else f"{p}: "
-            raise ConfigError(f"{where}{type(e).__name__}: {e}") from None
+            loc = _where(e, p)
+            raise ConfigError(f"{type(e).__name__}: {e}", loc=loc or Location(str(p), 1, 1)) from None
     return apps

@@ -175,7 +175,14 @@ def run_application(
     configured = app.configured([*args_of_kwargs(target, **keys), *args], verb="run")
     data_dir = None
     if unikernel is None:
-        path, data_dir = unikernel_beside(app.config_file)
+        try:
+            path, data_dir = unikernel_beside(app.config_file)
+        except SimulationError:
+            raise SimulationError(
+                f"no unikernel code to run {app.name}: give it in a %%unikernel cell (a start function or Main) "
+                "and run it with %mirage run, or pass unikernel= (a module, or the path of a unikernel.py); "
+                f"there is no unikernel.py beside {app.config_file}"
+            ) from None
         unikernel = load_unikernel(path)
     elif isinstance(unikernel, str | os.PathLike):
         data_dir = os.path.dirname(os.path.abspath(unikernel))
