@@ -1,8 +1,9 @@
 """The ``text/html`` of every view: it only walks the view record (STYLE §4.1), escaping every user string.
 
 Each block starts with the text twin in an escaped ``<pre>`` (STYLE §4.3),
-then the rich parts: the keys table, the graph, the generated files with
-OCaml highlighted by pygments. The graph is an ``<img>`` holding the SVG as
+then the rich parts: the keys table, the graph, the generated files
+highlighted by our own lexers (:mod:`._highlight`: the same bytes whatever
+else is installed). The graph is an ``<img>`` holding the SVG as
 a data URI: an image cannot run anything, and it keeps its ids to itself.
 CSS is namespaced under ``.mirage-nb`` and follows JupyterLab's theme
 variables, so a dark theme stays readable.
@@ -14,12 +15,14 @@ import base64
 import html
 from collections.abc import Callable
 
+from ._highlight import TOKEN_CSS
 from ._text import format_ns, text_of
 from ._views import AppView, FallbackView, FileEntry, FilesView, ImplView, KeyRow, KeyView, RunResultView, TypView, View
 
 __all__ = ["html_of", "CSS", "highlight", "graph_html", "esc"]
 
-CSS = """
+CSS = (
+    """
 .mirage-nb { font-family: var(--jp-ui-font-family, sans-serif); color: var(--jp-content-font-color1, inherit); }
 .mirage-nb pre { margin: 0.3em 0; padding: 0.4em; background: var(--jp-layout-color2, #f5f5f5);
   color: var(--jp-content-font-color1, #111); overflow-x: auto; }
@@ -35,6 +38,8 @@ CSS = """
 .mirage-nb .mnb-log-Warning { color: var(--jp-warn-color1, #a60); }
 .mirage-nb .mnb-log-Debug { color: var(--jp-content-font-color2, #777); }
 """
+    + TOKEN_CSS
+)
 
 
 def esc(s: object) -> str:
@@ -43,17 +48,10 @@ def esc(s: object) -> str:
 
 
 def highlight(text: str, language: str) -> str:
-    """Source code as HTML with inline colours (pygments); escaped plain text without pygments."""
-    try:
-        from pygments import highlight as _hl
-        from pygments.formatters import HtmlFormatter
-        from pygments.lexers import get_lexer_by_name
+    """Source code as a ``<pre>`` of token spans (:mod:`._highlight`); plain escaped text for other languages."""
+    from ._highlight import highlight_html
 
-        lexer = get_lexer_by_name(language if language != "text" else "text")
-        body = _hl(text, lexer, HtmlFormatter(nowrap=True, noclasses=True))
-        return f'<pre class="mnb-code mnb-lang-{esc(language)}">{body}</pre>'
-    except Exception:  # noqa: BLE001 - no pygments, or no lexer: plain escaped text
-        return f'<pre class="mnb-code">{esc(text)}</pre>'
+    return f'<pre class="mnb-code mnb-lang-{esc(language)}">{highlight_html(text, language)}</pre>'
 
 
 def graph_html(dot: str | None, *, draw: Callable[[str], str] | None = None) -> str:

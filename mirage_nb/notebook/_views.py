@@ -305,26 +305,28 @@ def _key_view(k: Any) -> KeyView:
 _LANGS = (
     (".ml", "ocaml"),
     (".mli", "ocaml"),
-    ("dune", "scheme"),
-    ("dune-project", "scheme"),
-    ("dune-workspace", "scheme"),
-    (".opam", "text"),
+    ("dune", "dune"),
+    ("dune-project", "dune"),
+    ("dune-workspace", "dune"),
+    (".opam", "opam"),
     ("Makefile", "make"),
-    (".xl", "text"),
+    (".xl", "xl"),
+    (".xl.in", "xl"),
     (".xml", "xml"),
     (".json", "json"),
     (".py", "python"),
+    (".sh", "shell"),
 )
 
 
 def language_of(path: str) -> str:
-    """The pygments lexer name for a generated file (OCaml for ``.ml``, dune files as s-expressions)."""
+    """The language a generated file is highlighted as (:mod:`._highlight`): OCaml for ``.ml``, dune files..."""
     base = path.rsplit("/", 1)[-1]
     for suffix, lang in _LANGS:
         if base == suffix or base.endswith(suffix):
             return lang
     if base.startswith("dune"):
-        return "scheme"
+        return "dune"
     return "text"
 
 

@@ -226,7 +226,7 @@ def test_generated_files_are_sorted_and_highlighted():
     g = GeneratedFiles({"mirage/main.ml": 'let x = "<a>"\n', "Makefile": "all:\n\ttrue\n", "dune": "(rule)\n"})
     v = view_of(g)
     assert [f.path for f in v.files] == ["Makefile", "dune", "mirage/main.ml"]
-    assert [f.language for f in v.files] == ["make", "scheme", "ocaml"]
+    assert [f.language for f in v.files] == ["make", "dune", "ocaml"]
     b = mimebundle(g)
     assert b["text/plain"].splitlines() == [
         "mirage configure: 3 files",

@@ -81,5 +81,4 @@ def test_generated_files_escape_paths_and_contents(files):
     text = "".join(page.text)
     for path, content in files.items():
         assert f"<code>{html.escape(path, quote=True)}</code>" in h
-        squeeze = "".join(text.split())
-        assert path in text and "".join(content.split()) in squeeze  # pygments may normalise line ends
+        assert path in text and content in text  # our highlighter keeps every character
