@@ -29,6 +29,7 @@ from typing import Any, TextIO
 
 from mirage_nb.errors import SimulationError
 from mirage_nb.sim.boot import DeviceNode, RuntimeArgRef, boot, load_unikernel
+from mirage_nb.sim.build_info import linked_libraries
 from mirage_nb.sim.netdev.kinds import KIND_OF_MODULE, NET_CONNECTORS
 from mirage_nb.sim.run import RunResult
 
@@ -105,6 +106,8 @@ def nodes_of_graph(configured: Any) -> list[DeviceNode]:
         kind, params = _kind(node.dev, name, bool(node.deps), jobs)
         if kind in ("argv", "set_name"):
             params = {"name": name, **params}
+        elif kind == "job":  # what dune-build-info would tell it
+            params = {"libraries": linked_libraries(configured.info), **params}
         out.append(
             DeviceNode(
                 id=node.var_name,

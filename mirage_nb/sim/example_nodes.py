@@ -70,7 +70,18 @@ def _littlefs(disk: bytes | bytearray | None = None, size_sectors: int = 1024, *
     return standard_nodes("elittlefs", [block, fs], job_module="Unikernel.Make")
 
 
-def _app_info(libraries: Iterable[tuple[str, str | None]] = (), **_: Any) -> list[DeviceNode]:
+def _app_info(libraries: Iterable[tuple[str, str | None]] | None = None, **_: Any) -> list[DeviceNode]:
+    if libraries is None:
+        # What its config.ml links on unix, as `mirage configure` would write the dune file.
+        import contextlib
+        import io
+
+        from mirage_nb.loader import load_config
+        from mirage_nb.sim.build_info import linked_libraries
+
+        with contextlib.redirect_stdout(io.StringIO()):  # the config's "adding unit argument" notice
+            app = load_config(os.path.join(EXAMPLES_DIR, "app_info", "config.ml"))
+        libraries = linked_libraries(app.configured([], verb="run").info)
     return standard_nodes("app_info", job_params={"libraries": tuple(libraries)})
 
 
