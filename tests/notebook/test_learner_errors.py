@@ -181,3 +181,38 @@ def test_configure_says_where_its_files_are(learner):
     lines = seen.splitlines()
     said = lines.index(next(line for line in lines if line.startswith("Successfully configured the unikernel.")))
     assert "mirage_nb writes nothing to disk" in lines[said + 1] and "files['Makefile']" in lines[said + 1]
+
+
+def test_in_a_notebook_the_output_area_shows_no_traceback(tmp_path):
+    """The cases above run by nbclient on the plain python3 kernel, as the tutorials run: what the ipynb keeps."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    cells = [
+        "%load_ext mirage_nb\nfrom mirage_nb.notebook.exercises import check, hint, solution",
+        WRONG_FUNCTOR,
+        "check('01.thre_hi', 1)",
+        '%%config_ml www\nopen Mirage\nlet () = register "hi" [ main "Unikernel" job ]',
+        "www.run()",
+        '%%config_ml www\nopen Mirage\nlet () = register "hi" [ main "Unikernel" jobb ]',
+        "www",
+    ]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbclient.NotebookClient(
+        nb, timeout=120, allow_errors=True, resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
+    outputs = [c.outputs for c in nb.cells]
+
+    def shown(i: int) -> str:
+        return "".join(o.get("text", "") + o.get("data", {}).get("text/plain", "") for o in outputs[i])
+
+    assert outputs[0] == []
+    for i in (1, 2, 4, 5):
+        assert all(o.output_type != "error" for o in outputs[i]), cells[i]
+        assert_no_traceback(shown(i))
+    assert shown(1).startswith("ConfigError: wrong device for Unikernel.Main")
+    assert "<b>ConfigError</b>" in outputs[1][0].data["text/html"]
+    assert "did you mean '01.three_hi'?" in shown(2)
+    assert shown(4).startswith("SimulationError: no unikernel code to run hi: give it in a %%unikernel cell")
+    assert "www is now unbound" in shown(5)
+    assert [o.output_type for o in outputs[6]] == ["error"] and outputs[6][0].ename == "NameError"
