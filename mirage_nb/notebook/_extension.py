@@ -344,10 +344,11 @@ class MirageMagics(Magics):
             return
         old = self.shell.user_ns.pop(name)
         what = f"the application {old.name!r}" if isinstance(old, Application) else f"a {type(old).__name__}"
+        said = f"mirage: {name} is now unbound (it held {what} from an earlier cell)"
         if old is self.app:
             self.app = None
-            what += ", also the current application"
-        print(f"mirage: {name} is now unbound (it held {what} from an earlier cell)", file=sys.stderr)
+            said += "; there is no current application until a cell gives one"
+        print(said, file=sys.stderr)
 
     @cell_magic
     def unikernel(self, line: str, cell: str) -> None:

@@ -169,7 +169,7 @@ def test_a_failed_config_ml_cell_unbinds_its_name_and_says_so(learner):
     assert learner.user_ns["www"].name == "first"
     seen, _, _ = run(learner, '%%config_ml www\nopen Mirage\nlet () = register "second" [ main "Unikernel" jobb ]\n')
     assert "config.ml:2:" in seen and "Unbound value jobb" in seen
-    assert "www is now unbound (it held the application 'first', also the current application" in seen
+    assert "www is now unbound (it held the application 'first' from an earlier cell); there is no current" in seen
     assert "www" not in learner.user_ns
     seen, _, _ = run(learner, "%mirage describe")
     assert "no current application" in seen and "first" not in seen
