@@ -25,7 +25,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-__all__ = ["LANGUAGES", "TOKEN_CSS", "highlight_html", "tokens"]
+__all__ = ["LANGUAGES", "TOKEN_CSS", "INLINE_STYLE", "highlight_html", "tokens"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,16 +176,25 @@ _ALIASES = {"scheme": "dune", "sexp": "dune", "makefile": "make", "sh": "shell",
 LANGUAGES = tuple(sorted(_RULES))
 """The languages :func:`highlight_html` knows (others are shown as plain escaped text)."""
 
-TOKEN_CSS = """
-.mirage-nb .mnb-k { color: var(--jp-mirror-editor-keyword-color, #008000); font-weight: bold; }
-.mirage-nb .mnb-s { color: var(--jp-mirror-editor-string-color, #ba2121); }
-.mirage-nb .mnb-c { color: var(--jp-mirror-editor-comment-color, #408080); font-style: italic; }
-.mirage-nb .mnb-n { color: var(--jp-mirror-editor-number-color, #080); }
-.mirage-nb .mnb-t { color: var(--jp-mirror-editor-tag-color, #00f); font-weight: bold; }
-.mirage-nb .mnb-v { color: var(--jp-mirror-editor-variable-2-color, #19177c); }
-.mirage-nb .mnb-a { color: var(--jp-mirror-editor-attribute-color, #7d9029); }
-"""
-"""The token classes' colours: JupyterLab's editor theme where there is one, so a dark theme stays readable."""
+_COLOURS = {
+    "k": ("#008000", "font-weight:bold", "keyword"),
+    "s": ("#ba2121", "", "string"),
+    "c": ("#408080", "font-style:italic", "comment"),
+    "n": ("#666666", "", "number"),
+    "t": ("#0000ff", "font-weight:bold", "tag"),
+    "v": ("#19177c", "", "variable-2"),
+    "a": ("#7d9029", "", "attribute"),
+}
+
+INLINE_STYLE = {cls: ";".join(filter(None, (f"color:{hex_}", extra))) for cls, (hex_, extra, _) in _COLOURS.items()}
+"""Each token class's colour as an inline style: what an untrusted notebook shows (JupyterLab keeps inline
+``color: #hex`` but drops ``<style>`` elements and ``var()``)."""
+
+TOKEN_CSS = "".join(
+    f"\n.mirage-nb .mnb-{cls} {{ color: var(--jp-mirror-editor-{name}-color, {hex_}) !important; }}"
+    for cls, (hex_, _, name) in _COLOURS.items()
+)
+"""In a trusted notebook, the theme's editor colours win over the inline ones, so a dark theme stays readable."""
 
 
 def _compile(rules: list[_Rule]) -> re.Pattern[str] | None:
@@ -241,7 +250,11 @@ def tokens(text: str, language: str) -> Iterator[tuple[str | None, str]]:
 
 
 def highlight_html(text: str, language: str) -> str:
-    """``text`` as HTML spans of the token classes (``mnb-k``...), every piece escaped the same way."""
+    """``text`` as HTML spans of the token classes (``mnb-k``...), every piece escaped the same way.
+
+    Each span carries its class (themed by :data:`TOKEN_CSS`) and an inline
+    colour (:data:`INLINE_STYLE`) for when the ``<style>`` is not applied.
+    """
     out: list[str] = []
     run_cls: str | None = None
     run: list[str] = []
@@ -249,7 +262,9 @@ def highlight_html(text: str, language: str) -> str:
     def flush() -> None:
         if run:
             body = html.escape("".join(run), quote=True)
-            out.append(f'<span class="mnb-{run_cls}">{body}</span>' if run_cls else body)
+            out.append(
+                f'<span class="mnb-{run_cls}" style="{INLINE_STYLE[run_cls]}">{body}</span>' if run_cls else body
+            )
             run.clear()
 
     for cls, piece in tokens(text, language):

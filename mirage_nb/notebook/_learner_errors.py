@@ -29,7 +29,8 @@ __all__ = ["LearnerError", "handle", "install", "uninstall", "TB_HINT"]
 TB_HINT = "%tb shows the full traceback"
 """The last line of every learner error: how to get the traceback when it is wanted."""
 
-_STYLE = "border-left:4px solid var(--jp-error-color1, #cf222e);padding:2px 8px;margin:2px 0"
+_STYLE = "border-left:4px solid #cf222e;padding:2px 8px;margin:2px 0"
+"""Inline and in hex: an untrusted notebook keeps such a style (not ``<style>``, not ``var()``)."""
 
 
 class LearnerError:
@@ -54,7 +55,7 @@ class LearnerError:
             "text/plain": self.text(),
             "text/html": (
                 f'<div class="mirage-nb-error" style="{_STYLE}">{body}'
-                f'<div style="opacity:0.7;font-size:90%">(<code>%tb</code> shows the full traceback)</div></div>'
+                f'<div style="color:#6e7781">(<code>%tb</code> shows the full traceback)</div></div>'
             ),
         }
 
