@@ -115,6 +115,9 @@ def test_a_wrong_device_in_config_py_keeps_file_line_column(learner, tmp_path, m
     seen, _, result = run(learner, "from mirage_nb.loader import load_config\nload_config('config.py')")
     assert isinstance(result.error_in_exec, MirageNbError)
     assert seen.startswith("ConfigError: config.py:4:21: wrong device for Unikernel.Main")
+    # ...and points at the place, as the config.ml reader does
+    excerpt = '4 | register("reader", [reader(block_of_file("disk.img"))])\n' + " " * 24 + "^" * 33 + "\n"
+    assert excerpt in seen
     assert_no_traceback(seen)
 
 
