@@ -35,8 +35,8 @@ declare -A need=(
   [chromium]=chromium [git]=git
 )
 missing=()
-for cmd in "${!need[@]}"; do
-  command -v "$cmd" >/dev/null 2>&1 || missing+=("${need[$cmd]}")
+for cmd in "${!need[@]}"; do # sbin too: a user's PATH often lacks it (ethtool, udhcpc live there)
+  PATH="$PATH:/usr/sbin:/sbin" command -v "$cmd" >/dev/null 2>&1 || missing+=("${need[$cmd]}")
 done
 python=${PYTHON:-python3}
 if ! command -v "$python" >/dev/null 2>&1; then
