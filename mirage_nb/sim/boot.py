@@ -187,13 +187,23 @@ def load_unikernel(path: str | os.PathLike[str]) -> types.ModuleType:
         path = os.path.join(path, "unikernel.py")
     if not os.path.isfile(path):
         raise SimulationError(f"no unikernel code at {path}: expected a unikernel.py mirroring unikernel.ml")
-    modname = f"_mirage_nb_unikernel_{abs(hash(os.path.abspath(path)))}"
+    return _exec_file(f"_mirage_nb_unikernel_{abs(hash(os.path.abspath(path)))}", path)
+
+
+def _exec_file(modname: str, path: str) -> types.ModuleType:
+    """A fresh module run from ``path``, registered as ``modname``; no ``__pycache__`` is left beside it.
+
+    The learner's directory is theirs: running a unikernel writes nothing there
+    (importlib's loader would cache bytecode next to the file).
+    """
     spec = importlib.util.spec_from_file_location(modname, path)
     assert spec is not None and spec.loader is not None
     mod = importlib.util.module_from_spec(spec)
     # dataclasses and pickling look a module up by name: register it under its unique name.
     sys.modules[modname] = mod
-    spec.loader.exec_module(mod)
+    with open(path, "rb") as f:
+        code = compile(f.read(), path, "exec", dont_inherit=True)
+    exec(code, mod.__dict__)
     return mod
 
 
@@ -206,12 +216,7 @@ def local_library(unikernel_file: str, name: str) -> types.ModuleType:
     base = os.path.dirname(os.path.abspath(unikernel_file))
     for cand in (os.path.join(base, name, f"{name}.py"), os.path.join(base, f"{name}.py")):
         if os.path.isfile(cand):
-            spec = importlib.util.spec_from_file_location(f"_mirage_nb_lib_{name}_{abs(hash(cand))}", cand)
-            assert spec is not None and spec.loader is not None
-            mod = importlib.util.module_from_spec(spec)
-            sys.modules[spec.name] = mod
-            spec.loader.exec_module(mod)
-            return mod
+            return _exec_file(f"_mirage_nb_lib_{name}_{abs(hash(cand))}", cand)
     raise SimulationError(
         f"local library {name} not found beside {unikernel_file} (expected {name}/{name}.py or {name}.py)"
     )

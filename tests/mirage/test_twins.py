@@ -67,7 +67,9 @@ def test_golden_stack_graph_has_74_vertices():
 
 
 def _describe_cases() -> list:
-    cases = []
+    cases: list = []
+    if not REFERENCE.is_dir():  # collected all the same; pytestmark skips with the reason
+        return cases
     for twin in _twins():
         ref = REFERENCE / _rel(twin)
         for line in (ref / "exit-codes.txt").read_text().splitlines():

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -133,6 +134,8 @@ def test_cli_run_passes_boot_arguments_after_the_double_dash(tmp_path: Path) -> 
 def test_cli_run_writes_no_project_skeleton(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     base = _copy("hello", tmp_path)
     before = sorted(p.name for p in base.iterdir())
+    # As on a learner's machine (CI may set PYTHONDONTWRITEBYTECODE): no __pycache__ beside unikernel.py.
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
     monkeypatch.chdir(base)
     assert _cli("--until", "1s")[0] == 0
     monkeypatch.chdir(tmp_path)
