@@ -124,7 +124,7 @@ def graph_view_html(
             "learner view</button>"
         )
         data_fold = f' data-mnb-fold="{_esc(" ".join(str(v) for v in fold.vertices))}"'
-        shaded = " The shaded vertices are the ones the learner view folds."
+        shaded = " Run in a trusted notebook, it shades the vertices the learner view folds."
         parts.append(
             '<details class="mnb-gv-pane" data-mnb-view="full">'
             f"<summary>{_esc(full_title)}, as <code>mirage describe --dot</code> prints it</summary>"
