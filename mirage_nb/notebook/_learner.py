@@ -70,8 +70,15 @@ def fold_of_impl(root: Any, n_init: int) -> Fold | None:
     """The learner view of the graph of ``root`` whose first ``n_init`` dependencies are init jobs.
 
     None when nothing folds (no init jobs, or a root that is not a device
-    with init and job dependencies).
+    with init and job dependencies). Never raises (a display calls it).
     """
+    try:
+        return _fold(root, n_init)
+    except Exception:  # noqa: BLE001 - without a learner view the full graph is shown alone
+        return None
+
+
+def _fold(root: Any, n_init: int) -> Fold | None:
     from mirage_nb.functoria.dot import dot_graph, edge_line, vertex_line
     from mirage_nb.functoria.impl import Dev
 

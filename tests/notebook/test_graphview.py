@@ -120,3 +120,14 @@ def test_graph_of_an_application_folds_the_graph_it_prints(target):
     g = graph(app, target)
     assert g.source == str(app.dot(target))
     assert g.fold is not None and set(g.fold.vertices) <= set(vertices(g.source))
+
+
+def test_the_graph_magic_draws_the_learner_view_of_the_graph_it_prints(shell):
+    from .conftest import NETWORK_PY
+
+    shell.run_cell(NETWORK_PY)
+    g = shell.run_line_magic("mirage", "graph -t hvt --eval")
+    app = network()
+    assert g.source == str(app.dot("hvt", eval=True))
+    assert g.fold == fold_of_app(app, ["-t", "hvt", "--eval"])
+    assert g.fold is not None and set(g.fold.vertices) <= set(vertices(g.source))
