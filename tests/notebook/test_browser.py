@@ -275,6 +275,19 @@ def test_builder_widget_builds_the_network_stack_by_clicks(lab_page):
     _select(page, "mnb-target", "hvt")
     _wait_text(page, "mnb-describe", "target=hvt")
     page.screenshot(path=str(page.artefacts / "builder-done.png"))
+    # The builder's graph: the learner view first, at graphviz's own size (never shrunk to the cell).
+    builder.locator(".lm-TabBar-tab", has_text="graph").click()
+    img = builder.locator(".mnb-graph img[alt='device graph, learner view']")
+    img.wait_for()
+    natural, shown = page.evaluate("(i) => [i.naturalWidth, i.getBoundingClientRect().width]", img.element_handle())
+    assert natural > 300 and shown == pytest.approx(natural, abs=1)
+    # One click to the full graph: the page's graph script (installed by an earlier output) makes the view live.
+    builder.locator(".mnb-graph summary", has_text="full graph").click()
+    full = builder.locator(".mnb-graph [data-mnb-view='full']")
+    full.locator("img, svg").first.wait_for()
+    assert builder.locator(".mnb-graph [data-mnb-view='learner']").is_hidden()
+    page.evaluate("(el) => el.scrollIntoView()", builder.locator(".mnb-graph .mnb-gv").element_handle())
+    page.screenshot(path=str(page.artefacts / "builder-graph.png"))
 
 
 def test_stored_outputs_show_the_graph_in_an_untrusted_notebook(lab, lab_page):

@@ -114,6 +114,13 @@
       if (act === "fit") { fit(view); }
       return;
     }
+    var sum = e.target.closest("summary"), det = sum && sum.parentNode;
+    if (det && det.classList && det.classList.contains("mnb-gv-pane")) {
+      /* A view that was not live yet (an ipywidgets output runs no script): its pane's summary shows that pane. */
+      e.preventDefault();
+      show(view, det.dataset.mnbView);
+      return;
+    }
     if (e.target.closest("g.mnb-fold") && view.__mnbMoved !== true) { unfold(view); }
   }
   var drag = null;
