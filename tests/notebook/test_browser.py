@@ -231,6 +231,11 @@ def test_a_large_graph_is_readable_and_the_learner_view_unfolds(lab_page):
     assert view.locator(".mnb-gv-zoomlabel").inner_text() == "125%"
     bigger = page.evaluate("(s) => s.getBoundingClientRect().width", full.locator("svg").element_handle())
     assert bigger == pytest.approx(width * 1.25, rel=0.02)
+    full.locator(".mnb-gv-scroll").hover()
+    page.keyboard.down("Control")
+    page.mouse.wheel(0, -100)  # Ctrl + wheel zooms about the pointer
+    page.keyboard.up("Control")
+    page.wait_for_function("(l) => l.textContent === '156%'", arg=view.locator(".mnb-gv-zoomlabel").element_handle())
     view.locator("button[data-mnb-show='learner']").click()
     view.locator('.mnb-gv-pane.mnb-gv-shown[data-mnb-view="learner"]').wait_for()
 

@@ -1,4 +1,4 @@
-/* mirage_nb graph view: learner/full switch, zoom and drag-to-pan. Shipped with the package; one
+/* mirage_nb graph view: learner/full switch, zoom (buttons, Ctrl+wheel) and drag-to-pan. Shipped with the package; one
    document-wide handler (installed once) serves every graph view, so each output only needs this text. */
 (function () {
   "use strict";
@@ -150,12 +150,27 @@
     drag = null;
     setTimeout(function () { view.__mnbMoved = false; }, 0);
   }
+  function onWheel(e) {
+    /* Ctrl (or Cmd) + wheel zooms about the pointer; the wheel alone scrolls, as everywhere else. */
+    if (!(e.ctrlKey || e.metaKey)) { return; }
+    var box = e.target.closest && e.target.closest(".mnb-gv-scroll"), view = box && box.closest(".mnb-gv");
+    if (!view) { return; }
+    init(view);
+    e.preventDefault();
+    var c = box.getBoundingClientRect(), px = e.clientX - c.left, py = e.clientY - c.top;
+    var before = zoom(view);
+    setZoom(view, before * (e.deltaY < 0 ? STEP : 1 / STEP));
+    var k = zoom(view) / before;
+    box.scrollLeft = (box.scrollLeft + px) * k - px;
+    box.scrollTop = (box.scrollTop + py) * k - py;
+  }
   if (!window.__mirageNbGraphView) {
     window.__mirageNbGraphView = { init: init };
     document.addEventListener("click", onClick, true);
     document.addEventListener("mousedown", onDown);
     document.addEventListener("mousemove", onMove);
     document.addEventListener("mouseup", onUp);
+    document.addEventListener("wheel", onWheel, { passive: false });
   }
   var me = document.currentScript, own = me && me.closest && me.closest(".mnb-gv");
   if (own) { window.__mirageNbGraphView.init(own); }
