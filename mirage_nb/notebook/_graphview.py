@@ -74,6 +74,10 @@ def _scroll(inner: str) -> str:
     return f'<div class="mnb-gv-scroll" style="{_SCROLL_STYLE}">{inner}</div>'
 
 
+def _count(n: int) -> str:
+    return f"{n} vertex" if n == 1 else f"{n} vertices"
+
+
 def _vertices(dot: str) -> int:
     from ._text import _VERTEX
 
@@ -110,12 +114,12 @@ def graph_view_html(
     parts: list[str] = []
     buttons: list[str] = []
     data_fold = ""
-    full_title = f"full graph ({n} vertices)"
+    full_title = f"full graph ({_count(n)})"
     if learner is not None and fold is not None:
         mods = ", ".join(f"<code>{_esc(m)}</code>" for m in fold.modules)
         parts.append(
             '<div class="mnb-gv-pane" data-mnb-view="learner">'
-            f'<p class="mnb-gv-note">Learner view: the {len(fold.vertices)} vertices every unikernel gets '
+            f'<p class="mnb-gv-note">Learner view: the {_count(len(fold.vertices))} every unikernel gets '
             f"({mods}) are folded into the shaded node. Click it, or <b>{_esc(full_title)}</b>, to see them.</p>"
             f"{_scroll(_img(learner, 'device graph, learner view'))}</div>"
         )
@@ -131,14 +135,13 @@ def graph_view_html(
             f'<p class="mnb-gv-note">The faithful graph.{shaded}</p>'
             f"{_scroll(_img(full, 'device graph'))}</details>"
         )
+        buttons.append(
+            f'<button type="button" data-mnb-show="full" title="every vertex, as mirage describe --dot draws it">'
+            f'{_esc(full_title)}</button><span class="mnb-gv-sep"></span>'
+        )
     else:
         parts.append(f'<div class="mnb-gv-pane" data-mnb-view="full">{_scroll(_img(full, "device graph"))}</div>')
-    buttons.append(
-        f'<button type="button" data-mnb-show="full" title="every vertex, as mirage describe --dot draws it">'
-        f"{_esc(full_title)}</button>"
-    )
     zoom = (
-        '<span class="mnb-gv-sep"></span>'
         '<button type="button" data-mnb-zoom="out" title="zoom out">\u2212</button>'
         '<span class="mnb-gv-zoomlabel">100%</span>'
         '<button type="button" data-mnb-zoom="in" title="zoom in">+</button>'

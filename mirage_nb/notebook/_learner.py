@@ -45,7 +45,7 @@ class Fold:
     def label(self) -> str:
         """What the folded node says (also the text of the expand button)."""
         n = len(self.vertices)
-        return f"devices every unikernel gets ({n} vertices)"
+        return f"devices every unikernel gets ({n} vertices)"  # at least two: one is not folded
 
 
 def _reach(starts: Sequence[int], succ: dict[int, list[int]]) -> set[int]:
