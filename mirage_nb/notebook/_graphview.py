@@ -11,7 +11,8 @@ Clicking that node, or the "full graph" button, shows the faithful graph
 with the folded vertices highlighted.
 
 The behaviour is plain CSS and a small script shipped in the package
-(``data/graphview.css``, ``data/graphview.js``), inlined into the output:
+(``data/graphview.css``, ``data/graphview.js``), inlined into each graph's
+output (displays without a graph do not carry them):
 nothing is fetched, and the output is the same text for the same graph
 (ids come from the dot source's hash, :func:`._graph.graph_id`).
 
@@ -151,7 +152,7 @@ def graph_view_html(
     gid = graph_id(dot)
     js = f"<script>{graph_view_js()}</script>" if script else ""
     return (
-        f'<div class="mnb-gv" id="{gid}-view"{data_fold}>'
+        f'<div class="mnb-gv" id="{gid}-view"{data_fold}><style>{graph_view_css()}</style>'
         f'<div class="mnb-gv-bar" hidden>{"".join(buttons)}{zoom}</div>'
         f"{''.join(parts)}"
         f"<details><summary>dot source</summary><pre>{_esc(dot)}</pre></details>"

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from ._graphview import graph_view_css, graph_view_html
-from ._learner import Fold
 from ._text import format_ns, text_of
 from ._views import AppView, FallbackView, FileEntry, FilesView, ImplView, KeyRow, KeyView, RunResultView, TypView, View
+
+if TYPE_CHECKING:
+    from ._learner import Fold
 
 __all__ = ["html_of", "CSS", "highlight", "graph_html", "esc"]
 
@@ -36,7 +38,6 @@ CSS = """
 .mirage-nb .mnb-log-Warning { color: var(--jp-warn-color1, #a60); }
 .mirage-nb .mnb-log-Debug { color: var(--jp-content-font-color2, #777); }
 """
-CSS += graph_view_css()
 
 
 def esc(s: object) -> str:
@@ -62,6 +63,8 @@ def graph_html(dot: str | None, *, draw: Callable[[str], str] | None = None, fol
     """The graph at full size in a scrolling pane, with its learner view (see :mod:`._graphview`), or why not."""
     if dot is None:
         return ""
+    from ._graphview import graph_view_html
+
     return graph_view_html(dot, fold, draw=draw)
 
 
