@@ -244,10 +244,13 @@ class MirageMagics(Magics):
     def _graph(self, args: list[str]) -> Any:
         from mirage_nb.functoria.dot import render_dot
 
+        from ._learner import fold_of_impl
         from ._objects import Graph
 
-        c = self._require_app().configured(args, verb="describe")
-        return Graph(render_dot(c.impl, 0) + "\n", title=f"{c.info.name}")
+        app = self._require_app()
+        c = app.configured(args, verb="describe")
+        fold = fold_of_impl(c.impl, len(getattr(app, "init", ()) or ()))
+        return Graph(render_dot(c.impl, 0) + "\n", title=f"{c.info.name}", fold=fold)
 
     def _configure(self, args: list[str]) -> Any:
         from ._views import GeneratedFiles

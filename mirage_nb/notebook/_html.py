@@ -11,13 +11,16 @@ variables, so a dark theme stays readable.
 
 from __future__ import annotations
 
-import base64
 import html
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from ._highlight import TOKEN_CSS
 from ._text import format_ns, text_of
 from ._views import AppView, FallbackView, FileEntry, FilesView, ImplView, KeyRow, KeyView, RunResultView, TypView, View
+
+if TYPE_CHECKING:
+    from ._learner import Fold
 
 __all__ = ["html_of", "CSS", "highlight", "graph_html", "esc"]
 
@@ -54,26 +57,13 @@ def highlight(text: str, language: str) -> str:
     return f'<pre class="mnb-code mnb-lang-{esc(language)}">{highlight_html(text, language)}</pre>'
 
 
-def graph_html(dot: str | None, *, draw: Callable[[str], str] | None = None) -> str:
-    """The graph as an ``<img>`` (SVG data URI), or a readable message when it cannot be drawn."""
+def graph_html(dot: str | None, *, draw: Callable[[str], str] | None = None, fold: Fold | None = None) -> str:
+    """The graph at full size in a scrolling pane, with its learner view (see :mod:`._graphview`), or why not."""
     if dot is None:
         return ""
-    from ._graph import graph_id, svg_of
+    from ._graphview import graph_view_html
 
-    draw = draw or svg_of
-    try:
-        svg = draw(dot)
-    except Exception as e:  # noqa: BLE001 - no graphviz: say so, keep the dot source visible
-        return (
-            f'<div class="mnb-graph"><p class="mnb-problem">graph not drawn: {esc(e)}</p>'
-            f"<details open><summary>dot source</summary><pre>{esc(dot)}</pre></details></div>"
-        )
-    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
-    gid = graph_id(dot)
-    return (
-        f'<div class="mnb-graph" id="{gid}-html"><img alt="device graph" src="data:image/svg+xml;base64,{data}"/>'
-        f"<details><summary>dot source</summary><pre>{esc(dot)}</pre></details></div>"
-    )
+    return graph_view_html(dot, fold, draw=draw)
 
 
 def _keys_table(rows: tuple[KeyRow, ...]) -> str:
@@ -128,12 +118,12 @@ def _run_body(v: RunResultView) -> str:
 
 def html_of(v: View, *, with_graph: bool = True) -> str:
     """The HTML display of a view; starts with its escaped text twin."""
-    text = f'<pre class="mnb-text">{esc(text_of(v))}</pre>'
+    text = f'<pre class="mnb-text">{esc(text_of(v, graph_note=not with_graph))}</pre>'
     match v:
         case AppView():
             body = text + _problems(v.problems) + _keys_table(v.keys)
             if with_graph:
-                body += graph_html(v.dot)
+                body += graph_html(v.dot, fold=v.fold)
             if v.files:
                 body += (
                     "<details><summary>files <code>mirage configure</code> writes</summary>"
