@@ -1,0 +1,48 @@
+"""``mirage-nb gallery build OUT [CONFIG_DIR...]``: the command line of the gallery."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from mirage_nb.errors import MirageNbError
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="mirage-nb gallery", description="A static web site of unikernels.")
+    sub = p.add_subparsers(dest="verb", required=True)
+    b = sub.add_parser(
+        "build",
+        help="build the site",
+        description="Build a static site (no server, no network) of every bundled unikernel "
+        "and of each CONFIG_DIR (a directory holding config.ml and unikernel.py).",
+    )
+    b.add_argument("out", metavar="OUT", type=Path, help="directory to write (replaced if it holds an earlier gallery)")
+    b.add_argument("dirs", metavar="CONFIG_DIR", type=Path, nargs="*", help="more unikernels to show")
+    b.add_argument("--no-bundled", action="store_true", help="leave out the bundled examples")
+    b.add_argument("--no-run", action="store_true", help="skip the simulated runs")
+    b.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
+    return p
+
+
+def main(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
+    """Run ``mirage-nb gallery ...``; returns the exit status."""
+    from mirage_nb.gallery.site import build
+
+    try:
+        args = _parser().parse_args(list(argv))
+    except SystemExit as e:
+        return int(e.code or 0)
+    try:
+        entries = build(
+            args.out, args.dirs, bundled=not args.no_bundled, run=not args.no_run, progress=None if args.quiet else err
+        )
+    except MirageNbError as e:
+        err.write(f"mirage-nb gallery: {e}\n")
+        return 1
+    out.write(f"{args.out / 'index.html'} ({len(entries)} unikernels)\n")
+    return 0
