@@ -13,11 +13,8 @@ __all__ = ["main"]
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="mirage-nb gallery", description="A static web site of unikernels.")
-    sub = p.add_subparsers(dest="verb", required=True)
-    b = sub.add_parser(
-        "build",
-        help="build the site",
+    b = argparse.ArgumentParser(
+        prog="mirage-nb gallery build",
         description="Build a static site (no server, no network) of every bundled unikernel "
         "and of each CONFIG_DIR (a directory holding config.ml and unikernel.py).",
     )
@@ -26,15 +23,21 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--no-bundled", action="store_true", help="leave out the bundled examples")
     b.add_argument("--no-run", action="store_true", help="skip the simulated runs")
     b.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
-    return p
+    return b
 
 
 def main(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     """Run ``mirage-nb gallery ...``; returns the exit status."""
+    import contextlib
+
     from mirage_nb.gallery.site import build
 
     try:
-        args = _parser().parse_args(list(argv))
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            if list(argv[:1]) != ["build"]:
+                err.write("usage: mirage-nb gallery build OUT [CONFIG_DIR...]  (see mirage-nb gallery build --help)\n")
+                return 1
+            args = _parser().parse_intermixed_args(list(argv[1:]))
     except SystemExit as e:
         return int(e.code or 0)
     try:
