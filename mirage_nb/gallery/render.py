@@ -35,6 +35,7 @@ def _head(title: str) -> str:
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{esc(title)}</title>\n"
+        '<link rel="icon" href="data:,">\n'
         '<link rel="stylesheet" href="gallery.css">\n</head>\n'
     )
 

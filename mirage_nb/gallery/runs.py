@@ -162,8 +162,11 @@ def simulate(app: Any, directory: Path, choice: RunChoice) -> Transcript:
                 pcap = buf.getvalue()
         except MirageNbError as e:
             return Transcript((), "failed", None, None, str(e).replace(str(base), "."))
-    code = "-" if result.exit_code is None else str(result.exit_code)
-    status = f"{result.stopped.value} at {result.end_ns / 1e9:g} s of virtual time, exit {code}: {result.note}"
+    when = f"{result.end_ns / 1e9:g} s of virtual time"
+    if result.exit_code is None:
+        status = f"No exit after {when}: {result.note}."
+    else:
+        status = f"Exit code {result.exit_code} after {when}: {result.note}."
     command = " ".join(
         [
             "mirage-nb run",

@@ -70,8 +70,14 @@
       document.querySelectorAll(".graph-frame").forEach(function (f) {
         f.classList.toggle("active", f.getAttribute("data-graph") === which);
       });
+      document.querySelectorAll(".graph-frame.active").forEach(centre);
     });
   });
+  function centre(frame) {
+    // A wide graph opens on its middle (the job and the devices it connects), not its left edge.
+    frame.scrollLeft = Math.max(0, (frame.scrollWidth - frame.clientWidth) / 2);
+  }
+  document.querySelectorAll(".graph-frame.active").forEach(centre);
   document.querySelectorAll(".graph-frame").forEach(function (frame) {
     var drag = null;
     frame.addEventListener("mousedown", function (ev) {
