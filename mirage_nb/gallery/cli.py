@@ -22,6 +22,14 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("dirs", metavar="CONFIG_DIR", type=Path, nargs="*", help="more unikernels to show")
     b.add_argument("--no-bundled", action="store_true", help="leave out the bundled examples")
     b.add_argument("--no-run", action="store_true", help="skip the simulated runs")
+    b.add_argument(
+        "--in-browser",
+        action="store_true",
+        help="add the engine to every page, under Pyodide (fetched once with npm pack; serve the site over HTTP)",
+    )
+    b.add_argument(
+        "--npm-cache", type=Path, default=None, help="where npm packages are cached (~/.cache/mirage-nb/npm)"
+    )
     b.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
     return b
 
@@ -42,7 +50,13 @@ def main(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
         return int(e.code or 0)
     try:
         entries = build(
-            args.out, args.dirs, bundled=not args.no_bundled, run=not args.no_run, progress=None if args.quiet else err
+            args.out,
+            args.dirs,
+            bundled=not args.no_bundled,
+            run=not args.no_run,
+            in_browser=args.in_browser,
+            npm_cache=args.npm_cache,
+            progress=None if args.quiet else err,
         )
     except MirageNbError as e:
         err.write(f"mirage-nb gallery: {e}\n")

@@ -40,8 +40,31 @@ def _head(title: str) -> str:
     )
 
 
-def _foot() -> str:
-    return '<script src="gallery.js"></script>\n</body>\n</html>\n'
+def _foot(live: bool = False) -> str:
+    extra = '<script src="viz/viz-global.js"></script>\n<script src="gallery-live.js"></script>\n' if live else ""
+    return '<script src="gallery.js"></script>\n' + extra + "</body>\n</html>\n"
+
+
+def _live(e: Entry) -> str:
+    """The in-browser engine: edit config.ml, pick a target and keys, describe again (Pyodide)."""
+    options = "".join(
+        f'<option value="{esc(t)}"{" selected" if t == "unix" else ""}>{esc(t)}</option>' for t in TARGETS
+    )
+    return (
+        '<section id="live">\n<h2>Edit and describe in your browser</h2>\n'
+        "<p>The engine runs in this page (Python compiled to WebAssembly, loaded from this site only). "
+        "Change the config, the target or the keys, then describe: the text is what "
+        "<code>mirage describe</code> prints, computed here.</p>\n"
+        f'<textarea id="live-config" spellcheck="false" rows="14">\n{esc(e.config_source)}</textarea>\n'
+        f'<p class="live-controls"><label>target <select id="live-target">{options}</select></label> '
+        '<label>keys <input id="live-keys" placeholder="--net=direct --utcp" size="30"></label> '
+        '<button type="button" id="live-describe">describe in the browser</button></p>\n'
+        '<p id="live-status" class="status" aria-live="polite"></p>\n'
+        '<pre id="live-notices" class="notice"></pre>\n'
+        '<pre id="live-out" class="describe"></pre>\n'
+        '<div id="live-graph" class="graph-frame live"></div>\n'
+        '<div id="live-files"></div>\n</section>\n'
+    )
 
 
 def _tokens(values: Iterable[str]) -> str:
@@ -115,8 +138,11 @@ def _packet_table(rows: Sequence[Packet]) -> str:
     return f'<table class="packets"><thead><tr>{head}</tr></thead>\n<tbody>\n{body}</tbody></table>'
 
 
-def page_html(e: Entry, graphs: dict[str, str], packets: Sequence[Packet] | None, pcap_href: str | None) -> str:
-    """One unikernel's page; ``graphs`` maps ``eval``/``full`` to inline SVG drawn by dot."""
+def page_html(
+    e: Entry, graphs: dict[str, str], packets: Sequence[Packet] | None, pcap_href: str | None, *, live: bool = False
+) -> str:
+    """One unikernel's page; ``graphs`` maps ``eval``/``full`` to inline SVG drawn by dot; ``live`` adds the
+    in-browser engine."""
     good = e.good_targets
     first = "unix" if "unix" in good else (good[0] if good else e.targets[0].target)
     tabs, panels = [], []
@@ -206,8 +232,9 @@ def page_html(e: Entry, graphs: dict[str, str], packets: Sequence[Packet] | None
         + "</div>\n"
         + "\n".join(panels)
         + "\n</section>\n"
+        + (_live(e) if live else "")
         + run
         + net
         + sources
-        + _foot()
+        + _foot(live)
     )

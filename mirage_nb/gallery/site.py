@@ -53,9 +53,16 @@ def build(
     *,
     bundled: bool = True,
     run: bool = True,
+    in_browser: bool = False,
+    npm_cache: Path | None = None,
     progress: TextIO | None = None,
 ) -> list[Entry]:
-    """Build the site into ``out``: the bundled examples (unless ``bundled=False``) then ``extra_dirs``."""
+    """Build the site into ``out``: the bundled examples (unless ``bundled=False``) then ``extra_dirs``.
+
+    ``in_browser`` adds the engine to every page, running under Pyodide (vendored from npm, see
+    :mod:`mirage_nb.gallery.vendor`); such a site must be served over HTTP (any static server), as
+    browsers do not let a page started from ``file://`` load WebAssembly modules.
+    """
     dirs = [*(bundled_dirs() if bundled else []), *(Path(d) for d in extra_dirs)]
     for d in extra_dirs:
         if not Path(d).is_dir():
@@ -76,13 +83,24 @@ def build(
             rows = packets(entry.transcript.pcap)
             href = f"pcap/{entry.slug}.pcap"
             (out / href).write_bytes(entry.transcript.pcap)
-        _write(out / f"{entry.slug}.html", page_html(entry, graphs, rows, href))
+        _write(out / f"{entry.slug}.html", page_html(entry, graphs, rows, href, live=in_browser))
         entries.append(entry)
         if progress is not None:
             progress.write(f" {time.monotonic() - t0:.1f}s\n")
     _write(out / "index.html", index_html(entries))
     for name in STATIC_FILES:
         (out / name).write_bytes(resources.files("mirage_nb.gallery").joinpath("static", name).read_bytes())
+    if in_browser:
+        from mirage_nb.gallery.live import engine_zip
+        from mirage_nb.gallery.vendor import vendor
+
+        if progress is not None:
+            progress.write("gallery: vendoring Pyodide and viz.js (npm pack, cached) ...\n")
+        vendor(out, npm_cache)
+        (out / "mirage_nb-engine.zip").write_bytes(engine_zip(Path(__file__).resolve().parent.parent))
+        (out / "gallery-live.js").write_bytes(
+            resources.files("mirage_nb.gallery").joinpath("static", "gallery-live.js").read_bytes()
+        )
     _write(out / MARKER, "Built by `mirage-nb gallery build`; a new build replaces this directory.\n")
     if progress is not None:
         size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
