@@ -8,11 +8,8 @@ tests/notebook/test_browser.py does. Skipped with the reason otherwise.
 from __future__ import annotations
 
 import contextlib
-import functools
-import http.server
 import io
 import os
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -22,53 +19,20 @@ import pytest
 from mirage_nb.gallery.collect import EXAMPLES_DIR, bundled_dirs
 from mirage_nb.loader import load_config
 
-from .conftest import HOSTILE_NAME
+from .conftest import CHROMIUM, HOSTILE_NAME, LAUNCH_ARGS, browser_requirements, serve
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = "/usr/bin/chromium"
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def _requirements() -> str | None:
-    if not Path(CHROMIUM).exists():
-        return f"Debian's chromium is not installed at {CHROMIUM} (apt-get install -y chromium)"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "the playwright Python package is not installed (pip install playwright)"
-    return None
 
 
 @pytest.fixture(scope="module")
 def served(site: Path) -> Iterator[str]:
-    """The site on http://127.0.0.1:PORT, served by http.server in a thread."""
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve(site) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser_page(served: str, tmp_path_factory: pytest.TempPathFactory):
-    why = _requirements()
+    why = browser_requirements()
     if why:
         pytest.skip(why)
     from playwright.sync_api import sync_playwright
