@@ -8,6 +8,13 @@ unikernel and target, against the in-process ``app.describe(target=...)``
 calls the builder makes.
 
     python3 benchmarks/gallery.py [--sample N]   # N: unikernels in the describe comparison (default all)
+    python3 benchmarks/gallery.py --in-browser   # also: the engine under Pyodide in headless chromium
+
+With ``--in-browser`` it also builds the site with the engine in each page
+(Pyodide from npm) and, in Debian's chromium, times the page load to the
+first in-browser describe of the largest bundled unikernel (most devices:
+``network``) and then one describe per target once Pyodide is loaded (aim:
+at most 1 s each), against the same describes in this CPython process.
 """
 
 from __future__ import annotations
@@ -60,9 +67,64 @@ def subprocesses(dirs: list[Path]) -> tuple[float, dict[tuple[str, str], str]]:
     return time.perf_counter() - t0, out
 
 
+def in_browser(sample_name: str = "network") -> None:
+    import functools
+    import http.server
+    import threading
+
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "site"
+        t0 = time.perf_counter()
+        build(out, in_browser=True)
+        took = time.perf_counter() - t0
+        size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
+        print(
+            f"gallery build --in-browser: {took:.1f} s, site {size / 1024 / 1024:.1f} MiB (Pyodide and viz.js included)"
+        )
+
+        class Quiet(http.server.SimpleHTTPRequestHandler):
+            def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+                pass
+
+        handler = functools.partial(Quiet, directory=str(out))
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        try:
+            with sync_playwright() as p:
+                browser = p.chromium.launch(
+                    executable_path="/usr/bin/chromium", headless=True, args=["--no-sandbox", "--disable-gpu"]
+                )
+                page = browser.new_page()
+                page.set_default_timeout(300_000)
+                t0 = time.perf_counter()
+                page.goto(f"{base}/{sample_name}.html")
+                page.click("#live-describe")
+                page.wait_for_function("document.getElementById('live').dataset.describes === '1'")
+                first = time.perf_counter() - t0
+                times = []
+                for i, t in enumerate(TARGETS, start=2):
+                    t1 = time.perf_counter()
+                    page.select_option("#live-target", t)
+                    page.wait_for_function(f"document.getElementById('live').dataset.describes === '{i}'")
+                    times.append(time.perf_counter() - t1)
+                browser.close()
+        finally:
+            server.shutdown()
+    ours, _ = in_process([d for d in bundled_dirs() if d.name == sample_name])
+    per = sum(times) / len(times)
+    print(f"in-browser ({sample_name}): page load to first describe {first:.1f} s (Pyodide start included)")
+    print(f"  then describe+dot+configure+graph per target: {per * 1000:.0f} ms mean, {max(times) * 1000:.0f} ms max")
+    print(f"  CPython describe per target, same unikernel: {ours / len(TARGETS) * 1000:.1f} ms")
+    print(f"  ratio browser (whole answer) / CPython (describe): {per / (ours / len(TARGETS)):.0f}x")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sample", type=int, default=None, help="unikernels in the describe comparison (default: all)")
+    ap.add_argument("--in-browser", action="store_true", help="also time the engine under Pyodide in chromium")
     args = ap.parse_args()
     dirs = bundled_dirs()
     with tempfile.TemporaryDirectory() as tmp:
@@ -87,6 +149,8 @@ def main() -> None:
     print(f"  in process (app.describe):     {ours:7.2f} s  ({ours / n * 1000:.1f} ms each)")
     print(f"  mirage-nb describe processes:  {peer:7.2f} s  ({peer / n * 1000:.1f} ms each)")
     print(f"  ratio processes / in-process:  {peer / ours:7.1f}x   (same text: {same}/{n})")
+    if args.in_browser:
+        in_browser()
 
 
 if __name__ == "__main__":
