@@ -174,6 +174,8 @@ def test_hostile_names_render_as_text(site: Path) -> None:
 def test_pages_refer_only_to_files_of_the_site(site: Path) -> None:
     for p in site.glob("*.html"):
         for ref in parse(p).refs:
+            if ref == "data:,":  # the empty icon: it keeps the browser from asking for /favicon.ico
+                continue
             assert not re.match(r"^[a-z][a-z0-9+.-]*:|^//|^/", ref, re.I), (p.name, ref)
             assert (site / ref).is_file(), (p.name, ref)
 
