@@ -139,9 +139,12 @@ def main() -> None:
         biggest_kib = biggest.stat().st_size / 1024
     print(f"gallery build: {len(entries)} unikernels in {took:.1f} s (aim: <= 60 s), {took / len(entries):.2f} s each")
     print(f"site: {len(files)} files, {size / 1024:.0f} KiB; largest page {biggest.name} {biggest_kib:.0f} KiB")
-    sample = dirs[: args.sample] if args.sample else dirs
-    ours, texts = in_process(sample)
-    peer, peer_texts = subprocesses(sample)
+    with tempfile.TemporaryDirectory() as tmp:
+        # `mirage-nb describe` writes the project skeleton (dune, mirage/...) beside the config, as the real
+        # tool does: work on copies, so the package's examples are never touched.
+        sample = [Path(shutil.copytree(d, Path(tmp) / d.name)) for d in (dirs[: args.sample] if args.sample else dirs)]
+        ours, texts = in_process(sample)
+        peer, peer_texts = subprocesses(sample)
     n = len(sample) * len(TARGETS)
     # The processes also print the config's notices ("adding unit argument ...") before the describe text.
     same = sum(peer_texts[k].endswith(v) for k, v in texts.items())
