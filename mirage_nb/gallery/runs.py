@@ -64,8 +64,8 @@ class Transcript:
 
 
 def _tcp_client(lan: Any) -> None:
+    from mirage_nb.sim.clocks import Duration, Mirage_sleep
     from mirage_nb.sim.netdev.peer import Peer
-    from mirage_nb.unikernel import Duration, Mirage_sleep
 
     c = Peer(lan, name="client", cidr="10.0.0.1/24")
 
@@ -80,9 +80,9 @@ def _tcp_client(lan: Any) -> None:
 
 
 def _pinger(lan: Any) -> None:
+    from mirage_nb.sim.clocks import Duration, Mirage_sleep
     from mirage_nb.sim.net.ipv6 import link_local_from_mac
     from mirage_nb.sim.netdev.peer import Peer
-    from mirage_nb.unikernel import Duration, Mirage_sleep
 
     c = Peer(lan, name="pinger", cidr="10.0.0.1/24")
 

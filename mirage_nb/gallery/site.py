@@ -41,6 +41,7 @@ def _prepare(out: Path) -> None:
             )
         shutil.rmtree(out)
     (out / "pcap").mkdir(parents=True)
+    _write(out / MARKER, "Built by `mirage-nb gallery build`; a new build replaces this directory.\n")
 
 
 def _write(path: Path, text: str) -> None:
@@ -76,7 +77,12 @@ def build(
             progress.write(f"gallery: [{i:>2}/{len(dirs)}] {d.name} ...")
             progress.flush()
         t0 = time.monotonic()
-        entry = collect(d, slug_of(d.name, taken), run=run)
+        try:
+            entry = collect(d, slug_of(d.name, taken), run=run)
+        except MirageNbError as e:
+            if progress is not None:
+                progress.write(" failed\n")
+            raise MirageNbError(f"in {d}: {e}") from e
         graphs = {"eval": svg_of_dot(entry.dot_eval), "full": svg_of_dot(entry.dot_full)}
         rows, href = None, None
         if entry.transcript.pcap is not None:
@@ -101,7 +107,6 @@ def build(
         (out / "gallery-live.js").write_bytes(
             resources.files("mirage_nb.gallery").joinpath("static", "gallery-live.js").read_bytes()
         )
-    _write(out / MARKER, "Built by `mirage-nb gallery build`; a new build replaces this directory.\n")
     if progress is not None:
         size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
         progress.write(

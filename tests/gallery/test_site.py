@@ -225,3 +225,15 @@ def test_cli_builds_and_refuses_a_directory_that_is_not_a_gallery(tmp_path: Path
     err = io.StringIO()
     assert cli_main(["gallery", "build", str(tmp_path / "x"), "--no-bundled", str(tmp_path / "nope")], out, err) == 1
     assert "is not a directory" in err.getvalue()
+
+
+@needs_dot
+def test_a_config_with_a_mistake_stops_the_build_and_says_where(tmp_path: Path, hostile_dir: Path) -> None:
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "config.ml").write_text('open Mirage\nlet () = register "x" [ main "U" jobb ]\n')
+    out, err = io.StringIO(), io.StringIO()
+    assert cli_main(["gallery", "build", str(tmp_path / "site"), "--no-bundled", str(broken)], out, err) == 1
+    assert f"in {broken}: config.ml:2:34: Unbound value jobb" in err.getvalue()
+    # The half-built directory is still the gallery's own: the next build may replace it.
+    assert cli_main(["gallery", "build", str(tmp_path / "site"), "--no-bundled", "-q", str(hostile_dir)], out, err) == 0
