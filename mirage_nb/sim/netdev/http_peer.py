@@ -25,6 +25,7 @@ import h11
 
 from mirage_nb.errors import SimulationError
 from mirage_nb.sim.net.tls import TlsFailure, TlsSession, client_context
+from mirage_nb.sim.netdev._module import wait_any
 from mirage_nb.sim.netdev.peer import Peer, PeerFlow
 from mirage_nb.sim.uri import Uri
 
@@ -89,7 +90,10 @@ class HttpPeer:
         while not f.received:
             if f.closed_by_peer or f.gone:
                 return b""
-            await self.peer.wait_bytes(f, len(f.data) + 1)
+            # no timer of our own: the run's ``until`` bounds a server that never answers
+            p, r = wait_any()
+            f.waiters.append(r)
+            await p
         return f.received.popleft()
 
     async def _tls_pump(self, c: _Conn) -> None:
