@@ -312,3 +312,36 @@ def test_the_cohttp_client_fetches_from_another_unikernel():
     attach_unikernel(lan, nodes_of(d), os.path.join(d, "unikernel.py"), argv=["--ipv4=10.0.0.2/24"])
     r = boot(nodes_of(d), module_of("fetch_uk", Main=Fetcher), run=run, connectors=NET_CONNECTORS)
     assert r.lines[-1].endswith("[INFO] [application] 200 hello mirage world!")
+
+
+# --- the notebook entry point ---------------------------------------------------------------
+
+
+def test_run_http_example_boots_a_bundled_example_with_a_test_pki_in_a_line():
+    from mirage_nb.sim.netdev.http_examples import run_http_example
+    from mirage_nb.sim.netdev.pki import make_test_pki
+
+    pki = make_test_pki(["10.0.0.2"])
+    webs: list[HttpPeer] = []
+
+    def setup(lan):
+        webs.append(HttpPeer.on(lan, ca=pki.ca))
+        webs[0].fetch(["http://10.0.0.2/style.css", "https://10.0.0.2/style.css"], at="2s")
+
+    r = run_http_example("static_website_tls", pki=pki, setup=setup, until="4s")
+    redirect, css = webs[0].responses
+    assert redirect.header("location") == "https://10.0.0.2:443/style.css"
+    with open(os.path.join(EXAMPLES_DIR, "static_website_tls", "htdocs", "style.css"), "rb") as f:
+        assert css.body == f.read()
+    assert r.lines[-1].endswith("[INFO] [https] [2] closing")
+    assert not os.path.exists(os.path.join(EXAMPLES_DIR, "static_website_tls", "tls"))  # the package stays clean
+
+
+def test_run_http_example_says_what_is_missing():
+    from mirage_nb.errors import SimulationError
+    from mirage_nb.sim.netdev.http_examples import run_http_example
+
+    with pytest.raises(SimulationError, match="pass pki=make_test_pki"):
+        run_http_example("static_website_tls")
+    with pytest.raises(SimulationError, match="expected one of conduit_server, static_website_tls"):
+        run_http_example("nope")
