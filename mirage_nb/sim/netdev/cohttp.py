@@ -362,9 +362,14 @@ async def _send_response(conn: h11.Connection, Flow: Any, flow: Any, res: Respon
     return not isinstance(r, Error)
 
 
-def _with_encoding(headers: Header | None, body: Body) -> Header:
+def _body_allowed(status: int) -> bool:
+    return not (100 <= status < 200 or status in (204, 304))
+
+
+def _with_encoding(headers: Header | None, body: Body, status: int = 200) -> Header:
+    """``Response.make ~encoding``: add ``content-length`` or ``transfer-encoding: chunked`` unless given."""
     h = headers or Header()
-    if Header.mem(h, "content-length") or Header.mem(h, "transfer-encoding"):
+    if not _body_allowed(status) or Header.mem(h, "content-length") or Header.mem(h, "transfer-encoding"):
         return h
     if body.stream is not None:
         return Header.add(h, "transfer-encoding", "chunked")
@@ -395,14 +400,14 @@ class CohttpServer:
     @staticmethod
     async def respond(*, status: str | int, body: Any = "Empty", headers: Header | None = None) -> Any:
         b = _body(body)
-        return Response(Code.code_of_status(status), _with_encoding(headers, b)), b
+        code = Code.code_of_status(status)
+        return Response(code, _with_encoding(headers, b, code)), b
 
     @staticmethod
     async def respond_string(*, status: str | int, body: str | bytes, headers: Header | None = None) -> Any:
         b = _body(body)
-        h = headers or Header()
-        h = Header.add(Header.remove(h, "content-length"), "content-length", str(len(b.data or b"")))
-        return Response(Code.code_of_status(status), h), b
+        code = Code.code_of_status(status)
+        return Response(code, _with_encoding(headers, b, code)), b
 
     @staticmethod
     async def respond_error(*, body: str, status: str | int = "Internal_server_error", headers: Any = None) -> Any:
