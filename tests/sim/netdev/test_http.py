@@ -345,3 +345,18 @@ def test_run_http_example_says_what_is_missing():
         run_http_example("static_website_tls")
     with pytest.raises(SimulationError, match="expected one of conduit_server, static_website_tls"):
         run_http_example("nope")
+
+
+def test_same_seed_same_console_even_over_tls():
+    from mirage_nb.sim.netdev.http_examples import run_http_example
+    from mirage_nb.sim.netdev.pki import make_test_pki
+
+    pki = make_test_pki(["10.0.0.2"])
+
+    def once() -> list[str]:
+        def setup(lan):
+            HttpPeer.on(lan, ca=pki.ca).fetch(["http://10.0.0.2/", "https://10.0.0.2/"], at="2s")
+
+        return run_http_example("static_website_tls", pki=pki, setup=setup, until="4s").lines
+
+    assert once() == once()
