@@ -24,6 +24,7 @@ from mirage_nb.sim.logs import Logs
 from mirage_nb.sim.magic_mime import Magic_mime
 from mirage_nb.sim.netdev.cohttp import Cohttp, Cohttp_lwt, Cohttp_mirage
 from mirage_nb.sim.netdev.conduit import TCP, TLS, Conduit_mirage
+from mirage_nb.sim.netdev.paf import H1, Initialized, Paf
 from mirage_nb.sim.netdev.tls import Tls, Tls_mirage
 from mirage_nb.sim.result import Error, Msg, Ok
 from mirage_nb.sim.rng import Mirage_crypto_rng, Randomconv
@@ -46,9 +47,11 @@ __all__ = [
     "Error",
     "Failure",
     "Fmt",
+    "H1",
     "Format",
     "Hxd",
     "Hxd_string",
+    "Initialized",
     "Logs",
     "Magic_mime",
     "Lwt",
@@ -64,6 +67,7 @@ __all__ = [
     "Msg",
     "Ohex",
     "Ok",
+    "Paf",
     "Printf",
     "Ptime",
     "Randomconv",

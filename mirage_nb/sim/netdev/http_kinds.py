@@ -11,6 +11,8 @@ module name                     kind                            connect (deps) -
 ``Conduit_mirage.TLS``          ``conduit_tls``                 conduit -> the stack, TLS conduit
 ``Cohttp_mirage.Server.Make``   ``cohttp_server``               conduit -> ``listen conduit``
 ``Cohttp_mirage.Client.Make``   ``cohttp_client``               resolver, conduit -> ``ctx r c``
+``Tcpip_stack_direct.TCPV4V6``  ``tcpv4v6_of_stack``            stack -> ``S.tcp stack``, ``S.TCP``
+``Paf_mirage.Make``             ``paf_server``                  tcp (``--port``) -> ``init ~port tcp``
 ==============================  ==============================  ==================================
 """
 
@@ -21,6 +23,7 @@ from typing import Any
 
 from mirage_nb.sim.netdev.cohttp import CLIENT_SRC, SERVER_SRC, CohttpClient, CohttpServer
 from mirage_nb.sim.netdev.conduit import CONDUIT_SRC, ConduitModule
+from mirage_nb.sim.netdev.paf import PAF_SRC, PafServer
 
 __all__ = ["HTTP_KIND_OF_MODULE", "HTTP_CONNECTORS", "connect_http", "log_sources"]
 
@@ -29,11 +32,13 @@ HTTP_KIND_OF_MODULE: Mapping[str, str] = {
     "Conduit_mirage.TLS": "conduit_tls",
     "Cohttp_mirage.Server.Make": "cohttp_server",
     "Cohttp_mirage.Client.Make": "cohttp_client",
+    "Tcpip_stack_direct.TCPV4V6": "tcpv4v6_of_stack",
+    "Paf_mirage.Make": "paf_server",
 }
 
 
 def log_sources() -> list[Any]:
-    return [CONDUIT_SRC, SERVER_SRC, CLIENT_SRC]
+    return [CONDUIT_SRC, SERVER_SRC, CLIENT_SRC, PAF_SRC]
 
 
 async def connect_http(booter: Any, node: Any) -> tuple[Any, Any]:
@@ -67,6 +72,15 @@ async def connect_http(booter: Any, node: Any) -> tuple[Any, Any]:
             resolver, conduit = _deps(booter, node, 2)
             client = CohttpClient(booter.modules.get(_dep_ids(node, 2)[1]), name)
             return client.ctx(resolver, conduit), client
+        case "tcpv4v6_of_stack":
+            (stack,) = _deps(booter, node, 1)
+            S = booter.modules.get(_dep_ids(node, 1)[0])  # noqa: N806 - a module
+            return S.tcp(stack), S.TCP
+        case "paf_server":
+            (tcp,) = _deps(booter, node, 1)
+            server = PafServer(booter.modules.get(_dep_ids(node, 1)[0]), name)
+            port = booter.runtime_arg(node.runtime_args[0]) if node.runtime_args else 8080
+            return await server.init(port=port, tcp=tcp), server
     from mirage_nb.errors import SimulationError
 
     raise SimulationError(f"{name} node {node.id}: unknown HTTP kind {node.kind!r}")
