@@ -136,3 +136,24 @@ def test_curl_fetches_the_static_website_over_http_and_https_and_tshark_decodes_
     assert "0x0303" in tls  # TLS 1.2 records (TLS 1.3 records also carry 0x0303)
     hello = tshark("-Y", "tls.handshake.type == 2", "-T", "fields", "-e", "tls.handshake.extensions.supported_version")
     assert "0x0304" in hello  # one server hello chose TLS 1.3
+
+
+def test_plain_text_to_the_https_port_gets_a_tls_alert_and_the_site_still_serves(site):
+    d, ca = site
+    nodes = cli.nodes_of_graph(load(str(d / "config.ml")).configured(["--net=direct", "--no-dhcp"]))
+    if shutil.which("nc") is None:
+        pytest.skip("nc is not installed (apt-get install netcat-openbsd)")
+
+    def linux(br: LinuxBridge) -> list[subprocess.CompletedProcess[str]]:
+        assert br.wait_for_console("listening for HTTP on 80/TCP"), "the unikernel never listened"
+        garbage = f"printf 'GET / HTTP/1.1\\r\\nHost: {UK}\\r\\n\\r\\n' | nc -w 5 {UK} 443 | od -An -tx1"
+        return [
+            br.exec("sh", "-c", garbage, timeout=30),
+            br.exec("curl", "-sS", "--max-time", "20", "--cacert", str(ca), f"https://{UK}/", timeout=30),
+        ]
+
+    r = run_bridged_unikernel(nodes, load_unikernel(str(d / "unikernel.py")), linux, argv=[f"--ipv4={UK}/24"])
+    alert, page = r.linux
+    assert alert.stdout.split() == ["15", "03", "03", "00", "02", "02", "0a"], alert
+    assert page.returncode == 0 and page.stdout.encode() == (d / "htdocs" / "index.html").read_bytes()
+    assert any("[INFO] [conduit_mirage] listen: TLS failure: HTTP_REQUEST" in line for line in r.run.lines)
