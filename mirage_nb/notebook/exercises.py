@@ -441,7 +441,11 @@ def exercise(name: str) -> Exercise:
 
     if name in NET_EXERCISES:
         return NET_EXERCISES[name]
-    known = ", ".join([*EXERCISES, *NET_EXERCISES])
+    from mirage_nb.notebook.http_exercises import HTTP_EXERCISES  # tutorial 12
+
+    if name in HTTP_EXERCISES:
+        return HTTP_EXERCISES[name]
+    known = ", ".join([*EXERCISES, *NET_EXERCISES, *HTTP_EXERCISES])
     raise ExerciseError(f"no exercise called {name!r}; the exercises are {known}")
 
 
