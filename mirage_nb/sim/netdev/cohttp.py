@@ -343,7 +343,11 @@ async def _next_event(conn: h11.Connection, Flow: Any, flow: Any) -> Any:  # noq
 
 async def _send_response(conn: h11.Connection, Flow: Any, flow: Any, res: Response, body: Body) -> bool:  # noqa: N803
     hs = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in res.headers.items]
-    out = [conn.send(h11.Response(status_code=res.status, headers=hs, reason=Code.reason_phrase_of_code(res.status)))]
+    head = conn.send(h11.Response(status_code=res.status, headers=hs, reason=Code.reason_phrase_of_code(res.status)))
+    if head and (b"connection", b"close") in hs:
+        # h11 rewrites a closing connection header as "Connection: close"; cohttp sends it as the app wrote it
+        head = head.replace(b"\r\nConnection: close\r\n", b"\r\nconnection: close\r\n", 1)
+    out = [head]
     if body.stream is None:
         if body.data:
             out.append(conn.send(h11.Data(data=body.data)))
