@@ -198,7 +198,9 @@ def net_arg(key: str, default: str | None = None) -> ArgSpec | None:
     """
     parsed = option_of_key(key)
     if parsed is None:
-        return None
+        from mirage_nb.sim.netdev.dns import service_arg  # --dns-servers, --he-*: the service devices' arguments
+
+        return service_arg(key)
     key, code_default = parsed
     default = code_default if code_default is not None else default
     group, name = "", key
@@ -646,3 +648,10 @@ def attach_unikernel(
 
     run.spawn(start())
     return box[0]
+
+
+# --- service devices (DNS client, happy eyeballs: sim/netdev/dns.py) -------------------------------
+from mirage_nb.sim.netdev.dns import SERVICE_CONNECTORS, SERVICE_KIND_OF_MODULE  # noqa: E402
+
+KIND_OF_MODULE = {**KIND_OF_MODULE, **SERVICE_KIND_OF_MODULE}
+NET_CONNECTORS = {**NET_CONNECTORS, **SERVICE_CONNECTORS}
