@@ -1,7 +1,8 @@
 """Real DNS and DHCP clients against the bundled dns_server and dhcp unikernels, through the Linux bridge.
 
 ``dig`` (bind9-dnsutils) asks the simulated authoritative server over UDP and
-TCP; busybox's ``udhcpc`` gets a lease (DORA) from the simulated charrua server. tshark then decodes every frame of the LAN's capture: no
+TCP; busybox's ``udhcpc`` gets a lease (DORA) from the simulated charrua server.
+tshark then decodes every frame of the LAN's capture: no
 malformed packet, no bad IP/UDP/TCP checksum. Needs root, ``/dev/net/tun``,
 iproute2 and the tools (skipped otherwise).
 """
