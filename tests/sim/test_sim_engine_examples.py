@@ -20,7 +20,7 @@ import pytest
 from mirage_nb.sim.example_nodes import EXAMPLES_DIR, run_example
 
 EXAMPLES = Path(EXAMPLES_DIR)
-WITH_PEERS = {"network", "ping6"}
+WITH_PEERS = {"network", "ping6", "dns", "dns_server", "dhcp"}  # booted with peers in tests/sim/netdev
 BUNDLED = sorted(p.name for p in EXAMPLES.iterdir() if (p / "unikernel.py").is_file() and p.name not in WITH_PEERS)
 
 SECTOR = 512
