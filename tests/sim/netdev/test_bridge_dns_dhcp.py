@@ -1,7 +1,7 @@
 """Real DNS and DHCP clients against the bundled dns_server and dhcp unikernels, through the Linux bridge.
 
 ``dig`` (bind9-dnsutils) asks the simulated authoritative server over UDP and
-TCP; busybox's ``udhcpc`` gets a lease (DORA) from the simulated charrua server.
+TCP; busybox's ``udhcpc`` gets a lease (DORA) from the simulated charrua server and releases it.
 tshark then decodes every frame of the LAN's capture: no
 malformed packet, no bad IP/UDP/TCP checksum. Needs root, ``/dev/net/tun``,
 iproute2 and the tools (skipped otherwise).
@@ -12,7 +12,9 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import signal
 import subprocess
+import time
 
 import pytest
 
@@ -89,29 +91,36 @@ def test_dig_gets_authoritative_answers_from_the_dns_server_unikernel(tmp_path):
         assert n >= 10 and bad == "", bad
 
 
-def test_udhcpc_gets_a_lease_from_the_dhcp_unikernel(tmp_path):
+def test_udhcpc_gets_a_lease_from_the_dhcp_unikernel_and_releases_it(tmp_path):
     need("udhcpc", "udhcpc")
     nodes, uk = example("dhcp", [])
     script = tmp_path / "udhcpc.sh"  # on "bound", put the leased address on the interface (the release is sent from it)
     script.write_text('#!/bin/sh\ncase "$1" in bound) ip addr add "$ip/$mask" dev "$interface" ;; esac\nexit 0\n')
     script.chmod(0o755)
 
-    def linux(br: LinuxBridge) -> subprocess.CompletedProcess[str]:
+    def linux(br: LinuxBridge) -> tuple[str, bool]:
         assert br.wait_for_console("Sending gratuitous ARP"), "the DHCP server never started"
-        # -q: quit once bound; -R: release on quit; -n: fail if no lease
-        cmd = ["udhcpc", "-i", br.device, "-f", "-q", "-R", "-n", "-t", "5", "-T", "3", "-s", str(script)]
-        p = br.exec(*cmd, timeout=90)
-        br.wait_for_console("DHCPRELEASE", timeout=10)  # udhcpc -R sends its RELEASE unicast, after ARP
-        return p
+        # -f: stay in the foreground; -R: release on exit; SIGUSR2 asks it to release now
+        cmd = ["udhcpc", "-i", br.device, "-f", "-R", "-t", "5", "-T", "3", "-s", str(script)]
+        p = br.popen(*cmd, stderr=subprocess.STDOUT)
+        try:
+            assert br.wait_for_console("Message type DHCPACK", timeout=60), "no DHCPACK"
+            time.sleep(0.5)  # let udhcpc run its script and enter BOUND
+            p.send_signal(signal.SIGUSR2)
+            released = br.wait_for_console("Message type DHCPRELEASE", timeout=20)
+        finally:
+            p.terminate()
+            out, _ = p.communicate(timeout=20)
+        return out, released
 
     buf = io.BytesIO()
     r = run_bridged_unikernel(nodes, uk, linux, pcap=PcapWriter(buf), address="192.168.1.2/24")
-    text = r.linux.stdout + r.linux.stderr
-    assert r.linux.returncode == 0, text
+    text, released = r.linux
     assert "lease of 192.168.1.70 obtained from 192.168.1.5, lease time 3600" in text, text
     out = "\n".join(r.run.lines)
     assert "Message type DHCPDISCOVER" in out and "Message type DHCPOFFER" in out
     assert "Message type DHCPREQUEST" in out and "Message type DHCPACK" in out
+    assert released and "updated lease database" in out, text  # the RELEASE freed the lease
     if shutil.which("tshark") is not None:
         n, bad = tshark_problems(tmp_path, buf.getvalue(), "dhcp")
-        assert n >= 4 and bad == "", bad  # DISCOVER, OFFER, REQUEST, ACK
+        assert n >= 5 and bad == "", bad  # DISCOVER, OFFER, REQUEST, ACK, RELEASE
