@@ -650,8 +650,7 @@ def attach_unikernel(
     return box[0]
 
 
-# --- service devices (DNS client, happy eyeballs: sim/netdev/dns.py) -------------------------------
-from mirage_nb.sim.netdev.dns import SERVICE_CONNECTORS, SERVICE_KIND_OF_MODULE  # noqa: E402
+# --- service devices (DNS client, happy eyeballs: sim/netdev/dns.py; kinds by module in its SERVICE_KIND_OF_MODULE)
+from mirage_nb.sim.netdev.dns import SERVICE_CONNECTORS  # noqa: E402
 
-KIND_OF_MODULE = {**KIND_OF_MODULE, **SERVICE_KIND_OF_MODULE}
 NET_CONNECTORS = {**NET_CONNECTORS, **SERVICE_CONNECTORS}

@@ -12,8 +12,9 @@ from mirage_nb.sim import cli
 from mirage_nb.sim.boot import boot, load_unikernel
 from mirage_nb.sim.net.dns_client import Failure, NoDomain, Records
 from mirage_nb.sim.net.switch import LinkProfile
+from mirage_nb.sim.netdev.dns import SERVICE_KIND_OF_MODULE
 from mirage_nb.sim.netdev.dns_peer import DhcpClientPeer, DnsClientPeer, DnsServerPeer
-from mirage_nb.sim.netdev.kinds import EXAMPLES_DIR, KIND_OF_MODULE, NET_CONNECTORS
+from mirage_nb.sim.netdev.kinds import EXAMPLES_DIR, NET_CONNECTORS
 from mirage_nb.sim.netdev.lan import VirtualLan
 from mirage_nb.sim.run import Run
 from mirage_nb.unikernel import Duration, Mirage_sleep
@@ -46,7 +47,7 @@ def test_dns_example_graph_has_the_service_devices_in_main_ml_order():
         ("Dns_client_mirage.Make", "dns_client"),
         ("Unikernel.Make", "job"),
     ]
-    assert KIND_OF_MODULE["Dns_client_mirage.Make"] == "dns_client"
+    assert SERVICE_KIND_OF_MODULE["Dns_client_mirage.Make"] == "dns_client"
 
 
 def dns_run(ns: str, name: str = "www.example.org", until: str = "20s", server_ip: str = "10.0.0.1/24") -> Any:
