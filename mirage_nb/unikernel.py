@@ -21,6 +21,8 @@ from mirage_nb.sim.fmt import Fmt, Format, Printf
 from mirage_nb.sim.hexdump import Hxd, Hxd_string, Ohex
 from mirage_nb.sim.kv import Mirage_kv
 from mirage_nb.sim.logs import Logs
+from mirage_nb.sim.netdev.dhcp import Dhcp_server, Dhcp_wire
+from mirage_nb.sim.netdev.dns import Dns_server, Dns_zone
 from mirage_nb.sim.result import Error, Msg, Ok
 from mirage_nb.sim.rng import Mirage_crypto_rng, Randomconv
 from mirage_nb.sim.runtime import Failure, Mirage_runtime, Stdlib
@@ -32,7 +34,11 @@ __all__ = [
     "Arg",
     "Build_info",
     "Cstruct",
+    "Dhcp_server",
+    "Dhcp_wire",
     "Digestif",
+    "Dns_server",
+    "Dns_zone",
     "Duration",
     "Error",
     "Failure",

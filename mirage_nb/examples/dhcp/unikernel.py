@@ -7,9 +7,9 @@ layer that answers for 192.168.1.5. Each outcome is logged as the OCaml
 unikernel logs it.
 """
 
-from mirage_nb.sim.netdev.dhcp import Dhcp_server, Dhcp_wire, EthernetPacket, Not_dhcp
+from mirage_nb.sim.netdev.dhcp import EthernetPacket, Not_dhcp
 from mirage_nb.sim.netdev.link import ArpDevice, EthernetDevice
-from mirage_nb.unikernel import Duration, Error, Logs, Mirage_mtime, Ok, local_library
+from mirage_nb.unikernel import Dhcp_server, Dhcp_wire, Duration, Error, Logs, Mirage_mtime, Ok, local_library
 
 DC = local_library(__file__, "dhcp_config")
 Input = Dhcp_server.Input

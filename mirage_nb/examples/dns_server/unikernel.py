@@ -8,10 +8,10 @@ at debug level (``-l dns-server:debug``), a broken zone stops the unikernel.
 """
 
 from mirage_nb.sim.logs import Src
-from mirage_nb.sim.net.dns import TcpDnsReader, frame_tcp, parse_zone
-from mirage_nb.sim.net.dns_server import Answered, DnsPrimary
+from mirage_nb.sim.net.dns import TcpDnsReader, frame_tcp
+from mirage_nb.sim.net.dns_server import Answered
 from mirage_nb.sim.netdev import Data
-from mirage_nb.unikernel import Error, Logs, Mirage_kv, Ok, failwith
+from mirage_nb.unikernel import Dns_server, Dns_zone, Error, Logs, Mirage_kv, Ok, failwith
 
 src = Src("dns-server", "DNS server")
 ZONE = "example.org"
@@ -30,18 +30,28 @@ class Main:
             case Error(e):
                 failwith(f"couldn't read the zone {ZONE}: {e}")
             case Ok(text):
-                zone = parse_zone(text, ZONE + ".", filename=ZONE)
-        server = DnsPrimary([zone])
+                match Dns_zone.parse(text, ZONE + ".", filename=ZONE):
+                    case Error(e):
+                        failwith(str(e))
+                    case Ok(zone):
+                        pass
+        server = Dns_server.Primary.create([zone])
         Logs.info(lambda m: m("serving %s (%d names)", ZONE, len(zone.nodes)), src=src)
 
         def log(a, peer):
             Logs.debug(lambda m: m("%s: %s %s -> %s", peer, a.qname, a.qtype, a.rcode), src=src)
 
-        async def on_udp(*, src, dst, src_port, buf):  # noqa: A002 - the OCaml label
-            a = server.handle(bytes(buf))
+        def answer(buf, peer, proto):
+            a = server.handle(bytes(buf), tcp=proto == "tcp")
             if isinstance(a, Answered):
-                log(a, f"{src}:{src_port}")
-                await S.UDP.write(S.udp(s), a.wire, src=dst, dst=src, dst_port=src_port, src_port=53)
+                log(a, peer)
+                return a.wire
+            return None
+
+        async def on_udp(*, src, dst, src_port, buf):  # noqa: A002 - the OCaml label
+            wire = answer(buf, f"{src}:{src_port}", "udp")
+            if wire is not None:
+                await S.UDP.write(S.udp(s), wire, src=dst, dst=src, dst_port=src_port, src_port=53)
 
         async def on_tcp(flow):
             reader = TcpDnsReader()
@@ -49,10 +59,9 @@ class Main:
                 match await S.TCP.read(flow):
                     case Ok(Data(buf)):
                         for q in reader.feed(bytes(buf)):
-                            a = server.handle(q, tcp=True)
-                            if isinstance(a, Answered):
-                                log(a, "tcp")
-                                await S.TCP.write(flow, frame_tcp(a.wire))
+                            wire = answer(q, "tcp", "tcp")
+                            if wire is not None:
+                                await S.TCP.write(flow, frame_tcp(wire))
                     case _:
                         await S.TCP.close(flow)
                         return

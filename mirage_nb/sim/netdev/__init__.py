@@ -41,6 +41,13 @@ Modules (MirageOS twin in brackets):
   examples, :func:`~.kinds.run_network_example`, and
   :func:`~.kinds.attach_unikernel` (a second unikernel on the same LAN).
 - ``peer``: :class:`~.peer.Peer`, a scripted host (a ``sim.net.host.Host`` plus TCP) on the LAN.
+- ``dns``: :class:`~.dns.DnsClientDevice` [``Dns_client_mirage.Make``: ``gethostbyname``,
+  ``gethostbyname6``, ``getaddrinfo``], :class:`~.dns.HappyEyeballsDevice`
+  [``Happy_eyeballs_mirage.Make``: ``connect``, ``connect_ip``], their runtime
+  arguments (``--dns-*``, ``--he-*``) and the ``Dns_zone``/``Dns_server`` twins.
+- ``dhcp``: the ``Dhcp_wire``/``Dhcp_server`` twins a charrua server unikernel calls.
+- ``dns_peer``: scripted :class:`~.dns_peer.DnsServerPeer`, :class:`~.dns_peer.DnsClientPeer`
+  and :class:`~.dns_peer.DhcpClientPeer`.
 - ``values``: the values devices return (see its docstring for the OCaml -> Python mapping).
 
 From Python, a functor's module is a :class:`~._module.DeviceModule`: ``S.TCP.read(flow)``

@@ -66,6 +66,8 @@ __all__ = [
     "DnsClientDevice",
     "HappyEyeballsDevice",
     "Dns_client_mirage",
+    "Dns_server",
+    "Dns_zone",
 ]
 
 DNS_SRC = Src("dns_client", "DNS client")
@@ -452,3 +454,39 @@ async def _connect_dns(booter: Any, node: Any) -> tuple[Any, Any]:
 
 SERVICE_CONNECTORS: Mapping[str, Any] = {"happy_eyeballs": _connect_he, "dns_client": _connect_dns}
 """Kind -> connector of the service devices, merged into ``kinds.NET_CONNECTORS``."""
+
+
+# --- ocaml-dns's server-side modules, for server unikernels ----------------------------------
+
+
+class Dns_zone:  # noqa: N801 - the OCaml module's name
+    """Twin of ``Dns_zone``: ``parse text`` is ``Ok(zone)`` or ``Error(Msg(...))`` (a bad zone is the learner's)."""
+
+    @staticmethod
+    def parse(text: str, origin: str | None = None, *, filename: str = "<zone>") -> Any:
+        from mirage_nb.errors import ConfigError
+        from mirage_nb.sim.net.dns import parse_zone
+
+        try:
+            return Ok(parse_zone(text, origin, filename=filename))
+        except ConfigError as e:
+            return Error(Msg(str(e)))
+
+
+class Dns_server:  # noqa: N801 - the OCaml module's name
+    """Twin of ``Dns_server``'s primary role: ``Primary.create zones`` and ``Primary.handle_buf t ~proto buf``."""
+
+    class Primary:
+        @staticmethod
+        def create(zones: Any) -> Any:
+            from mirage_nb.sim.net.dns_server import DnsPrimary
+
+            return DnsPrimary(zones if isinstance(zones, list | tuple) else [zones])
+
+        @staticmethod
+        def handle_buf(t: Any, buf: Any, *, proto: str = "udp") -> bytes | None:
+            """The answer's bytes, or None for a message that is dropped (not a query, undecodable)."""
+            from mirage_nb.sim.net.dns_server import Answered
+
+            a = t.handle(bytes(buf), tcp=proto == "tcp")
+            return a.wire if isinstance(a, Answered) else None

@@ -173,3 +173,36 @@ def test_dhcp_example_exhausted_pool_warns_and_naks():
     leased = [ip for _, ip in got if ip is not None]
     assert len(leased) == 31 and len(set(leased)) == 31  # .70 to .100
     assert "[WARNING] [application] No ips left to offer" in r.output
+
+
+# --- happy eyeballs -------------------------------------------------------------------------
+
+
+class HeJob:
+    """A job over the DNS client that connects to www.example.org:80 through the client's happy eyeballs."""
+
+    def __init__(self, DNS):  # noqa: N803
+        self.DNS = DNS
+
+    async def start(self, dns):
+        from mirage_nb.unikernel import Logs
+
+        r = await dns.he.connect("www.example.org", [80])
+        Logs.info("he: %s", repr(r.value[0]) if hasattr(r, "value") else str(r.error))
+
+
+def test_happy_eyeballs_resolves_through_the_dns_client_and_connects():
+    import types
+
+    from mirage_nb.sim.netdev.peer import Peer
+
+    argv = ["--ipv4", "10.0.0.2/24", "--dns-servers", "udp:10.0.0.1"]
+    run = Run(seed=0, argv=argv, name="resolve", until="30s")
+    lan = VirtualLan.of_run(run)
+    srv = DnsServerPeer(lan, name="ns", cidr="10.0.0.1/24", zones=[zone_text()])
+    web = Peer(lan, name="web", cidr="10.0.0.80/24")
+    web.tcp.listen(80)
+    uk = types.SimpleNamespace(Make=HeJob, __name__="he_job")
+    r = boot(nodes("dns", ["--no-dhcp", "--net=direct"]), vars(uk), run=run, connectors=NET_CONNECTORS)
+    assert r.lines[-1].endswith("he: (IPv4Address('10.0.0.80'), 80)"), r.lines[-3:]
+    assert {(a.qname, a.qtype) for a in srv.answers} == {("www.example.org.", "AAAA"), ("www.example.org.", "A")}
