@@ -145,31 +145,85 @@ def _ip(b: bytes) -> str:
     return str(ipaddress.IPv4Address(b))
 
 
+_CODE_NAMES = {
+    1: "Subnet mask",
+    2: "Time offset",
+    3: "Routers",
+    6: "DNS servers",
+    12: "Hostname",
+    15: "Domain name",
+    17: "Root path",
+    23: "Default IP TTL",
+    26: "Interface MTU",
+    28: "Broadcast address",
+    31: "Perform router discovery",
+    32: "Router solicitation address",
+    33: "Static routes",
+    40: "NIS domain",
+    41: "NIS servers",
+    42: "NTP servers",
+    43: "Vendor specific",
+    44: "NETBIOS name servers",
+    46: "NETBIOS node",
+    47: "NETBIOS scope",
+    50: "Request IP",
+    51: "IP lease time",
+    53: "Message type",
+    54: "Server identifier",
+    55: "Parameter request",
+    56: "Message",
+    57: "Max message",
+    58: "Renewal T1",
+    59: "Rebinding T2",
+    60: "Vendor class ID",
+    61: "Client ID",
+    66: "TFTP server name",
+    67: "Bootfile name",
+    119: "Domain search",
+    120: "SIP servers",
+    121: "Classless static route",
+    249: "Private classless static route",
+    252: "Web proxy auto discovery",
+}
+_MSG_NAMES = {i: "DHCP " + n[4:] for i, n in MESSAGE_TYPE_NAMES.items()}
+
+
+def _code_name(c: int) -> str:
+    return _CODE_NAMES.get(c, f"Other {c}")
+
+
 def _option_to_string(code: int, v: bytes) -> str:
+    """charrua's ``dhcp_option_to_string`` for the options this server meets (others: ``Other n: bytes``)."""
+    name = _CODE_NAMES.get(code)
     match code:
-        case 53:
-            return f"Message type {MESSAGE_TYPE_NAMES.get(v[0], v[0]) if v else '?'}"
-        case 1 | 50 | 54:
-            name = {1: "Subnet mask", 50: "Request ip", 54: "Server identifier"}[code]
-            return f"{name} {_ip(v)}" if len(v) == 4 else f"{name} ?"
-        case 3 | 6:
-            name = "Routers" if code == 3 else "Dns servers"
-            return f"{name} " + ", ".join(_ip(v[i : i + 4]) for i in range(0, len(v) - 3, 4))
-        case 12 | 15 | 56:
-            name = {12: "Hostname", 15: "Domain name", 56: "Message"}[code]
+        case 53 if len(v) == 1 and v[0] in _MSG_NAMES:
+            return f"Message type {_MSG_NAMES[v[0]]}"
+        case 1 | 28 | 32 | 50 | 54 if len(v) == 4:
+            return f"{name} {_ip(v)}"
+        case 3 | 6 | 41 | 42 | 44 if len(v) % 4 == 0:
+            return f"{name} " + ", ".join(_ip(v[i : i + 4]) for i in range(0, len(v), 4))
+        case 12 | 15 | 17 | 40 | 43 | 47 | 56 | 60 | 66 | 67:
             return f"{name} {v.decode('latin-1')}"
-        case 51 | 58 | 59:
-            name = {51: "Ip lease time", 58: "Renewal t1", 59: "Rebinding t2"}[code]
+        case 51 | 58 | 59 if len(v) == 4:
+            return f"{name} {int.from_bytes(v, 'big')}"
+        case 23 | 46 if len(v) == 1:
+            return f"{name} {v[0]}"
+        case 26 | 57 if len(v) == 2:
             return f"{name} {int.from_bytes(v, 'big')}"
         case 55:
-            return "Parameter requests " + ", ".join(str(x) for x in v)
-    return f"Option {code} ({len(v)} bytes)"
+            return "Parameter request " + ", ".join(_code_name(c) for c in v)
+        case 61 if len(v) == 7 and v[0] == 1:
+            return f"Client ID MAC {mac_str(v[1:])}"
+        case 61 if v:
+            return f"Client ID ID {v[0]} {v[1:].hex()}"
+    return f"Other {code}: {v.decode('latin-1')}"
 
 
 def pp_pkt(p: DhcpPacket) -> str:
-    """``Dhcp_wire.pp_pkt``: the packet over several lines, as the charrua unikernel logs it."""
+    """charrua's ``Dhcp_wire.pp_pkt``: the packet over several lines, as the unikernel logs it."""
     m = p.msg
-    op = "BOOTREQUEST" if m.op == BOOTREQUEST else "BOOTREPLY" if m.op == BOOTREPLY else str(m.op)
+    op = "BOOT REQUEST" if m.op == BOOTREQUEST else "BOOT REPLY"
+    htype = "Ethernet 10MB" if m.htype == 1 else "Other"
     flags = "Broadcast" if m.flags & FLAG_BROADCAST else "Unicast"
     opts = ", ".join(_option_to_string(c, v) for c, v in m.options)
     return (
@@ -177,11 +231,11 @@ def pp_pkt(p: DhcpPacket) -> str:
         f"src IP {_ip(p.srcip)} dst IP {_ip(p.dstip)}\n"
         f"src port {p.srcport} dst port {p.dstport}\n"
         f"operation {op}\n"
-        f"htype Ethernet_10mb hlen {m.hlen} hops {m.hops}\n"
+        f"htype {htype} hlen {m.hlen} hops {m.hops}\n"
         f"XID {m.xid} secs {m.secs} flags {flags}\n"
         f"ciaddr {_ip(m.ciaddr)} yiaddr {_ip(m.yiaddr)}\n"
         f"siaddr {_ip(m.siaddr)} giaddr {_ip(m.giaddr)} chaddr {mac_str(m.mac)}\n"
-        f"sname {m.sname.rstrip(bytes(1)).decode('latin-1')} file {m.file.rstrip(bytes(1)).decode('latin-1')}\n"
+        f"sname {m.sname.split(bytes(1))[0].decode('latin-1')} file {m.file.split(bytes(1))[0].decode('latin-1')}\n"
         f"options {opts}"
     )
 

@@ -137,7 +137,7 @@ def test_release_frees_and_inform_answers_without_address():
     o = input_pkt(cfg, db, base.__class__(mac(1), SERVER_MAC, a, SERVER_IP, 68, 67, inform), 5)
     assert isinstance(o, Reply) and o.pkt.msg.message_type == DHCPACK and o.pkt.msg.yiaddr == bytes(4)
     assert [c for c, _ in o.pkt.msg.options] == [53, 54, 1, 3, 6]
-    assert "Message type DHCPACK" in pp_pkt(o.pkt)
+    assert "Message type DHCP ACK" in pp_pkt(o.pkt)
 
 
 def test_not_for_us_and_bad_packets():

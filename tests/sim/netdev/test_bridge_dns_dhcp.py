@@ -104,10 +104,10 @@ def test_udhcpc_gets_a_lease_from_the_dhcp_unikernel_and_releases_it(tmp_path):
         cmd = ["udhcpc", "-i", br.device, "-f", "-R", "-t", "5", "-T", "3", "-s", str(script)]
         p = br.popen(*cmd, stderr=subprocess.STDOUT)
         try:
-            assert br.wait_for_console("Message type DHCPACK", timeout=60), "no DHCPACK"
+            assert br.wait_for_console("Message type DHCP ACK", timeout=60), "no DHCPACK"
             time.sleep(0.5)  # let udhcpc run its script and enter BOUND
             p.send_signal(signal.SIGUSR2)
-            released = br.wait_for_console("Message type DHCPRELEASE", timeout=20)
+            released = br.wait_for_console("Message type DHCP RELEASE", timeout=20)
         finally:
             p.terminate()
             out, _ = p.communicate(timeout=20)
@@ -118,8 +118,8 @@ def test_udhcpc_gets_a_lease_from_the_dhcp_unikernel_and_releases_it(tmp_path):
     text, released = r.linux
     assert "lease of 192.168.1.70 obtained from 192.168.1.5, lease time 3600" in text, text
     out = "\n".join(r.run.lines)
-    assert "Message type DHCPDISCOVER" in out and "Message type DHCPOFFER" in out
-    assert "Message type DHCPREQUEST" in out and "Message type DHCPACK" in out
+    assert "Message type DHCP DISCOVER" in out and "Message type DHCP OFFER" in out
+    assert "Message type DHCP REQUEST" in out and "Message type DHCP ACK" in out
     assert released and "updated lease database" in out, text  # the RELEASE freed the lease
     if shutil.which("tshark") is not None:
         n, bad = tshark_problems(tmp_path, buf.getvalue(), "dhcp")

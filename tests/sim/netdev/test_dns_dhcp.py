@@ -164,8 +164,8 @@ def test_dhcp_example_leases_from_the_range_with_options():
     lease = clients[0].lease.lease
     assert lease.lease_time == 3600 and lease.cidr.endswith("/24")
     out = r.output
-    assert "options Message type DHCPOFFER, Ip lease time 3600" in out
-    assert "Message type DHCPACK" in out and "[INFO] [application] Sent reply packet" in out
+    assert "options Message type DHCP OFFER, IP lease time 3600, Renewal T1 1800, Rebinding T2 2880" in out
+    assert "Message type DHCP ACK" in out and "[INFO] [application] Sent reply packet" in out
 
 
 def test_dhcp_example_exhausted_pool_warns_and_naks():
