@@ -33,6 +33,7 @@ import ipaddress
 import random
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from mirage_nb.errors import LocalProtocolError, SimulationError
@@ -65,6 +66,10 @@ __all__ = [
     "service_arg",
     "DnsClientDevice",
     "HappyEyeballsDevice",
+    "ResolverDevice",
+    "TCP",
+    "TLS",
+    "Unknown",
     "Dns_client_mirage",
     "Dns_server",
     "Dns_zone",
@@ -84,6 +89,7 @@ DEFAULT_NAMESERVERS = ("tcp:91.239.100.100",)
 
 _ARGS: Mapping[str, tuple[str, str, str, str]] = {
     # function -> (option, docv, section, doc); conv chosen below
+    "resolver": ("resolver", "IP", "NETWORK OPTIONS", "DNS resolver (default to anycast.censurfridns.dk)"),
     "dns_servers": ("dns-servers", "DNS-SERVER", S_DNS, "DNS servers (default to anycast.censurfridns.dk)"),
     "dns_timeout": ("dns-timeout", "DNS-TIMEOUT", S_DNS, "DNS timeout (in nanoseconds)"),
     "dns_cache_size": ("dns-cache-size", "DNS-CACHE-SIZE", S_DNS, "DNS cache size"),
@@ -118,6 +124,9 @@ def _ocaml_default(fn: str, text: str) -> Any:
         return None
     if t.startswith("(Some ") and t.endswith(")"):
         t = t[6:-1].strip()
+    if fn == "resolver":  # ``resolver ?default ()``: ``~default:["udp:..."] ()`` or ``()``
+        found = re.findall(r'"((?:[^"\\]|\\.)*)"', t)
+        return found or None
     if fn == "dns_servers":
         return re.findall(r'"((?:[^"\\]|\\.)*)"', t)
     return int(t.rstrip("Ll"))
@@ -138,7 +147,7 @@ def service_arg(key: str) -> ArgSpec | None:
     name = f"{group}-{option}" if group else option
     conv = (
         Arg.some(Arg.list(Arg.string))
-        if fn == "dns_servers"
+        if fn in ("dns_servers", "resolver")
         else Arg.some(Arg.int if fn in ("dns_cache_size", "he_resolve_retries") else Arg.int64)
     )
     _declare_log_sources()
@@ -409,6 +418,77 @@ def _pp_entry(rr: str, e: NoData | NoDomain) -> str:
     return f"{kind} {e.soa_name.rstrip('.')} (type {rr.upper()})"
 
 
+# --- conduit's resolver -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TCP:
+    """Conduit's endpoint ``TCP (ip, port)``."""
+
+    ip: Any
+    port: int
+
+
+@dataclass(frozen=True, slots=True)
+class TLS:
+    """Conduit's endpoint ``TLS (host, endpoint)``: TLS to ``host`` over ``endpoint``."""
+
+    host: str
+    endpoint: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Unknown:
+    """Conduit's endpoint ``Unknown msg``: the name could not be resolved."""
+
+    message: str
+
+
+_SCHEME_PORTS = {"http": 80, "https": 443, "tls": 443, "tcp": 0}
+
+
+class ResolverDevice:
+    """Twin of conduit's ``Resolver_mirage.Make (S)``: ``resolve_uri uri`` gives a conduit endpoint.
+
+    Host names are looked up (A records) with a DNS client of its own on the
+    stack; ``https`` URIs resolve to ``TLS(host, TCP(ip, 443))``.
+    """
+
+    def __init__(self, dns: DnsClientDevice) -> None:
+        self.dns = dns
+
+    @classmethod
+    async def v(cls, stack: Any, *, nameservers: list[str] | None = None) -> Any:
+        """``v ?nameservers stack``: ``Ok(resolver)`` or ``Error(Msg(...))`` for a bad nameserver."""
+        try:
+            dns = await DnsClientDevice.connect((stack, None), nameservers=nameservers)
+        except SimulationError as e:
+            return Error(Msg(str(e)))
+        return Ok(cls(dns))
+
+    async def resolve_uri(self, uri: str) -> Any:
+        """``Resolver_lwt.resolve_uri ~uri t``: ``TCP``, ``TLS`` or ``Unknown``."""
+        from urllib.parse import urlsplit
+
+        u = urlsplit(uri)
+        host = u.hostname or ""
+        try:
+            port = u.port or _SCHEME_PORTS.get(u.scheme, 0)
+        except ValueError:
+            return Unknown(f"bad port in {uri}")
+        if not host:
+            return Unknown(f"no host in {uri}")
+        try:
+            ip: Any = ipaddress.ip_address(host)
+        except ValueError:
+            r = await self.dns.gethostbyname(host)
+            if isinstance(r, Error):
+                return Unknown(f"name resolution failed for {host}: {r.error}")
+            ip = r.value
+        tcp = TCP(ip, port)
+        return TLS(host, tcp) if u.scheme in ("https", "tls") else tcp
+
+
 Dns_client_mirage = DeviceModule("Dns_client_mirage.Make")
 """The module a ``Make (DNS : Dns_client_mirage.S)`` functor receives: ``DNS.gethostbyname(dns, name)``."""
 
@@ -418,6 +498,7 @@ Dns_client_mirage = DeviceModule("Dns_client_mirage.Make")
 SERVICE_KIND_OF_MODULE: Mapping[str, str] = {
     "Happy_eyeballs_mirage.Make": "happy_eyeballs",
     "Dns_client_mirage.Make": "dns_client",
+    "Resolver_mirage.Make": "resolver_dns",
 }
 
 
@@ -452,7 +533,26 @@ async def _connect_dns(booter: Any, node: Any) -> tuple[Any, Any]:
     return t, DeviceModule(node.module_name)
 
 
-SERVICE_CONNECTORS: Mapping[str, Any] = {"happy_eyeballs": _connect_he, "dns_client": _connect_dns}
+async def _connect_resolver(booter: Any, node: Any) -> tuple[Any, Any]:
+    ids = tuple(dict.fromkeys(tuple(node.args) + tuple(node.deps)))
+    if len(ids) not in (1, 2):
+        raise SimulationError(f"{node.module_name} node {node.id} needs its stack (and a DHCP lease), got {ids}")
+    stack = booter.values[ids[0]]
+    nameservers = _arg(booter, node, "resolver")
+    if nameservers is None and len(ids) == 2:
+        dns = getattr(booter.values[ids[1]], "dns_servers", None) or []
+        nameservers = [x for ip in dns for x in (f"udp:{ip}", f"tcp:{ip}")] or None
+    r = await ResolverDevice.v(stack, nameservers=nameservers)
+    if isinstance(r, Error):
+        raise SimulationError(f"Resolver_mirage.v: {r.error}")  # OCaml: invalid_arg e
+    return r.value, DeviceModule(node.module_name)
+
+
+SERVICE_CONNECTORS: Mapping[str, Any] = {
+    "happy_eyeballs": _connect_he,
+    "dns_client": _connect_dns,
+    "resolver_dns": _connect_resolver,
+}
 """Kind -> connector of the service devices, merged into ``kinds.NET_CONNECTORS``."""
 
 

@@ -206,3 +206,44 @@ def test_happy_eyeballs_resolves_through_the_dns_client_and_connects():
     r = boot(nodes("dns", ["--no-dhcp", "--net=direct"]), vars(uk), run=run, connectors=NET_CONNECTORS)
     assert r.lines[-1].endswith("he: (IPv4Address('10.0.0.80'), 80)"), r.lines[-3:]
     assert {(a.qname, a.qtype) for a in srv.answers} == {("www.example.org.", "AAAA"), ("www.example.org.", "A")}
+
+
+# --- conduit's resolver (resolver_dns) --------------------------------------------------------
+
+RESOLVER_CONFIG = """open Mirage
+
+let stack = generic_stackv4v6 default_network
+let main = main "Unikernel.Main" (resolver @-> job)
+let () = register "res" [ main $ resolver_dns stack ]
+"""
+
+
+class ResolveJob:
+    def __init__(self, R):  # noqa: N803
+        self.R = R
+
+    async def start(self, r):
+        from mirage_nb.unikernel import Logs
+
+        for uri in ("https://www.example.org/index.html", "http://10.0.0.9:8080/", "http://nope.example.org/"):
+            Logs.info("%s -> %s", uri, repr(await r.resolve_uri(uri)))
+
+
+def test_resolver_dns_resolves_uris_to_conduit_endpoints(tmp_path):
+    import types
+
+    (tmp_path / "config.ml").write_text(RESOLVER_CONFIG)
+    ns = cli.nodes_of_graph(load(str(tmp_path / "config.ml")).configured(["--no-dhcp", "--net=direct"]))
+    assert [n.kind for n in ns if n.module_name == "Resolver_mirage.Make"] == ["resolver_dns"]
+    run = Run(seed=0, argv=["--ipv4", "10.0.0.2/24", "--resolver", "udp:10.0.0.1"], name="res", until="30s")
+    lan = VirtualLan.of_run(run)
+    DnsServerPeer(lan, name="ns", cidr="10.0.0.1/24", zones=[zone_text()])
+    r = boot(ns, vars(types.SimpleNamespace(Main=ResolveJob, __name__="res_job")), run=run, connectors=NET_CONNECTORS)
+    got = [line.split("[application] ", 1)[1] for line in r.lines if "[application]" in line]
+    assert got == [
+        "https://www.example.org/index.html -> TLS(host='www.example.org', "
+        "endpoint=TCP(ip=IPv4Address('10.0.0.80'), port=443))",
+        "http://10.0.0.9:8080/ -> TCP(ip=IPv4Address('10.0.0.9'), port=8080)",
+        "http://nope.example.org/ -> Unknown(message='name resolution failed for nope.example.org: "
+        "DNS cache error no domain example.org (type A)')",
+    ]
