@@ -39,7 +39,10 @@ $TTL 3600
 ns1  IN A   10.0.0.2
 mail IN A   10.0.0.25
 web  IN CNAME www
-""" + "".join(f"host{i} IN A 10.0.{i // 250}.{i % 250 + 1}\nwww IN A 10.1.0.{i % 250 + 1}\n" for i in range(200))
+www  IN A   10.1.0.1
+www  IN A   10.1.0.2
+www  IN AAAA fd00::1
+""" + "".join(f"host{i} IN A 10.0.{i // 250}.{i % 250 + 1}\n" for i in range(200))
 
 NAMES = ["www", "web", "mail", "ns1", "nope", "missing.sub"] + [f"host{i}" for i in range(0, 200, 7)]
 TYPES = ["A", "AAAA", "MX"]

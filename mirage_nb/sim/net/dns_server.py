@@ -75,6 +75,7 @@ class DnsPrimary:
         self._cuts: dict[dns.name.Name, set[dns.name.Name]] = {}
         self._names: dict[dns.name.Name, set[dns.name.Name]] = {}
         self._memo: dict[tuple[bool, bytes], tuple[bytes, Answered]] = {}
+        self._rrsets: dict[tuple[dns.name.Name, int], dns.rrset.RRset] = {}
         self.queries = 0
         for z in zones:
             self.add_zone(z)
@@ -102,6 +103,7 @@ class DnsPrimary:
         self._names[origin] = names
         self._cuts[origin] = cuts
         self._memo.clear()
+        self._rrsets.clear()
 
     def zone_for(self, name: dns.name.Name) -> dns.zone.Zone | None:
         """The most specific zone containing ``name``, or None."""
@@ -178,14 +180,14 @@ class DnsPrimary:
                 r.flags &= ~dns.flags.AA
             ns = zone.get_rdataset(cut, _NS)
             assert ns is not None
-            r.authority.append(_rrset(cut, ns))
+            r.authority.append(self._rr(cut, ns))
             for rd in ns:
                 target = rd.target
                 if target.is_subdomain(origin):
                     for t in _GLUE:
                         g = zone.get_rdataset(target, t)
                         if g is not None:
-                            r.additional.append(_rrset(target, g))
+                            r.additional.append(self._rr(target, g))
             return
         r.flags |= dns.flags.AA
         node = zone.get_node(qname)
@@ -198,20 +200,28 @@ class DnsPrimary:
             return
         if qtype == _ANY:
             for rds in node.rdatasets:
-                r.answer.append(_rrset(qname, rds))
+                r.answer.append(self._rr(qname, rds))
             return
         rds = node.get_rdataset(_IN, qtype)
         if rds is not None:
-            r.answer.append(_rrset(qname, rds))
+            r.answer.append(self._rr(qname, rds))
             return
         cname = node.get_rdataset(_IN, _CNAME)
         if cname is not None:
-            r.answer.append(_rrset(qname, cname))
+            r.answer.append(self._rr(qname, cname))
             target = cname[0].target
             if depth < 8 and target.is_subdomain(origin) and target != qname:
                 self._answer(r, zone, target, qtype, depth + 1)
             return
         self._negative(r, zone)
+
+    def _rr(self, name: dns.name.Name, rds: dns.rdataset.Rdataset) -> dns.rrset.RRset:
+        """The RRset of a zone's rdataset, built once (RRsets are not changed after they are built)."""
+        key = (name, rds.rdtype)
+        rr = self._rrsets.get(key)
+        if rr is None:
+            rr = self._rrsets[key] = _rrset(name, rds)
+        return rr
 
     def _cut_above(self, origin: dns.name.Name, qname: dns.name.Name) -> dns.name.Name | None:
         cuts = self._cuts[origin]
@@ -225,14 +235,16 @@ class DnsPrimary:
             name = name.parent()
         return found
 
-    @staticmethod
-    def _negative(r: dns.message.Message, zone: dns.zone.Zone) -> None:
+    def _negative(self, r: dns.message.Message, zone: dns.zone.Zone) -> None:
         origin = zone.origin
-        soa = zone.get_rdataset(origin, _SOA)  # type: ignore[arg-type]
-        assert soa is not None and origin is not None
-        rrset = _rrset(origin, soa)
-        rrset.update_ttl(min(soa.ttl, soa[0].minimum))
-        rrset.ttl = min(soa.ttl, soa[0].minimum)
+        assert origin is not None
+        key = (origin, -1)  # the SOA with the negative-caching TTL
+        rrset = self._rrsets.get(key)
+        if rrset is None:
+            soa = zone.get_rdataset(origin, _SOA)
+            assert soa is not None
+            rrset = self._rrsets[key] = _rrset(origin, soa)
+            rrset.ttl = min(soa.ttl, soa[0].minimum)
         r.authority.append(rrset)
 
 
