@@ -499,6 +499,7 @@ SERVICE_KIND_OF_MODULE: Mapping[str, str] = {
     "Happy_eyeballs_mirage.Make": "happy_eyeballs",
     "Dns_client_mirage.Make": "dns_client",
     "Resolver_mirage.Make": "resolver_dns",
+    "Dhcp_ipv4.Proj_lease": "dhcp_proj_lease",
 }
 
 
@@ -521,9 +522,7 @@ async def _connect_dns(booter: Any, node: Any) -> tuple[Any, Any]:
         _dep_ids(node, 2)  # raises the usual message
     nameservers = _arg(booter, node, "dns_servers")
     if nameservers is None and len(ids) == 3:
-        lease = booter.values[ids[2]]
-        dns = getattr(lease, "dns_servers", None) or []
-        nameservers = [x for ip in dns for x in (f"udp:{ip}", f"tcp:{ip}")] or None
+        nameservers = _lease_nameservers(booter.values[ids[2]])
     t = await DnsClientDevice.connect(
         (stack, he),
         nameservers=nameservers,
@@ -533,6 +532,21 @@ async def _connect_dns(booter: Any, node: Any) -> tuple[Any, Any]:
     return t, DeviceModule(node.module_name)
 
 
+def _lease_nameservers(lease: Any) -> list[str] | None:
+    """``Dhcp_wire.collect_dns_servers lease`` as ``udp:IP``/``tcp:IP`` (None without a lease or servers)."""
+    if not lease:
+        return None
+    ips = [str(ipaddress.IPv4Address(v[i : i + 4])) for code, v in lease if code == 6 for i in range(0, len(v) - 3, 4)]
+    return [x for ip in ips for x in (f"udp:{ip}", f"tcp:{ip}")] or None
+
+
+async def _connect_lease(booter: Any, node: Any) -> tuple[Any, Any]:
+    ids = tuple(dict.fromkeys(tuple(node.args) + tuple(node.deps)))
+    if len(ids) != 1:
+        raise SimulationError(f"{node.module_name} node {node.id} needs its DHCP client, got {ids}")
+    return booter.values[ids[0]].lease(), DeviceModule(node.module_name)
+
+
 async def _connect_resolver(booter: Any, node: Any) -> tuple[Any, Any]:
     ids = tuple(dict.fromkeys(tuple(node.args) + tuple(node.deps)))
     if len(ids) not in (1, 2):
@@ -540,8 +554,7 @@ async def _connect_resolver(booter: Any, node: Any) -> tuple[Any, Any]:
     stack = booter.values[ids[0]]
     nameservers = _arg(booter, node, "resolver")
     if nameservers is None and len(ids) == 2:
-        dns = getattr(booter.values[ids[1]], "dns_servers", None) or []
-        nameservers = [x for ip in dns for x in (f"udp:{ip}", f"tcp:{ip}")] or None
+        nameservers = _lease_nameservers(booter.values[ids[1]])
     r = await ResolverDevice.v(stack, nameservers=nameservers)
     if isinstance(r, Error):
         raise SimulationError(f"Resolver_mirage.v: {r.error}")  # OCaml: invalid_arg e
@@ -552,6 +565,7 @@ SERVICE_CONNECTORS: Mapping[str, Any] = {
     "happy_eyeballs": _connect_he,
     "dns_client": _connect_dns,
     "resolver_dns": _connect_resolver,
+    "dhcp_proj_lease": _connect_lease,
 }
 """Kind -> connector of the service devices, merged into ``kinds.NET_CONNECTORS``."""
 

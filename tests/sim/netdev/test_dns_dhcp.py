@@ -247,3 +247,11 @@ def test_resolver_dns_resolves_uris_to_conduit_endpoints(tmp_path):
         "http://nope.example.org/ -> Unknown(message='name resolution failed for nope.example.org: "
         "DNS cache error no domain example.org (type A)')",
     ]
+
+
+def test_dns_client_takes_its_nameservers_from_the_dhcp_lease():
+    from mirage_nb.sim.netdev.dns import _lease_nameservers
+
+    opts = ((53, b"\\x05"), (6, bytes([10, 0, 0, 1, 10, 0, 0, 3])))
+    assert _lease_nameservers(opts) == ["udp:10.0.0.1", "tcp:10.0.0.1", "udp:10.0.0.3", "tcp:10.0.0.3"]
+    assert _lease_nameservers(None) is None and _lease_nameservers(((53, b"\\x05"),)) is None
