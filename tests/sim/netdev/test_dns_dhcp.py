@@ -255,3 +255,23 @@ def test_dns_client_takes_its_nameservers_from_the_dhcp_lease():
     opts = ((53, b"\\x05"), (6, bytes([10, 0, 0, 1, 10, 0, 0, 3])))
     assert _lease_nameservers(opts) == ["udp:10.0.0.1", "tcp:10.0.0.1", "udp:10.0.0.3", "tcp:10.0.0.3"]
     assert _lease_nameservers(None) is None and _lease_nameservers(((53, b"\\x05"),)) is None
+
+
+def test_truncated_udp_answer_is_fetched_again_over_tcp_between_peers():
+    from mirage_nb.sim.net.dns_client import DnsSend
+
+    big = " ".join('"' + "x" * 200 + '"' for _ in range(4))
+    run = Run(seed=0, name="peers", until="20s")
+    lan = VirtualLan.of_run(run)
+    srv = DnsServerPeer(lan, cidr="10.0.0.1/24", zones=[zone_text() + f"big IN TXT {big}\n"])
+    c = DnsClientPeer(lan, cidr="10.0.0.9/24", nameservers=["udp:10.0.0.1"])
+    got: list[Any] = []
+
+    async def go():
+        got.append(await c.resolve("big.example.org", "TXT"))
+
+    c.script(go)
+    run.run(lambda: Mirage_sleep.ns(Duration.of_sec(10)))
+    assert isinstance(got[0].answer, Records) and len(got[0].answer.values[0]) > 800
+    assert [e.server.proto for _, e in c.events if isinstance(e, DnsSend)] == ["udp", "tcp"]
+    assert [a.truncated for a in srv.answers] == [True, False]
