@@ -24,6 +24,8 @@ from mirage_nb.sim.logs import Logs
 from mirage_nb.sim.magic_mime import Magic_mime
 from mirage_nb.sim.netdev.cohttp import Cohttp, Cohttp_lwt, Cohttp_mirage
 from mirage_nb.sim.netdev.conduit import TCP, TLS, Conduit_mirage
+from mirage_nb.sim.netdev.dhcp import Dhcp_server, Dhcp_wire
+from mirage_nb.sim.netdev.dns import Dns_server, Dns_zone
 from mirage_nb.sim.netdev.paf import H1, Initialized, Paf
 from mirage_nb.sim.netdev.tls import Tls, Tls_mirage
 from mirage_nb.sim.result import Error, Msg, Ok
@@ -42,7 +44,11 @@ __all__ = [
     "Cohttp_mirage",
     "Conduit_mirage",
     "Cstruct",
+    "Dhcp_server",
+    "Dhcp_wire",
     "Digestif",
+    "Dns_server",
+    "Dns_zone",
     "Duration",
     "Error",
     "Failure",

@@ -21,7 +21,8 @@ import pytest
 from mirage_nb.sim.example_nodes import EXAMPLES_DIR, run_example
 
 EXAMPLES = Path(EXAMPLES_DIR)
-WITH_PEERS = {"network", "ping6", "conduit_server", "static_website_tls"}  # tests/sim/netdev
+# Booted with peers in tests/sim/netdev.
+WITH_PEERS = {"network", "ping6", "conduit_server", "static_website_tls", "dns", "dns_server", "dhcp"}
 BUNDLED = sorted(p.name for p in EXAMPLES.iterdir() if (p / "unikernel.py").is_file() and p.name not in WITH_PEERS)
 
 SECTOR = 512

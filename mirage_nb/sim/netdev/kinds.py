@@ -201,7 +201,9 @@ def net_arg(key: str, default: str | None = None) -> ArgSpec | None:
     """
     parsed = option_of_key(key)
     if parsed is None:
-        return None
+        from mirage_nb.sim.netdev.dns import service_arg  # --dns-servers, --he-*: the service devices' arguments
+
+        return service_arg(key)
     key, code_default = parsed
     default = code_default if code_default is not None else default
     group, name = "", key
@@ -650,3 +652,9 @@ def attach_unikernel(
 
     run.spawn(start())
     return box[0]
+
+
+# --- service devices (DNS client, happy eyeballs: sim/netdev/dns.py; kinds by module in its SERVICE_KIND_OF_MODULE)
+from mirage_nb.sim.netdev.dns import SERVICE_CONNECTORS  # noqa: E402
+
+NET_CONNECTORS = {**NET_CONNECTORS, **SERVICE_CONNECTORS}
