@@ -17,14 +17,14 @@ def __getattr__(name: str) -> str:
     raise AttributeError(f"module 'mirage_nb' has no attribute {name!r}")
 
 
-def load_ipython_extension(ipython):  # noqa: ANN001 - IPython's extension hook
+def load_ipython_extension(ipython):
     """``%load_ext mirage_nb``: the magics and rich displays of :mod:`mirage_nb.notebook`."""
     from mirage_nb.notebook import load_ipython_extension as _load
 
     _load(ipython)
 
 
-def unload_ipython_extension(ipython):  # noqa: ANN001
+def unload_ipython_extension(ipython):
     from mirage_nb.notebook import unload_ipython_extension as _unload
 
     _unload(ipython)

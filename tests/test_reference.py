@@ -2,8 +2,9 @@
 
 The cases are those of ``../shared/tools/refcheck.py`` (the reference's own
 index of commands, exit codes and written files); they run in-process here
-so the whole replay stays fast. Each config is read from its ``config.ml``
-(its Python twins under ``tests/configs/`` are checked by tests/mirage/test_twins.py).
+so the whole replay stays fast. A config is read from its ``config.ml`` when
+the config.ml reader is available, else from its Python twin under
+``tests/configs/`` (same relative path).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ HERE = Path(__file__).resolve().parent
 SHARED = HERE.parent.parent / "shared"
 REFCHECK = SHARED / "tools" / "refcheck.py"
 ROOTS = [SHARED / "reference" / "mirage-4.11.1"]
+TWINS = HERE / "configs"
 
 
 def _refcheck():

@@ -831,7 +831,7 @@ def key_arg(k: K.Key) -> ArgDoc:
     names = tuple(spell(n) for n in (info.names or (k.name,)))
     docs = info.docs or S_OPTIONS
     docv = info.docv or _conv_docv(k.arg.conv)
-    common = {"doc": info.doc, "docv": docv, "docs": docs, "env": info.env}
+    common: dict[str, Any] = {"doc": info.doc, "docv": docv, "docs": docs, "env": info.env}
     if k.arg.kind == "flag":
         return ArgDoc(names, kind="flag", absent="", **common)
     if k.arg.kind == "required":

@@ -79,7 +79,7 @@ class Conv:
         def print_(v: Any) -> str:
             for label, w in reversed(pairs):
                 if w == v:
-                    return label
+                    return str(label)
             return "<unknown>"
 
         return Conv(name, parse, print_, "ENUM", labels)

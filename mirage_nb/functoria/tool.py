@@ -244,7 +244,8 @@ class Session:
 
     def _with_app(self, app: Application, peeked: Parsed) -> int:
         configured, parsed = self.evaluate(app, peeked)
-        return getattr(self, f"_{self.verb}")(configured, parsed)
+        verb: Callable[[Configured, Parsed], int] = getattr(self, f"_{self.verb}")
+        return verb(configured, parsed)
 
     def evaluate(self, app: Application, peeked: Parsed) -> tuple[Configured, Parsed]:
         """The application evaluated for this command line, and the parsed command line."""
@@ -295,7 +296,8 @@ class Session:
         if parsed.has("no_extra_repo"):
             return []
         if parsed.has("extra_repos"):
-            return parsed.get("extra_repos")
+            repos: list[tuple[str, str]] = parsed.get("extra_repos")
+            return repos
         env = os.environ.get("MIRAGE_EXTRA_REPOS")
         return _extra_repo(env) if env else list(DEFAULT_EXTRA_REPOS)
 
@@ -409,13 +411,13 @@ def args_of_kwargs(target: str | None = None, *, known: Sequence[K.Key] = (), **
     ``kv_ro`` and ``no-dhcp`` are reachable), else underscores become dashes;
     ``True`` sets a flag, ``False``/``None`` leave it out.
     """
-    by_name = {}
+    by_name: dict[str, K.Key] = {}
     for k in known:
         by_name.setdefault(k.name.replace("-", "_"), k)
     out = ["-t", target] if target is not None else []
     for name, v in keys.items():
-        k = by_name.get(name.replace("-", "_"))
-        opt = "--" + (k.name if k is not None else name.replace("_", "-"))
+        key = by_name.get(name.replace("-", "_"))
+        opt = "--" + (key.name if key is not None else name.replace("_", "-"))
         if v is True:
             out.append(opt)
         elif v is False or v is None:

@@ -230,7 +230,7 @@ from mirage_nb.functoria.keys import (  # noqa: E402
 )
 from mirage_nb.functoria.keys import Arg as _Arg  # noqa: E402
 from mirage_nb.functoria.keys import ArgInfo as _ArgInfo  # noqa: E402
-from mirage_nb.functoria.keys import map_ as map  # noqa: E402,A001
+from mirage_nb.functoria.keys import map_ as map  # noqa: E402
 from mirage_nb.functoria.keys import value as value  # noqa: E402
 
 op_dollar = app  # ``Key.($)``, for the config.ml reader

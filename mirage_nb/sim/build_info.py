@@ -15,7 +15,7 @@ __all__ = ["Build_info", "Statically_linked_library"]
 
 
 @dataclass(frozen=True, slots=True)
-class Statically_linked_library:  # noqa: N801 - the OCaml module's name
+class Statically_linked_library:
     """One linked library: ``name`` and ``version`` (None when dune does not know it)."""
 
     name: str
@@ -38,7 +38,7 @@ class _V1:
     Statically_linked_library = Statically_linked_library
 
 
-class Build_info:  # noqa: N801
+class Build_info:
     """``Build_info.V1.Statically_linked_libraries.to_list ()``."""
 
     V1 = _V1

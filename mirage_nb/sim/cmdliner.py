@@ -471,7 +471,7 @@ def man_page(name: str, specs: Sequence[ArgSpec]) -> str:
     Falls back to :func:`simple_man_page` when the engine's help module is not available.
     """
     try:
-        from mirage_nb.functoria import help as H  # noqa: N812 - cmdliner's module, shortened
+        from mirage_nb.functoria import help as H
 
         docs = H._DOCS["help"]
         args = []

@@ -59,8 +59,8 @@ def record_maker(cls: type[_R]) -> Callable[..., _R]:
     body = "".join(f"    o.{n} = {n}\n" for n in names)
     src = f"def make({args}):\n    o = new(Twin)\n{body}    o.__class__ = Cls\n    return o\n"
     ns: dict[str, Any] = {"new": object.__new__, "Twin": twin, "Cls": cls}
-    exec(src, ns)  # noqa: S102 - generated from the dataclass's own field names
-    make = ns["make"]
+    exec(src, ns)
+    make: Callable[..., _R] = ns["make"]
     make.__doc__ = f"Build a {cls.__name__} from its fields, in order (fast path)."
     return make
 

@@ -108,14 +108,14 @@ class Closed(NetError):
 
 
 @dataclass(frozen=True, slots=True)
-class Not_ready(NetError):  # noqa: N801 - the OCaml constructor's name
+class Not_ready(NetError):
     """Twin of Tcp.Flow's ```Not_ready``: a write before the connection is established."""
 
     text = "attempted to send data before connection was ready"
 
 
 @dataclass(frozen=True, slots=True)
-class No_route(NetError):  # noqa: N801
+class No_route(NetError):
     """Twin of ```No_route s`` (Tcpip.Ip.error)."""
 
     reason: str = ""
@@ -125,21 +125,21 @@ class No_route(NetError):  # noqa: N801
 
 
 @dataclass(frozen=True, slots=True)
-class Would_fragment(NetError):  # noqa: N801
+class Would_fragment(NetError):
     """Twin of ```Would_fragment`` (Tcpip.Ip.error)."""
 
     text = "would fragment"
 
 
 @dataclass(frozen=True, slots=True)
-class Exceeds_mtu(NetError):  # noqa: N801
+class Exceeds_mtu(NetError):
     """Twin of ```Exceeds_mtu`` (Ethernet.S.error)."""
 
     text = "exceeds MTU"
 
 
 @dataclass(frozen=True, slots=True)
-class Invalid_length(NetError):  # noqa: N801
+class Invalid_length(NetError):
     """Twin of ```Invalid_length`` (Mirage_net.Net.error)."""
 
     text = "invalid length"
