@@ -58,7 +58,7 @@ def _exec_python(p: Path) -> list[Application]:
             raise
         except SyntaxError as e:
             raise ConfigError(f"{p}:{e.lineno}:{e.offset or 0}: syntax error: {e.msg}") from None
-        except Exception as e:
+        except Exception as e:  # noqa: BLE001 - any error in the user's file becomes one readable line
             frames = [f for f in traceback.extract_tb(e.__traceback__) if f.filename == str(p)]
             where = f"{p}:{frames[-1].lineno}: " if frames else f"{p}: "
             raise ConfigError(f"{where}{type(e).__name__}: {e}") from None

@@ -52,7 +52,7 @@ def highlight(text: str, language: str) -> str:
         lexer = get_lexer_by_name(language if language != "text" else "text")
         body = _hl(text, lexer, HtmlFormatter(nowrap=True, noclasses=True))
         return f'<pre class="mnb-code mnb-lang-{esc(language)}">{body}</pre>'
-    except Exception:
+    except Exception:  # noqa: BLE001 - no pygments, or no lexer: plain escaped text
         return f'<pre class="mnb-code">{esc(text)}</pre>'
 
 
@@ -65,7 +65,7 @@ def graph_html(dot: str | None, *, draw: Callable[[str], str] | None = None) -> 
     draw = draw or svg_of
     try:
         svg = draw(dot)
-    except Exception as e:
+    except Exception as e:  # noqa: BLE001 - no graphviz: say so, keep the dot source visible
         return (
             f'<div class="mnb-graph"><p class="mnb-problem">graph not drawn: {esc(e)}</p>'
             f"<details open><summary>dot source</summary><pre>{esc(dot)}</pre></details></div>"

@@ -103,7 +103,7 @@ class BuilderWidget(W.VBox):
             self.error = None
         except MirageNbError as e:
             self.error = str(e)
-        except Exception as e:
+        except Exception as e:  # noqa: BLE001 - a bug of mirage_nb: shown, since widget errors go to a hidden log
             self.error = f"{type(e).__name__}: {e} (a bug in mirage_nb: please report it)"
         self.refresh()
 
@@ -192,7 +192,7 @@ class BuilderWidget(W.VBox):
 
         try:
             return _styled(_svg_img(svg_of(dot), "device graph"))
-        except Exception as e:
+        except Exception as e:  # noqa: BLE001 - no graphviz: show the source
             return _styled(f'<p class="mnb-problem">{esc(e)}</p><pre>{esc(dot)}</pre>')
 
 
