@@ -389,7 +389,13 @@ class Session:
 
     def _write_skeleton(self) -> None:
         """The files every verb writes before running the config (``Tool.with_project_skeleton``)."""
-        from mirage_nb.functoria.codegen import skeleton
+        try:
+            from mirage_nb.functoria import codegen
+        except ImportError:
+            return
+        skeleton = getattr(codegen, "skeleton", None)
+        if skeleton is None:
+            return
         from mirage_nb.functoria.codegen._text import parent_dir
         from mirage_nb.functoria.vfs import VirtualFS
 
