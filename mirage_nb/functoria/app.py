@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from . import keys as K
 from .graph import Node, evaluate, left_most_device
-from .impl import Dev, If, Impl, simplify, walk
+from .impl import Dev, Impl, simplify, walk
 from .info import Info
 from .package import Package, union_sets
 from .runtime_arg import RuntimeArg, sort_runtime_args
@@ -275,16 +275,6 @@ class Configured:
             # Per job, the matching nodes in connect order; jobs in init order.
             out.extend(n for n in order if n.dev is dev)
         return out
-
-    def has_ifs(self) -> bool:
-        found = False
-
-        def on_if(_i: If) -> None:
-            nonlocal found
-            found = True
-
-        walk(self.impl, lambda _d: None, on_if)
-        return found
 
 
 # -- which application a config file registered -------------------------------------

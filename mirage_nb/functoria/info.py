@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from . import keys as K
@@ -52,9 +52,6 @@ class Info:
     def main(self) -> str:
         """The generated main file: ``main.ml``, or ``<output>.ml``."""
         return f"{self.output or 'main'}.ml"
-
-    def with_output(self, output: str | None) -> Info:
-        return replace(self, output=output)
 
 
 def key_entries(info: Info) -> list[str]:

@@ -329,7 +329,3 @@ def if_(c: Value, then_: Any, else_: Any) -> Value:
 def match_(v: Value, f: Callable[[Any], Any]) -> Value:
     """``Key.match_``."""
     return map_(f, v)
-
-
-def of_deps(deps: Iterable[Key]) -> Value:
-    return Value(tuple(deps), lambda _ctx: None)

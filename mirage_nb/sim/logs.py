@@ -31,7 +31,7 @@ from mirage_nb.sim.clocks import Mirage_ptime, Ptime
 from mirage_nb.sim.fmt import Formatter, fprintf
 from mirage_nb.sim.run import LogRecord, TimelineEvent, current_run
 
-__all__ = ["Level", "Src", "Logs", "install_reporter", "level_of_string", "level_to_string"]
+__all__ = ["Level", "Src", "Logs", "level_of_string", "level_to_string"]
 
 
 class Level(IntEnum):
@@ -76,12 +76,6 @@ _DEFAULT = Src("application", "The application log")
 
 def _state() -> Any:
     return current_run().log_state
-
-
-def install_reporter(run: Any, default_level: Level | None = Level.Info) -> None:
-    """What the ``Mirage_logs`` device's connect does: set the reporter and the default level."""
-    run.log_state.reporter = True
-    run.log_state.default_level = default_level
 
 
 def _src_level(st: Any, src: Src) -> Level | None:

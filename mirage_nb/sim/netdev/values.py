@@ -56,7 +56,6 @@ __all__ = [
     "IpAddr",
     "IpPrefix",
     "to_ip",
-    "to_prefix",
     "pp_error",
 ]
 
@@ -225,16 +224,6 @@ def to_ip(x: Any) -> IpAddr:
         return ipaddress.ip_address(x)
     except ValueError:
         raise SimulationError(f"IP address {x!r}: expected an IPv4 or IPv6 address such as 10.0.0.2") from None
-
-
-def to_prefix(x: Any) -> IpPrefix:
-    """An ``Ipaddr.Prefix.t`` (address and prefix length) from text or an interface object."""
-    if isinstance(x, ipaddress.IPv4Interface | ipaddress.IPv6Interface):
-        return x
-    try:
-        return ipaddress.ip_interface(x)
-    except ValueError:
-        raise SimulationError(f"IP prefix {x!r}: expected an address/length such as 10.0.0.2/24") from None
 
 
 def _pp_str(ppf: Any, v: Any) -> None:
