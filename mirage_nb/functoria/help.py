@@ -30,7 +30,8 @@ from typing import Any, TextIO
 from mirage_nb.errors import MirageNbError
 
 from . import keys as K
-from .cmdline import CmdlineError, Opt, err_pos_excess, parse, quote_alts, render_error, spell
+from .cmdline import CmdlineError, Opt, err_pos_excess, parse, render_error, spell
+from .cmdliner_words import doc_alts, quote_alts
 from .fmt import Formatter
 from .queries import QUERY_KINDS
 
@@ -116,6 +117,11 @@ def escape(s: str) -> str:
     return "".join("\\" + c if c in "\\$)" else c for c in s)
 
 
+def _doc_alts(alts: Sequence[str]) -> str:
+    """``Arg.doc_alts``: ``one of $(b,a), $(b,b) or $(b,c)``, each alternative escaped."""
+    return doc_alts([escape(a) for a in alts])
+
+
 def subst_vars(s: str, subst: Callable[[str], str | None]) -> str:
     """Replace ``$(name)`` variables; ``$(b,...)``/``$(i,...)`` markup is kept as it is."""
     out: list[str] = []
@@ -173,16 +179,6 @@ def markup_to_plain(s: str, *, styled: bool = False) -> str:
         out.append(c)
         i += 1
     return "".join(out)
-
-
-def _doc_alts(alts: Sequence[str]) -> str:
-    """``Arg.doc_alts``: ``one of $(b,a), $(b,b) or $(b,c)``."""
-    q = [f"$(b,{escape(a)})" for a in alts]
-    if len(q) == 1:
-        return q[0]
-    if len(q) == 2:
-        return f"either {q[0]} or {q[1]}"
-    return "one of " + ", ".join(q[:-1]) + " or " + q[-1]
 
 
 # -- the model ----------------------------------------------------------------------------------
