@@ -237,14 +237,21 @@ op_dollar = app  # ``Key.($)``, for the config.ml reader
 
 
 class Arg:
-    """``Key.Arg``: converters and argument kinds for ``Key.create``."""
+    """``Key.Arg``: argument kinds for ``Key.create`` (converters come from ``Cmdliner.Arg``).
+
+    OCaml's ``Mirage.Key.Arg`` has only ``opt``, ``required``, ``flag``, ``opt_all``
+    and ``info`` (``__all__``, what the config.ml reader sees); ``string``/``int``/...
+    stay here for Python configs, which have no ``Cmdliner``.
+    """
+
+    __all__ = ["opt", "required", "flag", "opt_all", "info"]
 
     string = STRING
     int = INT
     bool = BOOL
 
     @staticmethod
-    def info(names, *, docs=None, docv=None, doc="", env=None) -> _ArgInfo:
+    def info(names, *, deprecated=None, absent=None, docs=None, doc_envs=None, docv=None, doc="", env=None) -> _ArgInfo:
         return _ArgInfo(tuple(names), docv=docv, doc=doc or "", docs=docs, env=env)
 
     @staticmethod
