@@ -33,7 +33,7 @@ from ._values import NONE, Closure, Constr, FParam, Native, PolyVariant, StructM
 if TYPE_CHECKING:
     from ._eval import Evaluator
 
-__all__ = ["make_stdlib", "UNSUPPORTED_NAMES", "BUILTIN_OPS", "BUILTIN_CONSTRS"]
+__all__ = ["make_stdlib", "native", "UNSUPPORTED_NAMES", "BUILTIN_OPS", "BUILTIN_CONSTRS"]
 
 #: Stdlib names that exist in OCaml but that the reader deliberately leaves out, and why.
 UNSUPPORTED_NAMES = {
@@ -86,6 +86,11 @@ def _native(name: str, spec: str, fn: Callable[..., Any]) -> Native:
         else:
             params.append(FParam("pos", None))
     return Native(name, tuple(params), fn, tuple(range(len(params))))
+
+
+def native(name: str, spec: str, fn: Callable[..., Any]) -> Native:
+    """An OCaml function written in Python: ``spec`` lists its parameters (``pos``, ``~label``, ``?opt``)."""
+    return _native(name, spec, fn)
 
 
 def _wrap(n: int) -> int:
