@@ -295,7 +295,7 @@ def _check_default(conv: Conv, default) -> None:
                 "bool" if isinstance(default, bool) else {int: "int", str: "string"}.get(type(default), "another type")
             )
             raise ConfigError(
-                f"the default value has type {shown} but the converter Cmdliner.Arg.{name} expects a value of type {name}"
+                f"the default value has type {shown} but Cmdliner.Arg.{name} expects a value of type {name}"
             )
 
 
