@@ -6,7 +6,9 @@ Deliberate choices, so the same file always gives the same graph:
   ``Not_found``: the reader never reads the environment. (The real tool runs
   config.ml as a program, where they would see the environment; configs that
   depend on it are not reproducible, so the reader treats every variable as
-  unset.)
+  unset.) ``Sys.getcwd ()`` is the working directory: the real tool runs the
+  configuration program where ``mirage`` was started, and configs use it to
+  name files beside them.
 * ``print_string``/``Printf.printf``/``Fmt.pr`` write to the process's stdout,
   as the real configuration program does.
 * There are no references, exceptions handlers, arrays, files or processes.
