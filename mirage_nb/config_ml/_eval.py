@@ -191,6 +191,8 @@ class ArgValue:
     label: str | None
     value: Any
     span: Span
+    # where the value itself was written (``1`` in ``~min:1``), for type errors
+    value_span: Span | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -486,7 +488,7 @@ class Evaluator:
                     v = self._marker(v, A.Ident((), a.label, span=a.span), env)
             else:
                 v = self.eval(a.expr, env)
-            vals.append(ArgValue(a.kind, a.label, v, a.span))
+            vals.append(ArgValue(a.kind, a.label, v, a.span, a.expr.span if a.expr is not None else None))
         vals.reverse()
         f = self.eval(e.func, env)
         return self.apply(f, vals, e.span, e.func)
@@ -996,7 +998,7 @@ class Evaluator:
                 self.fail(ApplicationError, f"The label ~{a.label} is given twice to {f.name}", a.span)
             if a.kind == "label":
                 kw[pyname] = self.to_py(a.value)
-                self._check_arg(hints, pyname, kw[pyname], a.span)
+                self._check_arg(hints, pyname, kw[pyname], a.value_span or a.span)
             else:
                 v = a.value
                 if not (isinstance(v, Constr) and v.name in ("None", "Some")):
@@ -1007,7 +1009,7 @@ class Evaluator:
                     )
                 if v.name == "Some":
                     kw[pyname] = self.to_py(v.args[0])
-                    self._check_arg(hints, pyname, kw[pyname], a.span)
+                    self._check_arg(hints, pyname, kw[pyname], a.value_span or a.span)
         if spec is None:
             if not pos:
                 return PyPartial(f.fn, f.name, tuple(pos), tuple(kw.items())), []
