@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from mirage_nb.errors import MirageNbError
+from mirage_nb.functoria.app import Configured
+from mirage_nb.functoria.impl import If, Impl, walk
 from mirage_nb.gallery.runs import RUN_CHOICES, RunChoice, Transcript, simulate
 from mirage_nb.mirage.keys import Mode
 
@@ -117,7 +119,19 @@ def _summary(source: str | None) -> str:
     return doc.strip().splitlines()[0] if doc.strip() else ""
 
 
-def _concepts(app: Any, configured: Any, nodes: list[Any], unikernel: str | None) -> list[str]:
+def _has_ifs(impl: Impl) -> bool:
+    """Whether a simplified device graph still holds a choice (an ``if_impl``/``match_impl`` left unresolved)."""
+    found = False
+
+    def on_if(_i: If) -> None:
+        nonlocal found
+        found = True
+
+    walk(impl, lambda _d: None, on_if)
+    return found
+
+
+def _concepts(app: Any, configured: Configured, nodes: list[Any], unikernel: str | None) -> list[str]:
     """The ideas a learner meets in this unikernel, read off its graph, keys and code (the index filters on them)."""
     kinds = {n.kind for n in nodes}
     out = set()
@@ -129,7 +143,7 @@ def _concepts(app: Any, configured: Any, nodes: list[Any], unikernel: str | None
         out.add("storage")
     if [k for k in app.keys() if k.name != "target"]:
         out.add("configure-keys")
-    if configured.has_ifs():
+    if _has_ifs(configured.impl):
         out.add("if-impl")
     if configured.info.local_libs:
         out.add("local-library")

@@ -34,9 +34,9 @@ ENGINE_PARTS = (
 """The parts of the package the browser needs: the engine and the reader (no simulator, no Jupyter)."""
 
 
-def keys_of_text(text: str) -> dict[str, object]:
+def keys_of_text(text: str) -> dict[str, str | bool]:
     """``--net=direct --utcp`` → ``{"net": "direct", "utcp": True}`` (the keywords ``app.describe`` takes)."""
-    out: dict[str, object] = {}
+    out: dict[str, str | bool] = {}
     for word in shlex.split(text):
         if not word.startswith("--") or len(word) < 3:
             raise MirageNbError(f"keys: expected --name=value or --flag, got {word!r}")
@@ -47,6 +47,7 @@ def keys_of_text(text: str) -> dict[str, object]:
 
 def describe_json(config: str, target: str, keys: str = "", workdir: str = "/uk") -> str:
     """Describe ``config`` (config.ml text) for ``target`` and ``keys``: a JSON object for the page."""
+    from mirage_nb.functoria.cmdline import CmdlineError, err_unknown
     from mirage_nb.loader import load_config
 
     os.makedirs(workdir, exist_ok=True)
@@ -58,7 +59,10 @@ def describe_json(config: str, target: str, keys: str = "", workdir: str = "/uk"
         with contextlib.redirect_stdout(notices):
             kw = keys_of_text(keys)
             app = load_config("config.ml")
-            describe = str(app.describe(target=target, **kw))
+            for flag in ("eval", "dot"):  # describe's own flags, not keys: the configure below has no such option
+                if flag in kw:
+                    raise CmdlineError(err_unknown("option", f"--{flag}"))
+            describe = str(app.describe(target=target, eval=None, dot=False, **kw))
             dot = str(app.dot(target, eval=True, **kw))
             files = sorted(app.configure(target=target, **kw).items())
         answer: dict[str, object] = {"describe": describe, "dot": dot, "files": files, "error": None}

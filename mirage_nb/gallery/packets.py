@@ -82,9 +82,9 @@ def _row(number: int, t: int, f: bytes) -> Packet:
         proto, info = _transport(body[9], body[ihl:], _ICMP4)
         return Packet(number, t, str(s), str(d), proto, len(f), info)
     if etype == 0x86DD and len(body) >= 40:
-        s, d = ipaddress.IPv6Address(body[8:24]), ipaddress.IPv6Address(body[24:40])
+        s6, d6 = ipaddress.IPv6Address(body[8:24]), ipaddress.IPv6Address(body[24:40])
         proto, info = _transport(body[6], body[40:], _ICMP6)
-        return Packet(number, t, str(s), str(d), proto, len(f), info)
+        return Packet(number, t, str(s6), str(d6), proto, len(f), info)
     return Packet(number, t, src, dst, f"0x{etype:04x}", len(f), "not dissected")
 
 

@@ -96,7 +96,7 @@ def _fold(root: Any, n_init: int) -> Fold | None:
         return None
     fid = max(v.id for v in g.vertices) + 1
     modules = sorted(
-        {v.node.dev.module_name for v in g.vertices if v.id in folded and v.kind == "dev"}, key=str.casefold
+        {v.node.dev.module_name for v in g.vertices if v.id in folded and isinstance(v.node, Dev)}, key=str.casefold
     )
     lines = ["digraph G {", "ordering=out;"]
     for v in g.vertices:

@@ -25,6 +25,7 @@ __all__ = [
     "NO_STEP",
     "earliest",
     "mac",
+    "mac_str",
     "ip4",
     "ip6",
     "BROADCAST_MAC",
@@ -129,6 +130,11 @@ def mac(text: str) -> bytes:
     except ValueError:
         msg = f"MAC address {text!r}: expected six hex octets like 02:00:00:00:00:01"
         raise LocalProtocolError(msg) from None
+
+
+def mac_str(b: bytes) -> str:
+    """6 bytes -> ``"02:00:00:00:00:01"``."""
+    return ":".join(f"{x:02x}" for x in b)
 
 
 def ip4(text: str) -> bytes:

@@ -156,7 +156,7 @@ class DnsResult:
 class _Pending:
     token: int
     name: dns.name.Name
-    rdtype: int
+    rdtype: dns.rdatatype.RdataType
     query: dns.message.Message
     server: int
     proto: str
@@ -207,7 +207,7 @@ class StubResolver:
     def lookup(self, now: Ns, name: str | dns.name.Name, rdtype: str | int = "A") -> tuple[int, list[Any]]:
         """Start a lookup: its token and the events (a :class:`DnsResult` at once, or a :class:`DnsSend`)."""
         qname = name_of(name)
-        qtype = int(rdtype_of(rdtype))
+        qtype = rdtype_of(rdtype)
         token = self._next_token
         self._next_token += 1
         special = _special(qname, qtype)
@@ -221,7 +221,7 @@ class StubResolver:
         p = _Pending(token, qname, qtype, self._query(qname, qtype), server, "", 0, 0)
         return token, [self._send(now, p, self.nameservers[server].proto)]
 
-    def _query(self, qname: dns.name.Name, qtype: int) -> dns.message.Message:
+    def _query(self, qname: dns.name.Name, qtype: dns.rdatatype.RdataType) -> dns.message.Message:
         q = dns.message.make_query(qname, qtype, id=self.rng.randrange(65536))
         if not self.rd:
             q.flags &= ~dns.flags.RD
@@ -312,7 +312,7 @@ class StubResolver:
         self.cache.clear()
 
 
-def _t(rdtype: int) -> str:
+def _t(rdtype: dns.rdatatype.RdataType) -> str:
     return dns.rdatatype.to_text(rdtype)
 
 

@@ -170,7 +170,12 @@ class DnsPrimary:
         return r
 
     def _answer(
-        self, r: dns.message.Message, zone: dns.zone.Zone, qname: dns.name.Name, qtype: int, depth: int
+        self,
+        r: dns.message.Message,
+        zone: dns.zone.Zone,
+        qname: dns.name.Name,
+        qtype: dns.rdatatype.RdataType,
+        depth: int,
     ) -> None:
         origin = zone.origin
         assert origin is not None
@@ -250,6 +255,7 @@ class DnsPrimary:
 
 def _rrset(name: dns.name.Name, rds: dns.rdataset.Rdataset) -> dns.rrset.RRset:
     rr = dns.rrset.RRset(name, rds.rdclass, rds.rdtype, rds.covers)
-    rr.update(rds)
+    for rd in rds:  # what Rdataset.update does, through the typed add
+        rr.add(rd)
     rr.ttl = rds.ttl
     return rr

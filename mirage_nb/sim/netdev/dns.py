@@ -33,7 +33,7 @@ import ipaddress
 import random
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from mirage_nb.errors import LocalProtocolError, SimulationError
@@ -172,6 +172,15 @@ def _arg(booter: Any, node: Any, fn: str) -> Any:
 # --- happy eyeballs ------------------------------------------------------------
 
 
+@dataclass(slots=True)
+class _Attempts:
+    """The connection attempts of one ``connect_ip``: how many are still running, whether one won, who failed."""
+
+    left: int
+    done: bool = False
+    errors: list[str] = field(default_factory=list)
+
+
 class HappyEyeballsDevice:
     """Twin of ``Happy_eyeballs_mirage.Make (S)``: ``connect t host ports`` over the stack's TCP."""
 
@@ -232,26 +241,26 @@ class HappyEyeballsDevice:
         """``connect_ip t [(ip, port)...]``: the first TCP connection to succeed, the others are closed."""
         tcp = self.stack.tcp()
         p, r = wait_any()
-        state = {"left": len(targets), "done": False, "errors": []}
+        state = _Attempts(left=len(targets))
 
         async def attempt(i: int, ip: Any, port: int) -> None:
             await self.run.sleep_ns(i * self.connect_delay)
-            if state["done"]:
-                state["left"] -= 1
+            if state.done:
+                state.left -= 1
                 return
             res = await pick([tcp.create_connection((to_ip(ip), port)), self.run.sleep_ns(self.connect_timeout)])
-            state["left"] -= 1
+            state.left -= 1
             if isinstance(res, Ok):
-                if state["done"]:
+                if state.done:
                     await res.value.close()
                     return
-                state["done"] = True
+                state.done = True
                 wakeup(r, Ok(((to_ip(ip), port), res.value)))
                 return
-            state["errors"].append(f"{ip}:{port}")
-            if state["left"] == 0 and not state["done"]:
-                state["done"] = True
-                wakeup(r, Error(Msg(f"connection to {', '.join(state['errors'])} failed")))
+            state.errors.append(f"{ip}:{port}")
+            if state.left == 0 and not state.done:
+                state.done = True
+                wakeup(r, Error(Msg(f"connection to {', '.join(state.errors)} failed")))
 
         for i, (ip, port) in enumerate(sorted(targets, key=lambda t: -to_ip(t[0]).version)):
             async_(attempt(i, ip, port))
@@ -369,7 +378,7 @@ class DnsClientDevice:
         p, r = wait_any()
         self.waiting[token] = r
         self._apply(events)
-        return await p  # type: ignore[no-any-return]
+        return await p
 
     # --- Dns_client_mirage.S ----------------------------------------------------
 

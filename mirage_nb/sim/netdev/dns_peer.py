@@ -151,7 +151,7 @@ class DnsClientPeer(Peer):
         p, r = wait_any()
         self._waiting[token] = r
         self._dns(events)
-        return await p  # type: ignore[no-any-return]
+        return await p
 
 
 class DhcpClientPeer(Peer):

@@ -78,9 +78,9 @@ async def connect_http(booter: Any, node: Any) -> tuple[Any, Any]:
             return S.tcp(stack), S.TCP
         case "paf_server":
             (tcp,) = _deps(booter, node, 1)
-            server = PafServer(booter.modules.get(_dep_ids(node, 1)[0]), name)
+            paf = PafServer(booter.modules.get(_dep_ids(node, 1)[0]), name)
             port = booter.runtime_arg(node.runtime_args[0]) if node.runtime_args else 8080
-            return await server.init(port=port, tcp=tcp), server
+            return await paf.init(port=port, tcp=tcp), paf
     from mirage_nb.errors import SimulationError
 
     raise SimulationError(f"{name} node {node.id}: unknown HTTP kind {node.kind!r}")

@@ -107,7 +107,7 @@ class HttpPeer:
         c = _Conn(flow, h11.Connection(h11.CLIENT))
         if https:
             if self._ctx is None:
-                self._ctx = client_context(self.ca, versions=self.tls_versions, verify=self.verify)  # type: ignore[arg-type]
+                self._ctx = client_context(self.ca, versions=self.tls_versions, verify=self.verify)
                 self._ctx.check_hostname = False
             c.tls = TlsSession(self._ctx, server=False, server_hostname=host)
             while not c.tls.handshake():

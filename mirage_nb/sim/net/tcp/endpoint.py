@@ -256,8 +256,8 @@ class TcpEndpoint:
             conn = self._conns.get(flow)
             if conn is None:
                 continue
-            d = conn.deadline
-            if d is not None and d <= now:
+            at = conn.deadline
+            if at is not None and at <= now:
                 self._collect(flow, conn, conn.timer(now), events, packets)
             else:
                 self._note(flow, conn)
