@@ -12,24 +12,18 @@ names and types of a zone, as a resolver population sends them):
 
 Prints answers per CPU second (``time.process_time``) and the ratios; asserts nothing.
 
-    python3 benchmarks/dns.py [--queries 20000] [--repeat 3]
+    python3 benchmarks/dns_answers.py [--queries 20000] [--repeat 3]
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import sys
 import time
 
-# This file is called dns.py: keep its directory off the path so ``import dns`` is dnspython.
-_HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
+import dns.message
 
-import dns.message  # noqa: E402
-
-from mirage_nb.sim.net.dns_server import Answered, DnsPrimary  # noqa: E402
+from mirage_nb.sim.net.dns_server import Answered, DnsPrimary
 
 ZONE = """$ORIGIN example.org.
 $TTL 3600
