@@ -2,7 +2,9 @@
 
 ``from mirage_nb.unikernel import Logs, Mirage_sleep, Duration, Lwt`` gives
 the twins of the OCaml modules a 4.9+ unikernel uses without declaring
-devices: sleep, clocks, RNG, logs, runtime arguments, printing. They act on
+devices: sleep, clocks, RNG, logs, runtime arguments, printing; and the
+values network devices hand a unikernel (``Data``/``Eof`` of a flow's
+``read``, ``Ipaddr``, ``Ethernet``'s protocols). They act on
 the run being simulated (found through a context variable), so the same
 unikernel code runs many times with different seeds and arguments.
 """
@@ -21,6 +23,7 @@ from mirage_nb.sim.fmt import Fmt, Format, Printf
 from mirage_nb.sim.hexdump import Hxd, Hxd_string, Ohex
 from mirage_nb.sim.kv import Mirage_kv
 from mirage_nb.sim.logs import Logs
+from mirage_nb.sim.netdev import Data, Eof, Ethernet, Ipaddr
 from mirage_nb.sim.result import Error, Msg, Ok
 from mirage_nb.sim.rng import Mirage_crypto_rng, Randomconv
 from mirage_nb.sim.runtime import Failure, Mirage_runtime, Stdlib
@@ -32,14 +35,18 @@ __all__ = [
     "Arg",
     "Build_info",
     "Cstruct",
+    "Data",
     "Digestif",
     "Duration",
+    "Eof",
     "Error",
+    "Ethernet",
     "Failure",
     "Fmt",
     "Format",
     "Hxd",
     "Hxd_string",
+    "Ipaddr",
     "Logs",
     "Lwt",
     "Mirage_block",
