@@ -30,8 +30,8 @@ on a virtual clock, and returns what it printed.
   with its own keys and boot arguments, and scripted :class:`Peer` s, on one
   or more virtual LANs, run together (``Network().unikernel("server", app,
   argv=[...]).peer("client", talk, cidr="10.0.0.1/24").run(until="3s",
-  pcap=True)``). All unikernels write to one console (see
-  :mod:`mirage_nb.sim.network`).
+  pcap=True)``). All unikernels write to one console and share the log
+  levels of the main one (the first added): see :mod:`mirage_nb.sim.network`.
 * **Views.** :func:`packet_table` and :func:`sequence_diagram` of a capture
   (or of a :class:`NetworkResult`), :class:`RunView` / :func:`run_viewer`
   for stepping through a run.

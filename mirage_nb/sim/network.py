@@ -14,11 +14,15 @@ result's exit code is its. The others are booted beside it
 (:func:`~mirage_nb.sim.netdev.kinds.attach_unikernel`), each parsing its own
 boot arguments.
 
-All unikernels of a run write to one console, interleaved in virtual time, as
-terminals side by side would show them; a line's log source (``[application]``)
-does not say which unikernel wrote it, and the log levels (``-l``) are the
-run's, set by each unikernel's reporter as it boots (the last one to boot
-wins). Give each unikernel its own run when their consoles must be apart.
+Limits, for now: all unikernels of a run write to **one console**, interleaved
+in virtual time, as terminals side by side would show them, and a line's log
+source (``[application]``) does not say which unikernel wrote it. The **log
+levels** (``-l``) are the run's too: each unikernel's reporter sets them as it
+boots, the added ones first and the main one last, so the main one's ``-l``
+is in force once all have booted. (Telling the unikernels apart would mean
+tracking the current unikernel on the scheduler's hot path.) Boot arguments,
+configure-time keys, code and LAN are each unikernel's own. Run a unikernel
+alone (``app.run``) when its console must be apart.
 """
 
 from __future__ import annotations
