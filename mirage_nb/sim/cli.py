@@ -211,7 +211,14 @@ def configured_unikernel(
     configured = app.configured([*args_of_kwargs(target, known=app.keys(), **keys), *args], verb="run")
     where = None
     if unikernel is None:
-        path, where = unikernel_beside(app.config_file)
+        try:
+            path, where = unikernel_beside(app.config_file)
+        except SimulationError:
+            raise SimulationError(
+                f"no unikernel code to run {app.name}: give it in a %%unikernel cell (a start function or Main) "
+                "and run it with %mirage run, or pass unikernel= (a module, or the path of a unikernel.py); "
+                f"there is no unikernel.py beside {app.config_file}"
+            ) from None
         unikernel = load_unikernel(path)
     elif isinstance(unikernel, str | os.PathLike):
         where = os.path.dirname(os.path.abspath(unikernel))

