@@ -4,15 +4,6 @@ This is what the tutorials import, and what a learner copies. It sits at the
 top of the package (nothing imports it) and gathers, under one name, what the
 layers below offer a notebook:
 
-There is one path from a config to a run, whichever way it is taken
-(``app.run``, ``%mirage run``, ``mirage-nb run``, :class:`Network`): the
-config (``config.ml``, ``config.py`` or a notebook cell) gives an
-``Application``; the engine evaluates it against the context the keys make
-(``app.configured``); the evaluated graph becomes the boot nodes, in the
-generated ``main.ml``'s connect order (:func:`boot_plan`); the simulator
-connects them and starts the job with the unikernel's code (``unikernel.py``)
-on a virtual clock, and returns what it printed.
-
 * **Applications.** :func:`example` (a bundled example by name, read from its
   ``config.ml``), :func:`load` (a ``config.ml`` or ``config.py`` file) and
   :func:`loads` (``config.ml`` text) give an ``Application``; the DSL stays
@@ -39,6 +30,15 @@ on a virtual clock, and returns what it printed.
   application or a network with one LAN carried to a Linux namespace).
 * **Exercises.** :func:`check`, :func:`hint`, :func:`solution`.
 * **Time.** ``Duration`` and ``Mirage_sleep``, for peers' scripts.
+
+There is one path from a config to a run, whichever way it is taken
+(``app.run``, ``%mirage run``, ``mirage-nb run``, :class:`Network`): the
+config (``config.ml``, ``config.py`` or a notebook cell) gives an
+``Application``; the engine evaluates it against the context the keys make
+(``app.configured``); the evaluated graph becomes the boot nodes, in the
+generated ``main.ml``'s connect order (:func:`boot_plan`); the simulator
+connects them and starts the job with the unikernel's code (``unikernel.py``)
+on a virtual clock, and returns what it printed.
 """
 
 from __future__ import annotations
