@@ -443,7 +443,7 @@ def run_network_example(
     scripted peers; ``pcap`` (a :class:`~mirage_nb.sim.net.pcap.PcapWriter`)
     records the LAN. Returns the :class:`~mirage_nb.sim.run.RunResult`.
     """
-    from mirage_nb.loader import load_config
+    from mirage_nb.config_ml import load
     from mirage_nb.sim.boot import boot
     from mirage_nb.sim.cli import configured_unikernel, nodes_of_graph
     from mirage_nb.sim.netdev.lan import VirtualLan
@@ -454,7 +454,9 @@ def run_network_example(
         raise SimulationError(f"unknown example {name!r}: no {config}")
     if "dhcp" in keys:
         keys["no_dhcp"] = not keys.pop("dhcp")
-    configured, uk, data_dir = configured_unikernel(load_config(config), **keys)
+    app = load(config)
+    app.config_file = config  # its unikernel.py and data are beside it
+    configured, uk, data_dir = configured_unikernel(app, **keys)
     run = Run(seed=seed, argv=argv, name=configured.app.name, until=until)
     lan = VirtualLan.of_run(run, pcap=pcap) if pcap is not None else VirtualLan.of_run(run)
     if setup is not None:
