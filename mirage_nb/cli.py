@@ -50,6 +50,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
             from mirage_nb.functoria import help as help_pages
 
             return help_pages.toplevel(args, out, project=PROJECT)
+        if args[0] == "gallery":  # not a verb of the real tool: the static site of issue 13
+            from mirage_nb.gallery.cli import main as gallery
+
+            return gallery(args[1:], out, err)
         try:
             verb = resolve_verb(args[0])
         except CmdlineError as e:

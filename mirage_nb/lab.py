@@ -25,9 +25,14 @@ layers below offer a notebook:
   levels of the main one (the first added): see :mod:`mirage_nb.sim.network`.
 * **Views.** :func:`packet_table` and :func:`sequence_diagram` of a capture
   (or of a :class:`NetworkResult`), :class:`RunView` / :func:`run_viewer`
-  for stepping through a run.
+  for stepping through a run, :class:`Builder` / :func:`builder_widget` for
+  building a device graph step by step.
 * **The Linux bridge.** :func:`bridge_available`, :func:`run_bridged` (an
   application or a network with one LAN carried to a Linux namespace).
+* **HTTP.** :class:`HttpPeer` (a scripted HTTP/HTTPS client peer),
+  :func:`make_test_pki` (a throw-away CA and server certificate),
+  :func:`run_http_example` / :func:`run_bridged_http_example` (the bundled
+  HTTP unikernels from their config.ml, with a test PKI where they need one).
 * **Exercises.** :func:`check`, :func:`hint`, :func:`solution`.
 * **Time.** ``Duration`` and ``Mirage_sleep``, for peers' scripts.
 
@@ -60,6 +65,7 @@ from mirage_nb.functoria.tool import args_of_kwargs
 from mirage_nb.loader import load_config
 from mirage_nb.notebook import files
 from mirage_nb.notebook import netviews as _netviews  # registers the network exercises
+from mirage_nb.notebook.builder import Builder
 from mirage_nb.notebook.exercises import check, hint, solution
 from mirage_nb.notebook.run_viewer import RunView
 from mirage_nb.sim.boot import KINDS as BOOT_KINDS
@@ -67,8 +73,11 @@ from mirage_nb.sim.boot import DeviceNode
 from mirage_nb.sim.cli import nodes_of_graph
 from mirage_nb.sim.net.switch import LinkProfile
 from mirage_nb.sim.netdev.bridge import BridgedResult, bridge_available
+from mirage_nb.sim.netdev.http_examples import run_bridged_http_example, run_http_example
+from mirage_nb.sim.netdev.http_peer import HttpPeer
 from mirage_nb.sim.netdev.kinds import NET_KINDS
 from mirage_nb.sim.netdev.peer import Peer
+from mirage_nb.sim.netdev.pki import make_test_pki
 from mirage_nb.sim.network import Network, NetworkResult
 from mirage_nb.unikernel import Duration, Mirage_sleep
 
@@ -95,9 +104,15 @@ __all__ = [
     "sequence_diagram",
     "RunView",
     "run_viewer",
+    "Builder",
+    "builder_widget",
     "bridge_available",
     "run_bridged",
     "BridgedResult",
+    "HttpPeer",
+    "make_test_pki",
+    "run_http_example",
+    "run_bridged_http_example",
     "check",
     "hint",
     "solution",
@@ -230,6 +245,13 @@ def run_viewer(result: Any) -> Any:
     from mirage_nb.notebook.widgets import run_viewer as viewer
 
     return viewer(result)
+
+
+def builder_widget(name: str = "unikernel", **kw: Any) -> Any:
+    """A widget to build a device graph step by step (needs ipywidgets, as in Jupyter); :class:`Builder` without it."""
+    from mirage_nb.notebook.widgets import builder_widget as widget
+
+    return widget(name, **kw)
 
 
 def run_bridged(

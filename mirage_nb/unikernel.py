@@ -23,10 +23,18 @@ from mirage_nb.sim.fmt import Fmt, Format, Printf
 from mirage_nb.sim.hexdump import Hxd, Hxd_string, Ohex
 from mirage_nb.sim.kv import Mirage_kv
 from mirage_nb.sim.logs import Logs
+from mirage_nb.sim.magic_mime import Magic_mime
 from mirage_nb.sim.netdev import Data, Eof, Ethernet, Ipaddr
+from mirage_nb.sim.netdev.cohttp import Cohttp, Cohttp_lwt, Cohttp_mirage
+from mirage_nb.sim.netdev.conduit import TCP, TLS, Conduit_mirage
+from mirage_nb.sim.netdev.dhcp import Dhcp_server, Dhcp_wire
+from mirage_nb.sim.netdev.dns import Dns_server, Dns_zone
+from mirage_nb.sim.netdev.paf import H1, Initialized, Paf
+from mirage_nb.sim.netdev.tls import Tls, Tls_mirage
 from mirage_nb.sim.result import Error, Msg, Ok
 from mirage_nb.sim.rng import Mirage_crypto_rng, Randomconv
 from mirage_nb.sim.runtime import Failure, Mirage_runtime, Stdlib
+from mirage_nb.sim.uri import Uri
 
 exit = Stdlib.exit  # noqa: A001 - OCaml's Stdlib.exit, as unikernel.ml calls it
 failwith = Stdlib.failwith
@@ -34,20 +42,31 @@ failwith = Stdlib.failwith
 __all__ = [
     "Arg",
     "Build_info",
+    "Cohttp",
+    "Cohttp_lwt",
+    "Cohttp_mirage",
+    "Conduit_mirage",
     "Cstruct",
     "Data",
+    "Dhcp_server",
+    "Dhcp_wire",
     "Digestif",
+    "Dns_server",
+    "Dns_zone",
     "Duration",
     "Eof",
     "Error",
     "Ethernet",
     "Failure",
     "Fmt",
+    "H1",
     "Format",
     "Hxd",
     "Hxd_string",
     "Ipaddr",
+    "Initialized",
     "Logs",
+    "Magic_mime",
     "Lwt",
     "Mirage_block",
     "Mirage_crypto",
@@ -61,10 +80,16 @@ __all__ = [
     "Msg",
     "Ohex",
     "Ok",
+    "Paf",
     "Printf",
     "Ptime",
     "Randomconv",
     "Stdlib",
+    "TCP",
+    "TLS",
+    "Tls",
+    "Tls_mirage",
+    "Uri",
     "exit",
     "failwith",
     "local_library",

@@ -9,7 +9,11 @@ extension imports nothing it does not need.
 
 Errors a learner causes (a wrong option, an unknown target, a config the
 reader cannot handle) are printed as one short message, as the ``mirage-nb``
-command prints them; any other exception is a bug of mirage_nb.
+command prints them. The same family raised from a learner's own Python
+(``reader_job(block_device)``, ``app.run()``) is shown the same way, by the
+custom exception handler of :mod:`._learner_errors`: one message, the
+traceback on demand with ``%tb``. Any other exception is a bug of mirage_nb
+(or of the learner's code) and keeps IPython's traceback.
 """
 
 from __future__ import annotations
@@ -75,6 +79,7 @@ class MirageMagics(Magics):
         self.config_path: str | None = None
         self._collecting: ExitStack | None = None
         self._apps: list[Any] | None = None
+        self._previous_custom_exc: tuple[Any, Any] | None = None
 
     # -- state ------------------------------------------------------------------------
 
@@ -239,15 +244,26 @@ class MirageMagics(Magics):
     def _graph(self, args: list[str]) -> Any:
         from mirage_nb.functoria.dot import render_dot
 
+        from ._learner import fold_of_impl
         from ._objects import Graph
 
-        c = self._require_app().configured(args, verb="describe")
-        return Graph(render_dot(c.impl, 0) + "\n", title=f"{c.info.name}")
+        app = self._require_app()
+        c = app.configured(args, verb="describe")
+        fold = fold_of_impl(c.impl, len(getattr(app, "init", ()) or ()))
+        return Graph(render_dot(c.impl, 0) + "\n", title=f"{c.info.name}", fold=fold)
 
     def _configure(self, args: list[str]) -> Any:
         from ._views import GeneratedFiles
 
         res = self._verb("configure", args)
+        if res.files:
+            # The real tool's line above is the lesson; this one says where its files are.
+            first = "Makefile" if "Makefile" in res.files else sorted(res.files)[0]
+            print(
+                f"(mirage_nb writes nothing to disk: the {len(res.files)} files configure would write are shown "
+                f"below; open a name to read it, or keep them with files = %mirage configure "
+                f"and read one with print(files[{first!r}]))"
+            )
         return GeneratedFiles(dict(res.files), title=f"mirage configure {' '.join(args)}".strip())
 
     def _run(self, args: list[str]) -> Any:
@@ -315,11 +331,27 @@ class MirageMagics(Magics):
             app = loads(cell, filename="config.ml")
         except MirageNbError as e:
             self._report(e)
+            if len(args) == 1:
+                self._unbind(args[0])
             return None
         self.app = app
         if args:
             self.shell.user_ns[args[0]] = app
         return app
+
+    def _unbind(self, name: str) -> None:
+        """After a failed ``%%config_ml NAME``: NAME no longer holds an earlier cell's application."""
+        from mirage_nb.functoria.app import Application
+
+        if name not in self.shell.user_ns:
+            return
+        old = self.shell.user_ns.pop(name)
+        what = f"the application {old.name!r}" if isinstance(old, Application) else f"a {type(old).__name__}"
+        said = f"mirage: {name} is now unbound (it held {what} from an earlier cell)"
+        if old is self.app:
+            self.app = None
+            said += "; there is no current application until a cell gives one"
+        print(said, file=sys.stderr)
 
     @cell_magic
     def unikernel(self, line: str, cell: str) -> None:
@@ -368,6 +400,9 @@ def load_ipython_extension(shell: Any) -> None:
         fmt.for_type_by_name(module, name, magics.bundle)
     shell.events.register("pre_run_cell", magics.pre_run_cell)
     shell.events.register("post_run_cell", magics.post_run_cell)
+    from ._learner_errors import install
+
+    magics._previous_custom_exc = install(shell)
 
 
 def unload_ipython_extension(shell: Any) -> None:
@@ -384,6 +419,10 @@ def unload_ipython_extension(shell: Any) -> None:
         except ValueError:
             pass
     magics._end_collecting()
+    if magics._previous_custom_exc is not None and shell.custom_exceptions == (MirageNbError,):
+        from ._learner_errors import uninstall
+
+        uninstall(shell, magics._previous_custom_exc)
     for kind in ("line", "cell"):
         table = shell.magics_manager.magics[kind]
         for name in ("mirage", "config_ml", "unikernel"):

@@ -1,8 +1,9 @@
 """The ``text/html`` of every view: it only walks the view record (STYLE §4.1), escaping every user string.
 
 Each block starts with the text twin in an escaped ``<pre>`` (STYLE §4.3),
-then the rich parts: the keys table, the graph, the generated files with
-OCaml highlighted by pygments. The graph is an ``<img>`` holding the SVG as
+then the rich parts: the keys table, the graph, the generated files
+highlighted by our own lexers (:mod:`._highlight`: the same bytes whatever
+else is installed). The graph is an ``<img>`` holding the SVG as
 a data URI: an image cannot run anything, and it keeps its ids to itself.
 CSS is namespaced under ``.mirage-nb`` and follows JupyterLab's theme
 variables, so a dark theme stays readable.
@@ -10,16 +11,21 @@ variables, so a dark theme stays readable.
 
 from __future__ import annotations
 
-import base64
 import html
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
+from ._highlight import TOKEN_CSS
 from ._text import format_ns, text_of
 from ._views import AppView, FallbackView, FileEntry, FilesView, ImplView, KeyRow, KeyView, RunResultView, TypView, View
 
+if TYPE_CHECKING:
+    from ._learner import Fold
+
 __all__ = ["html_of", "CSS", "highlight", "graph_html", "esc"]
 
-CSS = """
+CSS = (
+    """
 .mirage-nb { font-family: var(--jp-ui-font-family, sans-serif); color: var(--jp-content-font-color1, inherit); }
 .mirage-nb pre { margin: 0.3em 0; padding: 0.4em; background: var(--jp-layout-color2, #f5f5f5);
   color: var(--jp-content-font-color1, #111); overflow-x: auto; }
@@ -35,6 +41,8 @@ CSS = """
 .mirage-nb .mnb-log-Warning { color: var(--jp-warn-color1, #a60); }
 .mirage-nb .mnb-log-Debug { color: var(--jp-content-font-color2, #777); }
 """
+    + TOKEN_CSS
+)
 
 
 def esc(s: object) -> str:
@@ -43,39 +51,19 @@ def esc(s: object) -> str:
 
 
 def highlight(text: str, language: str) -> str:
-    """Source code as HTML with inline colours (pygments); escaped plain text without pygments."""
-    try:
-        from pygments import highlight as _hl
-        from pygments.formatters import HtmlFormatter
-        from pygments.lexers import get_lexer_by_name
+    """Source code as a ``<pre>`` of token spans (:mod:`._highlight`); plain escaped text for other languages."""
+    from ._highlight import highlight_html
 
-        lexer = get_lexer_by_name(language if language != "text" else "text")
-        body = _hl(text, lexer, HtmlFormatter(nowrap=True, noclasses=True))
-        return f'<pre class="mnb-code mnb-lang-{esc(language)}">{body}</pre>'
-    except Exception:  # noqa: BLE001 - no pygments, or no lexer: plain escaped text
-        return f'<pre class="mnb-code">{esc(text)}</pre>'
+    return f'<pre class="mnb-code mnb-lang-{esc(language)}">{highlight_html(text, language)}</pre>'
 
 
-def graph_html(dot: str | None, *, draw: Callable[[str], str] | None = None) -> str:
-    """The graph as an ``<img>`` (SVG data URI), or a readable message when it cannot be drawn."""
+def graph_html(dot: str | None, *, draw: Callable[[str], str] | None = None, fold: Fold | None = None) -> str:
+    """The graph at full size in a scrolling pane, with its learner view (see :mod:`._graphview`), or why not."""
     if dot is None:
         return ""
-    from ._graph import graph_id, svg_of
+    from ._graphview import graph_view_html
 
-    draw = draw or svg_of
-    try:
-        svg = draw(dot)
-    except Exception as e:  # noqa: BLE001 - no graphviz: say so, keep the dot source visible
-        return (
-            f'<div class="mnb-graph"><p class="mnb-problem">graph not drawn: {esc(e)}</p>'
-            f"<details open><summary>dot source</summary><pre>{esc(dot)}</pre></details></div>"
-        )
-    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
-    gid = graph_id(dot)
-    return (
-        f'<div class="mnb-graph" id="{gid}-html"><img alt="device graph" src="data:image/svg+xml;base64,{data}"/>'
-        f"<details><summary>dot source</summary><pre>{esc(dot)}</pre></details></div>"
-    )
+    return graph_view_html(dot, fold, draw=draw)
 
 
 def _keys_table(rows: tuple[KeyRow, ...]) -> str:
@@ -130,12 +118,12 @@ def _run_body(v: RunResultView) -> str:
 
 def html_of(v: View, *, with_graph: bool = True) -> str:
     """The HTML display of a view; starts with its escaped text twin."""
-    text = f'<pre class="mnb-text">{esc(text_of(v))}</pre>'
+    text = f'<pre class="mnb-text">{esc(text_of(v, graph_note=not with_graph))}</pre>'
     match v:
         case AppView():
             body = text + _problems(v.problems) + _keys_table(v.keys)
             if with_graph:
-                body += graph_html(v.dot)
+                body += graph_html(v.dot, fold=v.fold)
             if v.files:
                 body += (
                     "<details><summary>files <code>mirage configure</code> writes</summary>"

@@ -4,12 +4,18 @@
 return: the dot source (as ``describe --dot -o-`` would print it) drawn by
 graphviz. Its ``text/plain`` is the dot source itself, exact and stable,
 so nbval can compare it across graphviz versions.
+
+The picture of an application's graph comes with its learner view (the
+devices every unikernel gets folded into one node, :mod:`._learner`); the
+source, and so ``text/plain``, is always the faithful one.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+
+from ._learner import Fold
 
 __all__ = ["Graph", "graph"]
 
@@ -20,6 +26,7 @@ class Graph:
 
     source: str
     title: str = ""
+    fold: Fold | None = None
 
     def __repr__(self) -> str:
         return self.source.rstrip("\n")
@@ -43,9 +50,8 @@ class Graph:
             out.pop("image/png", None)
         if _wanted("text/html", include, exclude):
             title = f'<div class="mnb-title">{esc(self.title)}</div>' if self.title else ""
-            out["text/html"] = (
-                f'<div class="mirage-nb mirage-nb-graph"><style>{CSS}</style>{title}{graph_html(self.source)}</div>'
-            )
+            body = graph_html(self.source, fold=self.fold)
+            out["text/html"] = f'<div class="mirage-nb mirage-nb-graph"><style>{CSS}</style>{title}{body}</div>'
         return out
 
 
@@ -56,7 +62,14 @@ def graph(obj: Any, target: str | None = None, *, eval: bool | None = None, **ke
     from mirage_nb.functoria.impl import Impl
 
     if isinstance(obj, Application):
-        return Graph(str(obj.dot(target, eval=eval, **keys)), title=obj.name)
+        from mirage_nb.functoria.app import _eval_args
+        from mirage_nb.functoria.tool import args_of_kwargs
+
+        from ._learner import fold_of_app
+
+        source = str(obj.dot(target, eval=eval, **keys))
+        fold = fold_of_app(obj, args_of_kwargs(target, known=obj.keys(), **keys) + _eval_args(eval), source=source)
+        return Graph(source, title=obj.name, fold=fold)
     if isinstance(obj, Impl):
         return Graph(render_dot(obj, 0) + "\n")
     from mirage_nb.errors import ConfigError

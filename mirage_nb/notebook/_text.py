@@ -40,13 +40,17 @@ def _problems(ps: tuple[str, ...]) -> list[str]:
     return [f"! {p}" for p in ps]
 
 
-def text_of(v: View) -> str:
-    """The plain-text display of a view."""
+def text_of(v: View, *, graph_note: bool = True) -> str:
+    """The plain-text display of a view.
+
+    ``graph_note`` False leaves out an application's "[device graph: ...]"
+    line: the HTML display draws the graph, so it has no use for the note.
+    """
     match v:
         case AppView():
             lines = [v.describe.rstrip("\n")]
             lines += _problems(v.problems)
-            if v.dot is not None:
+            if v.dot is not None and graph_note:
                 n = len(_VERTEX.findall(v.dot))
                 lines.append(f"[device graph: {n} vertices; run the cell in a trusted notebook to draw it]")
             return "\n".join(lines)

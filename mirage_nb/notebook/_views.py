@@ -19,6 +19,8 @@ from typing import Any
 
 from mirage_nb.errors import MirageNbError
 
+from ._learner import Fold, fold_of_app
+
 __all__ = [
     "KeyRow",
     "AppView",
@@ -69,6 +71,7 @@ class AppView:
     problems: tuple[str, ...] = ()
     files: tuple[FileEntry, ...] = ()
     files_note: str = ""
+    fold: Fold | None = None  # the learner view of the graph: the runtime devices folded
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,7 +242,8 @@ def _app_view(app: Any) -> AppView:
         files = tuple(FileEntry(str(p), str(got[p]), language_of(str(p))) for p in sorted(got))
     except Exception as e:  # noqa: BLE001 - the files are an extra: their absence is noted beside them
         note = f"mirage configure failed: {_problem(e)}"
-    return AppView(str(app.name), describe, rows, dot, jobs, tuple(dict.fromkeys(problems)), files, note)
+    fold = fold_of_app(app, source=dot) if dot is not None else None
+    return AppView(str(app.name), describe, rows, dot, jobs, tuple(dict.fromkeys(problems)), files, note, fold)
 
 
 def _impl_name(t: Any) -> str:
@@ -305,26 +309,28 @@ def _key_view(k: Any) -> KeyView:
 _LANGS = (
     (".ml", "ocaml"),
     (".mli", "ocaml"),
-    ("dune", "scheme"),
-    ("dune-project", "scheme"),
-    ("dune-workspace", "scheme"),
-    (".opam", "text"),
+    ("dune", "dune"),
+    ("dune-project", "dune"),
+    ("dune-workspace", "dune"),
+    (".opam", "opam"),
     ("Makefile", "make"),
-    (".xl", "text"),
+    (".xl", "xl"),
+    (".xl.in", "xl"),
     (".xml", "xml"),
     (".json", "json"),
     (".py", "python"),
+    (".sh", "shell"),
 )
 
 
 def language_of(path: str) -> str:
-    """The pygments lexer name for a generated file (OCaml for ``.ml``, dune files as s-expressions)."""
+    """The language a generated file is highlighted as (:mod:`._highlight`): OCaml for ``.ml``, dune files..."""
     base = path.rsplit("/", 1)[-1]
     for suffix, lang in _LANGS:
         if base == suffix or base.endswith(suffix):
             return lang
     if base.startswith("dune"):
-        return "scheme"
+        return "dune"
     return "text"
 
 

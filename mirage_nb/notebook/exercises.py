@@ -14,13 +14,16 @@ change); hints are numbered (``hint(name, 2)``), never counted by a hidden
 global, so re-running a cell shows the same text.
 
 A check never raises for a wrong answer: it returns a :class:`Feedback`
-(shown as text and HTML) that says what was expected. Asking for an
-exercise that does not exist raises :class:`ExerciseError`, naming the
-exercises that do.
+(shown as text and HTML) that says what was expected. A misspelt exercise
+name (or a hint number out of range) is feedback too, not an exception:
+:func:`check`, :func:`hint` and :func:`solution` return a :class:`Notice`
+suggesting the closest names. Only :func:`exercise`, the lookup for code,
+raises :class:`ExerciseError`.
 """
 
 from __future__ import annotations
 
+import difflib
 import html
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -33,6 +36,7 @@ __all__ = [
     "Exercise",
     "ExerciseError",
     "Feedback",
+    "Notice",
     "Hint",
     "Solution",
     "EXERCISES",
@@ -73,6 +77,26 @@ class Feedback:
         return (
             f'<div class="mirage-nb-exercise" style="border-left:4px solid {colour};padding:2px 8px">'
             f"<b>{html.escape(self.name)}: {html.escape(self.status)}.</b> {html.escape(self.message)}</div>"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """What check, hint or solution say when asked for something that is not there (a misspelt name)."""
+
+    name: str
+    message: str
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return f"✘ {self.message}"
+
+    def _repr_html_(self) -> str:
+        return (
+            '<div class="mirage-nb-exercise" style="border-left:4px solid #cf222e;padding:2px 8px">'
+            f"<b>{html.escape(self.name)}:</b> {html.escape(self.message)}</div>"
         )
 
 
@@ -433,33 +457,55 @@ EXERCISES: Mapping[str, Exercise] = MappingProxyType({e.name: e for e in _EXERCI
 """Every exercise of the tutorials, by name (``"<tutorial>.<topic>"``)."""
 
 
-def exercise(name: str) -> Exercise:
-    """The exercise called ``name``; an :class:`ExerciseError` names the known ones otherwise."""
-    if name in EXERCISES:
-        return EXERCISES[name]
-    # The network tutorials' exercises live beside the capture views they use.
+def _all_exercises() -> dict[str, Exercise]:
+    # The network tutorials' exercises live beside the capture views they use (08-11, 12).
+    from mirage_nb.notebook.http_exercises import HTTP_EXERCISES
     from mirage_nb.notebook.netviews import NET_EXERCISES
 
-    if name in NET_EXERCISES:
-        return NET_EXERCISES[name]
-    known = ", ".join([*EXERCISES, *NET_EXERCISES])
-    raise ExerciseError(f"no exercise called {name!r}; the exercises are {known}")
+    return {**EXERCISES, **NET_EXERCISES, **HTTP_EXERCISES}
 
 
-def check(name: str, answer: Any) -> Feedback:
+def _unknown(name: object) -> str:
+    known = list(_all_exercises())
+    close = difflib.get_close_matches(str(name), known, n=3, cutoff=0.6)
+    if close:
+        guess = " or ".join(repr(c) for c in close)
+        return f"there is no exercise called {name!r}; did you mean {guess}?"
+    return f"there is no exercise called {name!r}; the exercises are {', '.join(known)}"
+
+
+def exercise(name: str) -> Exercise:
+    """The exercise called ``name``; an :class:`ExerciseError` suggests the closest names otherwise."""
+    found = _all_exercises().get(name) if isinstance(name, str) else None
+    if found is None:
+        raise ExerciseError(_unknown(name))
+    return found
+
+
+def check(name: str, answer: Any) -> Feedback | Notice:
     """Check ``answer`` to the exercise ``name``; says what was expected when it is not right yet."""
-    return exercise(name).check(answer)
+    try:
+        ex = exercise(name)
+    except ExerciseError as e:
+        return Notice(str(name), str(e))
+    return ex.check(answer)
 
 
-def hint(name: str, number: int = 1) -> Hint:
+def hint(name: str, number: int = 1) -> Hint | Notice:
     """Hint number ``number`` (from 1) of the exercise ``name``."""
-    ex = exercise(name)
-    if not 1 <= number <= len(ex.hints):
-        raise ExerciseError(f"exercise {name} has hints 1 to {len(ex.hints)}, not {number}")
+    try:
+        ex = exercise(name)
+    except ExerciseError as e:
+        return Notice(str(name), str(e))
+    if not isinstance(number, int) or not 1 <= number <= len(ex.hints):
+        return Notice(name, f"exercise {name} has hints 1 to {len(ex.hints)}, not {number!r}")
     return Hint(name, number, len(ex.hints), ex.hints[number - 1])
 
 
-def solution(name: str) -> Solution:
+def solution(name: str) -> Solution | Notice:
     """The solution of the exercise ``name`` (code that binds ``answer``) and why it is right."""
-    ex = exercise(name)
+    try:
+        ex = exercise(name)
+    except ExerciseError as e:
+        return Notice(str(name), str(e))
     return Solution(name, ex.solution, ex.why)

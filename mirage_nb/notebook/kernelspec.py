@@ -1,9 +1,16 @@
 """The Jupyter kernelspec "MirageOS (mirage_nb)": IPython with ``mirage_nb`` loaded at start.
 
 The spec is a data file of the package (``data/kernelspec/kernel.json``).
-Its command starts ``python -m ipykernel_launcher ... --ext=mirage_nb``;
+Its command starts ``python -m ipykernel_launcher ... --ext=mirage_nb.notebook``;
 Jupyter replaces a bare ``python`` by the interpreter that runs the server,
 so the spec works in any environment where mirage_nb is installed.
+
+The kernel loads the extension under the name of the package that holds it
+(``mirage_nb.notebook``), not ``mirage_nb``: every tutorial starts with
+``%load_ext mirage_nb`` so that it also runs on the plain Python kernel, and
+IPython answers a second load of the *same* name with "The mirage_nb
+extension is already loaded". Under the other name, that first cell finds
+the extension bound to the shell and does nothing, silently.
 
 Install it with ``python -m mirage_nb.notebook.kernelspec install [--user | --sys-prefix | --prefix DIR]``
 or from Python with :func:`install`.

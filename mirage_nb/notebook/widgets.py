@@ -177,23 +177,33 @@ class BuilderWidget(W.VBox):
             self.describe_out.value = _styled(f"<pre>$ {esc(step.command)}\n{esc(step.describe)}</pre>")
         else:
             self.describe_out.value = _styled(f"<pre>$ {esc(step.command)}\n(incomplete: {esc(step.hint)})</pre>")
-        self.graph_out.value = self._graph_html(step.dot)
+        self.graph_out.value = self._graph_html(step.dot, self._fold(step))
         keys = self.builder.available_keys() if step.complete else []
         if list(self.key_name.options) != keys:
             self.key_name.options = keys
         self.config_ml_out.value = _styled(highlight(step.config_ml, "ocaml"))
         self.config_py_out.value = _styled(highlight(step.config_py, "python"))
 
-    @staticmethod
-    def _graph_html(dot: str | None) -> str:
-        if dot is None:
-            return _styled("<p>no device chosen yet</p>")
-        from ._graph import svg_of
+    def _fold(self, step: Any) -> Any:
+        """The learner view of a complete build's graph (None while incomplete: no runtime devices yet)."""
+        if not step.complete or step.dot is None:
+            return None
+        from ._learner import fold_of_app
 
         try:
-            return _styled(_svg_img(svg_of(dot), "device graph"))
-        except Exception as e:  # noqa: BLE001 - no graphviz: show the source
-            return _styled(f'<p class="mnb-problem">{esc(e)}</p><pre>{esc(dot)}</pre>')
+            app = self.builder.application()
+        except MirageNbError:
+            return None
+        return fold_of_app(app, self.builder.command_args(), source=step.dot)
+
+    @staticmethod
+    def _graph_html(dot: str | None, fold: Any = None) -> str:
+        """The graph at full size in a scrolling pane, learner view first (ipywidgets runs no script)."""
+        if dot is None:
+            return _styled("<p>no device chosen yet</p>")
+        from ._graphview import graph_view_html
+
+        return _styled(graph_view_html(dot, fold, script=False))
 
 
 class RunViewerWidget(W.VBox):

@@ -30,6 +30,8 @@ from typing import Any, TextIO
 
 from mirage_nb.errors import SimulationError
 from mirage_nb.sim.boot import DeviceNode, RuntimeArgRef, boot, load_unikernel
+from mirage_nb.sim.build_info import linked_libraries
+from mirage_nb.sim.netdev.dns import SERVICE_KIND_OF_MODULE
 from mirage_nb.sim.netdev.kinds import KIND_OF_MODULE, NET_CONNECTORS
 from mirage_nb.sim.run import RunResult
 
@@ -86,6 +88,8 @@ def _kind(dev: Any, name: str, has_deps: bool, jobs: set[int]) -> tuple[str, Map
         return _BY_MODULE[module], {}
     if module in KIND_OF_MODULE:  # the network devices of sim/netdev
         return KIND_OF_MODULE[module], {}
+    if module in SERVICE_KIND_OF_MODULE:  # DNS client, happy eyeballs (sim/netdev/dns.py)
+        return SERVICE_KIND_OF_MODULE[module], {}
     if nice == "struct_end":
         return "argv", {"name": name}
     if id(dev) in jobs:
@@ -114,6 +118,8 @@ def nodes_of_graph(configured: Any) -> list[DeviceNode]:
         kind, params = _kind(node.dev, name, bool(node.deps), jobs)
         if kind in ("argv", "set_name"):
             params = {"name": name, **params}
+        elif kind == "job":  # what dune-build-info would tell it
+            params = {"libraries": linked_libraries(configured.info), **params}
         out.append(
             DeviceNode(
                 id=node.var_name,

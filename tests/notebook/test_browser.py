@@ -1,4 +1,4 @@
-"""JupyterLab in headless Chromium: the smoke notebook runs, the graph is an image, the builder is clickable.
+"""JupyterLab in headless Chromium: the smoke notebook runs, graphs are readable, the builder is clickable.
 
 Needs Debian's chromium (``/usr/bin/chromium``) and the ``playwright`` Python
 package (its bundled driver only; Playwright never downloads a browser here).
@@ -177,18 +177,67 @@ def lab_page(lab, tmp_path_factory):
             browser.close()
 
 
-def test_smoke_notebook_runs_and_draws_the_graph_as_an_image(lab_page):
+def test_smoke_notebook_runs_and_draws_the_graph(lab_page):
     page = lab_page
-    img = page.locator(".jp-OutputArea-output img[alt='device graph']").first
-    img.wait_for(timeout=120_000)
-    img.scroll_into_view_if_needed()
-    width = page.evaluate("(el) => el.naturalWidth", img.element_handle())
-    assert width > 100
+    svg = page.locator(".jp-OutputArea-output .mnb-gv-live .mnb-gv-shown svg").first
+    svg.wait_for(timeout=120_000)
+    svg.scroll_into_view_if_needed()
+    assert page.evaluate("(el) => el.getBoundingClientRect().width", svg.element_handle()) > 100
     describe = page.locator(".jp-OutputArea-output", has_text="target=hvt,").first
     describe.wait_for()
     assert "Name       network" in describe.inner_text()
     assert page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").count() == 0
     page.screenshot(path=str(page.artefacts / "graph.png"))
+
+
+_LABEL_HEIGHTS = """(pane) => [...pane.querySelectorAll('svg text')].map(t => t.getBoundingClientRect().height)"""
+_BODY_FONT_PX = """() => parseFloat(getComputedStyle(document.querySelector('.jp-RenderedHTMLCommon')).fontSize)"""
+
+
+def test_a_large_graph_is_readable_and_the_learner_view_unfolds(lab_page):
+    """static_web's graph (96 vertices, ~6,000 px wide): labels at least as tall as the body text, never shrunk."""
+    page = lab_page
+    out = page.locator(".jp-OutputArea-output", has_text="Name       www").first
+    out.wait_for(timeout=120_000)
+    view = out.locator(".mnb-gv.mnb-gv-live")
+    learner = view.locator('.mnb-gv-pane.mnb-gv-shown[data-mnb-view="learner"]')
+    learner.locator("svg").wait_for()
+    learner.scroll_into_view_if_needed()
+    # No contradiction: the graph is drawn, so no note asks to trust the notebook to draw it.
+    assert "trusted notebook" not in out.inner_text()
+    heights = page.evaluate(_LABEL_HEIGHTS, learner.element_handle())
+    body = page.evaluate(_BODY_FONT_PX)
+    assert len(heights) > 50
+    assert min(heights) >= 10 and min(heights) >= body, (min(heights), body)
+    box = learner.locator(".mnb-gv-scroll")
+    assert page.evaluate("(b) => b.scrollWidth > b.clientWidth", box.element_handle())  # scrolls, not shrunk
+    page.screenshot(path=str(page.artefacts / "static_web-learner.png"))
+
+    folded = view.get_attribute("data-mnb-fold").split()
+    fold_node = learner.locator("g.mnb-fold")
+    assert "every unikernel gets" in fold_node.text_content()
+    fold_node.click()
+    full = view.locator('.mnb-gv-pane.mnb-gv-shown[data-mnb-view="full"]')
+    full.locator("svg").wait_for()
+    assert learner.count() == 0  # one view at a time
+    assert full.locator("g.node.mnb-gv-hl").count() == len(folded) > 5
+    shown = {t.strip() for t in full.locator("g.node.mnb-gv-hl title").all_text_contents()}
+    assert shown == set(folded)
+    assert min(page.evaluate(_LABEL_HEIGHTS, full.element_handle())) >= 10
+    page.screenshot(path=str(page.artefacts / "static_web-unfolded.png"))
+
+    width = page.evaluate("(s) => s.getBoundingClientRect().width", full.locator("svg").element_handle())
+    view.locator("button[data-mnb-zoom='in']").click()
+    assert view.locator(".mnb-gv-zoomlabel").inner_text() == "125%"
+    bigger = page.evaluate("(s) => s.getBoundingClientRect().width", full.locator("svg").element_handle())
+    assert bigger == pytest.approx(width * 1.25, rel=0.02)
+    full.locator(".mnb-gv-scroll").hover()
+    page.keyboard.down("Control")
+    page.mouse.wheel(0, -100)  # Ctrl + wheel zooms about the pointer
+    page.keyboard.up("Control")
+    page.wait_for_function("(l) => l.textContent === '156%'", arg=view.locator(".mnb-gv-zoomlabel").element_handle())
+    view.locator("button[data-mnb-show='learner']").click()
+    view.locator('.mnb-gv-pane.mnb-gv-shown[data-mnb-view="learner"]').wait_for()
 
 
 def _select(page, cls: str, label: str) -> None:
@@ -231,19 +280,45 @@ def test_builder_widget_builds_the_network_stack_by_clicks(lab_page):
     _select(page, "mnb-target", "hvt")
     _wait_text(page, "mnb-describe", "target=hvt")
     page.screenshot(path=str(page.artefacts / "builder-done.png"))
+    # The builder's graph: the learner view first, at graphviz's own size (never shrunk to the cell).
+    builder.locator(".lm-TabBar-tab", has_text="graph").click()
+    img = builder.locator(".mnb-graph img[alt='device graph, learner view']")
+    img.wait_for()
+    natural, shown = page.evaluate("(i) => [i.naturalWidth, i.getBoundingClientRect().width]", img.element_handle())
+    assert natural > 300 and shown == pytest.approx(natural, abs=1)
+    # One click to the full graph: the page's graph script (installed by an earlier output) makes the view live.
+    builder.locator(".mnb-graph summary", has_text="full graph").click()
+    full = builder.locator(".mnb-graph [data-mnb-view='full']")
+    full.locator("img, svg").first.wait_for()
+    assert builder.locator(".mnb-graph [data-mnb-view='learner']").is_hidden()
+    page.evaluate("(el) => el.scrollIntoView()", builder.locator(".mnb-graph .mnb-gv").element_handle())
+    page.screenshot(path=str(page.artefacts / "builder-graph.png"))
 
 
 def test_stored_outputs_show_the_graph_in_an_untrusted_notebook(lab, lab_page):
     page = lab_page
-    """A notebook opened with outputs it did not compute is untrusted: the graph, an <img> in the HTML, still shows."""
+    """A notebook opened with outputs it did not compute is untrusted: the graph, an <img> in the HTML, still shows.
+
+    The sanitizer removes the stylesheet and the script, not the images nor their inline styles: the learner
+    view shows at full size in a pane that scrolls, the full graph is one <details> click away.
+    """
     pg = page.context.browser.new_page(viewport={"width": 1400, "height": 1000})
     try:
         pg.goto(f"{lab}/lab/tree/stored.ipynb?token={TOKEN}")
         pg.wait_for_selector(".jp-Notebook")
-        img = pg.locator(".jp-OutputArea-output img[alt='device graph']").first
+        img = pg.locator(".jp-OutputArea-output img[alt='device graph, learner view']").first
         img.wait_for()
         assert pg.evaluate("(el) => el.naturalWidth", img.element_handle()) > 100
-        assert "Name       network" in pg.locator(".jp-OutputArea-output").nth(1).inner_text()
+        # The application's display (its describe text sits beside the graph), whatever outputs come before it.
+        assert pg.locator(".jp-OutputArea-output", has_text="Name       network").count() >= 1
+        www = pg.locator(".jp-OutputArea-output", has_text="Name       www").first
+        assert "trusted notebook" not in www.inner_text()
+        big = www.locator("img[alt='device graph, learner view']")
+        assert pg.evaluate("(el) => el.getBoundingClientRect().width", big.element_handle()) > 2000
+        www.locator("summary", has_text="full graph").click()
+        full = www.locator("img[alt='device graph']")
+        full.wait_for()
+        assert pg.evaluate("(el) => el.getBoundingClientRect().width", full.element_handle()) > 2000
         pg.screenshot(path=str(page.artefacts / "untrusted.png"))
     finally:
         pg.close()

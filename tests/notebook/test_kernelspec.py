@@ -16,7 +16,7 @@ def test_spec_runs_ipykernel_with_the_extension():
     assert spec["language"] == "python"
     assert spec["argv"][:3] == ["python", "-m", "ipykernel_launcher"]
     assert "{connection_file}" in spec["argv"]
-    assert "--ext=mirage_nb" in spec["argv"]
+    assert "--ext=mirage_nb.notebook" in spec["argv"]
     assert kernel_spec(python="/x/python3")["argv"][0] == "/x/python3"
 
 
@@ -60,3 +60,36 @@ def test_a_kernel_started_from_the_spec_has_the_extension(tmp_path, monkeypatch)
         km.shutdown_kernel(now=True)
     texts = [m["content"].get("text", "") for m in outputs if m["msg_type"] == "stream"]
     assert "True\n" in texts
+
+
+def test_the_kernel_is_silent_on_the_tutorials_first_cell_and_shows_learner_errors_without_traceback(
+    tmp_path, monkeypatch
+):
+    """On the MirageOS kernel, ``%load_ext mirage_nb`` prints nothing; a learner's ConfigError is one message."""
+    pytest.importorskip("ipykernel")
+    from jupyter_client.manager import start_new_kernel
+
+    install(prefix=str(tmp_path), python=sys.executable)
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "share/jupyter"))
+    km, kc = start_new_kernel(kernel_name=KERNEL_NAME)
+
+    def run(code: str) -> tuple[dict, list[dict]]:
+        out: list[dict] = []
+        reply = kc.execute_interactive(code, timeout=60, output_hook=out.append)
+        return reply, [m for m in out if m["msg_type"] in ("stream", "error", "display_data", "execute_result")]
+
+    try:
+        reply, first = run("%load_ext mirage_nb")
+        wrong_reply, wrong = run(
+            "from mirage_nb.mirage import *\n"
+            'register("reader", [main("Unikernel.Main", kv_ro @ job)(block_of_file("disk.img"))])'
+        )
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    assert reply["content"]["status"] == "ok" and first == []
+    assert wrong_reply["content"]["status"] == "error"  # Run All still stops at the mistake
+    assert [m["msg_type"] for m in wrong] == ["display_data"]
+    text = wrong[0]["content"]["data"]["text/plain"]
+    assert text.startswith("ConfigError: wrong device for Unikernel.Main") and "%tb" in text
+    assert "Traceback" not in str(wrong)

@@ -120,6 +120,21 @@ def test_app_info() -> None:
     assert r.stdout == ["libraries:", "  - fmt.0.9.0", "  - lwt.5.9.1", "  - stdlib-shims.n/a"]
 
 
+def test_app_info_lists_what_its_configuration_links(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Like the real unikernel, never an empty list: the libraries the generated dune file links, with versions."""
+    r = run_example("app_info")
+    assert "  - fmt.n/a" in r.stdout and "  - mirage-runtime.4.11.0" in r.stdout
+    assert "  - mirage-sleep.unix.4.1.0" in r.stdout and "  - cmdliner-stdlib.1.0.1" in r.stdout
+    monkeypatch.chdir(EXAMPLES_DIR)
+    app = load_config("app_info/config.ml")
+    dune = app.configure()["app_info/dune.build"]
+    linked = dune.split("(libraries", 1)[1].split(")", 1)[0].split()
+    assert r.stdout[0] == "libraries:" and len(r.stdout) == 1 + len(linked) > 10
+    assert all(line.startswith(f"  - {lib}.") for line, lib in zip(r.stdout[1:], linked, strict=True))
+    assert app.run().stdout == r.stdout, "app.run() on the config gives the same list"
+    assert "  - mirage-sleep.solo5.4.1.0" in app.run("hvt").stdout
+
+
 @pytest.mark.parametrize("name", ["heads1", "heads2"])
 def test_heads(name: str) -> None:
     r = run_example(name)

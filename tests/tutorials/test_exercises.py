@@ -9,7 +9,16 @@ from pathlib import Path
 import pytest
 
 from mirage_nb.errors import MirageNbError
-from mirage_nb.notebook.exercises import EXERCISES, ExerciseError, Feedback, check, hint, solution
+from mirage_nb.notebook.exercises import (
+    EXERCISES,
+    ExerciseError,
+    Feedback,
+    Notice,
+    check,
+    exercise,
+    hint,
+    solution,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -48,15 +57,22 @@ def test_hints_are_numbered_not_counted() -> None:
     assert "hint('01.register', 2)" in repr(first)
     last = hint("01.register", first.total)
     assert "for the next" not in repr(last)
-    with pytest.raises(ExerciseError, match="hints 1 to"):
-        hint("01.register", first.total + 1)
+    beyond = hint("01.register", first.total + 1)
+    assert isinstance(beyond, Notice) and not beyond and "hints 1 to" in repr(beyond)
 
 
-def test_unknown_exercise_names_the_known_ones() -> None:
-    with pytest.raises(ExerciseError) as e:
-        check("01.nope", 1)
+def test_unknown_exercise_is_feedback_naming_the_closest_ones() -> None:
+    """A misspelt name is shown, not raised: the learner sees the names it was close to."""
+    for ask in (lambda: check("01.thre_hi", 1), lambda: hint("01.thre_hi"), lambda: solution("01.thre_hi")):
+        notice = ask()
+        assert isinstance(notice, Notice) and not notice
+        assert "'01.thre_hi'" in repr(notice) and "did you mean '01.three_hi'" in repr(notice)
+        assert "01.three_hi" in notice._repr_html_()
+    far = check("zzz", 1)
+    assert isinstance(far, Notice) and "01.register" in repr(far) and "11.address" in repr(far)
+    with pytest.raises(ExerciseError) as e:  # the lookup for code still raises
+        exercise("01.nope")
     assert isinstance(e.value, MirageNbError)
-    assert "01.register" in str(e.value)
 
 
 def test_displays_are_escaped_html() -> None:
@@ -76,12 +92,13 @@ def _notebook_sources() -> dict[str, str]:
 
 
 def test_every_exercise_is_checked_in_a_tutorial_and_every_check_exists() -> None:
+    from mirage_nb.notebook.http_exercises import HTTP_EXERCISES
     from mirage_nb.notebook.netviews import NET_EXERCISES
 
-    known = {**EXERCISES, **NET_EXERCISES}
+    known = {**EXERCISES, **NET_EXERCISES, **HTTP_EXERCISES}
     used: set[str] = set()
     sources = _notebook_sources()
-    assert {n[:2] for n in sources} >= {f"{i:02}" for i in range(12)}, "tutorials 00-11 use these exercises"
+    assert {n[:2] for n in sources} >= {f"{i:02}" for i in range(13)}, "tutorials 00-12 use these exercises"
     for name, src in sources.items():
         for m in re.finditer(r"check\(['\"]([^'\"]+)['\"]", src):
             used.add(m.group(1))

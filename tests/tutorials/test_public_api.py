@@ -82,9 +82,10 @@ def test_the_checker_sees_private_imports() -> None:
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebooks_import_only_the_public_api(path: Path) -> None:
     assert private_imports(path) == []
-    assert "mirage_nb.sim." not in path.read_text(encoding="utf-8"), (
-        "the simulator's insides are not the notebook's API"
-    )
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    sources = ["".join(c["source"]) for c in cells]
+    # (outputs are checked when the notebooks are re-executed: nbval compares them with what runs now)
+    assert not [s for s in sources if "mirage_nb.sim." in s], "the simulator's insides are not the notebook's API"
 
 
 def test_the_public_api_is_one_module_with_all() -> None:

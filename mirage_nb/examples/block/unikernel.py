@@ -16,7 +16,7 @@ class Main:
     log_src = Logs.Src.create("block", doc="block tester")
     Log = Logs.src_log(log_src)
 
-    def __init__(self, B: Any) -> None:  # noqa: N803 - the functor's module argument
+    def __init__(self, B: Any) -> None:
         self.B = B
         self.tests_started = 0
         self.tests_passed = 0

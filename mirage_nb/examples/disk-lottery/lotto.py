@@ -18,7 +18,7 @@ initial_state = State(0)
 
 
 @dataclass(frozen=True)
-class New_hiscore:  # noqa: N801 - the constructor's name
+class New_hiscore:
     hiscore: int
     old_hiscore: int
 

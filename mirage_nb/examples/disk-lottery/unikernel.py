@@ -36,7 +36,7 @@ reset = Mirage_runtime.register_arg(
 class Main:
     """``module Main (Disk : Mirage_block.S)``."""
 
-    def __init__(self, Disk: Any) -> None:  # noqa: N803 - the functor's module argument
+    def __init__(self, Disk: Any) -> None:
         self.Disk = Disk
 
     async def write_state(self, disk: Any, info: Any, sector: int, state: Any) -> None:

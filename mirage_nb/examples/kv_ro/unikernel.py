@@ -8,7 +8,7 @@ from mirage_nb.unikernel import Error, Logs, Mirage_kv, Ok
 class Main:
     """``module Main (KV : Mirage_kv.RO)``."""
 
-    def __init__(self, KV: Any) -> None:  # noqa: N803 - the functor's module argument
+    def __init__(self, KV: Any) -> None:
         self.KV = KV
 
     async def start(self, kv: Any) -> None:

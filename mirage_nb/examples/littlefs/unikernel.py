@@ -20,7 +20,7 @@ def key(s: str) -> Any:
 class Make:
     """``module Make (Store : Mirage_kv.RW)``."""
 
-    def __init__(self, Store: Any) -> None:  # noqa: N803 - the functor's module argument
+    def __init__(self, Store: Any) -> None:
         self.Store = Store
 
     async def start(self, store: Any) -> None:

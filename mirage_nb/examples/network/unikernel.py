@@ -14,11 +14,11 @@ port = Mirage_runtime.register_arg(Arg.value(Arg.opt(Arg.int, 8080, _port_doc)))
 class Main:
     """``module Main (S : Tcpip.Stack.V4V6)``."""
 
-    def __init__(self, S):  # noqa: N803 - the functor's module argument
+    def __init__(self, S):
         self.S = S
 
     async def start(self, s):
-        S = self.S  # noqa: N806
+        S = self.S
 
         async def on_connect(flow):
             dst, dst_port = S.TCP.dst(flow)

@@ -13,11 +13,11 @@ from mirage_nb.unikernel import Ethernet, Ipaddr, Logs, Lwt, Ok
 class Main:
     """``module Main (N : Mirage_net.S) (E : Ethernet.S) (I : Tcpip.Ip.S with type ipaddr = Ipaddr.V6.t)``."""
 
-    def __init__(self, N, E, I):  # noqa: N803, E741 - the functor's module arguments
+    def __init__(self, N, E, I):
         self.N, self.E, self.I = N, E, I
 
     async def start(self, n, e, i):
-        N, E, I = self.N, self.E, self.I  # noqa: N806, E741
+        N, E, I = self.N, self.E, self.I
 
         def handler(kind):
             def on_packet(*, src, dst, buf):

@@ -40,6 +40,19 @@ Modules (MirageOS twin in brackets):
   (a bundled example from its config.ml, with peers), and
   :func:`~.kinds.attach_unikernel` (a second unikernel on the same LAN).
 - ``peer``: :class:`~.peer.Peer`, a scripted host (a ``sim.net.host.Host`` plus TCP) on the LAN.
+- services over the stack (``http_kinds`` connects them): ``conduit`` [``Conduit_mirage.TCP``/``TLS``;
+  endpoints ``TCP(80)``, ``TLS(cfg, TCP(443))``], ``cohttp`` [``Cohttp_mirage.Server.Make``,
+  ``Client.Make``; HTTP/1.1 by h11], ``paf`` [``Paf_mirage.Make``, httpaf's ``H1``], ``tls``
+  [``Tls.Config``, ``Tls_mirage.X509``, TLS flows over ``sim.net.tls``], ``pki`` (test CAs),
+  ``http_peer`` (:class:`~.http_peer.HttpPeer`, a scripted HTTP(S) client) and
+  ``http_examples`` (the bundled HTTP unikernels on a LAN or bridged).
+- ``dns``: :class:`~.dns.DnsClientDevice` [``Dns_client_mirage.Make``: ``gethostbyname``,
+  ``gethostbyname6``, ``getaddrinfo``], :class:`~.dns.HappyEyeballsDevice`
+  [``Happy_eyeballs_mirage.Make``: ``connect``, ``connect_ip``], their runtime
+  arguments (``--dns-*``, ``--he-*``) and the ``Dns_zone``/``Dns_server`` twins.
+- ``dhcp``: the ``Dhcp_wire``/``Dhcp_server`` twins a charrua server unikernel calls.
+- ``dns_peer``: scripted :class:`~.dns_peer.DnsServerPeer`, :class:`~.dns_peer.DnsClientPeer`
+  and :class:`~.dns_peer.DhcpClientPeer`.
 - ``values``: the values devices return (see its docstring for the OCaml -> Python mapping).
 
 From Python, a functor's module is a :class:`~._module.DeviceModule`: ``S.TCP.read(flow)``

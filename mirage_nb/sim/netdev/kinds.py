@@ -51,6 +51,7 @@ from typing import Any
 from mirage_nb.errors import SimulationError
 from mirage_nb.sim.cmdliner import Arg, ArgSpec, ConvError
 from mirage_nb.sim.netdev._module import DeviceModule
+from mirage_nb.sim.netdev.http_kinds import HTTP_CONNECTORS, HTTP_KIND_OF_MODULE
 from mirage_nb.sim.netdev.ip import DhcpIpv4Device, DualIp, Icmpv4Device, Ipv4Device, Ipv6Device
 from mirage_nb.sim.netdev.link import ArpDevice, EthernetDevice, Netif
 from mirage_nb.sim.netdev.stack import SocketStack, StackDevice, host_stack
@@ -93,6 +94,8 @@ KIND_OF_MODULE: Mapping[str, str] = {
     "Tcpv4v6_socket": "tcp_socket",
     "Tcpip_stack_socket.V4V6": "stack_socket",
 }
+
+KIND_OF_MODULE = {**KIND_OF_MODULE, **HTTP_KIND_OF_MODULE}  # conduit and cohttp: sim/netdev/http_kinds.py
 
 NET_KINDS = frozenset(KIND_OF_MODULE.values())
 
@@ -198,7 +201,9 @@ def net_arg(key: str, default: str | None = None) -> ArgSpec | None:
     """
     parsed = option_of_key(key)
     if parsed is None:
-        return None
+        from mirage_nb.sim.netdev.dns import service_arg  # --dns-servers, --he-*: the service devices' arguments
+
+        return service_arg(key)
     key, code_default = parsed
     default = code_default if code_default is not None else default
     group, name = "", key
@@ -415,6 +420,7 @@ async def _connect(booter: Any, node: Any) -> Any:
 
 
 NET_CONNECTORS: Mapping[str, Any] = {k: connect_net for k in sorted(NET_KINDS)}
+NET_CONNECTORS = {**NET_CONNECTORS, **HTTP_CONNECTORS}
 """Kind -> connector, for ``boot(..., connectors=NET_CONNECTORS)``."""
 
 
@@ -517,3 +523,9 @@ def attach_unikernel(
 
     run.spawn(start())
     return box[0]
+
+
+# --- service devices (DNS client, happy eyeballs: sim/netdev/dns.py; kinds by module in its SERVICE_KIND_OF_MODULE)
+from mirage_nb.sim.netdev.dns import SERVICE_CONNECTORS  # noqa: E402
+
+NET_CONNECTORS = {**NET_CONNECTORS, **SERVICE_CONNECTORS}

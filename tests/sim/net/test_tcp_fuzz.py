@@ -22,13 +22,6 @@ from mirage_nb.sim.net.tcp.scripted import LOCAL, REMOTE, in_state
 MASK = 0xFFFFFFFF
 
 
-@pytest.fixture(autouse=True)
-def _big_runs_only_on_request(request):
-    """Slow runs happen only when asked for with ``-m slow``: the default run stays small."""
-    if request.node.get_closest_marker("slow") and "slow" not in (request.config.getoption("markexpr") or ""):
-        pytest.skip("big fuzz run: select it with -m slow")
-
-
 STATES = list(TcpState)
 CONFIGS = [
     TcpConfig(sack=False, timestamps=False, window_scale=0, rcv_buffer=65535),

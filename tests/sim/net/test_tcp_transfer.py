@@ -24,14 +24,6 @@ from mirage_nb.sim.net.tcp import (
 )
 from mirage_nb.sim.net.tcp.endpoint import EPHEMERAL_PORTS
 
-
-@pytest.fixture(autouse=True)
-def _big_runs_only_on_request(request):
-    """Slow runs happen only when asked for with ``-m slow``: the default run stays small."""
-    if request.node.get_closest_marker("slow") and "slow" not in (request.config.getoption("markexpr") or ""):
-        pytest.skip("big run: select it with -m slow")
-
-
 LOSSY = LinkProfile(latency=2 * MS, loss=0.01, reorder=0.03, reorder_delay=4 * MS)
 
 

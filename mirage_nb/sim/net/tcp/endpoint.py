@@ -10,6 +10,7 @@ with their ``Flow``, encoded segments for the IP layer, the next deadline.
 
 from __future__ import annotations
 
+import heapq
 import random
 from collections.abc import Mapping
 from types import MappingProxyType
@@ -79,6 +80,13 @@ class TcpEndpoint:
         self.verify_checksum = verify_checksum
         self._listeners: set[int] = set()
         self._conns: dict[Flow, Connection] = {}
+        # Timers: a heap of (deadline, order, flow) with stale entries skipped, so ``deadline`` does not scan
+        # every connection (thousands linger in TIME-WAIT after short HTTP/TLS exchanges). ``_due`` holds each
+        # flow's current deadline; ``_order`` its insertion rank, so due timers fire in the old (dict) order.
+        self._heap: list[tuple[int, int, Flow]] = []
+        self._due: dict[Flow, int] = {}
+        self._order: dict[Flow, int] = {}
+        self._rank = 0
         self._announced: set[Flow] = set()
         self.malformed = 0
         self.last_error: RemoteProtocolError | None = None
@@ -99,12 +107,28 @@ class TcpEndpoint:
     @property
     def deadline(self) -> int | None:
         """The earliest timer over all connections, or None."""
-        best: int | None = None
-        for c in self._conns.values():
-            d = c.deadline
-            if d is not None and (best is None or d < best):
-                best = d
-        return best
+        heap, due = self._heap, self._due
+        while heap:
+            d, _, flow = heap[0]
+            if due.get(flow) == d:
+                return d
+            heapq.heappop(heap)
+        return None
+
+    def _note(self, flow: Flow, conn: Connection) -> None:
+        """Record ``conn``'s deadline after a step (or forget it once the connection is gone)."""
+        if self._conns.get(flow) is not conn:
+            self._due.pop(flow, None)
+            return
+        d = conn.deadline
+        if d is None:
+            self._due.pop(flow, None)
+        elif self._due.get(flow) != d:
+            self._due[flow] = d
+            heapq.heappush(self._heap, (d, self._order[flow], flow))
+            if len(self._heap) > 4 * len(self._due) + 64:  # mostly stale entries: rebuild
+                self._heap = [(t, self._order[f], f) for f, t in self._due.items()]
+                heapq.heapify(self._heap)
 
     def connection(self, flow: Flow) -> Connection:
         """The connection of ``flow``; ``LocalProtocolError`` if there is none (mirage: ``Error `Closed``)."""
@@ -150,7 +174,7 @@ class TcpEndpoint:
             iss=self.rng.getrandbits(32),
             ts_offset=self.rng.getrandbits(32),
         )
-        self._conns[flow] = conn
+        self._add(flow, conn)
         self._announced.add(flow)
         return flow, self._wrap(flow, conn, step)
 
@@ -210,7 +234,7 @@ class TcpEndpoint:
             )
             step = conn.receive(now, seg)
             if conn.state is TcpState.SYN_RECEIVED:
-                self._conns[flow] = conn
+                self._add(flow, conn)
             return self._wrap(flow, conn, step)
         rst = rst_for(seg)
         if rst is None:
@@ -222,10 +246,21 @@ class TcpEndpoint:
         """Fire every due timer of every connection."""
         events: list[FlowEvent] = []
         packets: list[Packet] = []
-        for flow, conn in list(self._conns.items()):
+        heap, due = self._heap, self._due
+        fire: dict[Flow, None] = {}
+        while heap and heap[0][0] <= now:
+            d, _, flow = heapq.heappop(heap)
+            if due.get(flow) == d:
+                fire[flow] = None
+        for flow in sorted(fire, key=self._order.__getitem__):
+            conn = self._conns.get(flow)
+            if conn is None:
+                continue
             d = conn.deadline
             if d is not None and d <= now:
                 self._collect(flow, conn, conn.timer(now), events, packets)
+            else:
+                self._note(flow, conn)
         return EndpointStep(tuple(events), tuple(packets), self.deadline)
 
     # ------------------------------------------------------------- internals
@@ -235,6 +270,11 @@ class TcpEndpoint:
         packets: list[Packet] = []
         self._collect(flow, conn, step, events, packets)
         return EndpointStep(tuple(events), tuple(packets), self.deadline)
+
+    def _add(self, flow: Flow, conn: Connection) -> None:
+        self._conns[flow] = conn
+        self._rank += 1
+        self._order[flow] = self._rank
 
     def _collect(
         self, flow: Flow, conn: Connection, step: Step, events: list[FlowEvent], packets: list[Packet]
@@ -255,7 +295,9 @@ class TcpEndpoint:
                 if type(ev) is Closed:
                     if self._conns.get(flow) is conn:
                         del self._conns[flow]
+                        del self._order[flow]
                     self._announced.discard(flow)
+        self._note(flow, conn)
 
     def _ephemeral_port(self, local_ip: bytes, remote_ip: bytes, remote_port: int) -> int:
         def free(p: int) -> bool:

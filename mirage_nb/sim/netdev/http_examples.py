@@ -1,0 +1,122 @@
+"""The bundled HTTP unikernels on a virtual LAN (or bridged to Linux), for notebooks and tests.
+
+:func:`run_http_example` reads the example's ``config.ml`` with our reader,
+evaluates it with the engine (``--net=direct --no-dhcp`` by default, so the
+unikernel takes ``--ipv4`` 10.0.0.2/24), boots the graph, and returns the
+run's result; ``setup(lan)`` attaches peers first::
+
+    pki = make_test_pki(["10.0.0.2"])
+    web = []
+    r = run_http_example("static_website_tls", pki=pki, until="4s",
+                         setup=lambda lan: web.append(HttpPeer.on(lan, ca=pki.ca)) or
+                                           web[0].fetch(["http://10.0.0.2/", "https://10.0.0.2/"], at="2s"))
+
+A TLS example reads its certificate from a ``tls`` kv_ro directory that
+mirage_nb does not ship (no private key is ever committed): give ``pki``
+(:func:`~.pki.make_test_pki`) and the example runs from a temporary copy of
+its directory with ``server.pem``, ``server.key`` and ``ca-roots.crt`` in
+``tls/``. :func:`run_bridged_http_example` does the same bridged to a Linux
+network namespace, where ``curl`` reaches the unikernel.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from mirage_nb.errors import SimulationError
+
+__all__ = ["HTTP_EXAMPLES", "http_example_dir", "run_http_example", "run_bridged_http_example"]
+
+HTTP_EXAMPLES = ("conduit_server", "static_website_tls")
+_NEEDS_PKI = {"static_website_tls"}
+
+
+def http_example_dir(name: str, pki: Any = None) -> tuple[str, str | None]:
+    """The directory to run ``name`` from, and a temporary directory to remove afterwards (or None)."""
+    from mirage_nb.sim.netdev.kinds import EXAMPLES_DIR
+
+    if name not in HTTP_EXAMPLES:
+        raise SimulationError(f"unknown HTTP example {name!r}: expected one of {', '.join(HTTP_EXAMPLES)}")
+    src = os.path.join(EXAMPLES_DIR, name)
+    if name not in _NEEDS_PKI:
+        return src, None
+    if pki is None:
+        raise SimulationError(
+            f"{name} reads its certificate from tls/, which is not shipped: pass pki=make_test_pki(['10.0.0.2'])"
+        )
+    tmp = tempfile.mkdtemp(prefix=f"mirage-nb-{name}-")
+    d = os.path.join(tmp, name)
+    shutil.copytree(src, d)
+    tls = os.path.join(d, "tls")
+    os.makedirs(tls, exist_ok=True)
+    for fname, data in (("server.pem", pki.cert), ("server.key", pki.key), ("ca-roots.crt", pki.ca)):
+        with open(os.path.join(tls, fname), "wb") as f:
+            f.write(data)
+    os.chmod(os.path.join(tls, "server.key"), 0o600)
+    return d, tmp
+
+
+def _nodes(d: str, config_args: Iterable[str]) -> list[Any]:
+    from mirage_nb.config_ml import load
+    from mirage_nb.sim.cli import nodes_of_graph
+
+    return nodes_of_graph(load(os.path.join(d, "config.ml")).configured(list(config_args)))
+
+
+def run_http_example(
+    name: str,
+    *,
+    setup: Callable[[Any], Any] | None = None,
+    argv: Iterable[str] = ("--ipv4=10.0.0.2/24",),
+    config_args: Iterable[str] = ("--net=direct", "--no-dhcp"),
+    pki: Any = None,
+    seed: int = 0,
+    until: int | float | str | None = "10s",
+    pcap: Any = None,
+) -> Any:
+    """Boot the bundled ``name`` (``conduit_server``, ``static_website_tls``) on a virtual LAN; the RunResult."""
+    from mirage_nb.sim.boot import boot, load_unikernel
+    from mirage_nb.sim.netdev.kinds import NET_CONNECTORS
+    from mirage_nb.sim.netdev.lan import VirtualLan
+    from mirage_nb.sim.run import Run
+
+    d, tmp = http_example_dir(name, pki)
+    try:
+        nodes = _nodes(d, config_args)
+        run_name = next((n.params.get("name") for n in nodes if n.kind == "argv"), name)
+        run = Run(seed=seed, argv=list(argv), name=run_name, until=until)
+        lan = VirtualLan.of_run(run, pcap=pcap) if pcap is not None else VirtualLan.of_run(run)
+        if setup is not None:
+            setup(lan)
+        return boot(nodes, load_unikernel(os.path.join(d, "unikernel.py")), run=run, connectors=NET_CONNECTORS)
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def run_bridged_http_example(
+    name: str,
+    linux: Callable[[Any], Any],
+    *,
+    argv: Iterable[str] = ("--ipv4=10.0.0.2/24",),
+    config_args: Iterable[str] = ("--net=direct", "--no-dhcp"),
+    pki: Any = None,
+    until: int | float | str | None = "120s",
+    pcap: Any = None,
+) -> Any:
+    """Boot ``name`` bridged to Linux (see :mod:`~.bridge`); ``linux(bridge)`` runs ``curl`` etc. beside it."""
+    from mirage_nb.sim.boot import load_unikernel
+    from mirage_nb.sim.netdev.bridge import run_bridged_unikernel
+
+    d, tmp = http_example_dir(name, pki)
+    try:
+        nodes = _nodes(d, config_args)
+        uk = load_unikernel(os.path.join(d, "unikernel.py"))
+        return run_bridged_unikernel(nodes, uk, linux, argv=list(argv), until=until, pcap=pcap)
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)

@@ -1,0 +1,93 @@
+"""The in-browser engine's Python side, checked under CPython: same bytes as the API, a self-contained zip."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+import mirage_nb
+from mirage_nb.errors import MirageNbError
+from mirage_nb.gallery.collect import EXAMPLES_DIR
+from mirage_nb.gallery.live import describe_json, engine_zip, keys_of_text
+from mirage_nb.loader import load_config
+
+PACKAGE = Path(mirage_nb.__file__).resolve().parent
+
+
+def api(name: str, target: str, **keys: object) -> tuple[str, str, list[tuple[str, str]]]:
+    cwd = os.getcwd()
+    os.chdir(EXAMPLES_DIR / name)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            app = load_config("config.ml")
+            return (
+                str(app.describe(target=target, **keys)),
+                str(app.dot(target, eval=True, **keys)),
+                sorted(app.configure(target=target, **keys).items()),
+            )
+    finally:
+        os.chdir(cwd)
+
+
+@pytest.mark.parametrize(("name", "target", "keys"), [("network", "hvt", "--net=direct --utcp"), ("kv_ro", "xen", "")])
+def test_describe_json_gives_the_apis_bytes(tmp_path: Path, name: str, target: str, keys: str) -> None:
+    got = json.loads(describe_json((EXAMPLES_DIR / name / "config.ml").read_text(), target, keys, str(tmp_path)))
+    describe, dot, files = api(name, target, **keys_of_text(keys))
+    assert got["error"] is None
+    assert got["describe"] == describe and got["dot"] == dot
+    assert [tuple(f) for f in got["files"]] == files
+
+
+def test_describe_json_reports_a_learners_mistake(tmp_path: Path) -> None:
+    got = json.loads(describe_json('open Mirage\nlet () = register "x" [ main "U" jobb ]\n', "unix", "", str(tmp_path)))
+    assert got["describe"] == "" and "jobb" in got["error"]
+    got = json.loads(describe_json((EXAMPLES_DIR / "hello" / "config.ml").read_text(), "unix", "--nope", str(tmp_path)))
+    assert "nope" in got["error"]
+
+
+def test_keys_of_text() -> None:
+    assert keys_of_text("--net=direct --utcp  --kv_ro='crunch'") == {"net": "direct", "utcp": True, "kv_ro": "crunch"}
+    with pytest.raises(MirageNbError, match="expected --name=value"):
+        keys_of_text("net=direct")
+
+
+def test_engine_zip_is_stable_and_holds_the_engine_only() -> None:
+    z = engine_zip(PACKAGE)
+    assert z == engine_zip(PACKAGE)
+    names = zipfile.ZipFile(io.BytesIO(z)).namelist()
+    assert "mirage_nb/functoria/app.py" in names and "mirage_nb/config_ml/__init__.py" in names
+    assert not [n for n in names if n.startswith(("mirage_nb/sim/", "mirage_nb/notebook/")) or "__pycache__" in n]
+
+
+def test_engine_zip_runs_alone(tmp_path: Path) -> None:
+    """With only the standard library and the zip (no site-packages), the browser's bundle describes a config."""
+    (tmp_path / "engine.zip").write_bytes(engine_zip(PACKAGE))
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1])\n"
+        "from mirage_nb.gallery.live import describe_json\n"
+        "print(describe_json(open(sys.argv[2]).read(), 'hvt', '', sys.argv[3]))\n"
+    )
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-S",
+            "-c",
+            code,
+            str(tmp_path / "engine.zip"),
+            str(EXAMPLES_DIR / "network" / "config.ml"),
+            str(tmp_path / "w"),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+    )
+    assert json.loads(proc.stdout)["describe"] == api("network", "hvt")[0]
