@@ -199,15 +199,9 @@ def ratio(peer: dict[str, float], ours: dict[str, float], kind: str) -> float:
 
 
 def tcp_bulk() -> str:
-    fn = None
-    try:
-        from mirage_nb.sim.net.tcp import bulk_transfer_mb_per_cpu_s as fn  # type: ignore[attr-defined]
-    except ImportError:
-        try:
-            from mirage_nb.sim.net.tcp.bench import bulk_transfer_mb_per_cpu_s as fn
-        except ImportError:
-            return "n/a"
-    return f"{fn():.1f}"
+    from tcp_bulk import bulk_transfer_mb_per_cpu_s  # benchmarks/tcp_bulk.py, beside this script
+
+    return f"{bulk_transfer_mb_per_cpu_s():.1f}"
 
 
 def main() -> int:

@@ -6,17 +6,25 @@ files), ``sim`` (the in-kernel simulator) and ``notebook`` (Jupyter presentation
 """
 
 __version__ = "0.1.0"
-MIRAGE_VERSION = "4.11.1"
 
 
-def load_ipython_extension(ipython):  # noqa: ANN001 - IPython's extension hook
+def __getattr__(name: str) -> str:
+    """``mirage_nb.MIRAGE_VERSION``: the real tool's version, which the Mirage project owns (read lazily)."""
+    if name == "MIRAGE_VERSION":
+        from mirage_nb.mirage.project import MIRAGE_VERSION
+
+        return MIRAGE_VERSION
+    raise AttributeError(f"module 'mirage_nb' has no attribute {name!r}")
+
+
+def load_ipython_extension(ipython):
     """``%load_ext mirage_nb``: the magics and rich displays of :mod:`mirage_nb.notebook`."""
     from mirage_nb.notebook import load_ipython_extension as _load
 
     _load(ipython)
 
 
-def unload_ipython_extension(ipython):  # noqa: ANN001
+def unload_ipython_extension(ipython):
     from mirage_nb.notebook import unload_ipython_extension as _unload
 
     _unload(ipython)

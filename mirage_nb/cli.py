@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from mirage_nb import MIRAGE_VERSION
+from mirage_nb import loader
 from mirage_nb.errors import MirageNbError
 from mirage_nb.functoria.cmdline import CmdlineError
 from mirage_nb.functoria.tool import Session, resolve_verb
@@ -28,7 +28,7 @@ def _version_check(config: str) -> str | None:
         return None
     from mirage_nb.config_ml import version_check
 
-    return version_check(Path(config).read_text(), "mirage", MIRAGE_VERSION)
+    return version_check(Path(config).read_text(), PROJECT.name, PROJECT.version)
 
 
 def _simulate(configured, parsed, out: TextIO, err: TextIO) -> int:
@@ -49,7 +49,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         if not args or (len(args[0]) > 1 and args[0].startswith("-")):
             from mirage_nb.functoria import help as help_pages
 
-            return help_pages.toplevel(args, out, project=PROJECT)
+            return help_pages.toplevel(args, out, project=PROJECT, reader=loader)
         if args[0] == "gallery":  # not a verb of the real tool: the static site of issue 13
             from mirage_nb.gallery.cli import main as gallery
 
@@ -59,9 +59,18 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         except CmdlineError as e:
             from mirage_nb.functoria import help as help_pages
 
-            e.then = help_pages.missing_config(args[1:])
+            e.then = help_pages.missing_config(args[1:], loader)
             raise
-        session = Session(verb, args[1:], out, err, project=PROJECT, version_check=_version_check, runner=_simulate)
+        session = Session(
+            verb,
+            args[1:],
+            out,
+            err,
+            project=PROJECT,
+            reader=loader,
+            version_check=_version_check,
+            runner=_simulate,
+        )
         return session.run()
     except CmdlineError as e:
         from mirage_nb.functoria import help as help_pages

@@ -11,7 +11,7 @@ unikernel code runs many times with different seeds and arguments.
 
 from __future__ import annotations
 
-from mirage_nb.sim import lwt as Lwt  # noqa: N812 - the OCaml module's name
+from mirage_nb.sim import lwt as Lwt
 from mirage_nb.sim.block import Mirage_block
 from mirage_nb.sim.boot import local_library
 from mirage_nb.sim.build_info import Build_info
@@ -36,7 +36,7 @@ from mirage_nb.sim.rng import Mirage_crypto_rng, Randomconv
 from mirage_nb.sim.runtime import Failure, Mirage_runtime, Stdlib
 from mirage_nb.sim.uri import Uri
 
-exit = Stdlib.exit  # noqa: A001 - OCaml's Stdlib.exit, as unikernel.ml calls it
+exit = Stdlib.exit
 failwith = Stdlib.failwith
 
 __all__ = [

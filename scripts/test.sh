@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Run all of mirage_nb's tests in the project's environment (scripts/setup.sh):
-# the style, layer and type checks, then pytest over tests/ and nbval re-running
-# every tutorial and notebook against its committed outputs.
+# the style, layer and type checks (ruff, import-linter, mypy), then pytest over
+# tests/ and nbval re-running every tutorial and notebook against its committed
+# outputs.
 #
 #   bash scripts/test.sh [PYTEST-ARGS...]
 #
@@ -17,4 +18,6 @@ fi
 export PATH="$PWD/$venv/bin:$PATH"
 python -m ruff check .
 python -m ruff format --check .
+lint-imports # the layers point down (pyproject.toml's [tool.importlinter])
+python -m mypy # strict on functoria/ and sim/net/, checked elsewhere
 python -m pytest -q --nbval --nbval-sanitize-with tutorials/nbval_sanitize.cfg tests tutorials notebooks "$@"

@@ -46,15 +46,6 @@ def _cases():
     return out
 
 
-def _reader_available() -> bool:
-    try:
-        from mirage_nb import config_ml
-
-        return hasattr(config_ml, "load")
-    except ImportError:
-        return False
-
-
 def _config_name(case) -> str:
     for flag in ("-f", "--file"):
         if flag in case.args:
@@ -65,15 +56,8 @@ def _config_name(case) -> str:
 def _prepare(case, work: Path) -> list[str]:
     """Copy the config (or its twin) into ``work``; return the arguments to use."""
     name = _config_name(case)
-    if _reader_available():
-        shutil.copy(case.config_dir / "config.ml", work / name)
-        return list(case.args)
-    rel = next(case.config_dir.relative_to(r) for r in ROOTS if case.config_dir.is_relative_to(r))
-    twin = TWINS / rel / (name[: -len(".ml")] + ".py")
-    if not twin.exists():
-        pytest.skip(f"no config.ml reader yet and no Python twin at {twin.relative_to(HERE.parent)}")
-    shutil.copy(twin, work / twin.name)
-    return [a[: -len(".ml")] + ".py" if a == name else a for a in case.args]
+    shutil.copy(case.config_dir / "config.ml", work / name)
+    return list(case.args)
 
 
 def _run(args: list[str]) -> tuple[int, str]:

@@ -86,14 +86,12 @@ __all__ = [
     "Program",
 ]
 
-_SPAN = field(compare=False, repr=False, kw_only=True)
-
 
 @dataclass(frozen=True, slots=True)
 class Node:
     """Base of every node: where it came from."""
 
-    span: Span = _SPAN
+    span: Span = field(compare=False, repr=False, kw_only=True)
 
 
 # ---------------------------------------------------------------------------- types

@@ -103,7 +103,7 @@ class Env:
         self.opened = opened
         # Looking a name up walks the chain: the walk is charged to the evaluator's step budget,
         # so a config with thousands of top-level lets cannot make lookups quadratic without end.
-        self.meter = meter if meter is not None else (parent.meter if parent is not None else None)
+        self.meter: Any = meter if meter is not None else (parent.meter if parent is not None else None)
 
     def _charge(self, walked: int) -> None:
         if self.meter is not None and walked > 16:
@@ -896,7 +896,7 @@ class Evaluator:
                 self.fail(LimitError, "evaluation nested too deeply", span)
             except MirageNbError as err:
                 raise error_at(ConfigMlFailure, f"{f.name}: {err}", span, self.source) from err
-            except Exception as err:  # noqa: BLE001 - a DSL object refused an operation
+            except Exception as err:
                 raise error_at(
                     ConfigMlFailure, f"{f.name} failed: {type(err).__name__}: {err}", span, self.source
                 ) from err
@@ -917,9 +917,9 @@ class Evaluator:
                     value = self.eval(p.default, env) if value == NONE else value.args[0]
             else:
                 value = assigned[i]
-            values: dict[str, Any] = {}
-            self.bind_pattern(p.pattern, value, values, env, p.span)
-            env = Env(env, values=values)
+            bound_values: dict[str, Any] = {}
+            self.bind_pattern(p.pattern, value, bound_values, env, p.span)
+            env = Env(env, values=bound_values)
         if rest:
             return Closure(f.name, tuple(rest), f.body, env), []
         return self.eval(f.body, env), leftover
@@ -1043,7 +1043,7 @@ class Evaluator:
             raise error_at(ConfigMlFailure, f"{f.name}: {err}", span, self.source) from err
         except RecursionError as err:
             raise error_at(LimitError, "evaluation nested too deeply", span, self.source) from err
-        except Exception as err:  # noqa: BLE001 - a DSL function refused its arguments
+        except Exception as err:
             raise error_at(ConfigMlFailure, f"{f.name} failed: {type(err).__name__}: {err}", span, self.source) from err
         return self.from_py(result)
 

@@ -56,7 +56,7 @@ def _check_width(n: int | str | None, fmt: str) -> None:
 
 def conversions(fmt: str) -> list[Conversion]:
     """Every conversion in ``fmt``, in order; a lone ``%`` the reader does not know is an error."""
-    out = []
+    out: list[Conversion] = []
     i = 0
     while True:
         j = fmt.find("%", i)

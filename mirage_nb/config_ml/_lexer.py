@@ -119,7 +119,7 @@ class _Lexer:
             tok = self._token(c)
             yield Token(tok[0], tok[1], tok[2], self._span(start, sline, sbol), tok[3] if len(tok) > 3 else None)
 
-    def _token(self, c: str) -> tuple:  # type: ignore[type-arg]
+    def _token(self, c: str) -> tuple:
         src = self.src
         p = self.pos
         start, sline, sbol = p, self.line, self.bol
@@ -192,11 +192,11 @@ class _Lexer:
     def _op_follows(self, i: int) -> bool:
         return i < len(self.src) and self.src[i] in _OP_CHARS
 
-    def _sym(self, s: str) -> tuple:  # type: ignore[type-arg]
+    def _sym(self, s: str) -> tuple:
         self.pos += len(s)
         return ("sym", s, None)
 
-    def _op_run(self, *, prefix: bool) -> tuple:  # type: ignore[type-arg]
+    def _op_run(self, *, prefix: bool) -> tuple:
         src = self.src
         i = self.pos + 1
         while i < len(src) and src[i] in _OP_CHARS:
@@ -208,7 +208,7 @@ class _Lexer:
         return ("prefixop" if prefix else "sym", text, None)
 
     # -- literals ----------------------------------------------------------------
-    def _number(self) -> tuple:  # type: ignore[type-arg]
+    def _number(self) -> tuple:
         start, sline, sbol = self.pos, self.line, self.bol
         m = _NUMBER.match(self.src, self.pos)
         assert m
@@ -304,7 +304,7 @@ class _Lexer:
                 continue
             self._escape(out, start, sline, sbol)
 
-    def _quoted(self, m: re.Match[str], start: int, sline: int, sbol: int) -> tuple:  # type: ignore[type-arg]
+    def _quoted(self, m: re.Match[str], start: int, sline: int, sbol: int) -> tuple:
         ident = m.group(1)
         close = "|" + ident + "}"
         end = self.src.find(close, m.end())
@@ -315,7 +315,7 @@ class _Lexer:
         self._advance_over(end + len(close))
         return ("string", "{" + ident + "|", body, ident)
 
-    def _quote(self, start: int, sline: int, sbol: int) -> tuple:  # type: ignore[type-arg]
+    def _quote(self, start: int, sline: int, sbol: int) -> tuple:
         src = self.src
         p = self.pos
         if p + 2 < len(src) and src[p + 1] not in "\\'\n" and src[p + 2] == "'":

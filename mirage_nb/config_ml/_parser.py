@@ -328,8 +328,8 @@ class _Parser:
             self.advance()
             name = self.ident_any("a module type name")
             self.expect_sym("=")
-            sig = self.skip_balanced_signature()
-            return A.ModuleTypeItem(name, sig, span=self.span_from(t))
+            mt_sig = self.skip_balanced_signature()
+            return A.ModuleTypeItem(name, mt_sig, span=self.span_from(t))
         if self.is_kw("rec"):
             self.unsupported("module rec")
         if self.tok.kind != "uident":
@@ -853,7 +853,7 @@ class _Parser:
                 if self.tok.kind != "lident":
                     self.unexpected("a label name")
                 n = self.advance()
-                p: A.Pattern = A.PVar(n.text, span=n.span)
+                p = A.PVar(n.text, span=n.span)
                 if self.is_sym(":"):
                     self.advance()
                     p = A.PConstraint(p, self.type_expr(), span=self.span_from(n))

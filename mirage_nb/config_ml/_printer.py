@@ -107,8 +107,8 @@ def print_type(t: A.TypeExpr, level: int = 0) -> str:
             return s if level <= 1 else f"({s})"
         case A.TPolyVariant(kind=kind, tags=tags):
             parts = []
-            for tag, arg in tags:
-                parts.append(f"`{tag}" + ("" if arg is None else f" of {print_type(arg)}"))
+            for tag, targ in tags:
+                parts.append(f"`{tag}" + ("" if targ is None else f" of {print_type(targ)}"))
             return f"[{kind} " + " | ".join(parts) + " ]"
     raise AssertionError(f"not a type: {t!r}")
 

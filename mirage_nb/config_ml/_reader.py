@@ -90,12 +90,12 @@ def _eval_structure(ev: Evaluator, items: tuple[A.Item, ...], env: Env, into: St
                 check_names(ev, e, env)
                 ev.eval(e, env)
             case A.OpenItem(path=path, include=include):
-                mod = ev.module_at(path, env, item.span)
-                env = Env(env, opened=mod)
-                if include and into is not None and isinstance(mod, StructModule):
-                    into.values.update(mod.values)
-                    into.modules.update(mod.modules)
-                    into.constrs.update(mod.constrs)
+                opened = ev.module_at(path, env, item.span)
+                env = Env(env, opened=opened)
+                if include and into is not None and isinstance(opened, StructModule):
+                    into.values.update(opened.values)
+                    into.modules.update(opened.modules)
+                    into.constrs.update(opened.constrs)
             case A.TypeItem(decls=decls):
                 constrs = {c.name: len(c.args) for d in decls for c in (d.constructors or ())}
                 if constrs:

@@ -297,7 +297,7 @@ def make_stdlib(ev: Evaluator) -> StructModule:
     def int_of_string_opt(s: Any) -> Constr:
         try:
             return some(int_of_string(s))
-        except Exception:  # noqa: BLE001
+        except Exception:
             return NONE
 
     define("int_of_string", "pos", int_of_string)
@@ -487,7 +487,8 @@ def _list_module(call: Callable[..., Any], truth: Callable[[Any, str], bool]) ->
         return out
 
     def partition(p: Any, lst: Any) -> tuple[list[Any], list[Any]]:
-        yes, no = [], []
+        yes: list[Any] = []
+        no: list[Any] = []
         for x in _list(lst, "List.partition"):
             (yes if truth(call(p, x), "List.partition's predicate") else no).append(x)
         return yes, no
@@ -776,32 +777,27 @@ def _printf_module(ev: Evaluator, call: Callable[..., Any]) -> StructModule:
 
 def _fmt_module(ev: Evaluator, call: Callable[..., Any]) -> StructModule:
     """``Fmt`` (and ``Format``), rendered by the project's port of OCaml's Format."""
-    try:
-        from mirage_nb.functoria import fmt as F
-    except ImportError:  # pragma: no cover - the engine is part of the package
-        F = None  # noqa: N806
+    from mirage_nb.functoria import fmt as F
 
     def render(fmt: str, args: list[Any]) -> str:
-        if F is None:
-            return printf(fmt.replace("@,", "").replace("@ ", " ").replace("@.", "\n"), args, lambda p, x: call(p, x))
         try:
             check_star_widths(fmt, args)
             return F.sprintf(fmt, *[ev.to_py(a) for a in args])
         except ConfigMlError:
             raise
-        except Exception as err:  # noqa: BLE001 - a bad format or printer
+        except Exception as err:
             raise _err(ApplicationError, f"Fmt.str: {err}") from None
 
     def pf(ppf: Any, fmt: Any) -> Any:
         def go(f: str, args: list[Any]) -> None:
-            if F is None or not isinstance(ppf, F.Formatter):
+            if not isinstance(ppf, F.Formatter):
                 raise _err(ApplicationError, "Fmt.pf expects a formatter (the first argument of a %a printer)")
             try:
                 check_star_widths(f, args)
                 F.fprintf(ppf, f, *[ev.to_py(a) for a in args])
             except ConfigMlError:
                 raise
-            except Exception as err:  # noqa: BLE001
+            except Exception as err:
                 raise _err(ApplicationError, f"Fmt.pf: {err}") from None
 
         return _format_fn("Fmt.pf", fmt, go)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from mirage_nb import MIRAGE_VERSION
+from mirage_nb.mirage.project import MIRAGE_VERSION
 
 __all__ = ["check_version", "version_check", "version_error", "parse_version"]
 

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from . import keys as K
 from .graph import Node, evaluate, left_most_device
-from .impl import Dev, If, Impl, simplify, walk
+from .impl import Dev, Impl, simplify, walk
 from .info import Info
 from .package import Package, union_sets
 from .runtime_arg import RuntimeArg, sort_runtime_args
@@ -32,6 +32,7 @@ __all__ = [
     "collecting_registrations",
     "announce",
     "Printed",
+    "runner_for",
 ]
 
 
@@ -49,6 +50,33 @@ class Project(Protocol):
     def target_filename(self, info: Info) -> str: ...
     def dune_workspace(self, info: Info) -> list[str] | None: ...
     def context_name(self, info: Info) -> str: ...
+
+
+#: The entry-point group where a simulator declares that it runs a tool's applications.
+RUNNERS_GROUP = "mirage_nb.runners"
+
+
+def runner_for(project: Any) -> Callable[..., Any]:
+    """The function that runs an application of ``project`` (what :meth:`Application.run` calls).
+
+    The engine knows no simulator: a package above it declares one in the
+    ``mirage_nb.runners`` entry-point group under the tool's name
+    (mirage_nb's pyproject.toml names :func:`mirage_nb.sim.cli.run_application`
+    for ``mirage``), so the dependency points from the simulator down to here.
+    """
+    from importlib.metadata import entry_points
+
+    name = getattr(project, "name", None)
+    found = entry_points(group=RUNNERS_GROUP, name=str(name))
+    for ep in found:
+        run: Callable[..., Any] = ep.load()
+        return run
+    from mirage_nb.errors import ConfigError
+
+    raise ConfigError(
+        f"run: no simulator declares that it runs {name!r} applications "
+        f"(entry-point group {RUNNERS_GROUP!r}; is mirage_nb installed with pip install -e .?)"
+    )
 
 
 def if_keys(t: Impl) -> list[K.Key]:
@@ -155,11 +183,11 @@ class Application:
         (by default the one beside the config file); ``data_dir`` where its
         device data is read and ``disks`` block images as bytes
         (``{"disk.img": bytearray(8 * 512)}``).  See
-        :func:`mirage_nb.sim.cli.run_application`.
+        :func:`mirage_nb.sim.cli.run_application`, which the simulator
+        declares as the runner of the ``mirage`` project (see :func:`runner_for`).
         """
-        from mirage_nb.sim.cli import run_application
-
-        return run_application(
+        run = runner_for(self.project)
+        return run(
             self,
             target,
             argv=argv,
@@ -262,16 +290,6 @@ class Configured:
             # Per job, the matching nodes in connect order; jobs in init order.
             out.extend(n for n in order if n.dev is dev)
         return out
-
-    def has_ifs(self) -> bool:
-        found = False
-
-        def on_if(_i: If) -> None:
-            nonlocal found
-            found = True
-
-        walk(self.impl, lambda _d: None, on_if)
-        return found
 
 
 # -- which application a config file registered -------------------------------------

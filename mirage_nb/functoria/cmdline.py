@@ -28,6 +28,7 @@ from typing import Any
 
 from mirage_nb.errors import ConfigError
 
+from .cmdliner_words import edit_distance, quote_alts, suggest
 from .keys import ConvError
 
 __all__ = [
@@ -104,16 +105,6 @@ def legacy_prefixes(env: Mapping[str, str] | None = None) -> bool:
 # -- cmdliner's message vocabulary ------------------------------------------------------
 
 
-def quote_alts(alts: Sequence[str]) -> str:
-    """``'a'`` / ``either 'a' or 'b'`` / ``one of 'a', 'b' or 'c'``."""
-    q = [f"'{a}'" for a in alts]
-    if len(q) == 1:
-        return q[0]
-    if len(q) == 2:
-        return f"either {q[0]} or {q[1]}"
-    return "one of " + ", ".join(q[:-1]) + " or " + q[-1]
-
-
 def enum(alts: Sequence[str]) -> Callable[[str], str]:
     """A parser accepting one of ``alts`` (``Arg.enum``), failing in cmdliner's words."""
     choices = tuple(alts)
@@ -124,32 +115,6 @@ def enum(alts: Sequence[str]) -> Callable[[str], str]:
         raise ConvError(f"invalid value '{s}', expected {quote_alts(choices)}")
 
     return parse
-
-
-def edit_distance(a: str, b: str) -> int:
-    """Levenshtein distance (what cmdliner's suggestions are based on)."""
-    if len(a) > len(b):
-        a, b = b, a
-    row = list(range(len(a) + 1))
-    for i, cb in enumerate(b, 1):
-        prev, row[0] = row[0], i
-        for j, ca in enumerate(a, 1):
-            cur = row[j]
-            row[j] = prev if ca == cb else min(prev, row[j], row[j - 1]) + 1
-            prev = cur
-    return row[len(a)]
-
-
-def suggest(word: str, candidates: Sequence[str]) -> list[str]:
-    """The candidates nearest to ``word``, if nearer than 3 edits (in cmdliner's order)."""
-    best, out = None, []
-    for c in candidates:
-        d = edit_distance(word, c)
-        if best is None or d < best:
-            best, out = d, [c]
-        elif d == best:
-            out.insert(0, c)
-    return out if best is not None and best < 3 else []
 
 
 def err_unknown(kind: str, word: str, *, dom: Sequence[str] = (), hints: Sequence[str] = ()) -> str:

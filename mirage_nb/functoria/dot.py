@@ -9,13 +9,14 @@ branches left to right, then its default.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .fmt import Formatter, sprintf
 from .impl import App, Dev, If, Impl, deep_recursion
 from .ocaml import escaped
 
-__all__ = ["DotGraph", "Vertex", "Edge", "dot_graph", "render_dot"]
+__all__ = ["DotGraph", "Vertex", "Edge", "dot_graph", "dot_text", "render_dot"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,13 +146,13 @@ def render_dot(t: Impl, column: int = 0) -> str:
     vertical box, so the blank separator line holds the indentation spaces.
     """
     g = dot_graph(t)
+    return dot_text([vertex_line(v) for v in g.vertices], [edge_line(e) for e in g.edges], column)
+
+
+def dot_text(vertices: Sequence[str], edges: Sequence[str], column: int = 0) -> str:
+    """The ``digraph G`` box around vertex and edge lines, its lines after the first indented ``column + 2``."""
     ind = "\n" + " " * (column + 2)
-    body = ["digraph G {", "ordering=out;"]
-    body += [vertex_line(v) for v in g.vertices]
-    body.append("")
-    if g.edges:
-        body += [edge_line(e) for e in g.edges]
-    else:
-        body.append("")
+    body = ["digraph G {", "ordering=out;", *vertices, ""]
+    body += edges if edges else [""]
     body.append("}")
     return ind.join(body)

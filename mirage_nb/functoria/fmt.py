@@ -448,7 +448,8 @@ class _Args:
         if not callable(value):
             kind = type(value).__name__
             raise FormatError(f"format {self._fmt!r}: {directive} expects a printer, got {kind}")
-        return value
+        printer: Callable[..., None] = value
+        return printer
 
     def take_int(self, directive: str) -> int:
         value = self.take(directive)
@@ -539,7 +540,7 @@ def _convert(conv: str, value: Any, flags: str, precision: int | None, fmt: str,
     if conv in "xXo":
         return format(value, conv)
     if conv == "c":
-        return value
+        return str(value)
     if conv in "Bb":
         return "true" if value else "false"
     if conv == "f":

@@ -27,11 +27,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from mirage_nb import MIRAGE_VERSION
 from mirage_nb.errors import MirageNbError
 
 from . import keys as K
-from .cmdline import CmdlineError, Opt, err_pos_excess, parse, quote_alts, render_error, spell
+from .cmdline import CmdlineError, Opt, err_pos_excess, parse, render_error, spell
+from .cmdliner_words import doc_alts, quote_alts
 from .fmt import Formatter
 from .queries import QUERY_KINDS
 
@@ -117,6 +117,11 @@ def escape(s: str) -> str:
     return "".join("\\" + c if c in "\\$)" else c for c in s)
 
 
+def _doc_alts(alts: Sequence[str]) -> str:
+    """``Arg.doc_alts``: ``one of $(b,a), $(b,b) or $(b,c)``, each alternative escaped."""
+    return doc_alts([escape(a) for a in alts])
+
+
 def subst_vars(s: str, subst: Callable[[str], str | None]) -> str:
     """Replace ``$(name)`` variables; ``$(b,...)``/``$(i,...)`` markup is kept as it is."""
     out: list[str] = []
@@ -174,16 +179,6 @@ def markup_to_plain(s: str, *, styled: bool = False) -> str:
         out.append(c)
         i += 1
     return "".join(out)
-
-
-def _doc_alts(alts: Sequence[str]) -> str:
-    """``Arg.doc_alts``: ``one of $(b,a), $(b,b) or $(b,c)``."""
-    q = [f"$(b,{escape(a)})" for a in alts]
-    if len(q) == 1:
-        return q[0]
-    if len(q) == 2:
-        return f"either {q[0]} or {q[1]}"
-    return "one of " + ", ".join(q[:-1]) + " or " + q[-1]
 
 
 # -- the model ----------------------------------------------------------------------------------
@@ -832,7 +827,7 @@ def key_arg(k: K.Key) -> ArgDoc:
     names = tuple(spell(n) for n in (info.names or (k.name,)))
     docs = info.docs or S_OPTIONS
     docv = info.docv or _conv_docv(k.arg.conv)
-    common = {"doc": info.doc, "docv": docv, "docs": docs, "env": info.env}
+    common: dict[str, Any] = {"doc": info.doc, "docv": docv, "docs": docs, "env": info.env}
     if k.arg.kind == "flag":
         return ArgDoc(names, kind="flag", absent="", **common)
     if k.arg.kind == "required":
@@ -874,7 +869,7 @@ _MAIN_ARGS = ("color", "q", "v", "verbosity", "help", "version")
 
 
 def main_command(
-    keys: Sequence[K.Key] = (), *, mname: str = "mirage", version: str = MIRAGE_VERSION, children: bool = True
+    keys: Sequence[K.Key] = (), *, mname: str = "mirage", version: str = "", children: bool = True
 ) -> CmdDoc:
     """The tool itself: the page ``mirage`` prints with no command.
 
@@ -895,13 +890,15 @@ def main_command(
     return CmdDoc(mname, "The $(mname) application builder", man, tuple(args), subs, True, version)
 
 
-def page(verb: str | None, keys: Sequence[K.Key] = (), *, mname: str = "mirage", fmt: str = "plain") -> str:
+def page(
+    verb: str | None, keys: Sequence[K.Key] = (), *, mname: str = "mirage", version: str = "", fmt: str = "plain"
+) -> str:
     """The man page of ``verb`` (``None``: the tool's own page), for these keys.
 
     ``fmt`` is ``plain`` or ``groff``; ``auto`` and ``pager`` print plain
     text (mirage-nb never starts a pager).
     """
-    main = main_command(keys, mname=mname, children=not verb)
+    main = main_command(keys, mname=mname, version=version, children=not verb)
     cmd, ancestors = (main, []) if not verb else (verb_command(verb, keys, mname=mname), [main])
     blocks = man_blocks(cmd, ancestors)
     if fmt == "groff":
@@ -1013,7 +1010,7 @@ def _style_message(msg: str) -> str:
 # -- the hooks the command line calls -----------------------------------------------------------
 
 
-def show(session: Any, *, project: Any = None, out: TextIO | None = None) -> int:
+def show(session: Any, *, out: TextIO | None = None) -> int:
     """Print the help a ``--help`` or a ``help`` verb asks for; the exit status is returned.
 
     ``session`` is a :class:`~mirage_nb.functoria.tool.Session` (its verb,
@@ -1030,18 +1027,19 @@ def show(session: Any, *, project: Any = None, out: TextIO | None = None) -> int
         # `help X` documents X as `X --help` does: with X's keys.
         pos = parse(args, [*_common_opts(), *verb_opts("help")], peek=True).positionals
         about = pos[0] if pos and pos[0] in _VERB_INFO else verb
-    keys, mname = _keys_and_name(session, project, about, args)
+    keys, tool = _keys_and_tool(session, None, getattr(session, "reader", None), about, args)
     try:
-        return _show(out, verb, args, keys, mname)
+        return _show(out, verb, args, keys, tool)
     except CmdlineError as e:
         if getattr(session, "app", None) is None and e.then is None:
             e.then = missing_config(args)
         raise
 
 
-def _show(out: TextIO, verb: str, args: list[str], keys: list[K.Key], mname: str) -> int:
+def _show(out: TextIO, verb: str, args: list[str], keys: list[K.Key], tool: _Tool) -> int:
+    mname, version = tool
     if verb != "help" or _has_help_option(args):
-        out.write(page(verb, keys, mname=mname, fmt=_help_format(args)))
+        out.write(page(verb, keys, mname=mname, version=version, fmt=_help_format(args)))
         return 0
     # the help verb: [--man-format=FMT] [TOPIC]
     parsed = parse(args, [*_common_opts(), *verb_opts("help"), *_key_opts(keys)])
@@ -1050,39 +1048,43 @@ def _show(out: TextIO, verb: str, args: list[str], keys: list[K.Key], mname: str
     topic = parsed.positionals[0] if parsed.positionals else None
     fmt = parsed.get("man_format", "pager")
     if topic is None:
-        out.write(page(None, keys, mname=mname, fmt=fmt))
+        out.write(page(None, keys, mname=mname, version=version, fmt=fmt))
     elif topic == "topics":
         out.write("".join(t + "\n" for t in HELP_TOPICS))
     elif topic in _REAL_VERBS or topic == "run":
-        out.write(page(topic, keys, mname=mname, fmt=fmt))
+        out.write(page(topic, keys, mname=mname, version=version, fmt=fmt))
     else:
         alts = [*reversed(HELP_TOPICS), "topics"]
         raise CmdlineError(f"invalid value '{topic}', expected {quote_alts(alts)}", usage=False)
     return 0
 
 
-def toplevel(args: Sequence[str], out: TextIO, *, project: Any = None) -> int:
-    """``mirage`` without a command: the tool's page, ``--version``, or an error against its usage."""
+def toplevel(args: Sequence[str], out: TextIO, *, project: Any, reader: Any = None) -> int:
+    """``mirage`` without a command: the tool's page, ``--version``, or an error against its usage.
+
+    ``project`` is the tool (its name, version and keys), ``reader`` the
+    :class:`~mirage_nb.functoria.tool.ConfigReader` that loads a config file.
+    """
     main_opts = [o for o in _common_opts() if o.names[0] in _MAIN_ARGS]
     peeked = parse(args, main_opts, peek=True)
-    keys, mname = _keys_and_name(None, project, "configure", list(args))
+    keys, (mname, version) = _keys_and_tool(None, project, reader, "configure", list(args))
     if peeked.has("help"):
-        out.write(page(None, keys, mname=mname, fmt=_help_format(args)))
+        out.write(page(None, keys, mname=mname, version=version, fmt=_help_format(args)))
         return 0
     if peeked.has("version"):
-        out.write(f"{MIRAGE_VERSION}\n")
+        out.write(f"{version}\n")
         return 0
     try:
         parsed = parse(args, main_opts)
     except CmdlineError as e:
-        raise CmdlineError(e.msg, command="", then=missing_config(args)) from None
+        raise CmdlineError(e.msg, command="", then=missing_config(args, reader)) from None
     if parsed.positionals:
-        raise CmdlineError(err_pos_excess(parsed.positionals), command="", then=missing_config(args))
-    out.write(page(None, keys, mname=mname))
+        raise CmdlineError(err_pos_excess(parsed.positionals), command="", then=missing_config(args, reader))
+    out.write(page(None, keys, mname=mname, version=version))
     return 0
 
 
-def missing_config(args: Sequence[str]) -> str | None:
+def missing_config(args: Sequence[str], reader: Any = None) -> str | None:
     """``configuration file X missing`` when the config file the arguments name (or the default) is absent.
 
     Without a config file functoria still parses the command line (against
@@ -1090,19 +1092,17 @@ def missing_config(args: Sequence[str]) -> str | None:
     """
     given = parse(args, _common_opts(), peek=True).get("file")
     if given is None:
-        from mirage_nb.loader import find_default_config
-
-        given = find_default_config(Path.cwd()) or "config.ml"
+        given = (reader.find_default_config(Path.cwd()) if reader is not None else None) or "config.ml"
     return None if Path(given).is_file() else f"configuration file {given} missing"
 
 
-def check_without_config(verb: str, args: Sequence[str], *, then: str, project: Any = None) -> None:
+def check_without_config(verb: str, args: Sequence[str], *, then: str, project: Any, reader: Any = None) -> None:
     """Parse a verb's command line against the tool's own keys, as functoria does with no config file.
 
     A mistake raises :class:`CmdlineError` whose ``then`` line is ``then``
     (the missing-file message); a correct command line returns.
     """
-    keys, _ = _keys_and_name(None, project, verb, list(args))
+    keys, _ = _keys_and_tool(None, project, reader, verb, list(args))
     opts = [*_common_opts(), *verb_opts(verb), *_key_opts(keys)]
     try:
         parsed = parse(args, opts)
@@ -1122,21 +1122,31 @@ def usage_keys(session: Any) -> list[K.Key]:
     """The keys a usage line may mention (best effort: none when the config cannot be read)."""
     try:
         verb = getattr(session, "verb", "configure")
-        return _keys_and_name(session, None, verb, list(getattr(session, "args", [])))[0]
+        reader = getattr(session, "reader", None)
+        return _keys_and_tool(session, None, reader, verb, list(getattr(session, "args", [])))[0]
     except MirageNbError:
         return []
 
 
-def _keys_and_name(session: Any, project: Any, verb: str, args: list[str]) -> tuple[list[K.Key], str]:
+_Tool = tuple[str, str]  # the tool's name and version, as its pages show them
+
+
+def _keys_and_tool(session: Any, project: Any, reader: Any, verb: str, args: list[str]) -> tuple[list[K.Key], _Tool]:
+    """The keys to document, and the tool's name and version.
+
+    Without an application in ``session``, the config file the arguments
+    name is loaded by ``reader`` (the layer that reads configs hands it
+    over; without one there is no config to read).
+    """
     app = getattr(session, "app", None)
     directory = getattr(session, "directory", None)
     if app is None:
-        app = _load_app(args)
-        config = _config_path(args)
+        config = _config_path(args, reader)
+        app = None if config is None or reader is None else reader.load_config(config)
         directory = None if config is None else Path(config).parent
     if app is not None:
         project = project or getattr(session, "project", None) or app.project
-        cached = _cached_args(args, directory)
+        cached = _cached_args(args, directory, project)
         keys = keys_for(app, verb if verb in _VERB_INFO else "configure", args, cached_args=cached)
     else:
         # With no config, the tool's own keys (functoria's handle_parse_args_no_config):
@@ -1147,7 +1157,7 @@ def _keys_and_name(session: Any, project: Any, verb: str, args: list[str]) -> tu
             from .app import all_keys
 
             keys = _dedupe_keys(all_keys(project.create([])))
-    return keys, getattr(project, "name", None) or "mirage"
+    return keys, (getattr(project, "name", None) or "mirage", getattr(project, "version", None) or "")
 
 
 def _help_format(args: Sequence[str]) -> str:
@@ -1166,33 +1176,23 @@ def _key_opts(keys: Sequence[K.Key]) -> list[Opt]:
     return key_opts(list(keys))
 
 
-def _config_path(args: Sequence[str]) -> str | None:
+def _config_path(args: Sequence[str], reader: Any) -> str | None:
     given = parse(args, _common_opts(), peek=True).get("file")
-    if given is None:
-        from mirage_nb.loader import find_default_config
-
-        given = find_default_config(Path.cwd())
+    if given is None and reader is not None:
+        given = reader.find_default_config(Path.cwd())
     return given if given is not None and Path(given).is_file() else None
 
 
-def _load_app(args: Sequence[str]) -> Any:
-    config = _config_path(args)
-    if config is None:
-        return None
-    from mirage_nb.loader import load_config
-
-    return load_config(config)
-
-
-def _cached_args(args: Sequence[str], directory: Path | None) -> list[str]:
+def _cached_args(args: Sequence[str], directory: Path | None, project: Any) -> list[str]:
     """The arguments a previous ``configure`` cached (``--context-file``, else ``<dir>/mirage/context``)."""
     given = parse(args, _common_opts(), peek=True).get("context_file")
-    path = Path(given) if given is not None else (directory / "mirage" / "context" if directory else None)
+    default = directory / f"{project.name}/context" if directory else None
+    path = Path(given) if given is not None else default
     if path is None or not path.is_file():
         return []
-    try:
-        from .codegen import read_context
+    from .codegen import read_context
 
+    try:
         return read_context(path.read_text())
-    except (ImportError, MirageNbError):
+    except MirageNbError:
         return []

@@ -17,7 +17,7 @@ Breaking it would initialise devices twice and scramble the dot graph.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -49,6 +49,7 @@ class Impl:
     """A functoria term. Calling it applies it: ``f(x)`` is OCaml's ``f $ x``."""
 
     __slots__ = ("_hash",)
+    _hash: int
 
     def __call__(self, *args: Impl) -> Impl:
         t: Impl = self
@@ -175,7 +176,7 @@ def _eq_pattern(a: Any, b: Any) -> bool:
     # so `` `Hvt `` written in a config.ml matches the target Hvt.
     ta, tb = getattr(a, "ocaml_tag", None), getattr(b, "ocaml_tag", None)
     if ta is not None or tb is not None:
-        return (ta if ta is not None else a) == (tb if tb is not None else b)
+        return bool((ta if ta is not None else a) == (tb if tb is not None else b))
     return type(a) is type(b) and a == b
 
 
@@ -184,7 +185,7 @@ def _eq_seq(a: tuple[Impl, ...], b: tuple[Impl, ...]) -> bool:
 
 
 @contextmanager
-def deep_recursion(depth: int = 100_000):
+def deep_recursion(depth: int = 100_000) -> Iterator[None]:
     """Traversals recurse along the graph; allow deep chains (Python frames, not C stack)."""
     old = sys.getrecursionlimit()
     if old < depth:
@@ -276,8 +277,8 @@ def impl(
     packages: Sequence[Package] | None = None,
     packages_v: K.Value | None = None,
     local_libs: Sequence[str] = (),
-    install: Callable[..., K.Value] | None = None,
-    install_v: Callable[..., K.Value] | None = None,
+    install: Callable[..., Any] | None = None,
+    install_v: Callable[..., Any] | None = None,
     keys: Sequence[K.Key] = (),
     runtime_args: Sequence[RuntimeArg] = (),
     extra_deps: Sequence[Impl] = (),
@@ -322,12 +323,14 @@ def _default_connect() -> Connect:
     return default_connect
 
 
-def _merge_install(install, install_v):
+def _merge_install(
+    install: Callable[..., Any] | None, install_v: Callable[..., Any] | None
+) -> Callable[..., K.Value] | None:
     if install is None and install_v is None:
         return None
     from .install import Install
 
-    def merged(info):
+    def merged(info: Any) -> K.Value:
         parts = [f(info) for f in (install, install_v) if f is not None]
         vals = [p if isinstance(p, K.Value) else K.pure(p) for p in parts]
         if len(vals) == 1:
@@ -341,14 +344,14 @@ def start_code(pos: tuple[str, int, int, int] | None) -> Connect:
     """The connect of a ``main``: ``(M.start a b : unit io)`` (``Device.start``)."""
     from .fmt import sprintf
 
-    def connect(_info, modname: str, names: Sequence[str]) -> Code:
+    def connect(_info: Any, modname: str, names: Sequence[str]) -> Code:
         text = sprintf("@[(%s.start@ %a@ : unit io)@]", modname, _pp_words, list(names))
         return Code(text, pos)
 
     return connect
 
 
-def _pp_words(ppf, words: list[str]) -> None:
+def _pp_words(ppf: Any, words: list[str]) -> None:
     for i, w in enumerate(words):
         if i:
             ppf.space()

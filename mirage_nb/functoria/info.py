@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from . import keys as K
@@ -10,7 +11,7 @@ from .fmt import Formatter, fprintf
 from .package import Package, merge_all
 from .runtime_arg import RuntimeArg
 
-__all__ = ["Info", "describe_text"]
+__all__ = ["Info", "describe_text", "pp_info", "pp_rows"]
 
 
 @dataclass(frozen=True)
@@ -52,9 +53,6 @@ class Info:
         """The generated main file: ``main.ml``, or ``<output>.ml``."""
         return f"{self.output or 'main'}.ml"
 
-    def with_output(self, output: str | None) -> Info:
-        return replace(self, output=output)
-
 
 def key_entries(info: Info) -> list[str]:
     """``Key.pps``: ``name=value``, with `` (default)`` when the context does not set it."""
@@ -70,13 +68,17 @@ def key_entries(info: Info) -> list[str]:
 
 
 def pp_info(ppf: Formatter, info: Info) -> None:
-    """``Info.pp false`` inside ``@[<v>...@]``: rows ``@[<2>%-10s@ %a@]`` separated by cuts.
+    """``Info.pp false`` inside ``@[<v>...@]``: the name, the key entries and the output (see :func:`pp_rows`)."""
+    pp_rows(ppf, info.name, key_entries(info), info.output)
+
+
+def pp_rows(ppf: Formatter, name: str, entries: Sequence[str], output: str | None) -> None:
+    """The rows of ``Info.pp false``: ``@[<2>%-10s@ %a@]`` separated by cuts, in a vertical box.
 
     Printed through the Format port, so where the Keys row breaks (after
     ``Keys`` when the entries laid flat reach the margin, spec §4.1) is
     decided by the same algorithm as in OCaml.
     """
-    entries = key_entries(info)
 
     def keys_box(ppf: Formatter) -> None:
         ppf.open_box("v", 0)
@@ -87,16 +89,16 @@ def pp_info(ppf: Formatter, info: Info) -> None:
             ppf.string(e)
         ppf.close_box()
 
-    def row(label: str, body, last: bool) -> None:
+    def row(label: str, body: Callable[[Formatter], None], last: bool) -> None:
         fprintf(ppf, "@[<2>%-10s@ %t@]", label, body)
         if not last:
             ppf.cut()
 
     ppf.open_box("v", 0)
-    row("Name", lambda p: p.string(info.name), False)
-    row("Keys", keys_box, info.output is None)
-    if info.output is not None:
-        out = info.output
+    row("Name", lambda p: p.string(name), False)
+    row("Keys", keys_box, output is None)
+    if output is not None:
+        out = output
         row("Output", lambda p: p.string(out), True)
     ppf.close_box()
 

@@ -11,11 +11,13 @@ know their labels and how partial evaluation decides what it can resolve.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from mirage_nb.errors import ConfigError
+
+from .cmdliner_words import quote_alts
 
 __all__ = [
     "Conv",
@@ -38,16 +40,6 @@ __all__ = [
 
 class ConvError(ConfigError):
     """A command-line value does not parse (cmdliner's ``invalid value`` message)."""
-
-
-def _quote_alts(alts: Sequence[str]) -> str:
-    """Cmdliner's list of alternatives: ``either 'a' or 'b'`` / ``one of 'a', 'b' or 'c'``."""
-    q = [f"'{a}'" for a in alts]
-    if len(q) == 1:
-        return q[0]
-    if len(q) == 2:
-        return f"either {q[0]} or {q[1]}"
-    return "one of " + ", ".join(q[:-1]) + " or " + q[-1]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -74,12 +66,12 @@ class Conv:
             for label, v in pairs:
                 if label == s:
                     return v
-            raise ConvError(f"invalid value '{s}', expected {_quote_alts(labels)}")
+            raise ConvError(f"invalid value '{s}', expected {quote_alts(labels)}")
 
         def print_(v: Any) -> str:
             for label, w in reversed(pairs):
                 if w == v:
-                    return label
+                    return str(label)
             return "<unknown>"
 
         return Conv(name, parse, print_, "ENUM", labels)
@@ -329,7 +321,3 @@ def if_(c: Value, then_: Any, else_: Any) -> Value:
 def match_(v: Value, f: Callable[[Any], Any]) -> Value:
     """``Key.match_``."""
     return map_(f, v)
-
-
-def of_deps(deps: Iterable[Key]) -> Value:
-    return Value(tuple(deps), lambda _ctx: None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from mirage_nb.errors import ConfigError
 
@@ -59,9 +59,6 @@ class Package:
         c = self.constraints()
         tail = f" {{ {' & '.join(c)} }}" if c else ""
         return f"{surround}{self.name}{surround}{tail}"
-
-    def with_scope(self, scope: str) -> Package:
-        return replace(self, scope=scope)
 
 
 def package(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from .ocaml import ocamlify
 from .package import Package
@@ -33,7 +34,7 @@ class RuntimeArg:
     def var_name(self) -> str:
         return ocamlify(self.name).lower()
 
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> tuple[Any, ...]:
         # OCaml's structural compare on the record {pos; name; code; packages}.
         return (self.file, self.line, self.name, self.code, tuple(p.name for p in self.packages))
 
@@ -49,7 +50,7 @@ def runtime_arg(pos: Pos, code: str, packages: Sequence[Package] = ()) -> Runtim
 
 def sort_runtime_args(args: Iterable[RuntimeArg]) -> list[RuntimeArg]:
     """The set of runtime arguments in ``Runtime_arg.Set`` order (equal ones once)."""
-    out: dict[tuple, RuntimeArg] = {}
+    out: dict[tuple[Any, ...], RuntimeArg] = {}
     for a in args:
         out.setdefault(a.sort_key(), a)
     return [out[k] for k in sorted(out)]

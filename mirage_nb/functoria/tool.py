@@ -15,9 +15,8 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
-from mirage_nb import MIRAGE_VERSION
 from mirage_nb.errors import ConfigError
 from mirage_nb.functoria import keys as K
 from mirage_nb.functoria.app import Application, Configured
@@ -26,7 +25,16 @@ from mirage_nb.functoria.dot import render_dot
 from mirage_nb.functoria.info import describe_text
 from mirage_nb.functoria.queries import DEFAULT_EXTRA_REPOS, QUERY_KINDS
 
-__all__ = ["VERBS", "Session", "VerbResult", "resolve_verb", "args_of_kwargs", "run_verb", "evaluate_for"]
+__all__ = [
+    "VERBS",
+    "ConfigReader",
+    "Session",
+    "VerbResult",
+    "resolve_verb",
+    "args_of_kwargs",
+    "run_verb",
+    "evaluate_for",
+]
 
 VERBS = ("configure", "describe", "query", "clean", "help", "run")
 
@@ -113,6 +121,23 @@ def resolve_verb(word: str) -> str:
     return find_command(word, VERBS, shown=[v for v in VERBS if v != "run"])
 
 
+class ConfigReader(Protocol):
+    """What the engine asks of the layer that reads configuration files (:mod:`mirage_nb.loader`).
+
+    The engine never reads a config itself: the command line hands it a
+    reader, so functoria depends on no config language.
+    """
+
+    def find_default_config(self, directory: Path) -> str | None: ...
+    def load_config(self, path: str) -> Application: ...
+    def ml_name(self, path: str) -> str: ...
+
+
+def context_file_name(project: Any) -> str:
+    """The cached command line's file, relative to the config's directory (``mirage/context``)."""
+    return f"{project.name}/context"
+
+
 @dataclass
 class Session:
     """One invocation: the verb, its arguments, where the config lives."""
@@ -131,9 +156,19 @@ class Session:
     # directory and gives the keys to document when there is no config yet.
     project: Any = None
     # Hooks of the layers above the engine, given by the command line: the
-    # config.ml version check (config_ml) and the simulator behind ``run`` (sim).
+    # config file reader (loader), the config.ml version check (config_ml)
+    # and the simulator behind ``run`` (sim).
+    reader: ConfigReader | None = None
     version_check: Callable[[str], str | None] | None = None
     runner: Callable[[Configured, Parsed, TextIO, TextIO], int] | None = None
+
+    def __post_init__(self) -> None:
+        if self.project is None and self.app is not None:
+            self.project = self.app.project
+
+    def ml_name(self, path: str) -> str:
+        """The config.ml a config file stands for, as the reader names it (itself without a reader)."""
+        return self.reader.ml_name(path) if self.reader is not None else path
 
     def run(self) -> int:
         opts = COMMON + VERB_OPTS[self.verb]
@@ -143,14 +178,14 @@ class Session:
 
             return help_pages.show(self)
         if peeked.has("version"):
-            self.out.write(f"{MIRAGE_VERSION}\n")
+            self.out.write(f"{self.project.version}\n")
             return 0
         if self.app is not None:
             self.config = self.app.config_file
             self.dir = self.directory
             return self._with_app(self.app, peeked)
         given = peeked.get("file")
-        config = given or _default_config(Path.cwd())
+        config = given or self._default_config(Path.cwd())
         if not Path(config).is_file():
             if self.verb in ("clean",):
                 return self._clean_without_config(config)
@@ -158,7 +193,9 @@ class Session:
             if self.verb != "configure":
                 from mirage_nb.functoria import help as help_pages
 
-                help_pages.check_without_config(self.verb, self.args, then=missing, project=self.project)
+                help_pages.check_without_config(
+                    self.verb, self.args, then=missing, project=self.project, reader=self.reader
+                )
             raise ConfigError(missing)
         if self.verb != "run":  # run writes nothing; the others write beside the config
             config = _relative_config(config)
@@ -172,8 +209,17 @@ class Session:
                 raise ConfigError(problem)
         if self.verb != "run":  # the simulator builds nothing: no dune project beside the config
             self._write_skeleton()
-        app = _load(config)
+        app = self._load(config)
         return self._with_app(app, peeked)
+
+    def _default_config(self, directory: Path) -> str:
+        found = self.reader.find_default_config(directory) if self.reader is not None else None
+        return found or "config.ml"
+
+    def _load(self, config: str) -> Application:
+        if self.reader is None:
+            raise ConfigError(f"{config}: this command line has no config reader")
+        return self.reader.load_config(config)
 
     # -- evaluation --------------------------------------------------------------
 
@@ -185,20 +231,21 @@ class Session:
             return Path(given)
         if self.dir is None:
             return None
-        default = self.dir / "mirage" / "context"
+        name = context_file_name(self.project)
+        default = self.dir / name
         if not default.is_file():
             return None
         # Functoria's tool passes the cache on to config.exe as an argument,
         # so it shows in the command line that opam files record.
         from mirage_nb.functoria.codegen._text import parent_dir
-        from mirage_nb.loader import ml_name
 
-        self.implied_args = ["--context-file", parent_dir(ml_name(self.config)) + "mirage/context"]
+        self.implied_args = ["--context-file", parent_dir(self.ml_name(self.config)) + name]
         return default
 
     def _with_app(self, app: Application, peeked: Parsed) -> int:
         configured, parsed = self.evaluate(app, peeked)
-        return getattr(self, f"_{self.verb}")(configured, parsed)
+        verb: Callable[[Configured, Parsed], int] = getattr(self, f"_{self.verb}")
+        return verb(configured, parsed)
 
     def evaluate(self, app: Application, peeked: Parsed) -> tuple[Configured, Parsed]:
         """The application evaluated for this command line, and the parsed command line."""
@@ -242,16 +289,15 @@ class Session:
 
     def _recorded_argv(self) -> list[str]:
         """The command line as the real tool would have seen it (a config.py stands for its .ml)."""
-        from mirage_nb.loader import ml_name
-
-        args = [ml_name(a) if a == self.config else a for a in self.args]
+        args = [self.ml_name(a) if a == self.config else a for a in self.args]
         return [self.verb, *args, *self.implied_args]
 
     def _repos(self, parsed: Parsed) -> list[tuple[str, str]]:
         if parsed.has("no_extra_repo"):
             return []
         if parsed.has("extra_repos"):
-            return parsed.get("extra_repos")
+            repos: list[tuple[str, str]] = parsed.get("extra_repos")
+            return repos
         env = os.environ.get("MIRAGE_EXTRA_REPOS")
         return _extra_repo(env) if env else list(DEFAULT_EXTRA_REPOS)
 
@@ -352,15 +398,14 @@ class Session:
             return
         from mirage_nb.functoria.codegen._text import parent_dir
         from mirage_nb.functoria.vfs import VirtualFS
-        from mirage_nb.loader import ml_name
 
-        config = ml_name(self.config)
-        project = getattr(self.project, "name", "mirage")
+        config = self.ml_name(self.config)
+        project = self.project.name
         d = parent_dir(config)
         fs = VirtualFS.from_disk(
             ".", [f"{d}dune", f"{d}dune.config", "dune-project", f"{d}{project}/dune-workspace.config"]
         )
-        skeleton(fs, config_file=config, project_name=project)
+        skeleton(fs, config_file=config, project_name=project, version=self.project.version)
         fs.apply(Path("."))
 
 
@@ -372,13 +417,13 @@ def args_of_kwargs(target: str | None = None, *, known: Sequence[K.Key] = (), **
     ``kv_ro`` and ``no-dhcp`` are reachable), else underscores become dashes;
     ``True`` sets a flag, ``False``/``None`` leave it out.
     """
-    by_name = {}
+    by_name: dict[str, K.Key] = {}
     for k in known:
         by_name.setdefault(k.name.replace("-", "_"), k)
     out = ["-t", target] if target is not None else []
     for name, v in keys.items():
-        k = by_name.get(name.replace("-", "_"))
-        opt = "--" + (k.name if k is not None else name.replace("_", "-"))
+        key = by_name.get(name.replace("-", "_"))
+        opt = "--" + (key.name if key is not None else name.replace("_", "-"))
         if v is True:
             out.append(opt)
         elif v is False or v is None:
@@ -439,18 +484,6 @@ def _remove(p: Path) -> None:
         shutil.rmtree(p)
     elif p.exists():
         p.unlink()
-
-
-def _default_config(directory: Path) -> str:
-    from mirage_nb.loader import find_default_config
-
-    return find_default_config(directory) or "config.ml"
-
-
-def _load(config: str) -> Application:
-    from mirage_nb.loader import load_config
-
-    return load_config(config)
 
 
 def _show_dot(graph: str, command: str) -> int:

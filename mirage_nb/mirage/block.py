@@ -63,7 +63,7 @@ def _xen_only(info: Info, _fs=None) -> None:
         )
 
 
-def block_of_xenstore_id(id: str) -> Impl:  # noqa: A002
+def block_of_xenstore_id(id: str) -> Impl:
     """Twin of ``block_of_xenstore_id id``: a Xen disk by its xenstore id (e.g. ``"51712"``)."""
     return impl(
         "Block",

@@ -46,7 +46,7 @@ tls = impl(
 )
 
 
-def conduit_direct(s: Impl, *, tls: bool = False) -> Impl:  # noqa: F811 - OCaml's ?tls label
+def conduit_direct(s: Impl, *, tls: bool = False) -> Impl:
     """Twin of ``conduit_direct ?tls stack``: TCP, with TLS on top when ``tls``."""
     return _TLS(_TCP(s)) if tls else _TCP(s)
 

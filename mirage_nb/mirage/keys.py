@@ -8,6 +8,7 @@ import platform
 
 from mirage_nb.errors import ConfigError
 from mirage_nb.functoria import keys as K
+from mirage_nb.functoria.cmdliner_words import doc_alts as _cmdliner_doc_alts
 
 __all__ = [
     "Mode",
@@ -89,12 +90,7 @@ target_conv = K.Conv.enum([(m.value, m) for m in Mode], name="target")
 
 def doc_alts(labels: list[str]) -> str:
     """``Cmdliner.Arg.doc_alts_enum``: ``one of $(b,a), $(b,b) or $(b,c)``."""
-    q = [f"$(b,{x})" for x in labels]
-    if len(q) == 1:
-        return q[0]
-    if len(q) == 2:
-        return f"either {q[0]} or {q[1]}"
-    return "one of " + ", ".join(q[:-1]) + " or " + q[-1]
+    return _cmdliner_doc_alts(labels)
 
 
 def default_target() -> Mode:
@@ -230,7 +226,7 @@ from mirage_nb.functoria.keys import (  # noqa: E402
 )
 from mirage_nb.functoria.keys import Arg as _Arg  # noqa: E402
 from mirage_nb.functoria.keys import ArgInfo as _ArgInfo  # noqa: E402
-from mirage_nb.functoria.keys import map_ as map  # noqa: E402,A001
+from mirage_nb.functoria.keys import map_ as map  # noqa: E402
 from mirage_nb.functoria.keys import value as value  # noqa: E402
 
 op_dollar = app  # ``Key.($)``, for the config.ml reader

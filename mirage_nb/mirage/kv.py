@@ -121,7 +121,7 @@ def mem_kv_rw() -> Impl:
 kv_rw_mem = mem_kv_rw
 
 
-def generic_kv_ro(dir: str, *, group: str | None = None, key: K.Value | None = None) -> Impl:  # noqa: A002
+def generic_kv_ro(dir: str, *, group: str | None = None, key: K.Value | None = None) -> Impl:
     """Twin of ``generic_kv_ro ?group ?key dir``: crunch or direct, as ``--kv_ro`` says."""
     k = key if key is not None else Key.kv_ro(group).value()
     return match_impl(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from mirage_nb import MIRAGE_VERSION
 from mirage_nb.errors import ConfigError
 from mirage_nb.functoria import keys as K
 from mirage_nb.functoria import types as T
@@ -20,7 +19,10 @@ from . import keys as Key
 from . import target as Target
 from ._util import get_target, pos
 
-__all__ = ["MirageProject", "PROJECT", "register"]
+__all__ = ["MIRAGE_VERSION", "MirageProject", "PROJECT", "register"]
+
+#: The version of the real ``mirage`` tool this package reproduces, byte for byte.
+MIRAGE_VERSION = "4.11.1"
 
 _OS = {"solo5": "Solo5_os", "unix": "Unix_os", "xen": "Xen_os", "unikraft": "Unikraft_os"}
 

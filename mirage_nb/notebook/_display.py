@@ -42,7 +42,7 @@ def bundle_of_view(
     out: dict[str, Any] = {}
     try:
         text = text_of(v)
-    except Exception as e:  # noqa: BLE001 - a text twin always exists
+    except Exception as e:
         text = f"<{type(v).__name__}: cannot display: {e}>"
     out["text/plain"] = text
     if mode == "text":
@@ -59,14 +59,14 @@ def bundle_of_view(
                 import base64
 
                 out["image/png"] = base64.b64encode(png_of(dot)).decode("ascii")
-        except Exception as e:  # noqa: BLE001 - no graphviz: the rest of the display goes on
+        except Exception as e:
             graph_error = str(e)
             out.pop("image/svg+xml", None)
             out.pop("image/png", None)
     if _wanted("text/html", include, exclude):
         try:
             out["text/html"] = html_of(v)
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             out["text/html"] = f'<pre class="mirage-nb">{esc(text)}</pre><p>cannot draw this object: {esc(e)}</p>'
     if graph_error is not None and "text/html" not in out:
         out["text/plain"] = text + f"\n[graph not drawn: {graph_error}]"
@@ -83,6 +83,6 @@ def mimebundle(
     """Every MIME type mirage_nb shows for ``obj``; never raises."""
     try:
         v = view_of(obj)
-    except Exception as e:  # noqa: BLE001 - view_of does not raise; this guards against our own bugs
+    except Exception as e:
         v = FallbackView(type(obj).__name__, f"cannot display this object: {e}")
     return bundle_of_view(v, include, exclude, mode=mode)

@@ -132,7 +132,7 @@ class MirageMagics(Magics):
 
         try:
             active = set(self.shell.display_formatter.active_types)
-        except Exception:  # noqa: BLE001
+        except Exception:
             active = None
         return mimebundle(obj, include=active, mode=self.display_mode)
 
@@ -365,7 +365,7 @@ class MirageMagics(Magics):
             return
         try:
             exec(code, module.__dict__)  # the learner's own unikernel code
-        except Exception as e:  # noqa: BLE001 - the learner's code failed: one readable line, with its line
+        except Exception as e:
             import traceback
 
             frames = [f for f in traceback.extract_tb(e.__traceback__) if f.filename == code.co_filename]

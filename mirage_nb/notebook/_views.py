@@ -202,7 +202,7 @@ def key_row(k: Any, context: Any = None) -> KeyRow:
     v = context.get(k) if context is not None else k.default
     try:
         value = "" if (arg.kind == "required" and v is None) else arg.print(v)
-    except Exception:  # noqa: BLE001 - a value the converter cannot print still gets a row
+    except Exception:
         value = repr(v)
     opts = ", ".join(arg.info.options()) if arg.info.names else f"--{k.name}"
     return KeyRow(k.name, value, not given, opts, plain_doc(str(arg.info.doc or "")))
@@ -220,19 +220,19 @@ def _app_view(app: Any) -> AppView:
     problems: list[str] = []
     try:
         describe = str(app.describe())
-    except Exception as e:  # noqa: BLE001 - shown as a problem, the display goes on
+    except Exception as e:
         describe = f"Name       {app.name}\n"
         problems.append(_problem(e))
     rows: tuple[KeyRow, ...] = ()
     try:
         c = app.configured([], verb="describe")
         rows = tuple(key_row(k, c.info.context) for k in c.info.keys)
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         problems.append(_problem(e))
     dot: str | None = None
     try:
         dot = str(app.dot())
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         problems.append(_problem(e))
     jobs = tuple(_impl_name(j) for j in getattr(app, "jobs", ()) or ())
     files: tuple[FileEntry, ...] = ()
@@ -240,7 +240,7 @@ def _app_view(app: Any) -> AppView:
     try:
         got = app.configure()
         files = tuple(FileEntry(str(p), str(got[p]), language_of(str(p))) for p in sorted(got))
-    except Exception as e:  # noqa: BLE001 - the files are an extra: their absence is noted beside them
+    except Exception as e:
         note = f"mirage configure failed: {_problem(e)}"
     fold = fold_of_app(app, source=dot) if dot is not None else None
     return AppView(str(app.name), describe, rows, dot, jobs, tuple(dict.fromkeys(problems)), files, note, fold)
@@ -271,12 +271,12 @@ def _impl_view(t: Any) -> ImplView:
         kind, module_name, nice, applied, doc = "choice", f"if {names}", "If", 0, ""
     try:
         mtype = typ_text(type_of(t))
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         mtype, problems = "?", [*problems, _problem(e)]
     keys: list[Any] = []
     try:
         walk(t, lambda d: keys.extend(d.dev.keys), lambda i: keys.extend(i.cond.deps))
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         problems.append(_problem(e))
     rows = tuple(key_row(k) for k in K.sort_keys(keys))
     dot: str | None = None
@@ -284,7 +284,7 @@ def _impl_view(t: Any) -> ImplView:
     try:
         dot = render_dot(t, 0) + "\n"
         devices = sum(1 for v in dot_graph(t).vertices if v.kind == "dev")
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         problems.append(_problem(e))
     return ImplView(kind, module_name, nice, mtype, applied, " ".join(doc.split()), rows, devices, dot, tuple(problems))
 
@@ -397,5 +397,5 @@ def view_of(obj: Any) -> View:
                 return _run_view(obj)
             case _:
                 return FallbackView(type(obj).__name__, "mirage_nb has no display for this object")
-    except Exception as e:  # noqa: BLE001 - display never raises (STYLE §4.2)
+    except Exception as e:
         return FallbackView(type(obj).__name__, f"cannot display this object: {_problem(e)}")

@@ -180,7 +180,7 @@ def _try_call(fn: Any, args: list[Any]) -> Typ | None:
     try:
         with contextlib.redirect_stdout(io.StringIO()):
             return type_of(fn(*args))
-    except Exception:  # noqa: BLE001 - a constructor that cannot be probed is left out of the catalog
+    except Exception:
         return None
 
 
@@ -236,7 +236,7 @@ class Catalog:
             if isinstance(v, Impl):
                 try:
                     t = type_of(v)
-                except Exception:  # noqa: BLE001
+                except Exception:
                     continue
                 if not t.is_functor and id(t) in by_id:
                     entries.append(CatalogEntry(name, "value", by_id[id(t)], (), _impl_doc(v)))
@@ -590,7 +590,7 @@ class Builder:
 
             holder = impl("Partial", _arrow_of([type_of(t) for t in terms], job))
             return render_dot(holder(*terms), 0) + "\n"
-        except Exception:  # noqa: BLE001 - a partial picture is a nicety; the configs still show
+        except Exception:
             return None
 
     def export(self, directory: str | Path | None = None) -> dict[str, str]:
@@ -722,7 +722,7 @@ def evaluate_config(source: str, catalog: Catalog) -> Any:
             exec(compile(source, "config.py", "exec"), ns)  # text the builder generated from catalog names
         except MirageNbError:
             raise
-        except Exception as e:  # noqa: BLE001 - any failure of the generated config is reported as one line
+        except Exception as e:
             raise BuilderError(f"the generated config failed: {type(e).__name__}: {e}") from None
     if not apps:
         raise BuilderError("the generated config registered no application")

@@ -55,7 +55,7 @@ class Disconnected:
 
 
 @dataclass(frozen=True, slots=True)
-class Is_read_only:  # noqa: N801 - the variant's name
+class Is_read_only:
     """Twin of ``` `Is_read_only ```."""
 
     def __str__(self) -> str:
@@ -75,7 +75,7 @@ def _pp_error(ppf: Any, e: Any) -> None:
     ppf.string(str(e))
 
 
-class Mirage_block:  # noqa: N801 - MirageOS's module name
+class Mirage_block:
     """Twin of the ``Mirage_block`` module: ``info``, ``pp_info``, ``pp_error``, ``pp_write_error``."""
 
     info = Info

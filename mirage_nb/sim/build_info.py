@@ -39,7 +39,7 @@ def linked_libraries(info: Any) -> tuple[tuple[str, str | None], ...]:
 
 
 @dataclass(frozen=True, slots=True)
-class Statically_linked_library:  # noqa: N801 - the OCaml module's name
+class Statically_linked_library:
     """One linked library: ``name`` and ``version`` (None when dune does not know it)."""
 
     name: str
@@ -62,7 +62,7 @@ class _V1:
     Statically_linked_library = Statically_linked_library
 
 
-class Build_info:  # noqa: N801
+class Build_info:
     """``Build_info.V1.Statically_linked_libraries.to_list ()``."""
 
     V1 = _V1

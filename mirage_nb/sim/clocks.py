@@ -181,7 +181,7 @@ class Ptime:
         return lambda ppf, t: ppf.string(Ptime.to_human(t, frac_s=frac_s, tz_offset_s=tz_offset_s))
 
 
-class Mirage_sleep:  # noqa: N801 - MirageOS's module name
+class Mirage_sleep:
     """Twin of ``Mirage_sleep``: sleep on the virtual clock."""
 
     @staticmethod
@@ -189,22 +189,22 @@ class Mirage_sleep:  # noqa: N801 - MirageOS's module name
         """A promise fulfilled ``n`` virtual nanoseconds from now (cancelable, like Lwt's sleeps)."""
         if isinstance(n, bool) or not isinstance(n, int):
             raise SimulationError(f"Mirage_sleep.ns expects an int64 of nanoseconds, got {n!r}")
-        return current_run().sleep_ns(n)  # type: ignore[no-any-return]
+        return current_run().sleep_ns(n)
 
 
-class Mirage_mtime:  # noqa: N801
+class Mirage_mtime:
     """Twin of ``Mirage_mtime``: the monotonic clock, in nanoseconds since boot."""
 
     @staticmethod
     def elapsed_ns() -> int:
-        return current_run().now  # type: ignore[no-any-return]
+        return current_run().now
 
     @staticmethod
     def period_ns() -> int | None:
         return None
 
 
-class Mirage_ptime:  # noqa: N801
+class Mirage_ptime:
     """Twin of ``Mirage_ptime``: the wall clock, virtual (epoch of the run + time since boot)."""
 
     @staticmethod
@@ -214,7 +214,7 @@ class Mirage_ptime:  # noqa: N801
 
     @staticmethod
     def current_tz_offset_s() -> int | None:
-        return current_run().tz_offset_s  # type: ignore[no-any-return]
+        return current_run().tz_offset_s
 
     @staticmethod
     def period() -> None:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mirage_nb.errors import SimulationError
+from mirage_nb.functoria.cmdliner_words import edit_distance, quote_alts, suggest
 
 __all__ = [
     "Conv",
@@ -34,7 +35,6 @@ __all__ = [
     "edit_distance",
     "suggest",
     "man_page",
-    "simple_man_page",
 ]
 
 
@@ -168,8 +168,8 @@ class Arg:
             names = [a for a, _ in alts]
             hints = suggest(s, names)
             if hints:
-                raise ConvError(f"invalid value '{s}'. Did you mean {_alts(hints)}?")
-            raise ConvError(f"invalid value '{s}', expected {_alts(names)}")
+                raise ConvError(f"invalid value '{s}'. Did you mean {quote_alts(hints)}?")
+            raise ConvError(f"invalid value '{s}', expected {quote_alts(names)}")
 
         def show(v: Any) -> str:
             for a, w in alts:
@@ -210,44 +210,6 @@ class Arg:
     def required(spec: ArgSpec) -> ArgSpec:
         """Twin of ``Arg.required``: an absent option is an error."""
         return replace(spec, required=True)
-
-
-def _alts(xs: Sequence[str]) -> str:
-    q = [f"'{x}'" for x in xs]
-    if len(q) == 1:
-        return q[0]
-    if len(q) == 2:
-        return f"either {q[0]} or {q[1]}"
-    return "one of " + ", ".join(q[:-1]) + " or " + q[-1]
-
-
-def edit_distance(a: str, b: str) -> int:
-    """Levenshtein distance, as Cmdliner computes it for suggestions."""
-    if len(a) > len(b):
-        a, b = b, a
-    prev = list(range(len(a) + 1))
-    for i in range(1, len(b) + 1):
-        row = [i] + [0] * len(a)
-        for j in range(1, len(a) + 1):
-            if a[j - 1] == b[i - 1]:
-                row[j] = prev[j - 1]
-            else:
-                row[j] = min(prev[j - 1] + 1, prev[j] + 1, row[j - 1] + 1)
-        prev = row
-    return prev[len(a)]
-
-
-def suggest(s: str, candidates: Sequence[str]) -> list[str]:
-    """Cmdliner's suggestions: the candidates at the smallest distance, if it is below 3."""
-    best = None
-    out: list[str] = []
-    for c in candidates:
-        d = edit_distance(s, c)
-        if best is None or d < best:
-            best, out = d, [c]
-        elif d == best:
-            out.insert(0, c)
-    return out if best is not None and best < 3 else []
 
 
 @dataclass(frozen=True)
@@ -329,7 +291,7 @@ def parse(name: str, specs: Sequence[ArgSpec], argv: Sequence[str]) -> ParseOk |
             continue
         if nm not in index:
             hints = _hint_options(a, all_names)
-            hint = f". Did you mean {_alts(hints)}?" if hints else ""
+            hint = f". Did you mean {quote_alts(hints)}?" if hints else ""
             errors.append(f"unknown option '{nm}'{hint}")
             continue
         k = index[nm]
@@ -401,21 +363,6 @@ def _value(spec: ArgSpec, occ: list[tuple[str, str | None]]) -> Any:
         raise ConvError(f"option '{f}': {e}") from None
 
 
-_SECTION_ORDER = [
-    "ARGUMENTS",
-    "OPTIONS",
-    "HTTP OPTIONS",
-    "SSH OPTIONS",
-    "TLS OPTIONS",
-    "HAPPY EYEBALLS OPTIONS",
-    "DNS OPTIONS",
-    "NETWORK OPTIONS",
-    "LOG AND MONITORING OPTIONS",
-    "DISK OPTIONS",
-    "OCAML RUNTIME OPTIONS",
-    "COMMON OPTIONS",
-]
-
 _EXITS = [
     ("0", "on success."),
     ("1", "on Solo5 internal error."),
@@ -424,29 +371,6 @@ _EXITS = [
     ("125", "on unexpected internal errors (bugs) while processing the boot parameters."),
     ("255", "on OCaml uncaught exception."),
 ]
-
-
-def _opt_label(spec: ArgSpec) -> str:
-    labels = []
-    for n in spec.info.opt_names:
-        if spec.kind == "flag":
-            labels.append(n)
-        elif len(n) > 2:
-            labels.append(f"{n}={spec.docv}")
-        else:
-            labels.append(f"{n} {spec.docv}")
-    label = ", ".join(labels)
-    if spec.kind == "opt" and not spec.required:
-        absent = spec.info.absent
-        if absent is None:
-            assert spec.conv is not None
-            absent = "=" + (spec.conv.show(spec.default) if spec.default is not None else "")
-        else:
-            absent = " " + absent
-        label += f" (absent{absent})"
-    elif spec.required:
-        label += " (required)"
-    return label
 
 
 _WITH_ARGV_SECTIONS = (
@@ -466,44 +390,38 @@ _WITH_ARGV_SECTIONS = (
 
 
 def man_page(name: str, specs: Sequence[ArgSpec]) -> str:
-    """The unikernel's ``--help`` page, laid out by the engine's port of Cmdliner's plain man pages.
+    """The unikernel's ``--help`` page, laid out by the engine's port of Cmdliner's plain man pages."""
+    from mirage_nb.functoria import help as H  # only when a page is asked for: help is the engine's largest module
 
-    Falls back to :func:`simple_man_page` when the engine's help module is not available.
-    """
-    try:
-        from mirage_nb.functoria import help as H  # noqa: N812 - cmdliner's module, shortened
-
-        docs = H._DOCS["help"]
-        args = []
-        for s in specs:
-            absent: str | None
-            if s.required:
-                absent = None
-            elif s.kind == "flag":
-                absent = ""
-            else:
-                assert s.conv is not None
-                absent = s.conv.show(s.default) if s.default is not None else ""
-            args.append(
-                H.ArgDoc(
-                    tuple(s.info.opt_names),
-                    doc=s.info.doc,
-                    docv=s.info.docv or (s.conv.docv if s.conv else ""),
-                    docs=s.info.docs,
-                    kind=s.kind,
-                    absent=absent,
-                    absent_doc=s.info.absent,
-                )
-            )
+    docs = H._DOCS["help"]
+    args = []
+    for s in specs:
+        absent: str | None
+        if s.required:
+            absent = None
+        elif s.kind == "flag":
+            absent = ""
+        else:
+            assert s.conv is not None
+            absent = s.conv.show(s.default) if s.default is not None else ""
         args.append(
             H.ArgDoc(
-                ("--help",), doc=docs.doc, docv=docs.docv, docs=docs.docs, kind="vopt", absent=docs.absent, vopt="auto"
+                tuple(s.info.opt_names),
+                doc=s.info.doc,
+                docv=s.info.docv or (s.conv.docv if s.conv else ""),
+                docs=s.info.docs,
+                kind=s.kind,
+                absent=absent,
+                absent_doc=s.info.absent,
             )
         )
-        cmd = H.CmdDoc(name, "", tuple(("S", sec) for sec in _WITH_ARGV_SECTIONS), tuple(args))
-        blocks = H.man_blocks(cmd)
-    except Exception:  # the engine is optional here: never let its absence break a boot
-        return simple_man_page(name, specs)
+    args.append(
+        H.ArgDoc(
+            ("--help",), doc=docs.doc, docv=docs.docv, docs=docs.docs, kind="vopt", absent=docs.absent, vopt="auto"
+        )
+    )
+    cmd = H.CmdDoc(name, "", tuple(("S", sec) for sec in _WITH_ARGV_SECTIONS), tuple(args))
+    blocks = H.man_blocks(cmd)
     # Mirage_runtime.with_argv gives cmdliner its own list of exit codes.
     out: list[tuple[str, ...]] = []
     in_exit = False
@@ -518,68 +436,3 @@ def man_page(name: str, specs: Sequence[ArgSpec]) -> str:
     if in_exit:
         out.extend(("I", code, doc) for code, doc in _EXITS)
     return H.render_plain(out)
-
-
-def simple_man_page(name: str, specs: Sequence[ArgSpec]) -> str:
-    """A plain-text man page in Cmdliner's layout (sections, 7-space indent, options sorted by name)."""
-    help_spec = ArgSpec(
-        "opt",
-        Info(
-            ("help",),
-            "Show this help in format $(i,FMT). The value $(i,FMT) must be "
-            "one of auto, pager, groff or plain. With auto, the format is pager or "
-            "plain whenever the TERM env var is dumb or undefined.",
-            "FMT",
-            "COMMON OPTIONS",
-        ),
-        Arg.string,
-        "auto",
-    )
-    by_section: dict[str, list[ArgSpec]] = {}
-    for s in [*specs, help_spec]:
-        by_section.setdefault(s.info.docs, []).append(s)
-    out = ["NAME", f"       {name}", "", "SYNOPSIS", f"       {usage(name, specs)}", ""]
-    order = _SECTION_ORDER + sorted(k for k in by_section if k not in _SECTION_ORDER)
-    for sec in order:
-        items = by_section.get(sec)
-        if not items:
-            continue
-        out.append(sec)
-        items = sorted(items, key=lambda s: s.info.opt_names[-1].lstrip("-").lower())
-        for k, s in enumerate(items):
-            if k:
-                out.append("")
-            label = _opt_label(s).replace("(absent=auto)", "(default=auto)") if s is help_spec else _opt_label(s)
-            out.append(f"       {label}")
-            doc = _plain_doc(s.info.doc.replace("$(docv)", s.docv))
-            if doc:
-                out.extend(_wrap(doc, 11))
-        out.append("")
-    out.append("EXIT STATUS")
-    out.append(f"       {name} exits with:")
-    out.append("")
-    for code, doc in _EXITS:
-        out.append(f"       {code:<4}{doc}" if len(code) < 4 else f"       {code}\n           {doc}")
-        out.append("")
-    return "\n".join(out).rstrip("\n") + "\n"
-
-
-def _plain_doc(doc: str) -> str:
-    import re
-
-    return re.sub(r"\$\((?:b|i|docv|tname|mname),?([^)]*)\)", lambda m: m.group(1) or "", doc)
-
-
-def _wrap(text: str, indent: int, width: int = 80) -> list[str]:
-    words = text.split()
-    lines: list[str] = []
-    cur = ""
-    for w in words:
-        if cur and indent + len(cur) + 1 + len(w) > width:
-            lines.append(" " * indent + cur)
-            cur = w
-        else:
-            cur = f"{cur} {w}" if cur else w
-    if cur:
-        lines.append(" " * indent + cur)
-    return lines

@@ -229,7 +229,7 @@ class _Pkcs1:
     """Twin of ``Mirage_crypto_pk.Rsa.PKCS1``: ``sign`` and ``verify`` (messages as ``("Message", s)``)."""
 
     @staticmethod
-    def sign(hash: str, key: RsaPriv, message: Any) -> str:  # noqa: A002 - the OCaml label
+    def sign(hash: str, key: RsaPriv, message: Any) -> str:
         k = (key.n.bit_length() + 7) // 8
         em = int.from_bytes(_emsa_pkcs1(hash, _msg(message), k), "big")
         return pow(em, key.d, key.n).to_bytes(k, "big").decode("latin-1")
@@ -272,13 +272,13 @@ class Rsa:
         return key.n.bit_length()
 
 
-class Mirage_crypto:  # noqa: N801 - the OCaml module's name
+class Mirage_crypto:
     """Twin of the part of ``Mirage_crypto`` unikernels use here."""
 
     Chacha20 = Chacha20
 
 
-class Mirage_crypto_pk:  # noqa: N801
+class Mirage_crypto_pk:
     """Twin of ``Mirage_crypto_pk`` (RSA)."""
 
     Rsa = Rsa

@@ -24,7 +24,7 @@ class Cstruct:
         return memoryview(bytearray(s.encode("latin-1") if isinstance(s, str) else s))
 
     @staticmethod
-    def to_string(b: Any, off: int = 0, len: int | None = None) -> str:  # noqa: A002 - OCaml's label
+    def to_string(b: Any, off: int = 0, len: int | None = None) -> str:
         data = bytes(b)
         end = None if len is None else off + len
         return data[off:end].decode("latin-1")
@@ -34,7 +34,7 @@ class Cstruct:
         return memoryview(b).nbytes
 
     @staticmethod
-    def sub(b: Any, off: int, len: int) -> memoryview:  # noqa: A002
+    def sub(b: Any, off: int, len: int) -> memoryview:
         mv = memoryview(b)
         if off < 0 or len < 0 or off + len > mv.nbytes:
             raise SimulationError(f"Cstruct.sub: [{off}, {off + len}) is outside a buffer of {mv.nbytes} bytes")

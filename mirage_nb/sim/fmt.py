@@ -22,6 +22,7 @@ Printers for ``%a`` are Python callables ``pp(ppf, value)``. A format error
 
 from __future__ import annotations
 
+import builtins
 import re
 from collections.abc import Callable
 from typing import Any
@@ -155,7 +156,7 @@ def std_formatter(stream: str) -> Formatter:
     if f is None:
         f = Formatter(_run_write(stream))
         run.devices[key] = f
-    return f  # type: ignore[no-any-return]
+    return f
 
 
 class Printf:
@@ -213,17 +214,20 @@ class Fmt:
     """``Fmt.list ?sep pp`` (default separator: a cut)."""
 
     @staticmethod
-    def pr(fmt: str, *args: Any) -> None:
+    def pr(fmt: builtins.str, *args: Any) -> None:
         std_formatter("stdout").fprintf(fmt, *args)
 
     @staticmethod
-    def epr(fmt: str, *args: Any) -> None:
+    def epr(fmt: builtins.str, *args: Any) -> None:
         std_formatter("stderr").fprintf(fmt, *args)
 
     @staticmethod
-    def pf(ppf: _fmt.Formatter, fmt: str, *args: Any) -> None:
+    def pf(ppf: _fmt.Formatter, fmt: builtins.str, *args: Any) -> None:
         fprintf(ppf, fmt, *args)
 
     @staticmethod
-    def any(s: str) -> _fmt.Printer:
-        return lambda ppf, _v=None: fprintf(ppf, s)
+    def any(s: builtins.str) -> _fmt.Printer:
+        def pp(ppf: _fmt.Formatter, _v: Any = None) -> None:
+            fprintf(ppf, s)
+
+        return pp

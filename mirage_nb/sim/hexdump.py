@@ -46,7 +46,7 @@ def _line(cfg: Xxd, offset: int, chunk: bytes) -> str:
     return "".join(out)
 
 
-class Hxd_string:  # noqa: N801 - the OCaml module's name
+class Hxd_string:
     """``Hxd_string.pp cfg``: a printer for ``%a`` over a string."""
 
     @staticmethod

@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from mirage_nb.errors import SimulationError
 from mirage_nb.sim.clocks import Mirage_ptime, _Ptime
@@ -60,6 +60,7 @@ class Key:
     """Twin of ``Mirage_kv.Key.t``: a path of segments; ``Key.v("/a/b")``, ``k / "c"``."""
 
     segments: tuple[str, ...] = ()
+    empty: ClassVar[Key]
 
     @staticmethod
     def v(s: str) -> Key:
@@ -103,7 +104,7 @@ def _pp_key(k: Key) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class Not_found:  # noqa: N801 - the variant's name
+class Not_found:
     key: Key
 
     def __str__(self) -> str:
@@ -111,7 +112,7 @@ class Not_found:  # noqa: N801 - the variant's name
 
 
 @dataclass(frozen=True, slots=True)
-class Dictionary_expected:  # noqa: N801
+class Dictionary_expected:
     key: Key
 
     def __str__(self) -> str:
@@ -119,7 +120,7 @@ class Dictionary_expected:  # noqa: N801
 
 
 @dataclass(frozen=True, slots=True)
-class Value_expected:  # noqa: N801
+class Value_expected:
     key: Key
 
     def __str__(self) -> str:
@@ -127,13 +128,13 @@ class Value_expected:  # noqa: N801
 
 
 @dataclass(frozen=True, slots=True)
-class No_space:  # noqa: N801
+class No_space:
     def __str__(self) -> str:
         return "No space left on device"
 
 
 @dataclass(frozen=True, slots=True)
-class Already_present:  # noqa: N801
+class Already_present:
     key: Key
 
     def __str__(self) -> str:
@@ -141,7 +142,7 @@ class Already_present:  # noqa: N801
 
 
 @dataclass(frozen=True, slots=True)
-class Rename_source_prefix:  # noqa: N801
+class Rename_source_prefix:
     source: Key
     dest: Key
 
@@ -474,7 +475,7 @@ class KvModule:
         return f"<module {self.name} : Mirage_kv>"
 
 
-class Mirage_kv:  # noqa: N801 - MirageOS's module name
+class Mirage_kv:
     """Twin of the ``Mirage_kv`` module: ``Key``, the error variants and ``pp_error``."""
 
     Key = Key

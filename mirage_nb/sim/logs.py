@@ -31,7 +31,7 @@ from mirage_nb.sim.clocks import Mirage_ptime, Ptime
 from mirage_nb.sim.fmt import Formatter, fprintf
 from mirage_nb.sim.run import LogRecord, TimelineEvent, current_run
 
-__all__ = ["Level", "Src", "Logs", "install_reporter", "level_of_string", "level_to_string"]
+__all__ = ["Level", "Src", "Logs", "level_of_string", "level_to_string"]
 
 
 class Level(IntEnum):
@@ -78,16 +78,10 @@ def _state() -> Any:
     return current_run().log_state
 
 
-def install_reporter(run: Any, default_level: Level | None = Level.Info) -> None:
-    """What the ``Mirage_logs`` device's connect does: set the reporter and the default level."""
-    run.log_state.reporter = True
-    run.log_state.default_level = default_level
-
-
 def _src_level(st: Any, src: Src) -> Level | None:
     if src.name in st.src_levels:
-        return st.src_levels[src.name]  # type: ignore[no-any-return]
-    return st.default_level  # type: ignore[no-any-return]
+        return st.src_levels[src.name]
+    return st.default_level
 
 
 def _err_formatter(run: Any) -> Formatter:
@@ -95,7 +89,7 @@ def _err_formatter(run: Any) -> Formatter:
     if f is None:
         f = Formatter(lambda s: run.write("stderr", s))
         run.devices["_fmt_stderr"] = f
-    return f  # type: ignore[no-any-return]
+    return f
 
 
 def _report(src: Src, level: Level, msgf: Any, args: tuple[Any, ...], header: str | None) -> None:
@@ -215,6 +209,10 @@ class _Log:
         _report(self.src, Level.Debug, msgf, args, header)
 
 
+# ``Logs.Src`` is the module of source functions below; annotations name the source type.
+_Source = Src
+
+
 class Logs:
     """Twin of the ``Logs`` module: ``Logs.info (fun m -> m "...")`` is ``Logs.info(lambda m: m("..."))``."""
 
@@ -230,36 +228,36 @@ class Logs:
     _default_log = _Log(_DEFAULT)
 
     @staticmethod
-    def src_log(src: Src) -> _Log:
+    def src_log(src: _Source) -> _Log:
         """Twin of ``Logs.src_log``: a module of logging functions for ``src``."""
         return _Log(src)
 
     @staticmethod
-    def msg(level: Level, msgf: Any, *args: Any, src: Src = _DEFAULT, header: str | None = None) -> None:
+    def msg(level: Level, msgf: Any, *args: Any, src: _Source = _DEFAULT, header: str | None = None) -> None:
         _report(src, level, msgf, args, header)
 
     @staticmethod
-    def app(msgf: Any, *args: Any, src: Src = _DEFAULT, header: str | None = None) -> None:
+    def app(msgf: Any, *args: Any, src: _Source = _DEFAULT, header: str | None = None) -> None:
         _report(src, Level.App, msgf, args, header)
 
     @staticmethod
-    def err(msgf: Any, *args: Any, src: Src = _DEFAULT, header: str | None = None) -> None:
+    def err(msgf: Any, *args: Any, src: _Source = _DEFAULT, header: str | None = None) -> None:
         _report(src, Level.Error, msgf, args, header)
 
     @staticmethod
-    def warn(msgf: Any, *args: Any, src: Src = _DEFAULT, header: str | None = None) -> None:
+    def warn(msgf: Any, *args: Any, src: _Source = _DEFAULT, header: str | None = None) -> None:
         _report(src, Level.Warning, msgf, args, header)
 
     @staticmethod
-    def info(msgf: Any, *args: Any, src: Src = _DEFAULT, header: str | None = None) -> None:
+    def info(msgf: Any, *args: Any, src: _Source = _DEFAULT, header: str | None = None) -> None:
         _report(src, Level.Info, msgf, args, header)
 
     @staticmethod
-    def debug(msgf: Any, *args: Any, src: Src = _DEFAULT, header: str | None = None) -> None:
+    def debug(msgf: Any, *args: Any, src: _Source = _DEFAULT, header: str | None = None) -> None:
         _report(src, Level.Debug, msgf, args, header)
 
     @staticmethod
-    def set_level(level: Level | None, all: bool = True) -> None:  # noqa: A002 - Logs' label
+    def set_level(level: Level | None, all: bool = True) -> None:
         st = _state()
         st.default_level = level
         if all:
@@ -267,4 +265,4 @@ class Logs:
 
     @staticmethod
     def level() -> Level | None:
-        return _state().default_level  # type: ignore[no-any-return]
+        return _state().default_level

@@ -65,7 +65,7 @@ _FULFILLED = 1
 _REJECTED = 2
 
 
-class Canceled(Exception):  # noqa: N818 - the name of Lwt's exception
+class Canceled(Exception):
     """Twin of ``Lwt.Canceled``: a promise was cancelled with :func:`cancel`."""
 
     def __init__(self) -> None:
@@ -99,7 +99,7 @@ class Promise(Generic[T]):
         if self._st == _PENDING:
             yield self
         if self._st == _FULFILLED:
-            return self._val  # type: ignore[no-any-return]
+            return self._val
         if self._st == _PENDING:
             raise SimulationError("a coroutine was resumed while the promise it awaits is still pending")
         raise self._val
@@ -378,7 +378,7 @@ def join(ps: Iterable[Startable[Any]]) -> Promise[None]:
     return res
 
 
-def all(ps: Iterable[Startable[T]]) -> Promise[list[T]]:  # noqa: A001 - Lwt.all
+def all(ps: Iterable[Startable[T]]) -> Promise[list[T]]:
     """Twin of ``Lwt.all``: like :func:`join` but fulfilled with the list of values."""
     srcs = _promises(ps)
     res: Promise[list[T]] = Promise()
@@ -492,4 +492,4 @@ def pause() -> Promise[None]:
     """Twin of ``Lwt.pause``: let the other promises due now run first."""
     from mirage_nb.sim.run import current_run
 
-    return current_run().pause()  # type: ignore[no-any-return]
+    return current_run().pause()

@@ -246,12 +246,12 @@ class Network:
                 buffers[name] = buf
         owners: dict[int, str] = {}
         peers: dict[str, Peer] = {}
-        for spec in self._peers.values():
-            p = Peer(lans[spec.lan], name=spec.name, **spec.options)
-            peers[spec.name] = p
-            owners[id(p)] = spec.name
-            if spec.script is not None:
-                script = spec.script
+        for peer in self._peers.values():
+            p = Peer(lans[peer.lan], name=peer.name, **peer.options)
+            peers[peer.name] = p
+            owners[id(p)] = peer.name
+            if peer.script is not None:
+                script = peer.script
 
                 def start(script: Script = script, p: Peer = p) -> Awaitable[Any]:
                     return script(p)

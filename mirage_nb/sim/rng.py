@@ -21,7 +21,7 @@ __all__ = ["Mirage_crypto_rng", "Randomconv"]
 _MAX_INT = (1 << 62) - 1  # OCaml's max_int on 64-bit
 
 
-class Mirage_crypto_rng:  # noqa: N801 - MirageOS's module name
+class Mirage_crypto_rng:
     """Twin of ``Mirage_crypto_rng``: ``generate n`` gives n bytes from the run's seeded generator."""
 
     Entropy = Entropy
@@ -30,7 +30,7 @@ class Mirage_crypto_rng:  # noqa: N801 - MirageOS's module name
     def generate(n: int) -> bytes:
         if isinstance(n, bool) or not isinstance(n, int) or n < 0:
             raise SimulationError(f"Mirage_crypto_rng.generate expects a length >= 0, got {n!r}")
-        return current_run().rng.randbytes(n)  # type: ignore[no-any-return]
+        return current_run().rng.randbytes(n)
 
 
 Gen = Callable[[int], bytes]

@@ -122,7 +122,7 @@ class RunResult:
         return f"{self.output}[{self.stopped.value} at {self.end_ns} ns, exit {code}: {self.note}]"
 
 
-class UnikernelExit(BaseException):  # noqa: N818 - it is the unikernel's exit, not an error
+class UnikernelExit(BaseException):
     """Raised by ``exit n`` inside the unikernel: unwinds every coroutine up to the run loop.
 
     A BaseException so that the unikernel's own ``except Exception`` cannot swallow it,
@@ -315,7 +315,7 @@ class Run:
         token = _current.set(self)
         try:
             # Python's print() inside the unikernel writes to the unikernel's console, like printf.
-            with contextlib.redirect_stdout(_Console(self)):  # type: ignore[type-var]
+            with contextlib.redirect_stdout(_Console(self)):
                 return self._drive(main)
         finally:
             _current.reset(token)
@@ -414,7 +414,7 @@ class Run:
                             cb(p)
                     elif type(cbs) is _Method and cbs.__func__ is _task_step:
                         # Task._step inlined: the common case of one coroutine sleeping on this timer.
-                        task = cbs.__self__
+                        task: Task[Any] = cbs.__self__  # type: ignore[assignment]  # a bound Task._step
                         coro = task._coro
                         if coro is None:
                             continue

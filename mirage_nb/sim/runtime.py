@@ -207,7 +207,7 @@ def set_level(run: Any, default: Level | None, thresholds: Sequence[LogThreshold
             run.write("stdout", f"WARNING: {src} is not a valid log source.\n")
 
 
-class Mirage_runtime:  # noqa: N801 - MirageOS's module name
+class Mirage_runtime:
     """Twin of ``Mirage_runtime``."""
 
     argument_error = ARGUMENT_ERROR
@@ -223,7 +223,7 @@ class Mirage_runtime:  # noqa: N801 - MirageOS's module name
     @staticmethod
     def name() -> str:
         run = current_run()
-        return run.runtime_name or "no-name"  # type: ignore[no-any-return]
+        return run.runtime_name or "no-name"
 
     @staticmethod
     def at_exit(hook: Callable[[], Any]) -> None:
@@ -243,5 +243,5 @@ class Stdlib:
         raise Failure(msg)
 
 
-class Failure(Exception):  # noqa: N818 - OCaml's exception name
+class Failure(Exception):
     """Twin of OCaml's ``Failure`` exception (raised by ``failwith``)."""

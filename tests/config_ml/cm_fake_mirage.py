@@ -71,7 +71,7 @@ def make() -> types.ModuleType:
         record("register", name, jobs, src=src)
         return App(name, jobs, {"src": src} if src is not None else {})
 
-    def package(name: str, *, min: str | None = None, max: str | None = None, sublibs: Any = None) -> tuple:  # noqa: A002
+    def package(name: str, *, min: str | None = None, max: str | None = None, sublibs: Any = None) -> tuple:
         return ("package", name, min, max, tuple(sublibs) if sublibs else None)
 
     def generic_stackv4v6(net: Impl, *, group: str | None = None) -> Impl:

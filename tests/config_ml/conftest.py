@@ -10,7 +10,7 @@ import pytest
 # pytest runs with --import-mode=importlib, so make this directory's helper modules importable.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from cm_support import SHARED  # noqa: E402
+from cm_support import SHARED
 
 
 @pytest.fixture

@@ -12,13 +12,12 @@ import re
 from collections import Counter
 
 import pytest
+import tree_sitter as ts
+import tree_sitter_ocaml as tso
 from cm_support import SHARED, own_configs, reference_configs, skeleton_configs
 
 from mirage_nb.config_ml import _ast as A
 from mirage_nb.config_ml import parse
-
-ts = pytest.importorskip("tree_sitter")
-tso = pytest.importorskip("tree_sitter_ocaml")
 
 _PARSER = ts.Parser(ts.Language(tso.language_ocaml()))
 

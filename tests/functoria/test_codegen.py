@@ -386,7 +386,7 @@ def test_headers() -> None:
 
 def test_skeleton_before_every_verb() -> None:
     fs = VirtualFS()
-    codegen.skeleton(fs, config_file="config_noop.ml")
+    codegen.skeleton(fs, config_file="config_noop.ml", project_name="mirage", version="4.11.1")
     assert set(fs.files()) == {"mirage/dune-workspace.config", "dune-project", "dune.config", "dune"}
     assert fs.read("dune").endswith("(include dune.config)")
     assert "(rule (copy# config_noop.ml config.ml))" in fs.read("dune.config")

@@ -1,33 +1,34 @@
-"""Re-print the real ``mirage describe`` outputs through the Format port, byte for byte.
+"""Re-print the real ``mirage describe`` outputs and main.ml files through the package's own printers.
 
 Each ``describe*.txt`` under ``shared/reference/mirage-4.11.1`` is split back
 into its parts (name, key entries, output, dot vertex and edge lines), then
-printed again the way functoria's ``Info.pp``, ``Key.pps`` and ``Impl.pp_dot``
-print them, through :mod:`mirage_nb.functoria.fmt`.  This checks the layout
-rules (the 66/67-column Keys threshold, the dot graph's box at column 12, the
-trailing spaces) against the real tool rather than only against OCaml.
+printed again by the very functions ``mirage-nb describe`` prints with
+(:func:`~mirage_nb.functoria.info.pp_rows`, :func:`~mirage_nb.functoria.dot.dot_text`).
+Each generated main.ml is split into its connect blocks, printed again by
+:func:`~mirage_nb.functoria.codegen._main_ml.emit_connect`, and its prelude by
+the Mirage project's prelude through :func:`~mirage_nb.functoria.codegen._main_ml.prelude_text`.
+This checks the layout rules (the 66/67-column Keys threshold, the dot
+graph's box at column 12, the trailing spaces, the ``# line`` directives)
+against the real tool, over far more layouts than the example configs produce.
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
-from mirage_nb.functoria.fmt import (
-    Formatter,
-    fprintf,
-    pp_any,
-    pp_cut,
-    pp_list,
-    pp_nop,
-    pp_string,
-    pp_text,
-    pp_vbox,
-    sprintf,
-)
+from mirage_nb.functoria import keys as K
+from mirage_nb.functoria.codegen._main_ml import emit_connect, prelude_text
+from mirage_nb.functoria.device import Code
+from mirage_nb.functoria.dot import dot_text
+from mirage_nb.functoria.fmt import Formatter
+from mirage_nb.functoria.info import Info, pp_rows
+from mirage_nb.mirage import keys as Key
+from mirage_nb.mirage.project import PROJECT
 
 _REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "mirage-4.11.1"
 _FILES = sorted(_REFERENCE.rglob("describe*.txt")) if _REFERENCE.is_dir() else []
@@ -74,27 +75,14 @@ def _parse(text: str) -> dict[str, Any] | None:
 
 
 def _describe(parsed: dict[str, Any]) -> str:
-    """Print as ``Lib.describe`` does: the info rows in a v box, then the graph (or nothing) and a newline."""
+    """What ``mirage describe [--dot -o-]`` prints for these fields, by the package's printers."""
     ppf = Formatter()
-
-    def info(ppf: Formatter, _: Any) -> None:
-        def show(label: str, pp: Any, value: Any, newline: bool) -> None:
-            fprintf(ppf, "@[<2>%-10s@ %a@]" + ("@," if newline else ""), label, pp, value)
-
-        show("Name", pp_string, parsed["name"], True)
-        keys = pp_vbox(pp_list(pp_any(",@ "), pp_string))
-        show("Keys", keys, parsed["keys"], parsed["output"] is not None)
-        if parsed["output"] is not None:
-            show("Output", pp_string, parsed["output"], False)
-
-    def dot(ppf: Formatter, graph: tuple[list[str], list[str]]) -> None:
-        vertices, edges = graph
-        lines = pp_list(pp_cut, pp_string)
-        fprintf(ppf, "@[<v2>digraph G {@,ordering=out;@,%a@,@,%a@,}@]", lines, vertices, lines, edges)
-
-    fprintf(ppf, "@[<v>%a@]", info, None)
-    fprintf(ppf, "%a\n%!", dot if parsed["dot"] else pp_nop, parsed["dot"])
-    return ppf.contents()
+    pp_rows(ppf, parsed["name"], parsed["keys"], parsed["output"])
+    text = ppf.contents()
+    if parsed["dot"]:
+        vertices, edges = parsed["dot"]
+        return text + dot_text(vertices, edges, 12) + "\n"
+    return text + "\n"
 
 
 @pytest.mark.parametrize("path", _FILES, ids=[str(f.relative_to(_REFERENCE)) for f in _FILES])
@@ -120,68 +108,43 @@ def _connect_blocks(text: str) -> list[str]:
     return re.findall(r"^let \S+ = lazy \(\n.*?^\);;", text, flags=re.M | re.S)
 
 
+_KEY = re.compile(r"  let _(\S+) = \((\S+)__key \(\)\) in")
+
+
 def _reprint_connect(block: str) -> str:
-    """Print a connect block again as ``Engine.emit_connect`` does (through ``Fmt.kstr``)."""
+    """Print a connect block again through ``emit_connect``, from the names, keys and code it shows."""
     lines = block.split("\n")
     var = lines[0].split()[1]
     i = 1
-    forces: list[tuple[str, str]] = []
+    names: list[str] = []
     while _FORCE.search(lines[i]):
-        forces += [(name, result) for result, name in _FORCE.findall(lines[i])]
+        names += [name for result, name in _FORCE.findall(lines[i])]
         i += 1
-    binds: list[str] = []
     while _BIND.fullmatch(lines[i]):
-        binds.append(_BIND.fullmatch(lines[i]).group(1))  # type: ignore[union-attr]
         i += 1
-    keys: list[str] = []
-    while lines[i].startswith("  let _") and lines[i].endswith("__key ()) in"):
-        keys.append(lines[i])
+    rargs = []
+    while (key := _KEY.fullmatch(lines[i])) is not None:
+        rargs.append(SimpleNamespace(var_name=key.group(1)))
         i += 1
     pos = _POS.fullmatch(lines[i])
     if pos:
         i += 1
     code = "\n".join(lines[i:-1]).removeprefix("  ")
+    where = (pos.group(2), int(pos.group(1)), 0, 0) if pos else None
+    return emit_connect(var, names, rargs, Code(code, where))
 
-    def meta_init(ppf: Formatter, item: tuple[str, str]) -> None:
-        fprintf(ppf, "  let _%s = Lazy.force %s in@ ", item[1], item[0])
 
-    def bind(ppf: Formatter, name: str) -> None:
-        fprintf(ppf, "  _%s >>= fun %s ->\n", name, name)
-
-    def bind_key(ppf: Formatter, line: str) -> None:
-        fprintf(ppf, "%s\n", line)
-
-    def pp_pos(ppf: Formatter, _: Any) -> None:
-        if pos:
-            fprintf(ppf, "# %d %S@.", int(pos.group(1)), pos.group(2))
-
-    return sprintf(
-        "let %s = lazy (\n%a%a%a%a  %s@\n);;",
-        var,
-        pp_list(pp_nop, meta_init),
-        [(name, "_" + name) for name, _ in forces],
-        pp_list(pp_nop, bind),
-        ["_" + b for b in binds],
-        pp_list(pp_nop, bind_key),
-        keys,
-        pp_pos,
-        None,
-        code,
-    )
+_TARGET = re.compile(r"configure-([a-z0-9]+)\.")
 
 
 @pytest.mark.parametrize("path", _MAINS, ids=[str(f.relative_to(_REFERENCE)) for f in _MAINS])
 def test_main_ml_prelude_and_connect_blocks(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
-    os_name = text.split("let run t = ", 1)[1].split(".", 1)[0]
-    prelude = Formatter()
-    fprintf(
-        prelude,
-        "%a@.@.",
-        pp_text,
-        f"open Lwt.Infix\ntype 'a io = 'a Lwt.t\nlet return = Lwt.return\nlet run t = {os_name}.Main.run t ; exit 0",
-    )
-    assert text.startswith(prelude.contents())
+    found = _TARGET.search(str(path.relative_to(_REFERENCE)))
+    assert found, f"{path}: which target configured this main.ml?"
+    target = Key.target.arg.parse(found.group(1))
+    info = Info("x", context=K.Context().add(Key.target, target))
+    assert text.startswith(prelude_text(PROJECT.prelude(info)))
     blocks = _connect_blocks(text)
     assert blocks
     for block in blocks:

@@ -40,7 +40,7 @@ def app():
 @pytest.fixture
 def shell():
     """A fresh IPython shell with ``mirage_nb`` loaded; unloaded afterwards."""
-    IPython = pytest.importorskip("IPython")  # noqa: N806
+    IPython = pytest.importorskip("IPython")
     from IPython.core.interactiveshell import InteractiveShell
 
     assert IPython

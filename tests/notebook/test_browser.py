@@ -108,7 +108,7 @@ def lab(tmp_path_factory):
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     _store_outputs(root / "smoke.ipynb", root / "stored.ipynb", env)
     port = _free_port()
-    log = open(base / "lab.log", "w")  # noqa: SIM115 - closed in the teardown below
+    log = open(base / "lab.log", "w")
     proc = subprocess.Popen(
         [
             sys.executable,

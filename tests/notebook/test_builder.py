@@ -46,7 +46,8 @@ def test_built_network_describes_as_the_hand_written_config():
 
 
 def test_built_config_ml_reads_back_through_the_config_ml_reader():
-    config_ml = pytest.importorskip("mirage_nb.config_ml")
+    from mirage_nb import config_ml
+
     b = build_network()
     app = config_ml.loads(b.config_ml(), filename="config.ml")
     assert app.describe() == b.describe()

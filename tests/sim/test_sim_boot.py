@@ -57,7 +57,7 @@ def test_functor_job_gets_modules_and_devices_in_order() -> None:
     seen: list[Any] = []
 
     class Main:
-        def __init__(self, A: Any, B: Any) -> None:  # noqa: N803
+        def __init__(self, A: Any, B: Any) -> None:
             seen.append((repr(A), repr(B)))
 
         async def start(self, a: Any, b: Any) -> None:
@@ -135,7 +135,7 @@ def test_connectors_add_device_kinds() -> None:
     seen: list[Any] = []
 
     class Main:
-        def __init__(self, N: Any) -> None:  # noqa: N803
+        def __init__(self, N: Any) -> None:
             seen.append(repr(N))
 
         async def start(self, net: Any) -> None:

@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
+from mirage_nb import config_ml
+from mirage_nb.functoria.app import Configured
+from mirage_nb.functoria.tool import evaluate_for
+
 EXAMPLES = Path(__file__).resolve().parents[2] / "mirage_nb" / "examples"
 
 
-def configured(name: str):  # type: ignore[no-untyped-def]
-    cm = pytest.importorskip("mirage_nb.config_ml")
-    tool = pytest.importorskip("mirage_nb.functoria.tool")
-    if not (EXAMPLES / name / "config.ml").is_file():
-        pytest.skip(f"no config.ml for {name} yet")
-    return tool.evaluate_for(cm.load(str(EXAMPLES / name / "config.ml")), "run", [])
+def configured(name: str) -> Configured:
+    return evaluate_for(config_ml.load(str(EXAMPLES / name / "config.ml")), "run", [])
 
 
 def test_graph_nodes_follow_the_generated_main_ml() -> None:

@@ -313,9 +313,9 @@ def skeleton(
     fs: VirtualFS,
     *,
     config_file: str,
-    project_name: str = "mirage",
+    project_name: str,
+    version: str,
     tool_name: str | None = None,
-    version: str | None = None,
     libraries: Sequence[str] | None = None,
 ) -> None:
     """What the tool writes before every verb runs the config (``Tool.generate_project_skeleton``).
@@ -327,10 +327,8 @@ def skeleton(
     ``libraries`` are those config.ml is built with (the tool's packages,
     ``mirage`` for MirageOS).
     """
-    from mirage_nb import MIRAGE_VERSION
-
     tool = tool_name or project_name
-    ver = version or MIRAGE_VERSION
+    ver = version
     libs = [project_name] if libraries is None else list(libraries)
     build_dir = parent_dir(config_file)
 

@@ -23,7 +23,15 @@ from ..runtime_arg import RuntimeArg
 from ..vfs import VirtualFS
 from ._text import parent_dir
 
-__all__ = ["main_path", "directive_path", "write_main", "write_runtime_args", "runtime_args_text"]
+__all__ = [
+    "main_path",
+    "directive_path",
+    "write_main",
+    "write_runtime_args",
+    "runtime_args_text",
+    "prelude_text",
+    "emit_connect",
+]
 
 
 def main_path(info: Info) -> str:
@@ -80,7 +88,15 @@ def _module_expression(node: Node) -> str:
     return node.dev.module_name + "".join(f"({a.impl_name})" for a in node.args)
 
 
-def _emit_connect(var_name: str, names: Sequence[str], rargs: Sequence[RuntimeArg], code: Any) -> str:
+def prelude_text(prelude: str) -> str:
+    """The top of main.ml: the tool's prelude printed with ``%a@.@.`` (``Fmt.text``)."""
+    ppf = Formatter()
+    fprintf(ppf, "%a@.@.", pp_text, prelude)
+    return ppf.contents()
+
+
+def emit_connect(var_name: str, names: Sequence[str], rargs: Sequence[RuntimeArg], code: Any) -> str:
+    """One ``let x = lazy (...);;`` block of main.ml (``Engine.emit_connect``)."""
     rnames = ["_" + n for n in names]
 
     def meta_init(ppf: Formatter, pair: tuple[str, str]) -> None:
@@ -140,9 +156,7 @@ def write_main(
     devices' configure hooks write through (the project directory).
     """
     path = main_path(info)
-    ppf = Formatter()
-    fprintf(ppf, "%a@.@.", pp_text, prelude)
-    fs.write(path, ppf.contents())
+    fs.write(path, prelude_text(prelude))
     order = list(connect_order(graph))
     # Configure pass: each device's hook, then its functor application.
     for v in order:
@@ -159,7 +173,7 @@ def write_main(
         rargs = list(v.dev.runtime_args)
         call_names = ["_" + n for n in names] + ["_" + k.var_name for k in rargs]
         code = v.dev.connect(info, v.impl_name, call_names)
-        m.append(_emit_connect(v.var_name, names, rargs, code))
+        m.append(emit_connect(v.var_name, names, rargs, code))
         m.reset_pos()
     forces = "".join(f"Lazy.force {n.var_name} >>= fun _ ->\n  " for n in init)
     m.append(f"let () =\n  let t = {forces}Lazy.force {graph.var_name} in\n  run t\n;;")

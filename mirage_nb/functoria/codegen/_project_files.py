@@ -30,7 +30,7 @@ __all__ = [
 ]
 
 #: ``--extra-repos`` default (env ``MIRAGE_EXTRA_REPOS``).
-from ..queries import DEFAULT_EXTRA_REPOS  # noqa: E402
+from ..queries import DEFAULT_EXTRA_REPOS
 
 # -- opam -----------------------------------------------------------------------
 

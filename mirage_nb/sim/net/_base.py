@@ -23,17 +23,12 @@ __all__ = [
     "FrameError",
     "Step",
     "NO_STEP",
-    "merge_steps",
     "earliest",
     "mac",
-    "mac_str",
     "ip4",
-    "ip4_str",
     "ip6",
-    "ip6_str",
     "BROADCAST_MAC",
     "ZERO_MAC",
-    "require_len",
     "Dropped",
     "record_maker",
 ]
@@ -59,8 +54,8 @@ def record_maker(cls: type[_R]) -> Callable[..., _R]:
     body = "".join(f"    o.{n} = {n}\n" for n in names)
     src = f"def make({args}):\n    o = new(Twin)\n{body}    o.__class__ = Cls\n    return o\n"
     ns: dict[str, Any] = {"new": object.__new__, "Twin": twin, "Cls": cls}
-    exec(src, ns)  # noqa: S102 - generated from the dataclass's own field names
-    make = ns["make"]
+    exec(src, ns)
+    make: Callable[..., _R] = ns["make"]
     make.__doc__ = f"Build a {cls.__name__} from its fields, in order (fast path)."
     return make
 
@@ -83,12 +78,6 @@ class FrameError(RemoteProtocolError):
         super().__init__(f"{layer}: bad {field}: expected {expected}")
         self.layer = layer
         self.field = field
-
-
-def require_len(layer: str, data: bytes | memoryview, n: int, what: str = "length") -> None:
-    """Raise :class:`FrameError` unless ``data`` holds at least ``n`` bytes."""
-    if len(data) < n:
-        raise FrameError(layer, what, f"at least {n} bytes, got {len(data)}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,16 +119,6 @@ def earliest(*deadlines: Ns | None) -> Ns | None:
     return best
 
 
-def merge_steps(*steps: Step) -> Step:
-    """Concatenate steps in order; the deadline is the earliest one."""
-    events: list[Any] = []
-    frames: list[bytes] = []
-    for s in steps:
-        events.extend(s.events)
-        frames.extend(s.frames)
-    return Step(tuple(events), tuple(frames), earliest(*(s.deadline for s in steps)))
-
-
 def mac(text: str) -> bytes:
     """``"02:00:00:00:00:01"`` -> 6 bytes (``-`` also accepted as separator)."""
     parts = text.replace("-", ":").split(":")
@@ -152,11 +131,6 @@ def mac(text: str) -> bytes:
         raise LocalProtocolError(msg) from None
 
 
-def mac_str(b: bytes) -> str:
-    """6 bytes -> ``"02:00:00:00:00:01"``."""
-    return ":".join(f"{x:02x}" for x in b)
-
-
 def ip4(text: str) -> bytes:
     """``"10.0.0.2"`` -> 4 bytes."""
     try:
@@ -165,19 +139,9 @@ def ip4(text: str) -> bytes:
         raise LocalProtocolError(f"IPv4 address {text!r}: expected dotted quad like 10.0.0.2") from None
 
 
-def ip4_str(b: bytes) -> str:
-    """4 bytes -> ``"10.0.0.2"``."""
-    return str(ipaddress.IPv4Address(bytes(b)))
-
-
 def ip6(text: str) -> bytes:
     """``"fe80::1"`` -> 16 bytes."""
     try:
         return ipaddress.IPv6Address(text).packed
     except ValueError:
         raise LocalProtocolError(f"IPv6 address {text!r}: expected an address like fe80::1") from None
-
-
-def ip6_str(b: bytes) -> str:
-    """16 bytes -> compressed text form."""
-    return str(ipaddress.IPv6Address(bytes(b)))

@@ -30,6 +30,7 @@ from __future__ import annotations
 import struct
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Any
 
 from mirage_nb.errors import LocalProtocolError
 from mirage_nb.sim.net._base import (
@@ -154,7 +155,7 @@ class ArpCache:
         self.cache_size = cache_size
         self.epoch = 0
         self._next_tick = now + probe_delay
-        self._cache: dict[bytes, tuple] = {}
+        self._cache: dict[bytes, tuple[Any, ...]] = {}
         self._lru: OrderedDict[bytes, None] = OrderedDict()
         self._live = 0  # number of dynamic + pending entries (they need ticks)
 
@@ -170,7 +171,8 @@ class ArpCache:
         e = self._cache.get(ip)
         if e is None or e[0] == _PENDING:
             return None
-        return e[1]
+        mac: bytes = e[1]
+        return mac
 
     def pending(self, ip: bytes) -> bool:
         """Whether a query for ``ip`` is waiting for a reply."""
@@ -197,7 +199,7 @@ class ArpCache:
 
     # --- cache bookkeeping ---------------------------------------------------
 
-    def _set(self, ip: bytes, entry: tuple) -> None:
+    def _set(self, ip: bytes, entry: tuple[Any, ...]) -> None:
         old = self._cache.get(ip)
         if old is not None and old[0] != _STATIC:
             self._live -= 1
@@ -231,12 +233,12 @@ class ArpCache:
         # RFC 5227 §3 announcement: a request with sender = target = our IP, target MAC zero.
         return self._frame(OP_REQUEST, BROADCAST_MAC, ZERO_MAC, ip, ip)
 
-    def _step(self, events: list, frames: list) -> Step:
+    def _step(self, events: list[Any], frames: list[bytes]) -> Step:
         return Step(tuple(events), tuple(frames), self.deadline)
 
     # --- time ----------------------------------------------------------------
 
-    def _tick(self, frames: list, events: list) -> None:
+    def _tick(self, frames: list[bytes], events: list[Any]) -> None:
         epoch = self.epoch
         for ip in sorted(self._cache):
             e = self._cache[ip]
@@ -253,7 +255,7 @@ class ArpCache:
                     frames.append(self._request(ip))
         self.epoch = epoch + 1
 
-    def _advance(self, now: Ns, frames: list, events: list) -> None:
+    def _advance(self, now: Ns, frames: list[bytes], events: list[Any]) -> None:
         while self._next_tick <= now:
             if not self._live:
                 # Idle: the ticks would change nothing but the epoch; skip them at once.
@@ -267,7 +269,7 @@ class ArpCache:
     def timer(self, now: Ns) -> Step:
         """Run every tick due by ``now`` (re-sent requests, expiries, timeouts)."""
         frames: list[bytes] = []
-        events: list = []
+        events: list[Any] = []
         self._advance(now, frames, events)
         return self._step(events, frames)
 
@@ -276,7 +278,7 @@ class ArpCache:
     def start(self, now: Ns, ip: bytes | None = None) -> Step:
         """``Arp.create``/``set_ips [ip]``: take ``ip`` as ours, announced by a gratuitous ARP."""
         frames: list[bytes] = []
-        events: list = []
+        events: list[Any] = []
         self._advance(now, frames, events)
         if ip is None:
             return self._step(events, frames)
@@ -286,13 +288,13 @@ class ArpCache:
     def alias(self, now: Ns, ip: bytes) -> Step:
         """``Arp.add_ip``: one more address of ours, announced; queries waiting for it resolve to us."""
         frames: list[bytes] = []
-        events: list = []
+        events: list[Any] = []
         self._advance(now, frames, events)
         if self.ip == b"\x00\x00\x00\x00":
             self.ip = ip
         return self._alias(ip, frames, events)
 
-    def _alias(self, ip: bytes, frames: list, events: list) -> Step:
+    def _alias(self, ip: bytes, frames: list[bytes], events: list[Any]) -> Step:
         was_pending = self.pending(ip)
         self._set(ip, (_STATIC, self.mac, True))
         frames.append(self._garp(ip))
@@ -303,7 +305,7 @@ class ArpCache:
     def static(self, now: Ns, ip: bytes, mac: bytes) -> Step:
         """A fixed, unadvertised entry (``Arp_handler.static``); queries waiting for it resolve."""
         frames: list[bytes] = []
-        events: list = []
+        events: list[Any] = []
         self._advance(now, frames, events)
         was_pending = self.pending(ip)
         self._set(ip, (_STATIC, mac, False))
@@ -323,7 +325,7 @@ class ArpCache:
         """Ask for ``ip``'s MAC: an :class:`ArpResolved` event at once if known, else a request is sent
         (only by the first query; later ones wait for the same answer)."""
         frames: list[bytes] = []
-        events: list = []
+        events: list[Any] = []
         self._advance(now, frames, events)
         e = self._cache.get(ip)
         if e is None:
@@ -338,7 +340,7 @@ class ArpCache:
     def receive(self, now: Ns, payload: bytes) -> Step:
         """Handle an ARP payload from the wire (``Arp_handler.input``)."""
         frames: list[bytes] = []
-        events: list = []
+        events: list[Any] = []
         self._advance(now, frames, events)
         try:
             pkt = decode_arp(payload)
@@ -348,12 +350,12 @@ class ArpCache:
         if pkt.spa == pkt.tpa or pkt.op == OP_REPLY:
             self._handle_reply(pkt.spa, pkt.sha, events)
         else:
-            e = self._cache.get(pkt.tpa)
-            if e is not None and e[0] == _STATIC and e[2]:
-                frames.append(self._frame(OP_REPLY, pkt.sha, pkt.sha, pkt.tpa, pkt.spa, sha=e[1]))
+            entry = self._cache.get(pkt.tpa)
+            if entry is not None and entry[0] == _STATIC and entry[2]:
+                frames.append(self._frame(OP_REPLY, pkt.sha, pkt.sha, pkt.tpa, pkt.spa, sha=entry[1]))
         return self._step(events, frames)
 
-    def _handle_reply(self, ip: bytes, mac: bytes, events: list) -> None:
+    def _handle_reply(self, ip: bytes, mac: bytes, events: list[Any]) -> None:
         e = self._cache.get(ip)
         if e is None or e[0] == _STATIC:
             return

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass, field
+from typing import Any
 
 from mirage_nb.errors import LocalProtocolError
 from mirage_nb.sim.net._base import FrameError
@@ -111,7 +112,7 @@ class DhcpMessage:
     hlen: int = 6
     sname: bytes = b""
     file: bytes = b""
-    _index: dict = field(default_factory=dict, compare=False, repr=False, init=False)
+    _index: dict[int, Any] = field(default_factory=dict, compare=False, repr=False, init=False)
 
     def __post_init__(self) -> None:
         # chaddr is a 16-byte field: a 6-byte MAC is stored zero-padded, as on the wire.

@@ -22,6 +22,7 @@ from __future__ import annotations
 import ipaddress
 import random
 from dataclasses import dataclass
+from typing import Any
 
 from mirage_nb.sim.net._base import BROADCAST_MAC, Dropped, FrameError, Ns, Step
 from mirage_nb.sim.net.dhcp import (
@@ -157,12 +158,12 @@ class DhcpClient:
         # Always broadcast, from 0.0.0.0: there may be more than one server listening.
         return encode_udp4_frame(self.mac, BROADCAST_MAC, _ANY, _BCAST_IP, CLIENT_PORT, SERVER_PORT, encode_dhcp(msg))
 
-    def _send(self, msg: DhcpMessage, deadline: Ns | None, events: tuple = ()) -> Step:
+    def _send(self, msg: DhcpMessage, deadline: Ns | None, events: tuple[Any, ...] = ()) -> Step:
         self._sent = msg
         self._deadline = deadline
         return Step(events, (self._frame(msg),), deadline)
 
-    def _start_over(self, now: Ns, events: tuple = ()) -> Step:
+    def _start_over(self, now: Ns, events: tuple[Any, ...] = ()) -> Step:
         self.xid = self.rng.getrandbits(32)
         self.state = "selecting"
         self._offer = None

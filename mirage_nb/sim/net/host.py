@@ -15,6 +15,7 @@ import ipaddress
 import random
 import struct
 from dataclasses import dataclass
+from typing import Any
 
 from mirage_nb.errors import LocalProtocolError
 from mirage_nb.sim.net._base import Dropped, FrameError, Ns, Step, earliest
@@ -25,7 +26,7 @@ from mirage_nb.sim.net.ethernet import ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_
 from mirage_nb.sim.net.icmpv4 import ECHO_REPLY, decode_icmpv4, echo_reply_for, encode_echo
 from mirage_nb.sim.net.icmpv6 import ECHO_REPLY as ECHO6_REPLY
 from mirage_nb.sim.net.icmpv6 import Icmpv6Received, Ipv6Layer, Ipv6Received
-from mirage_nb.sim.net.ipv4 import PROTO_ICMP, PROTO_UDP, Ipv4Layer, Ipv4Received
+from mirage_nb.sim.net.ipv4 import PROTO_ICMP, PROTO_UDP, Ipv4Layer, Ipv4Packet, Ipv4Received
 from mirage_nb.sim.net.udp import UdpDemux, UdpReceived, decode_udp, encode_udp
 
 __all__ = ["PingReply", "IcmpReceived", "Host"]
@@ -102,11 +103,11 @@ class Host:
     def deadline(self) -> Ns | None:
         return earliest(self.ipv4.deadline, self.ipv6.deadline, self.dhcp.deadline if self.dhcp else None)
 
-    def _step(self, events: list, frames: list) -> Step:
+    def _step(self, events: list[Any], frames: list[bytes]) -> Step:
         return Step(tuple(events), tuple(frames), self.deadline)
 
     @staticmethod
-    def _take(step: Step, events: list, frames: list) -> None:
+    def _take(step: Step, events: list[Any], frames: list[bytes]) -> None:
         events.extend(step.events)
         frames.extend(step.frames)
 
@@ -114,7 +115,7 @@ class Host:
 
     def start(self, now: Ns) -> Step:
         """Connect time: a gratuitous ARP for a static address, or a DHCPDISCOVER."""
-        events: list = []
+        events: list[Any] = []
         frames: list[bytes] = []
         self._take(self.ipv4.start(now), events, frames)
         if self.dhcp is not None:
@@ -123,7 +124,7 @@ class Host:
 
     def timer(self, now: Ns) -> Step:
         """Run every timer due by ``now`` (ARP, reassembly, neighbour discovery, DHCP)."""
-        events: list = []
+        events: list[Any] = []
         frames: list[bytes] = []
         self._take(self.ipv4.timer(now), events, frames)
         self._take(self.ipv6.timer(now), events, frames)
@@ -131,7 +132,7 @@ class Host:
             self._dhcp_step(now, self.dhcp.timer(now), events, frames)
         return self._step(events, frames)
 
-    def _dhcp_step(self, now: Ns, step: Step, events: list, frames: list) -> None:
+    def _dhcp_step(self, now: Ns, step: Step, events: list[Any], frames: list[bytes]) -> None:
         self._take(step, events, frames)
         for e in step.events:
             if isinstance(e, LeaseObtained):
@@ -170,11 +171,11 @@ class Host:
         """An Ethernet frame from the wire."""
         try:
             eth = decode_ethernet(frame)
-        except FrameError as e:
-            return Step((Dropped("ethernet", str(e)),), (), self.deadline)
+        except FrameError as err:
+            return Step((Dropped("ethernet", str(err)),), (), self.deadline)
         if eth.dst != self.mac and not eth.dst[0] & 1:
             return Step((Dropped("ethernet", "frame for another MAC"),), (), self.deadline)
-        events: list = []
+        events: list[Any] = []
         frames: list[bytes] = []
         t = eth.ethertype
         if t == ETHERTYPE_ARP:
@@ -203,7 +204,7 @@ class Host:
             events.append(Dropped("ethernet", f"EtherType {t:#06x} not handled"))
         return self._step(events, frames)
 
-    def _ipv4(self, now: Ns, ev: Ipv4Received, events: list, frames: list) -> None:
+    def _ipv4(self, now: Ns, ev: Ipv4Received, events: list[Any], frames: list[bytes]) -> None:
         pkt = ev.packet
         if pkt.proto == PROTO_ICMP:
             try:
@@ -227,7 +228,7 @@ class Host:
         else:
             events.append(ev)
 
-    def _udp4(self, now: Ns, pkt, events: list, frames: list) -> UdpReceived | Dropped | None:
+    def _udp4(self, now: Ns, pkt: Ipv4Packet, events: list[Any], frames: list[bytes]) -> UdpReceived | Dropped | None:
         if self.dhcp is not None and len(pkt.payload) >= 4 and pkt.payload[2:4] == CLIENT_PORT.to_bytes(2, "big"):
             try:
                 d = decode_udp(pkt.payload, pkt.src, pkt.dst)

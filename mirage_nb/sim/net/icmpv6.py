@@ -16,6 +16,7 @@ from __future__ import annotations
 import ipaddress
 import struct
 from dataclasses import dataclass
+from typing import Any
 
 from mirage_nb.errors import LocalProtocolError
 from mirage_nb.sim.net._base import Dropped, FrameError, Ns, Step, record_maker
@@ -329,7 +330,7 @@ class Ipv6Layer:
         self.default_router: bytes | None = None
         self.onlink_prefixes: list[tuple[bytes, int]] = []
         # ip -> [mac or None, solicitations left, next deadline or None]
-        self._neighbors: dict[bytes, list] = {}
+        self._neighbors: dict[bytes, list[Any]] = {}
         self._waiting: dict[bytes, list[bytes]] = {}
 
     @property
@@ -405,7 +406,7 @@ class Ipv6Layer:
             return Step((), (self._solicit(hop),), self.deadline)
         return Step((), (), self.deadline)
 
-    def _learn(self, ip: bytes, mac: bytes, events: list, frames: list) -> None:
+    def _learn(self, ip: bytes, mac: bytes, events: list[Any], frames: list[bytes]) -> None:
         e = self._neighbors.get(ip)
         if e is not None and e[0] == mac:
             return
@@ -418,7 +419,7 @@ class Ipv6Layer:
 
     def timer(self, now: Ns) -> Step:
         """Re-send solicitations that are due; give up on neighbours after three."""
-        events: list = []
+        events: list[Any] = []
         frames: list[bytes] = []
         for ip in sorted(self._neighbors):
             e = self._neighbors[ip]
@@ -448,7 +449,7 @@ class Ipv6Layer:
             msg = decode_icmpv6(pkt.payload, pkt.src, pkt.dst)
         except FrameError as e:
             return Step((Dropped("icmpv6", str(e)),), (), self.deadline)
-        events: list = []
+        events: list[Any] = []
         frames: list[bytes] = []
         t = msg.type
         if t in (NEIGHBOR_SOLICITATION, NEIGHBOR_ADVERTISEMENT, ROUTER_ADVERTISEMENT):
@@ -487,7 +488,9 @@ class Ipv6Layer:
             events.append(Icmpv6Received(pkt.src, pkt.dst, msg))
         return Step(tuple(events), tuple(frames), self.deadline)
 
-    def _router_advertisement(self, router: bytes, ra: RouterAdvertisement, events: list, frames: list) -> None:
+    def _router_advertisement(
+        self, router: bytes, ra: RouterAdvertisement, events: list[Any], frames: list[bytes]
+    ) -> None:
         if router[:2] != b"\xfe\x80":
             events.append(Dropped("ndp", "router advertisement from a non-link-local source"))
             return

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 import struct
 from dataclasses import dataclass
+from typing import Any
 
 from mirage_nb.errors import LocalProtocolError
 from mirage_nb.sim.net._base import BROADCAST_MAC, Dropped, FrameError, Ns, Step, earliest, record_maker
@@ -196,7 +197,7 @@ class Reassembler:
     def __init__(self, timeout: Ns = REASSEMBLY_TIMEOUT) -> None:
         self.timeout = timeout
         # key -> [expires_at, {offset: bytes}, total_length or None, first fragment]
-        self._parts: dict[tuple, list] = {}
+        self._parts: dict[tuple[Any, ...], list[Any]] = {}
 
     def __len__(self) -> int:
         return len(self._parts)
@@ -250,7 +251,7 @@ class Reassembler:
             return None
         # Whole when the pieces tile [0, total) exactly.
         pos = 0
-        chunks = []
+        chunks: list[bytes] = []
         for o in sorted(pieces):
             p = pieces[o]
             if o > pos:
@@ -440,7 +441,7 @@ class Ipv4Layer:
         frames = step.frames + tuple(encode_ethernet(mac, self.mac, ETHERTYPE_IPV4, p) for p in packets)
         return Step(self._arp_events(step.events), frames, self.deadline)
 
-    def _arp_events(self, events: tuple) -> tuple:
+    def _arp_events(self, events: tuple[Any, ...]) -> tuple[Any, ...]:
         # ARP timeouts drop the packets that waited for that next hop.
         out = []
         for e in events:

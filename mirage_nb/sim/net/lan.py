@@ -94,7 +94,8 @@ class Lan:
             if kind == _FRAME:
                 self.apply(port, ep.receive(at, frame))
             else:
-                if self._wake[port] is not None and self._wake[port] <= at:
+                wake = self._wake[port]
+                if wake is not None and wake <= at:
                     self._wake[port] = None
                 self.apply(port, ep.timer(at))
             steps += 1

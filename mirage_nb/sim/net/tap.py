@@ -33,6 +33,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 from mirage_nb.errors import SimulationError
 from mirage_nb.sim.net._base import Ns, Step
@@ -129,7 +130,7 @@ class TapBridge:
 
 
 def run_bridged(
-    endpoint,
+    endpoint: Any,
     bridge: TapBridge,
     stop: threading.Event,
     *,

@@ -72,7 +72,7 @@ def bridge_available() -> str | None:
     return tap_available()
 
 
-class _BridgeClosed(BaseException):  # noqa: N818 - a control-flow signal, not an error
+class _BridgeClosed(BaseException):
     """Raised by the pacer to end the run when the Linux side is done (unwinds the run's loop)."""
 
 
@@ -256,7 +256,7 @@ class LinuxBridge:
                 if not self.wait_for(lambda: self.run is not None, timeout=linux_timeout):
                     raise SimulationError("the unikernel's run never attached the Linux bridge")
                 box["value"] = linux(self)
-            except BaseException as e:  # noqa: BLE001 - handed to the caller's thread
+            except BaseException as e:
                 box["error"] = e
             finally:
                 self._stop.set()

@@ -142,7 +142,7 @@ class Ipv4Device:
         return self.cidr.ip
 
     def mtu(self, dst: Any = None) -> int:
-        return self.ethernet.mtu() - 20  # type: ignore[no-any-return]
+        return self.ethernet.mtu() - 20
 
     def pseudoheader(self, dst: Any, proto: str | int, length: int, src: Any = None) -> bytes:
         from mirage_nb.sim.net.ipv4 import pseudo_header_v4
@@ -566,7 +566,7 @@ class DualIp:
 
     def mtu(self, dst: Any) -> int:
         d = to_ip(dst)
-        return self.ipv4.mtu(d) if d.version == 4 else self.ipv6.mtu(d)  # type: ignore[no-any-return]
+        return self.ipv4.mtu(d) if d.version == 4 else self.ipv6.mtu(d)
 
     async def disconnect(self) -> None:
         return None

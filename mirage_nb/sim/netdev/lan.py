@@ -129,7 +129,7 @@ class VirtualLan:
             run.devices[_LAN_KEY] = lan
         elif kwargs:
             raise SimulationError("this run already has its virtual LAN; configure it before anything attaches")
-        return lan  # type: ignore[no-any-return]
+        return lan
 
     def attach(
         self, name: str, deliver: Callable[[bytes], None], profile: LinkProfile | None = None, *, owner: Any = None

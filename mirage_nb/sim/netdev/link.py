@@ -168,10 +168,10 @@ class EthernetDevice:
         return t
 
     def mac(self) -> Macaddr:
-        return self.netif.mac()  # type: ignore[no-any-return]
+        return self.netif.mac()
 
     def mtu(self) -> int:
-        return self.netif.mtu()  # type: ignore[no-any-return]
+        return self.netif.mtu()
 
     def send_frame(self, frame: bytes) -> None:
         self.netif.send_frame(frame)

@@ -148,7 +148,7 @@ class _HostIcmp:
 
         try:
             msg = decode_icmpv4(bytes(buf))
-        except Exception:  # noqa: BLE001 - a malformed message is dropped, as a kernel does
+        except Exception:
             return
         if msg.type == ECHO_REQUEST:
             self._icmp.ip.output(src, 1, encode_echo(False, msg.ident, msg.seq, msg.payload))
@@ -161,7 +161,7 @@ def host_stack(*, ipv4: Any, ipv6: Any, ipv4_only: bool, ipv6_only: bool) -> Hos
     if h is None:
         h = HostStack(VirtualLan.of_run(run), ipv4, ipv6, ipv4_only, ipv6_only)
         run.devices["netdev.host"] = h
-    return h  # type: ignore[no-any-return]
+    return h
 
 
 class SocketStack:

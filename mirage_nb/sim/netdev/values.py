@@ -56,7 +56,6 @@ __all__ = [
     "IpAddr",
     "IpPrefix",
     "to_ip",
-    "to_prefix",
     "pp_error",
 ]
 
@@ -108,14 +107,14 @@ class Closed(NetError):
 
 
 @dataclass(frozen=True, slots=True)
-class Not_ready(NetError):  # noqa: N801 - the OCaml constructor's name
+class Not_ready(NetError):
     """Twin of Tcp.Flow's ```Not_ready``: a write before the connection is established."""
 
     text = "attempted to send data before connection was ready"
 
 
 @dataclass(frozen=True, slots=True)
-class No_route(NetError):  # noqa: N801
+class No_route(NetError):
     """Twin of ```No_route s`` (Tcpip.Ip.error)."""
 
     reason: str = ""
@@ -125,21 +124,21 @@ class No_route(NetError):  # noqa: N801
 
 
 @dataclass(frozen=True, slots=True)
-class Would_fragment(NetError):  # noqa: N801
+class Would_fragment(NetError):
     """Twin of ```Would_fragment`` (Tcpip.Ip.error)."""
 
     text = "would fragment"
 
 
 @dataclass(frozen=True, slots=True)
-class Exceeds_mtu(NetError):  # noqa: N801
+class Exceeds_mtu(NetError):
     """Twin of ```Exceeds_mtu`` (Ethernet.S.error)."""
 
     text = "exceeds MTU"
 
 
 @dataclass(frozen=True, slots=True)
-class Invalid_length(NetError):  # noqa: N801
+class Invalid_length(NetError):
     """Twin of ```Invalid_length`` (Mirage_net.Net.error)."""
 
     text = "invalid length"
@@ -225,16 +224,6 @@ def to_ip(x: Any) -> IpAddr:
         return ipaddress.ip_address(x)
     except ValueError:
         raise SimulationError(f"IP address {x!r}: expected an IPv4 or IPv6 address such as 10.0.0.2") from None
-
-
-def to_prefix(x: Any) -> IpPrefix:
-    """An ``Ipaddr.Prefix.t`` (address and prefix length) from text or an interface object."""
-    if isinstance(x, ipaddress.IPv4Interface | ipaddress.IPv6Interface):
-        return x
-    try:
-        return ipaddress.ip_interface(x)
-    except ValueError:
-        raise SimulationError(f"IP prefix {x!r}: expected an address/length such as 10.0.0.2/24") from None
 
 
 def _pp_str(ppf: Any, v: Any) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import scapy.all as scapy
 from hypothesis import given
 from hypothesis import strategies as st
 from net_support import IP_A, IP_B, MAC_A, MAC_B
@@ -45,8 +46,6 @@ from mirage_nb.sim.net.ipv6 import (
     solicited_node,
 )
 from mirage_nb.sim.net.udp import decode_udp, encode_udp
-
-scapy = pytest.importorskip("scapy.all")
 
 V6_A = ip6("fd00::1")
 V6_B = ip6("fd00::2")

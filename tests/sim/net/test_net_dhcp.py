@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
+import scapy.all as scapy
 from hypothesis import given
 from hypothesis import strategies as st
 from net_support import MAC_A, MAC_B
@@ -39,8 +40,6 @@ from mirage_nb.sim.net.dhcp_server import DhcpServer, LeaseGranted
 from mirage_nb.sim.net.ethernet import decode_ethernet
 from mirage_nb.sim.net.ipv4 import decode_ipv4
 from mirage_nb.sim.net.udp import decode_udp
-
-scapy = pytest.importorskip("scapy.all")
 
 CLIENT_MAC = bytes.fromhex("00163ebaebba")
 SERVER_MAC = bytes.fromhex("00163e000000")

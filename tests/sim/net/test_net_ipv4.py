@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
+import scapy.all as scapy
 from hypothesis import given
 from hypothesis import strategies as st
 from net_support import IP_A, IP_B, MAC_A, MAC_B, arp_frames, tick_time
@@ -26,8 +27,6 @@ from mirage_nb.sim.net.ipv4 import (
     fragment_payload,
     pseudo_header_v4,
 )
-
-scapy = pytest.importorskip("scapy.all")
 
 addr4 = st.binary(min_size=4, max_size=4)
 

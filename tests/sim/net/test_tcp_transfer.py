@@ -99,7 +99,8 @@ def test_same_seed_same_run_other_seed_other_run():
 
 
 def test_every_packet_is_valid_tcp_for_scapy():
-    scapy = pytest.importorskip("scapy.all")
+    import scapy.all as scapy
+
     pair = EndpointPair(seed=3, config_a=TcpConfig(mss=536))
     packets = []
     original = pair.apply

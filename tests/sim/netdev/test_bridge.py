@@ -141,11 +141,11 @@ def stack_app(name: str) -> list:
 class UdpShouter:
     """Answers every UDP datagram to port 7 with its payload in capitals."""
 
-    def __init__(self, S):  # noqa: N803
+    def __init__(self, S):
         self.S = S
 
     async def start(self, s):
-        S = self.S  # noqa: N806
+        S = self.S
 
         async def on_datagram(*, src, dst, src_port, buf):
             Logs.info("udp %d bytes from %s:%d", len(buf), str(src), src_port)
@@ -174,11 +174,11 @@ def test_udp_exchange_with_socat():
 class TcpEcho:
     """Echoes each TCP connection on port 7 until the client closes, then closes; counts what it saw."""
 
-    def __init__(self, S):  # noqa: N803
+    def __init__(self, S):
         self.S = S
 
     async def start(self, s):
-        S = self.S  # noqa: N806
+        S = self.S
 
         async def on_connect(flow):
             total = 0
@@ -283,11 +283,11 @@ PAYLOAD = bytes(range(256)) * 400
 class Uploader:
     """Connects to 10.0.0.1:9000, sends PAYLOAD, half-closes and logs the server's answer."""
 
-    def __init__(self, S):  # noqa: N803
+    def __init__(self, S):
         self.S = S
 
     async def start(self, s):
-        S = self.S  # noqa: N806
+        S = self.S
         from mirage_nb.unikernel import Duration, Mirage_sleep
 
         await Mirage_sleep.ns(Duration.of_ms(500))  # the Linux server starts meanwhile

@@ -19,7 +19,6 @@ Layers, bottom up (each usable alone):
 - ``pair.EndpointPair``: two endpoints over an in-memory lossy link (tests, notebooks).
 - ``scripted``: a hand-driven peer (crafted segments, a connection in any state) for tests
   and experiments, in the style of mirage-tcpip's test_rfc5961.ml.
-- ``bench.bulk_transfer_mb_per_cpu_s``: the benchmark figure.
 
 The MirageOS flow shell (to be written in the simulator) stays thin:
 

@@ -196,7 +196,10 @@ def encode(seg: Segment, src: bytes, dst: bytes) -> bytes:
         seg.urgent,
     )
     # The fixed header's 16-bit words are summed as numbers, so it is packed only once,
-    # checksum included (see _fold_checksum for why plain sums modulo 0xFFFF work).
+    # checksum included. Since 2**16 is 1 modulo 0xFFFF, the one's-complement sum of a
+    # buffer is the buffer read as one big-endian integer modulo 0xFFFF (RFC 1071 §2),
+    # and sums of 16-bit-aligned pieces add: both pseudo-headers (IPv4: addresses, 0, 6,
+    # 16-bit length; IPv6: addresses, 32-bit length, 0, 6) sum to addresses + 6 + length.
     # Reduce the payload's big integer first: adding small numbers to it would copy it each time.
     p = int.from_bytes(payload, "big")
     if len(payload) & 1:
@@ -220,36 +223,6 @@ def encode(seg: Segment, src: bytes, dst: bytes) -> bytes:
     return b"".join((head, opts, payload))
 
 
-def _fold_checksum(src: bytes, dst: bytes, head: bytes, payload: bytes, total: int) -> int:
-    """The checksum field for ``head + payload`` in one modular sum, without building the pseudo-header.
-
-    Since 2**16 is 1 modulo 0xFFFF, the one's-complement sum of a buffer is the
-    buffer read as one big-endian integer modulo 0xFFFF (RFC 1071 §2), and
-    sums of 16-bit-aligned pieces add. Both pseudo-headers (IPv4: addresses,
-    0, 6, 16-bit length; IPv6: addresses, 32-bit length, 0, 6) then sum to
-    addresses + 6 + length. ``checksum()`` computes the same through
-    ``pseudo_header_v4``/``pseudo_header_v6``; tests make the two agree.
-    """
-    if len(src) != len(dst) or len(src) not in (4, 16):
-        _pseudo(src, dst, total)  # raises the error naming the addresses
-    p = int.from_bytes(payload, "big")
-    if len(payload) & 1:
-        p <<= 8
-    n = (int.from_bytes(src + dst + head, "big") + p + _TCP_AND_LENGTH + total) % 0xFFFF
-    return 0xFFFF - n if n else 0
-
-
-def _has_options(seg: Segment) -> bool:
-    return bool(
-        seg.mss is not None
-        or seg.timestamps is not None
-        or seg.window_scale is not None
-        or seg.sack_permitted
-        or seg.sack_blocks
-        or seg.unknown_options
-    )
-
-
 def decode(data: bytes, src: bytes, dst: bytes, *, verify_checksum: bool = True) -> Segment:
     """Decode and validate one segment; raises ``RemoteProtocolError`` naming the bad field."""
     n = len(data)
@@ -267,7 +240,7 @@ def decode(data: bytes, src: bytes, dst: bytes, *, verify_checksum: bool = True)
         p = int.from_bytes(data, "big")
         if n & 1:
             p <<= 8
-        # A right checksum makes the whole sum "-0", i.e. 0 modulo 0xFFFF (see _fold_checksum).
+        # A right checksum makes the whole sum "-0", i.e. 0 modulo 0xFFFF (see encode).
         if (p % 0xFFFF + int.from_bytes(src + dst, "big") + _TCP_AND_LENGTH + n) % 0xFFFF:
             raise RemoteProtocolError(f"TCP checksum: 0x{csum:04x} does not match the segment")
     if sport == 0 or dport == 0:

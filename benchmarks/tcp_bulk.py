@@ -1,5 +1,6 @@
 """TCP bulk-transfer speed in virtual time, for the network benchmark's ``tcp bulk: E MB/s`` line.
 
+Imported by ``benchmarks/net.py`` (``python benchmarks/tcp_bulk.py`` prints the figure alone).
 Speed is printed by ``benchmarks/`` scripts, never asserted by tests.
 """
 
@@ -63,3 +64,7 @@ def bulk_transfer_mb_per_cpu_s(megabytes: float = 10.0) -> float:
     bulk_transfer(megabytes)
     dt = time.process_time() - t0
     return megabytes / dt if dt > 0 else float("inf")
+
+
+if __name__ == "__main__":
+    print(f"tcp bulk: {bulk_transfer_mb_per_cpu_s():.1f} MB/s of CPU time")
