@@ -1,8 +1,13 @@
 """Replay every recorded command of the real ``mirage`` 4.11.1 through ``mirage-nb``, byte for byte.
 
 The cases are those of ``../shared/tools/refcheck.py`` (the reference's own
-index of commands, exit codes and written files); they run in-process here
-so the whole replay stays fast. A config is read from its ``config.ml`` when
+index of commands, exit codes and written files) over ``mirage-4.11.1/`` (the
+tool's tests, the skeleton tutorials, extra configs) and ``wild-4.11.1/`` (real
+configs from public repositories, some of which the real tool refuses: their
+exit codes and the files they leave behind are the expected behaviour); they
+run in-process here so the whole replay stays fast. The cases are listed at
+collection time (``pytest_generate_tests``), never when the module is
+imported; without ``../shared`` a single case skips with the reason. A config is read from its ``config.ml`` when
 the config.ml reader is available, else from its Python twin under
 ``tests/configs/`` (same relative path).
 """
@@ -21,7 +26,8 @@ import pytest
 HERE = Path(__file__).resolve().parent
 SHARED = HERE.parent.parent / "shared"
 REFCHECK = SHARED / "tools" / "refcheck.py"
-ROOTS = [SHARED / "reference" / "mirage-4.11.1"]
+ROOTS = [SHARED / "reference" / "mirage-4.11.1", SHARED / "reference" / "wild-4.11.1"]
+ABSENT = "../shared/reference is absent (the reference outputs live beside the repo)"
 TWINS = HERE / "configs"
 
 
@@ -40,9 +46,11 @@ def _cases():
     rc = _refcheck()
     out = []
     for root in ROOTS:
+        if not root.is_dir():
+            continue
         for d in sorted({p.parent for p in root.rglob("config.ml")}):
             for c in rc.cases_for(d):
-                out.append(pytest.param(c, id=f"{d.relative_to(root)}/{c.name}"))
+                out.append(pytest.param(c, id=f"{root.name}/{d.relative_to(root)}/{c.name}"))
     return out
 
 
@@ -69,10 +77,22 @@ def _run(args: list[str]) -> tuple[int, str]:
     return rc, out.getvalue()
 
 
-@pytest.mark.skipif(
-    not REFCHECK.exists(), reason="../shared/reference is absent (the reference outputs live beside the repo)"
-)
-@pytest.mark.parametrize("case", _cases())
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "case" not in metafunc.fixturenames:
+        return
+    cases = _cases()
+    if not cases:
+        cases = [pytest.param(None, marks=pytest.mark.skip(reason=ABSENT), id="no-reference")]
+    metafunc.parametrize("case", cases)
+
+
+def test_both_reference_sets_are_replayed():
+    if not REFCHECK.exists():
+        pytest.skip(ABSENT)
+    for root in ROOTS:
+        assert any(root.rglob("exit-codes.txt")), f"no recorded commands under {root}"
+
+
 def test_reference_case(case, tmp_path, monkeypatch):
     monkeypatch.setenv("MIRAGE_DEFAULT_TARGET", "unix")
     monkeypatch.delenv("MODE", raising=False)

@@ -40,25 +40,63 @@ How OCaml meets Python (the convention :mod:`mirage_nb.mirage` follows):
 * ``register`` returns the application in Python and ``()`` to the config; the
   reader keeps the applications, in order.
 * ``Sys.getenv_opt`` always returns ``None``: the reader never reads the environment.
+  ``Sys.getcwd ()`` is the working directory, as when the real tool runs the
+  configuration program (it runs where ``mirage`` was started).
 
-Where the reader departs from compiling config.ml with OCaml, on purpose:
+The standard environment (every module a config may reach, with OCaml's semantics):
 
-* Names are checked before each top-level item runs (``Unbound value x``
-  even in a function never called, as OCaml reports), but types are not:
-  a type error shows up when the DSL refuses a value, at the call's location.
-* ``$`` and ``@->`` exist without ``open Mirage`` (functoria's application and
-  functor arrow); a module that defines them shadows them when opened.
-* Not supported, each with a clear error: records and arrays as values,
-  exceptions (``try``, ``raise``), references, loops, objects, functors,
-  ``let module``, binding operators, extension nodes. ``let rec``,
-  ``module M = struct ... end``, record *types* and *patterns* in code that
-  never runs are accepted.
-* Limits instead of OCaml's resources: 1,000,000 characters of input, 120
-  levels of syntactic nesting, 150 levels of evaluation nesting, 200,000
-  evaluation steps (big strings/lists and long scope walks are charged by
-  size), values of at most 1,000,000 elements; beyond them a ``LimitError``.
-* Evaluation order is OCaml's native one (arguments right to left, then the
-  function); ``__POS__`` columns are in bytes, as OCaml counts them.
+* ``Mirage`` (all of ``mirage.mli`` 4.11.1 but ``Project``/``Tool``, which drive
+  the tool itself), ``Functoria`` (its DSL), ``Mirage.Key`` (``create``,
+  ``Arg.{opt,required,flag,opt_all,info}``, ``value``, ``pure``, ``map``,
+  ``if_``, ``match_``, ``( $ )``, ``v``, ``name``, ``equal``, ``get``, ``find``,
+  ``mem``, ``peek``, ``eval``, ``default``, ``add_to_context``),
+  ``Mirage.Runtime_arg``, ``Mirage.Info`` (``context``, ``name``, ``main``,
+  ``output``, ``config_file``, ``keys``, ``runtime_args``, ``packages``,
+  ``package_names``, ``libraries``: what a ``~connect`` function may ask).
+* ``Cmdliner``: ``Arg`` converters (``string``, ``int``, ``bool``, ``float``,
+  ``char``, ``int32``, ``int64``, ``nativeint``, ``file``, ``dir``,
+  ``non_dir_file``, ``some``, ``list``, ``pair``, ``enum``, ``conv``, ``conv'``,
+  ``conv_parser``, ``conv_printer``, ``conv_docv``), ``Arg.info``, the terms
+  ``Arg.{opt,opt_all,flag,flag_all,required,pos,value,( & )}``,
+  ``Term.{const,( $ )}``, ``Cmd.Env.info``. A converter built with
+  ``Arg.conv (parse, print)`` runs its OCaml parser and printer whenever the
+  tool parses or shows the key (``describe``, ``--help``, errors).
+* ``Logs``: the levels ``App``, ``Error``, ``Warning``, ``Info``, ``Debug``,
+  ``level_to_string``, ``level_of_string``.
+* ``Printf`` (``sprintf``, ``printf``, ``eprintf``), ``Format`` (``asprintf``,
+  ``sprintf``, ``fprintf``, ``pp_print_string``, ``pp_print_int``) and
+  ``Fmt`` (``str``, ``pf``, ``pr``, ``failwith``, ``string``, ``int``,
+  ``bool``, ``float``, ``char``, ``text``, ``nop``, ``cut``, ``sp``, ``list``,
+  ``using``, ``const``, ``any``, ``option``, ``pair``, ``quote``,
+  ``to_to_string``): format strings follow OCaml's rules (``%d %i %u %x %X %o
+  %s %S %c %C %b %B %f %F %e %g %a %t %ld %Ld %nd %%``, flags, widths,
+  precisions, ``*``, boxes and breaks for Format/Fmt); a format whose
+  arguments do not match is an error at the call.
+* ``String``, ``List``, ``Option``, ``Int``, ``Bool``, ``Fun``, ``Sys``
+  (``getenv``, ``getenv_opt``, ``getcwd``, ``os_type``, ``unix``, ``win32``,
+  ``cygwin``, ``word_size``, ``int_size``, ``max_string_length``),
+  ``Ipaddr`` (``V4``/``V6``: ``of_string_exn``, ``to_string``,
+  ``Prefix.of_string_exn``), ``Macaddr`` (``of_string_exn``), and the Stdlib
+  operators and functions listed in :mod:`._stdlib`.
+
+Types. The reader has no type inference, but OCaml's type errors are errors:
+each argument handed to the device library is checked against the type of
+the parameter it fills (``package ~min:1 "x"``: *This expression has type
+int but an expression was expected of type string*, at the argument), a
+default value must have its converter's type, a partial application or a
+function given where a device is expected is refused, and names are checked
+before each top-level item runs (``Unbound value x`` even in a function never
+called, as OCaml reports). Every such error exits 1 with ``file:line:column``,
+as the real tool does when compiling config.ml fails.
+
+Not supported (each gets an ``UnsupportedSyntaxError`` or ``UnboundError``
+naming the construct at ``file:line:column``): records and arrays as values,
+exceptions (``try``, ``raise``), references (``ref``, ``!``, ``:=``), loops,
+objects, functors, ``let module``, binding operators (``let*``), extension
+nodes, first-class modules, files and processes (``open_in``, ``Unix``, ``Sys.command``), ``exit``. No real config of
+the recorded references (``mirage-4.11.1/``, ``wild-4.11.1/``) uses any of
+them; the ones those configs fail on (``foreign``, ``pclock``, a version
+comment excluding 4.11.1) fail in the real tool too, with the same exit code.
 """
 
 from ._ast import Program
@@ -66,6 +104,7 @@ from ._errors import (
     ApplicationError,
     ConfigMlFailure,
     ConfigMlSyntaxError,
+    ConfigMlTypeError,
     LimitError,
     MatchFailure,
     NoRegisterError,
@@ -96,6 +135,7 @@ __all__ = [
     "PolyVariant",
     "op_attribute_names",
     "ConfigMlSyntaxError",
+    "ConfigMlTypeError",
     "UnsupportedSyntaxError",
     "UnboundError",
     "ApplicationError",

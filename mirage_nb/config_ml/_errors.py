@@ -16,6 +16,7 @@ __all__ = [
     "UnsupportedSyntaxError",
     "UnboundError",
     "ApplicationError",
+    "ConfigMlTypeError",
     "MatchFailure",
     "ConfigMlFailure",
     "LimitError",
@@ -67,6 +68,10 @@ class UnboundError(_SourceError):
 
 class ApplicationError(_SourceError):
     """A function applied to a wrong label or too many arguments, or a non-function applied."""
+
+
+class ConfigMlTypeError(ApplicationError):
+    """An argument of the wrong type for the DSL (``package ~min:1``): what OCaml's type checker rejects."""
 
 
 class MatchFailure(_SourceError):

@@ -31,12 +31,14 @@ from . import _ast as A
 from ._errors import (
     ApplicationError,
     ConfigMlFailure,
+    ConfigMlTypeError,
     LimitError,
     MatchFailure,
     UnboundError,
     UnsupportedSyntaxError,
     error_at,
 )
+from ._pytypes import mismatch, param_hints
 from ._span import Span
 from ._values import NONE, Closure, Constr, FParam, Native, PolyVariant, PyModule, StructModule, some
 
@@ -189,6 +191,8 @@ class ArgValue:
     label: str | None
     value: Any
     span: Span
+    # where the value itself was written (``1`` in ``~min:1``), for type errors
+    value_span: Span | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -484,7 +488,7 @@ class Evaluator:
                     v = self._marker(v, A.Ident((), a.label, span=a.span), env)
             else:
                 v = self.eval(a.expr, env)
-            vals.append(ArgValue(a.kind, a.label, v, a.span))
+            vals.append(ArgValue(a.kind, a.label, v, a.span, a.expr.span if a.expr is not None else None))
         vals.reverse()
         f = self.eval(e.func, env)
         return self.apply(f, vals, e.span, e.func)
@@ -967,11 +971,15 @@ class Evaluator:
 
     def _apply_python(self, f: PyPartial, args: list[ArgValue], span: Span) -> tuple[Any, list[ArgValue]]:
         spec = self._spec(f.fn)
+        hints = param_hints(f.fn) if spec is not None else {}
         kw = dict(f.kw)
         pos = list(f.pos)
+        # where each positional argument was written (those of an earlier partial application: the call)
+        pos_spans = [span] * len(pos)
         for a in args:
             if a.kind == "pos":
                 pos.append(a.value)
+                pos_spans.append(a.span)
                 continue
             assert a.label is not None
             pyname = self._py_label(spec, a.label)
@@ -990,6 +998,7 @@ class Evaluator:
                 self.fail(ApplicationError, f"The label ~{a.label} is given twice to {f.name}", a.span)
             if a.kind == "label":
                 kw[pyname] = self.to_py(a.value)
+                self._check_arg(hints, pyname, kw[pyname], a.value_span or a.span)
             else:
                 v = a.value
                 if not (isinstance(v, Constr) and v.name in ("None", "Some")):
@@ -1000,6 +1009,7 @@ class Evaluator:
                     )
                 if v.name == "Some":
                     kw[pyname] = self.to_py(v.args[0])
+                    self._check_arg(hints, pyname, kw[pyname], a.value_span or a.span)
         if spec is None:
             if not pos:
                 return PyPartial(f.fn, f.name, tuple(pos), tuple(kw.items())), []
@@ -1018,7 +1028,7 @@ class Evaluator:
         if leftover_vals and leftover_vals[0] is None and (need == 0 or take >= need):
             leftover_vals = leftover_vals[1:]  # a unit argument: the OCaml way of saying "call it now"
         call_pos: list[Any] = []
-        it = iter(used)
+        it = iter(zip(used, pos_spans, strict=False))
         remaining_used = len(used)
         for n, _req, _po in spec.positional:
             if n in kw:
@@ -1028,11 +1038,22 @@ class Evaluator:
             else:
                 if remaining_used == 0:
                     break
-                call_pos.append(self.to_py(next(it)))
+                value, where = next(it)
+                call_pos.append(self.to_py(value))
+                self._check_arg(hints, n, call_pos[-1], where)
                 remaining_used -= 1
-        call_pos.extend(self.to_py(x) for x in it)
+        call_pos.extend(self.to_py(x) for x, _ in it)
         result = self._call_python(f, call_pos, kw, span)
         return result, [ArgValue("pos", None, v, span) for v in leftover_vals]
+
+    def _check_arg(self, hints: dict[str, Any], name: str, value: Any, span: Span) -> None:
+        """OCaml's type error when ``value`` cannot be the parameter ``name`` (see :mod:`._pytypes`)."""
+        hint = hints.get(name)
+        if hint is None:
+            return
+        problem = mismatch(value, hint)
+        if problem is not None:
+            self.fail(ConfigMlTypeError, problem, span)
 
     def _call_python(self, f: PyPartial, pos: list[Any], kw: dict[str, Any], span: Span) -> Any:
         try:

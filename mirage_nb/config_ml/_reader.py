@@ -61,12 +61,60 @@ def _register_hook(ev: Evaluator, real: Any) -> Any:
     return register
 
 
+def _option(v: Any) -> Any:
+    """A Python result that stands for an OCaml option (``None`` is ``None``)."""
+    from ._values import NONE, some
+
+    return NONE if v is None else some(v)
+
+
+def _key_module(key: object) -> PyModule:
+    """``Mirage.Key``: the Python module, with the functions that return options returning them."""
+    from ._stdlib import native
+
+    overrides = {}
+    for name in ("find", "peek"):
+        fn = getattr(key, name, None)
+        if callable(fn):
+            overrides[name] = native(f"Key.{name}", "pos pos", lambda a, b, fn=fn: _option(fn(a, b)))
+    return PyModule("Key", key, overrides)
+
+
+def _info_module() -> StructModule:
+    """``Functoria.Info``: what a device's ``connect``/``configure`` can ask of its ``info``."""
+    from ._stdlib import native
+
+    def field(name: str, get: Any) -> Any:
+        return native(f"Info.{name}", "pos", get)
+
+    return StructModule(
+        "Info",
+        {
+            "name": field("name", lambda i: i.name),
+            "config_file": field("config_file", lambda i: i.config_file),
+            "main": field("main", lambda i: i.main),
+            "output": field("output", lambda i: _option(i.output)),
+            "context": field("context", lambda i: i.context),
+            "keys": field("keys", lambda i: list(i.keys)),
+            "runtime_args": field("runtime_args", lambda i: list(i.runtime_args)),
+            "packages": field("packages", lambda i: list(i.packages)),
+            "package_names": field("package_names", lambda i: sorted(p.name for p in i.packages)),
+            "libraries": field("libraries", lambda i: i.libraries()),
+            "project_name": field("project_name", lambda i: i.project_name),
+        },
+    )
+
+
 def _mirage_module(ev: Evaluator, obj: object, name: str) -> PyModule:
     overrides = {}
     real = getattr(obj, "register", None)
     if real is not None and callable(real):
         overrides["register"] = _register_hook(ev, real)
-    return PyModule(name, obj, overrides)
+    submodules: dict[str, Any] = {"Info": _info_module()}
+    key = getattr(obj, "Key", None)
+    if key is not None:
+        submodules["Key"] = _key_module(key)
+    return PyModule(name, obj, overrides, submodules)
 
 
 def _base_env(ev: Evaluator, mirage: object) -> Env:

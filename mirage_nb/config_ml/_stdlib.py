@@ -6,7 +6,9 @@ Deliberate choices, so the same file always gives the same graph:
   ``Not_found``: the reader never reads the environment. (The real tool runs
   config.ml as a program, where they would see the environment; configs that
   depend on it are not reproducible, so the reader treats every variable as
-  unset.)
+  unset.) ``Sys.getcwd ()`` is the working directory: the real tool runs the
+  configuration program where ``mirage`` was started, and configs use it to
+  name files beside them.
 * ``print_string``/``Printf.printf``/``Fmt.pr`` write to the process's stdout,
   as the real configuration program does.
 * There are no references, exceptions handlers, arrays, files or processes.
@@ -18,6 +20,7 @@ Deliberate choices, so the same file always gives the same graph:
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -32,7 +35,7 @@ from ._values import NONE, Closure, Constr, FParam, Native, PolyVariant, StructM
 if TYPE_CHECKING:
     from ._eval import Evaluator
 
-__all__ = ["make_stdlib", "UNSUPPORTED_NAMES", "BUILTIN_OPS", "BUILTIN_CONSTRS"]
+__all__ = ["make_stdlib", "native", "UNSUPPORTED_NAMES", "BUILTIN_OPS", "BUILTIN_CONSTRS"]
 
 #: Stdlib names that exist in OCaml but that the reader deliberately leaves out, and why.
 UNSUPPORTED_NAMES = {
@@ -85,6 +88,11 @@ def _native(name: str, spec: str, fn: Callable[..., Any]) -> Native:
         else:
             params.append(FParam("pos", None))
     return Native(name, tuple(params), fn, tuple(range(len(params))))
+
+
+def native(name: str, spec: str, fn: Callable[..., Any]) -> Native:
+    """An OCaml function written in Python: ``spec`` lists its parameters (``pos``, ``~label``, ``?opt``)."""
+    return _native(name, spec, fn)
 
 
 def _wrap(n: int) -> int:
@@ -359,6 +367,10 @@ def make_stdlib(ev: Evaluator) -> StructModule:
             },
         ),
     }
+    from ._cmdliner import cmdliner_module, logs_module
+
+    modules["Cmdliner"] = cmdliner_module(ev)
+    modules["Logs"] = logs_module()
     modules["Ipaddr"] = _ipaddr_module()
     modules["Macaddr"] = _macaddr_module()
     fmt_mod = _fmt_module(ev, call)
@@ -729,6 +741,12 @@ def _sys_module() -> StructModule:
         {
             "getenv_opt": _native("Sys.getenv_opt", "pos", lambda _name: NONE),
             "getenv": _native("Sys.getenv", "pos", getenv),
+            # the configuration program runs where the tool was started: its cwd is the config's directory
+            "getcwd": _native("Sys.getcwd", "pos", lambda _u: os.getcwd()),
+            "os_type": "Unix",
+            "unix": True,
+            "win32": False,
+            "cygwin": False,
             "word_size": 64,
             "int_size": 63,
             "max_string_length": (1 << 57) - 9,
@@ -820,4 +838,63 @@ def _fmt_module(ev: Evaluator, call: Callable[..., Any]) -> StructModule:
         vals["list"] = _native(
             "Fmt.list", "?sep pos", lambda sep, pp: F.pp_list(ev.to_py(sep) or F.pp_cut, ev.to_py(pp))
         )
+        _fmt_combinators(vals, call, F)
     return StructModule("Fmt", vals)
+
+
+def _fmt_combinators(vals: dict[str, Any], call: Callable[..., Any], F: Any) -> None:  # noqa: N803
+    """The ``Fmt`` printers and combinators configs use to build converters' printers."""
+
+    def d(name: str, spec: str, fn: Callable[..., Any]) -> None:
+        vals[name] = _native(f"Fmt.{name}", spec, fn)
+
+    def pp_bool(ppf: Any, b: Any) -> None:
+        ppf.string("true" if b else "false")
+
+    def pp_option(none: Any, pp: Any, ppf: Any, o: Any) -> None:
+        if isinstance(o, Constr) and o.name == "Some":
+            call(pp, ppf, o.args[0])
+        elif isinstance(none, Constr) and none.name == "Some":
+            call(none.args[0], ppf, None)
+
+    def pp_pair(sep: Any, pa: Any, pb: Any, ppf: Any, v: Any) -> None:
+        call(pa, ppf, v[0])
+        if isinstance(sep, Constr) and sep.name == "Some":
+            call(sep.args[0], ppf, None)
+        else:
+            ppf.cut()
+        call(pb, ppf, v[1])
+
+    def failwith(fmt: Any) -> Any:
+        def fail(f: str, args: list[Any]) -> Any:
+            raise _failure(F.sprintf(f, *args))
+
+        return _format_fn("Fmt.failwith", fmt, fail)
+
+    d("using", "pos pos pos pos", lambda f, pp, ppf, v: call(pp, ppf, call(f, v)))
+    d("const", "pos pos pos pos", lambda pp, v, ppf, _x: call(pp, ppf, v))
+    d("any", "pos pos pos", lambda fmt, ppf, _x: F.fprintf(ppf, _str(fmt, "Fmt.any")))
+    d("option", "?none pos pos pos", pp_option)
+    d("pair", "?sep pos pos pos pos", pp_pair)
+    d("to_to_string", "pos pos", lambda pp, v: _fmt_to_string(F, call, pp, v))
+    d("failwith", "pos", failwith)
+    vals["bool"] = pp_bool
+    vals["float"] = lambda ppf, f: ppf.string(f"{float(f):g}")
+    vals["char"] = lambda ppf, c: ppf.string(_str(c, "Fmt.char"))
+    vals["text"] = F.pp_text
+    vals["quote"] = _native(
+        "Fmt.quote", "?mark pos pos pos", lambda mark, pp, ppf, v: _quote(F, call, mark, pp, ppf, v)
+    )
+
+
+def _fmt_to_string(F: Any, call: Callable[..., Any], pp: Any, v: Any) -> str:  # noqa: N803
+    ppf = F.Formatter()
+    call(pp, ppf, v)
+    return ppf.contents()
+
+
+def _quote(F: Any, call: Callable[..., Any], mark: Any, pp: Any, ppf: Any, v: Any) -> None:  # noqa: N803
+    m = mark.args[0] if isinstance(mark, Constr) and mark.name == "Some" else '"'
+    ppf.string(m)
+    call(pp, ppf, v)
+    ppf.string(m)

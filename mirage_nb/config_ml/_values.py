@@ -198,12 +198,19 @@ class PyModule:
     ``overrides`` replaces some values (the reader wraps ``register`` this way).
     """
 
-    __slots__ = ("name", "obj", "overrides", "_exports")
+    __slots__ = ("name", "obj", "overrides", "submodules", "_exports")
 
-    def __init__(self, name: str, obj: object, overrides: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        obj: object,
+        overrides: dict[str, Any] | None = None,
+        submodules: dict[str, Any] | None = None,
+    ) -> None:
         self.name = name
         self.obj = obj
         self.overrides = overrides or {}
+        self.submodules = submodules or {}
         exports = getattr(obj, "__all__", None)
         self._exports = frozenset(exports) if isinstance(exports, (list, tuple, set, frozenset)) else None
 
@@ -236,6 +243,8 @@ class PyModule:
         return False, None
 
     def module(self, name: str) -> tuple[bool, Any]:
+        if name in self.submodules:
+            return True, self.submodules[name]
         found, v = self._get(name)
         if found and v is not None and not isinstance(v, (str, int, float, bool, list, tuple)):
             return True, PyModule(name, v)

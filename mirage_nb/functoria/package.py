@@ -76,6 +76,8 @@ def package(
     """Twin of ``Functoria.package``."""
     if not (_VALID.match(name) and re.search("[A-Za-z]", name)):
         raise ConfigError(f'package name "{name}" is invalid')
+    # config.ml writes the polymorphic variants `Monorepo / `Switch
+    scope = {"Monorepo": "monorepo", "Switch": "switch"}.get(scope, scope)
     if scope not in ("monorepo", "switch"):
         raise ConfigError(f"package scope must be monorepo or switch, not {scope!r}")
     if sublibs is not None and libs is not None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
-from mirage_nb.errors import ConfigError
+from mirage_nb.errors import ConfigError, MirageNbError
 from mirage_nb.functoria import keys as K
 from mirage_nb.functoria.app import Application, Configured
 from mirage_nb.functoria.cmdline import CmdlineError, Opt, Parsed, enum, err_pos_excess, find_command, parse
@@ -208,7 +208,11 @@ class Session:
             if problem:
                 raise ConfigError(problem)
         if self.verb != "run":  # the simulator builds nothing: no dune project beside the config
-            self._write_skeleton()
+            # configure caches its command line before compiling the config
+            # (Tool.generate_project_skeleton ~save_args): a config that then
+            # fails to compile or evaluate still leaves mirage/context behind.
+            save = self.verb == "configure" and not peeked.has("dry_run")
+            self._write_skeleton(context=peeked.get("context_file") if save else None, save_args=save)
         app = self._load(config)
         return self._with_app(app, peeked)
 
@@ -349,14 +353,21 @@ class Session:
         # by" header is the user's, and the real tool leaves it alone.
         own = [p for p in codegen.clean_paths(c) if not p.endswith("/")]
         fs = VirtualFS.from_disk(".", own) if self.dir is not None else VirtualFS()
-        codegen.configure(
-            c,
-            fs,
-            argv=c.info.extra["argv"],
-            depext=parsed.get("depext", True),
-            extra_repos=self._repos(parsed),
-            directory=self.dir,
-        )
+        try:
+            codegen.configure(
+                c,
+                fs,
+                argv=c.info.extra["argv"],
+                depext=parsed.get("depext", True),
+                extra_repos=self._repos(parsed),
+                directory=self.dir,
+            )
+        except MirageNbError:
+            # functoria writes each file as it goes: a device whose configure
+            # step fails leaves the Makefile, the opam file and main.ml so far.
+            if not parsed.has("dry_run") and self.dir is not None:
+                fs.apply(Path("."))
+            raise
         for m in fs.messages:
             self.out.write(m + "\n")
         self.files = fs.files()
@@ -387,8 +398,12 @@ class Session:
             raise ConfigError("run: this command line has no simulator (use mirage-nb run)")
         return self.runner(c, parsed, self.out, self.err)
 
-    def _write_skeleton(self) -> None:
-        """The files every verb writes before running the config (``Tool.with_project_skeleton``)."""
+    def _write_skeleton(self, context: str | None = None, *, save_args: bool = False) -> None:
+        """The files every verb writes before running the config (``Tool.with_project_skeleton``).
+
+        With ``save_args`` (configure), also the command line cached in
+        ``mirage/context`` (or the ``--context-file`` given).
+        """
         try:
             from mirage_nb.functoria import codegen
         except ImportError:
@@ -406,6 +421,10 @@ class Session:
             ".", [f"{d}dune", f"{d}dune.config", "dune-project", f"{d}{project}/dune-workspace.config"]
         )
         skeleton(fs, config_file=config, project_name=project, version=self.project.version)
+        if save_args:
+            from mirage_nb.functoria.codegen import context_text
+
+            fs.write(context or f"{d}{project}/context", context_text([self.verb, *self._recorded_argv()[1:]]))
         fs.apply(Path("."))
 
 

@@ -80,12 +80,23 @@ def runtime_arg(line: int, name: str) -> RuntimeArg:
     return _create(pos(_FILE, line), f"Mirage_runtime.{name}", [package("mirage-runtime")])
 
 
+#: The printed code of each network key, by format and arguments: printing is pure and a
+#: stack builds a dozen of them, each call printing the same text.
+_NETWORK_CODE: dict[tuple[Any, ...], str] = {}
+
+
 def runtime_network_key(line: int, fmt: str, *args: Any) -> RuntimeArg:
     """An argument of ``Mirage_runtime_network`` (package ``mirage-runtime.network``).
 
     ``fmt`` and ``args`` are an OCaml format, printed with ``Fmt.kstr``.
     """
-    code = F.sprintf("Mirage_runtime_network." + fmt, *args)
+    try:
+        code = _NETWORK_CODE.get((fmt, args))
+    except TypeError:  # an unhashable argument (a list): print it every time
+        code = F.sprintf("Mirage_runtime_network." + fmt, *args)
+    else:
+        if code is None:
+            code = _NETWORK_CODE[(fmt, args)] = F.sprintf("Mirage_runtime_network." + fmt, *args)
     return _create(pos(_FILE, line), code, [package("mirage-runtime", sublibs=["network"])])
 
 

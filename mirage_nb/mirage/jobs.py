@@ -111,9 +111,11 @@ _LEVELS = {
 }
 
 
-def default_reporter(level: str | None = "info") -> Impl:
+def default_reporter(level: object = "info") -> Impl:
     """Twin of ``default_reporter ?level ()``: mirage-logs, its level set by ``-l``."""
-    lvl = level.lower() if isinstance(level, str) else level
+    # config.ml passes Logs' constructors (``Some Logs.Debug`` reaches Python as ``Debug``)
+    name = level if isinstance(level, str) or level is None else getattr(level, "name", level)
+    lvl = name.lower() if isinstance(name, str) else name
     if lvl not in _LEVELS:
         raise ConfigError(
             f"default_reporter: unknown log level {level!r}; expected one of error, warning, info, debug, app or None"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import os
 import platform
+from collections.abc import Sequence
 
 from mirage_nb.errors import ConfigError
 from mirage_nb.functoria import keys as K
@@ -232,19 +233,91 @@ from mirage_nb.functoria.keys import value as value  # noqa: E402
 op_dollar = app  # ``Key.($)``, for the config.ml reader
 
 
+def v(k: K.Key) -> K.Key:
+    """``Key.v``: a key as an element of ``Key.t`` lists (``impl ~keys:[ Key.v k ]``)."""
+    return k
+
+
+def name(k: K.Key) -> str:
+    """``Key.name``."""
+    return k.name
+
+
+def equal(a: K.Key, b: K.Key) -> bool:
+    """``Key.equal``: keys are equal when their names are."""
+    return a.name == b.name
+
+
+def get(ctx: Context, k: K.Key):
+    """``Key.get ctx k``: the key's value in the context, else its default."""
+    return ctx.get(k)
+
+
+def find(ctx: Context, k: K.Key):
+    """``Key.find ctx k``: the value given for the key (``None`` when not given)."""
+    return ctx.find(k) if ctx.mem(k) else None
+
+
+def mem(ctx: Context, v: Value) -> bool:
+    """``Key.mem ctx v``: every key ``v`` depends on has a value in ``ctx``."""
+    return v.mem(ctx)
+
+
+def peek(ctx: Context, v: Value):
+    """``Key.peek ctx v``: ``v``'s value when ``mem ctx v``, else ``None``."""
+    return v.eval(ctx) if v.mem(ctx) else None
+
+
+def eval_(ctx: Context, v: Value):
+    """``Key.eval ctx v``: ``v``'s value, defaults filling the keys not given."""
+    return v.eval(ctx)
+
+
+def default(v: Value):
+    """``Key.default v``: ``v``'s value with every key at its default."""
+    return v.default()
+
+
+def add_to_context(k: K.Key, x, ctx: Context) -> Context:
+    """``Key.add_to_context k x ctx``."""
+    return ctx.add(k, x)
+
+
+def _check_default(conv: Conv, default) -> None:
+    """OCaml's type error for ``opt Arg.int "8080"``: the default must have the converter's type."""
+    for c, typ, name in ((INT, int, "int"), (STRING, str, "string"), (BOOL, bool, "bool")):
+        if conv is c and (not isinstance(default, typ) or (typ is int and isinstance(default, bool))):
+            shown = (
+                "bool" if isinstance(default, bool) else {int: "int", str: "string"}.get(type(default), "another type")
+            )
+            raise ConfigError(
+                f"the default value has type {shown} but Cmdliner.Arg.{name} expects a value of type {name}"
+            )
+
+
 class Arg:
-    """``Key.Arg``: converters and argument kinds for ``Key.create``."""
+    """``Key.Arg``: argument kinds for ``Key.create`` (converters come from ``Cmdliner.Arg``).
+
+    OCaml's ``Mirage.Key.Arg`` has only ``opt``, ``required``, ``flag``, ``opt_all``
+    and ``info`` (``__all__``, what the config.ml reader sees); ``string``/``int``/...
+    stay here for Python configs, which have no ``Cmdliner``.
+    """
+
+    __all__ = ["opt", "required", "flag", "opt_all", "info"]
 
     string = STRING
     int = INT
     bool = BOOL
 
     @staticmethod
-    def info(names, *, docs=None, docv=None, doc="", env=None) -> _ArgInfo:
+    def info(
+        names: Sequence[str], *, deprecated=None, absent=None, docs=None, doc_envs=None, docv=None, doc="", env=None
+    ) -> _ArgInfo:
         return _ArgInfo(tuple(names), docv=docv, doc=doc or "", docs=docs, env=env)
 
     @staticmethod
     def opt(conv: Conv, default, info: _ArgInfo) -> _Arg:
+        _check_default(conv, default)
         return _Arg.opt(conv, default, info)
 
     @staticmethod
@@ -285,4 +358,14 @@ __all__ += [
     "pure",
     "value",
     "op_dollar",
+    "v",
+    "name",
+    "equal",
+    "get",
+    "find",
+    "mem",
+    "peek",
+    "eval_",
+    "default",
+    "add_to_context",
 ]

@@ -1,0 +1,10 @@
+(* One section of mirage.mli (4.11.1): TCP configuration. *)
+open Mirage
+
+let ip =
+  let net = default_network in
+  let eth = ethif net in
+  create_ipv4v6 (create_ipv4 eth (arp eth)) (create_ipv6 net eth)
+
+let main = main "Unikernel.Main" (tcpv4v6 @-> job)
+let () = register "tcp" [ main $ direct_tcp ~group:"t" ip ]
