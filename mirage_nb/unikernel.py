@@ -2,7 +2,9 @@
 
 ``from mirage_nb.unikernel import Logs, Mirage_sleep, Duration, Lwt`` gives
 the twins of the OCaml modules a 4.9+ unikernel uses without declaring
-devices: sleep, clocks, RNG, logs, runtime arguments, printing. They act on
+devices: sleep, clocks, RNG, logs, runtime arguments, printing; and the
+values network devices hand a unikernel (``Data``/``Eof`` of a flow's
+``read``, ``Ipaddr``, ``Ethernet``'s protocols). They act on
 the run being simulated (found through a context variable), so the same
 unikernel code runs many times with different seeds and arguments.
 """
@@ -22,6 +24,7 @@ from mirage_nb.sim.hexdump import Hxd, Hxd_string, Ohex
 from mirage_nb.sim.kv import Mirage_kv
 from mirage_nb.sim.logs import Logs
 from mirage_nb.sim.magic_mime import Magic_mime
+from mirage_nb.sim.netdev import Data, Eof, Ethernet, Ipaddr
 from mirage_nb.sim.netdev.cohttp import Cohttp, Cohttp_lwt, Cohttp_mirage
 from mirage_nb.sim.netdev.conduit import TCP, TLS, Conduit_mirage
 from mirage_nb.sim.netdev.dhcp import Dhcp_server, Dhcp_wire
@@ -44,19 +47,23 @@ __all__ = [
     "Cohttp_mirage",
     "Conduit_mirage",
     "Cstruct",
+    "Data",
     "Dhcp_server",
     "Dhcp_wire",
     "Digestif",
     "Dns_server",
     "Dns_zone",
     "Duration",
+    "Eof",
     "Error",
+    "Ethernet",
     "Failure",
     "Fmt",
     "H1",
     "Format",
     "Hxd",
     "Hxd_string",
+    "Ipaddr",
     "Initialized",
     "Logs",
     "Magic_mime",

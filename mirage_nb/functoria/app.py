@@ -10,7 +10,7 @@ generator reads.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -171,6 +171,8 @@ class Application:
         until: int | float | str | None = None,
         unikernel: Any = None,
         args: Sequence[str] = (),
+        data_dir: str | None = None,
+        disks: Mapping[str, bytes | bytearray] | None = None,
         **keys: Any,
     ) -> Any:
         """Simulate the unikernel (``mirage-nb run``): returns the simulator's ``RunResult``.
@@ -178,12 +180,25 @@ class Application:
         ``argv`` are its boot arguments, ``keys`` the configure-time keys (as
         :meth:`describe` takes them) and ``args`` more configure-time command-line
         arguments; ``unikernel`` is a module or the path of its ``unikernel.py``
-        (by default the one beside the config file).  See
+        (by default the one beside the config file); ``data_dir`` where its
+        device data is read and ``disks`` block images as bytes
+        (``{"disk.img": bytearray(8 * 512)}``).  See
         :func:`mirage_nb.sim.cli.run_application`, which the simulator
         declares as the runner of the ``mirage`` project (see :func:`runner_for`).
         """
         run = runner_for(self.project)
-        return run(self, target, argv=argv, seed=seed, until=until, unikernel=unikernel, args=args, **keys)
+        return run(
+            self,
+            target,
+            argv=argv,
+            seed=seed,
+            until=until,
+            unikernel=unikernel,
+            args=args,
+            data_dir=data_dir,
+            disks=disks,
+            **keys,
+        )
 
     def configured(self, args: Sequence[str] = (), *, verb: str = "configure") -> Configured:
         """The application evaluated as ``mirage <verb> <args>`` would evaluate it."""

@@ -2,17 +2,12 @@
 
 The simulator (:mod:`mirage_nb.sim`) owns booting: this module only reads
 the magic's arguments and hands the application, the unikernel module and
-the options over. When the application offers ``run`` (the Python API of
-DESIGN.md, ``app.run(seed=1, argv=[...], until="10s")``) that is used; else
-the configured graph goes to :func:`mirage_nb.sim.cli.run_configured` (the
-same path as ``mirage-nb run``). Without that module, a unikernel whose jobs
-take no device (``main "Unikernel" job``) is booted on the standard MirageOS
-4.9+ devices with :func:`mirage_nb.sim.boot.boot`.
+the options to ``app.run`` (``app.run(seed=1, argv=[...], until="10s")``),
+which boots the graph the engine evaluates, as ``mirage-nb run`` does.
 """
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,38 +69,9 @@ def run_application(app: Any, unikernel: Any, opts: RunOptions) -> Any:
                 "no unikernel code to run: give it in a %%unikernel cell (a start function or Main), "
                 f"or put a unikernel.py beside the config ({beside} does not exist)"
             )
-    run = getattr(app, "run", None)
-    if callable(run):
-        kwargs: dict[str, Any] = {"seed": opts.seed, "argv": list(opts.argv), "until": opts.until}
-        params = inspect.signature(run).parameters
-        if "unikernel" in params:
-            kwargs["unikernel"] = unikernel
-        if opts.config_args and "args" in params:
-            kwargs["args"] = list(opts.config_args)
-        return run(**kwargs)
-    try:
-        from mirage_nb.sim.cli import run_configured
-    except ImportError:
-        return _boot_deviceless(app, unikernel, opts)
-    if unikernel is None:
-        raise SimulationError("no unikernel code to run: give it in a %%unikernel cell (a start function or Main)")
-    configured = app.configured(list(opts.config_args), verb="run")
-    return run_configured(configured, unikernel, argv=list(opts.argv), seed=opts.seed, until=opts.until)
-
-
-def _boot_deviceless(app: Any, unikernel: Any, opts: RunOptions) -> Any:
-    from mirage_nb.functoria.impl import Dev
-
-    if unikernel is None:
-        raise SimulationError("no unikernel code to run: give it in a %%unikernel cell (a start function or Main)")
-    jobs = list(getattr(app, "jobs", []) or [])
-    if len(jobs) != 1 or not isinstance(jobs[0], Dev) or jobs[0].args:
-        raise SimulationError(
-            f"the simulator cannot boot {app.name} from a notebook yet: only a unikernel whose main takes no "
-            'device (main "Unikernel" job) is booted here; use mirage-nb run for the others'
-        )
-    from mirage_nb.sim.boot import boot, standard_nodes
-
-    module = jobs[0].dev.module_name
-    nodes = standard_nodes(app.name, job_module=module)
-    return boot(nodes, unikernel, argv=list(opts.argv), seed=opts.seed, until=opts.until)
+    kwargs: dict[str, Any] = {"seed": opts.seed, "argv": list(opts.argv), "until": opts.until}
+    if unikernel is not None:
+        kwargs["unikernel"] = unikernel
+    if opts.config_args:
+        kwargs["args"] = list(opts.config_args)
+    return app.run(**kwargs)

@@ -346,13 +346,14 @@ _EXERCISES = [
             "Copy hello's start and change the loop count, the message and the sleep.",
             "Mirage_sleep.ns(Duration.of_sec(2)) sleeps two virtual seconds; sleep after logging.",
         ),
-        "from mirage_nb.unikernel import Duration, Logs, Mirage_sleep\n"
-        "from mirage_nb.sim.boot import boot, standard_nodes\n\n"
+        "from mirage_nb.mirage import job, main, register\n"
+        "from mirage_nb.unikernel import Duration, Logs, Mirage_sleep\n\n"
         "async def start():\n"
         "    for _ in range(3):\n"
         '        Logs.info("hi")\n'
         "        await Mirage_sleep.ns(Duration.of_sec(2))\n\n"
-        'answer = boot(standard_nodes("hi"), {"__name__": "hi", "start": start})',
+        'hi = register("hi", [main("Unikernel", job)])\n'
+        'answer = hi.run(unikernel={"__name__": "hi", "start": start})',
         "the third 'hi' is logged at t=4 s; the last sleep then ends the run at 6 s.",
     ),
     Exercise(
@@ -361,10 +362,9 @@ _EXERCISES = [
         _check_salut,
         (
             "The unikernel reads the boot argument --hello; boot arguments go after -- in %mirage run.",
-            'answer = %mirage run -f $config -- --hello=Salut  (or run_example("hello-key", argv=[...]))',
+            'answer = %mirage run -f $config -- --hello=Salut  (or example("hello-key").run(argv=[...]))',
         ),
-        "from mirage_nb.sim.example_nodes import run_example\n"
-        'answer = run_example("hello-key", argv=["--hello=Salut"])',
+        'from mirage_nb.lab import example\nanswer = example("hello-key").run(argv=["--hello=Salut"])',
         "boot arguments are given to the run after -- (argv in Python).",
     ),
     Exercise(
@@ -372,8 +372,7 @@ _EXERCISES = [
         "With which exit code does a unikernel stop when given a boot option it does not know?",
         _check_exit_code,
         ("Run hello-key with a misspelt option: %mirage run -f $config -- --helo=x", "Read result.exit_code."),
-        "from mirage_nb.sim.example_nodes import run_example\n"
-        'answer = run_example("hello-key", argv=["--helo=x"]).exit_code',
+        'from mirage_nb.lab import example\nanswer = example("hello-key").run(argv=["--helo=x"]).exit_code',
         "Mirage_runtime exits with 64 on a command-line error.",
     ),
     Exercise(
@@ -384,8 +383,8 @@ _EXERCISES = [
             "Each thread is an async function: sleep, then Logs.info its name.",
             'await Lwt.pick([fast(), slow()]) then Logs.info("done").',
         ),
-        "from mirage_nb.unikernel import Duration, Logs, Lwt, Mirage_sleep\n"
-        "from mirage_nb.sim.boot import boot, standard_nodes\n\n"
+        "from mirage_nb.mirage import job, main, register\n"
+        "from mirage_nb.unikernel import Duration, Logs, Lwt, Mirage_sleep\n\n"
         "async def fast():\n"
         "    await Mirage_sleep.ns(Duration.of_sec(1))\n"
         '    Logs.info("fast")\n\n'
@@ -395,7 +394,8 @@ _EXERCISES = [
         "async def start():\n"
         "    await Lwt.pick([fast(), slow()])\n"
         '    Logs.info("done")\n\n'
-        'answer = boot(standard_nodes("race"), {"__name__": "race", "start": start})',
+        'race = register("race", [main("Unikernel", job)])\n'
+        'answer = race.run(unikernel={"__name__": "race", "start": start})',
         "pick resolves with the first promise to resolve and cancels the others.",
     ),
     Exercise(
@@ -433,12 +433,13 @@ _EXERCISES = [
         "Play disk-lottery on one disk: reset it, then play twice. Give the list of the three run results.",
         _check_lottery,
         (
-            'A memory disk is a bytearray: run_example("disk-lottery", disk=disk, argv=[...]).',
-            'disk = bytearray(16 * 512); the first run takes argv=["--reset-all"].',
+            'A memory disk is a bytearray: example("disk-lottery").run(disks={"disk.img": disk}, argv=[...]).',
+            'disk = disk_image(16); the first run takes argv=["--reset-all"].',
         ),
-        "from mirage_nb.sim.example_nodes import run_example\n"
-        "disk = bytearray(16 * 512)\n"
-        'answer = [run_example("disk-lottery", disk=disk, argv=a, seed=s)\n'
+        "from mirage_nb.lab import disk_image, example\n"
+        "disk = disk_image(16)\n"
+        'lottery = example("disk-lottery")\n'
+        'answer = [lottery.run(disks={"disk.img": disk}, argv=a, seed=s)\n'
         '          for s, a in enumerate([["--reset-all"], [], []])]',
         "the block device writes into the same bytearray, so the next run reads what the last one wrote.",
     ),

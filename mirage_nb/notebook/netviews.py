@@ -676,23 +676,17 @@ def _net_exercises() -> Mapping[str, Any]:
             "09.ping3",
             "Ping the network example three times from a peer (seq 0, 1, 2) and answer with the packet table.",
             _check_ping_table,
-            ("Copy the ping run above and loop over range(3).", "answer = packet_table(buf) after the run."),
-            "import io\n"
-            "from mirage_nb.sim.net.pcap import PcapWriter\n"
-            "from mirage_nb.sim.netdev.kinds import run_network_example\n"
-            "from mirage_nb.sim.netdev.peer import Peer\n"
-            "from mirage_nb.unikernel import Duration, Mirage_sleep\n"
-            "from mirage_nb.notebook.netviews import packet_table\n\n"
-            "def setup(lan):\n"
-            '    p = Peer(lan, name="peer", cidr="10.0.0.1/24")\n\n'
-            "    async def go():\n"
-            "        await Mirage_sleep.ns(Duration.of_sec(2))\n"
-            "        for seq in range(3):\n"
-            '            await p.ping("10.0.0.2", seq)\n\n'
-            "    p.script(go)\n\n"
-            "buf = io.BytesIO()\n"
-            'run_network_example("network", until="4s", setup=setup, pcap=PcapWriter(buf), net="direct", dhcp=False)\n'
-            "answer = packet_table(buf)",
+            ("Copy the ping run above and loop over range(3).", "answer = packet_table(result) after the run."),
+            "from mirage_nb.lab import Duration, Mirage_sleep, Network, example, packet_table\n\n"
+            "async def ping3(peer):\n"
+            "    await Mirage_sleep.ns(Duration.of_sec(2))\n"
+            "    for seq in range(3):\n"
+            '        await peer.ping("10.0.0.2", seq)\n\n'
+            "result = (Network()\n"
+            '          .unikernel("unikernel", example("network"), net="direct", no_dhcp=True)\n'
+            '          .peer("peer", ping3, cidr="10.0.0.1/24")\n'
+            '          .run(until="4s", pcap=True))\n'
+            "answer = packet_table(result)",
             "each ping is an echo request answered by an echo reply; ARP runs once, then the cache answers.",
         ),
         Exercise(

@@ -18,8 +18,8 @@ See DESIGN.md for what this layer holds. The pieces:
   lists in connect order) and :func:`~mirage_nb.sim.boot.boot`.
 - ``cli``: from the engine's evaluated graph to a run: ``mirage-nb run`` and
   ``Application.run`` (storage devices say what they are through ``Device.sim``).
-- ``example_nodes``: hand-built device graphs of the bundled examples (a
-  cross-check of the graphs the engine builds from their config.ml files).
+- ``network``: several unikernels (each evaluated from its config) and
+  scripted peers on virtual LANs, in one run.
 
 Unikernel code imports its names from :mod:`mirage_nb.unikernel`.
 

@@ -52,7 +52,7 @@ import inspect
 import os
 import sys
 import types
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,7 +72,6 @@ __all__ = [
     "Connector",
     "KINDS",
     "boot",
-    "standard_nodes",
     "load_unikernel",
     "local_library",
     "unikernel_args",
@@ -130,54 +129,6 @@ class DeviceNode:
 
 Connector = Callable[["BootContext", DeviceNode], Awaitable[tuple[Any, Any]]]
 """Connects a device of another kind (network devices...): returns its value and the module functors receive."""
-
-
-def standard_nodes(
-    name: str,
-    devices: Sequence[DeviceNode] = (),
-    *,
-    job_module: str | None = "Unikernel",
-    job_params: Mapping[str, Any] | None = None,
-) -> list[DeviceNode]:
-    """The nodes of a generated unix ``main.ml`` of a MirageOS 4.9+ unikernel: runtime devices, ``devices``, job.
-
-    Ids and order follow the real ``main.ml`` (``mirage_bootvar__1``,
-    ``struct_end__2``...). The job receives ``devices`` as functor arguments
-    and as ``start`` arguments; a device-less ``main "Unikernel" job`` gets a
-    unit. ``job_module=None`` gives a unikernel without a job (``register
-    "noop" []``).
-    """
-    nodes = [
-        DeviceNode("mirage_bootvar__1", "Mirage_bootvar", "noop"),
-        DeviceNode("struct_end__2", "Struct_end", "argv", deps=("mirage_bootvar__1",), params={"name": name}),
-        DeviceNode(
-            "cmdliner_stdlib__3",
-            "Cmdliner_stdlib",
-            "cmdliner_stdlib",
-            runtime_args=(RuntimeArgRef("backtrace", "true"), RuntimeArgRef("randomize-hashtables", "true")),
-        ),
-        DeviceNode("mirage_runtime__4", "Mirage_runtime", "delay", runtime_args=(RuntimeArgRef("delay", "0"),)),
-        DeviceNode("mirage_logs__5", "Mirage_logs", "reporter", runtime_args=(RuntimeArgRef("logs", "[]"),)),
-        DeviceNode("mirage_sleep__6", "Mirage_sleep", "sleep"),
-        DeviceNode("mirage_ptime__7", "Mirage_ptime", "ptime"),
-        DeviceNode("mirage_mtime__8", "Mirage_mtime", "mtime"),
-        DeviceNode("mirage_crypto_rng_mirage__9", "Mirage_crypto_rng_mirage", "rng"),
-        DeviceNode("mirage_runtime__10", "Mirage_runtime", "set_name", params={"name": name}),
-    ]
-    nodes.extend(devices)
-    if job_module is None:
-        return nodes
-    n = len(nodes) + 1
-    if devices:
-        used = {dep for d in devices for dep in d.deps}
-        ids = tuple(d.id for d in devices if d.id not in used)
-        job = DeviceNode(f"unikernel__{n}", job_module, "job", args=ids, deps=ids, params=job_params or {})
-    else:
-        unit = DeviceNode(f"unit__{n}", "Unit", "unit")
-        nodes.append(unit)
-        job = DeviceNode(f"unikernel__{n + 1}", job_module, "job", deps=(unit.id,), params=job_params or {})
-    nodes.append(job)
-    return nodes
 
 
 def load_unikernel(path: str | os.PathLike[str]) -> types.ModuleType:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any, TextIO
 
 from mirage_nb.errors import SimulationError
@@ -34,7 +35,15 @@ from mirage_nb.sim.netdev.dns import SERVICE_KIND_OF_MODULE
 from mirage_nb.sim.netdev.kinds import KIND_OF_MODULE, NET_CONNECTORS
 from mirage_nb.sim.run import RunResult
 
-__all__ = ["nodes_of_graph", "run_configured", "run_command", "run_application", "unikernel_beside"]
+__all__ = [
+    "nodes_of_graph",
+    "with_disks",
+    "run_configured",
+    "configured_unikernel",
+    "run_command",
+    "run_application",
+    "unikernel_beside",
+]
 
 _BY_MODULE = {
     "Mirage_bootvar": "noop",
@@ -127,6 +136,35 @@ def nodes_of_graph(configured: Any) -> list[DeviceNode]:
     return out
 
 
+def with_disks(nodes: Sequence[DeviceNode], disks: Mapping[str, bytes | bytearray] | None) -> list[DeviceNode]:
+    """``nodes`` with the block devices named in ``disks`` (file name -> image bytes) backed by memory.
+
+    A ``block_of_file "disk.img"`` reads ``disk.img`` beside the config; a
+    learner may hand the image's bytes instead (``disks={"disk.img": bytearray(8 * 512)}``).
+    A ``bytearray`` is written in place, so its state survives the run.
+    """
+    if not disks:
+        return list(nodes)
+    files = {str(n.params.get("file")): n for n in nodes if n.kind == "block"}
+    unknown = sorted(set(disks) - set(files))
+    if unknown:
+        have = ", ".join(sorted(files)) or "none"
+        raise SimulationError(
+            f"disks: no block device reads {', '.join(unknown)}; this unikernel's block files: {have}"
+        )
+    out = []
+    for n in nodes:
+        if n.kind == "block" and str(n.params.get("file")) in disks:
+            data = disks[str(n.params.get("file"))]
+            if not isinstance(data, bytes | bytearray):
+                raise SimulationError(
+                    f"disks[{n.params.get('file')!r}]: expected bytes or a bytearray, got {type(data).__name__}"
+                )
+            n = replace(n, params={**n.params, "data": data})
+        out.append(n)
+    return out
+
+
 def run_configured(
     configured: Any,
     unikernel: Any,
@@ -135,10 +173,11 @@ def run_configured(
     seed: int = 0,
     until: int | float | str | None = None,
     data_dir: str | None = None,
+    disks: Mapping[str, bytes | bytearray] | None = None,
 ) -> RunResult:
     """Boot a configured application with its unikernel code (a module or a path to unikernel.py)."""
     return boot(
-        nodes_of_graph(configured),
+        with_disks(nodes_of_graph(configured), disks),
         unikernel,
         argv=argv or [],
         seed=seed,
@@ -157,6 +196,42 @@ def unikernel_beside(config: str) -> tuple[str, str]:
     return path, base
 
 
+def configured_unikernel(
+    app: Any,
+    target: str | None = None,
+    *,
+    unikernel: Any = None,
+    data_dir: str | None = None,
+    args: Sequence[str] = (),
+    **keys: Any,
+) -> tuple[Any, Any, str | None]:
+    """Evaluate ``app`` as ``mirage-nb run -t target --key=v...`` would: the graph, its code, its data directory.
+
+    ``unikernel`` is a module, a mapping or a path to ``unikernel.py`` (by
+    default the one beside ``app.config_file``, loaded afresh so that an edit
+    shows at the next run); ``data_dir`` is where device data is read (by
+    default the unikernel's directory).
+    """
+    from mirage_nb.functoria.tool import args_of_kwargs
+
+    configured = app.configured([*args_of_kwargs(target, known=app.keys(), **keys), *args], verb="run")
+    where = None
+    if unikernel is None:
+        try:
+            path, where = unikernel_beside(app.config_file)
+        except SimulationError:
+            raise SimulationError(
+                f"no unikernel code to run {app.name}: give it in a %%unikernel cell (a start function or Main) "
+                "and run it with %mirage run, or pass unikernel= (a module, or the path of a unikernel.py); "
+                f"there is no unikernel.py beside {app.config_file}"
+            ) from None
+        unikernel = load_unikernel(path)
+    elif isinstance(unikernel, str | os.PathLike):
+        where = os.path.dirname(os.path.abspath(unikernel))
+        unikernel = load_unikernel(unikernel)
+    return configured, unikernel, data_dir or where
+
+
 def run_application(
     app: Any,
     target: str | None = None,
@@ -166,33 +241,23 @@ def run_application(
     until: int | float | str | None = None,
     unikernel: Any = None,
     args: Sequence[str] = (),
+    data_dir: str | None = None,
+    disks: Mapping[str, bytes | bytearray] | None = None,
     **keys: Any,
 ) -> RunResult:
     """``Application.run``: evaluate ``app`` as ``mirage-nb run -t target --key=v...`` would, then simulate.
 
     ``argv`` are the boot arguments (what follows ``--`` on the command line);
     ``unikernel`` a module or a path to ``unikernel.py`` (by default the one
-    beside ``app.config_file``).
+    beside ``app.config_file``); ``data_dir`` where device data is read;
+    ``disks`` block images given as bytes (see :func:`with_disks`).
     """
-    from mirage_nb.functoria.tool import args_of_kwargs
-
     if isinstance(argv, str):
         raise SimulationError(f"argv is a sequence of boot arguments, e.g. [{argv!r}], not a string")
-    configured = app.configured([*args_of_kwargs(target, **keys), *args], verb="run")
-    data_dir = None
-    if unikernel is None:
-        try:
-            path, data_dir = unikernel_beside(app.config_file)
-        except SimulationError:
-            raise SimulationError(
-                f"no unikernel code to run {app.name}: give it in a %%unikernel cell (a start function or Main) "
-                "and run it with %mirage run, or pass unikernel= (a module, or the path of a unikernel.py); "
-                f"there is no unikernel.py beside {app.config_file}"
-            ) from None
-        unikernel = load_unikernel(path)
-    elif isinstance(unikernel, str | os.PathLike):
-        data_dir = os.path.dirname(os.path.abspath(unikernel))
-    return run_configured(configured, unikernel, argv=list(argv), seed=seed, until=until, data_dir=data_dir)
+    configured, unikernel, where = configured_unikernel(
+        app, target, unikernel=unikernel, data_dir=data_dir, args=args, **keys
+    )
+    return run_configured(configured, unikernel, argv=list(argv), seed=seed, until=until, data_dir=where, disks=disks)
 
 
 def run_command(configured: Any, parsed: Any, out: TextIO, err: TextIO) -> int:

@@ -17,9 +17,9 @@ HELLO = Path(mirage_nb.__file__).parent / "examples" / "hello" / "unikernel.py"
 
 @pytest.fixture(scope="module")
 def result():
-    from mirage_nb.sim.boot import boot, standard_nodes
+    from mirage_nb.loader import load_config
 
-    return boot(standard_nodes("hello", job_module="Unikernel"), str(HELLO), seed=1)
+    return load_config(str(HELLO.parent / "config.ml")).run(seed=1)
 
 
 def test_filters_by_level_and_source(result):

@@ -1,20 +1,31 @@
-"""The boot interface (hand-built device node lists) and determinism of whole runs."""
+"""The boot interface (the engine's device node lists, built with the DSL in sim_graphs) and determinism of runs."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
+from sim_graphs import nodes as standard_nodes
 
+import mirage_nb.mirage as M
 from mirage_nb.errors import SimulationError
-from mirage_nb.sim.boot import DeviceNode, RuntimeArgRef, boot, standard_nodes
+from mirage_nb.loader import load_config
+from mirage_nb.sim.boot import DeviceNode, RuntimeArgRef, boot
+from mirage_nb.sim.cli import with_disks
 from mirage_nb.sim.clocks import Duration, Mirage_sleep
-from mirage_nb.sim.example_nodes import example_nodes, run_example
 from mirage_nb.sim.logs import Logs
 from mirage_nb.sim.rng import Mirage_crypto_rng
 
+EXAMPLES = Path(__file__).resolve().parents[2] / "mirage_nb" / "examples"
 
-def test_standard_nodes_follow_the_generated_main_ml_order() -> None:
+
+def run_example(name: str, **opts: Any) -> Any:
+    return load_config(str(EXAMPLES / name / "config.ml")).run(**opts)
+
+
+def test_engine_nodes_follow_the_generated_main_ml_order() -> None:
     nodes = standard_nodes("hello")
     assert [n.id for n in nodes] == [
         "mirage_bootvar__1",
@@ -29,11 +40,13 @@ def test_standard_nodes_follow_the_generated_main_ml_order() -> None:
         "mirage_runtime__10",
         "unit__11",
         "unikernel__12",
+        "mirage_runtime__13",
     ]
-    assert nodes[-1].deps == ("unit__11",) and nodes[-1].kind == "job"
+    assert nodes[-2].deps == ("unit__11",) and nodes[-2].kind == "job" and nodes[-1].kind == "noop"
     r = boot(nodes, {"__name__": "u", "start": _noop})
     connects = [e.detail for e in r.timeline if e.kind == "connect"]
-    assert connects[0] == "mirage_bootvar__1 (Mirage_bootvar)" and connects[-1] == "unikernel__12 (Unikernel)"
+    assert connects[0] == "mirage_bootvar__1 (Mirage_bootvar)"
+    assert connects[-2:] == ["unikernel__12 (Unikernel)", "mirage_runtime__13 (Mirage_runtime)"]
 
 
 async def _noop() -> None:
@@ -50,13 +63,10 @@ def test_functor_job_gets_modules_and_devices_in_order() -> None:
         async def start(self, a: Any, b: Any) -> None:
             seen.append((type(a).__name__, type(b).__name__))
 
-    devices = [
-        DeviceNode("block__11", "Block", "block", params={"size_sectors": 4}),
-        DeviceNode("kv__12", "Kv_rw_mem", "kv_rw_mem"),
-    ]
-    r = boot(standard_nodes("two", devices, job_module="Unikernel.Main"), {"__name__": "u", "Main": Main})
+    nodes = standard_nodes("two", [M.block_of_file("disk.img"), M.kv_rw_mem()], job="Unikernel.Main")
+    r = boot(with_disks(nodes, {"disk.img": bytes(4 * 512)}), {"__name__": "u", "Main": Main})
     assert r.exit_code == 0
-    assert seen == [("<module Block : Mirage_block.S>", "<module Kv_rw_mem : Mirage_kv>"), ("MemBlock", "MemKv")]
+    assert seen == [("<module Block : Mirage_block.S>", "<module Mirage_kv_mem : Mirage_kv>"), ("MemBlock", "MemKv")]
 
 
 @pytest.mark.parametrize(
@@ -69,7 +79,7 @@ def test_functor_job_gets_modules_and_devices_in_order() -> None:
 )
 def test_mistakes_in_the_unikernel_are_explained(nodes: Any, uk: dict[str, Any], message: str) -> None:
     if nodes == "functor":
-        nodes = standard_nodes("x", [DeviceNode("kv", "Kv", "kv_rw_mem")], job_module="Unikernel.Main")
+        nodes = standard_nodes("x", [M.kv_rw_mem()], job="Unikernel.Main")
     with pytest.raises(SimulationError, match=message):
         boot(nodes or standard_nodes("x"), uk)
 
@@ -82,14 +92,9 @@ def test_node_validation() -> None:
     with pytest.raises(SimulationError, match="unique"):
         boot([DeviceNode("a", "A", "noop"), DeviceNode("a", "A", "noop")], {"__name__": "u"})
     with pytest.raises(SimulationError, match="needs the parameter 'dir'"):
-        boot(
-            standard_nodes("x", [DeviceNode("kv", "Kv", "kv_ro_crunch")], job_module="Unikernel.Main"),
-            {"__name__": "u", "Main": object},
-        )
+        boot([DeviceNode("kv", "Kv", "kv_ro_crunch")], {"__name__": "u", "Main": object})
     with pytest.raises(SimulationError, match="is not defined"):
         boot([DeviceNode("a", "A", "argv", runtime_args=(RuntimeArgRef("Unikernel.nope"),))], {"__name__": "u"})
-    with pytest.raises(SimulationError, match="unknown example"):
-        example_nodes("nope")
 
 
 async def _random_start() -> None:
@@ -136,8 +141,9 @@ def test_connectors_add_device_kinds() -> None:
         async def start(self, net: Any) -> None:
             seen.append(net["mac"])
 
-    nodes = standard_nodes(
-        "net", [DeviceNode("netif__11", "Netif", "netif", params={"mac": "02:00"})], job_module="Unikernel.Main"
-    )
+    nodes = [
+        replace(n, params={"mac": "02:00"}) if n.kind == "netif" else n
+        for n in standard_nodes("net", [M.netif("tap0")], job="Unikernel.Main")
+    ]
     r = boot(nodes, {"__name__": "u", "Main": Main}, connectors={"netif": connect_netif})
     assert r.exit_code == 0 and seen == ["<module Netif>", "02:00"]

@@ -5,18 +5,50 @@ unikernel.ml + the mirage-logs format). The random draws a run makes are
 recorded values, not recomputed here: with seed ``s`` the simulated
 ``Mirage_crypto_rng`` gives ``random.Random(s).randbytes``, and ``Randomconv.int``
 over those bytes gave the numbers below when this file was written (a change
-in either shows up as a failure, never as a moving expectation).
+in either shows up as a failure, never as a moving expectation). Every run goes the one
+way a learner's does: the engine evaluates the example's config.ml and the
+simulator boots that graph with the unikernel.py beside it.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from mirage_nb.sim.example_nodes import EXAMPLES, run_example
+from mirage_nb.loader import load_config
+from mirage_nb.sim.run import RunResult
 
 S = 1_000_000_000
+EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "mirage_nb" / "examples"
+EXAMPLES = sorted(p.name for p in EXAMPLES_DIR.iterdir() if (p / "config.ml").is_file())
+SECTOR = 512
+
+
+def run_example(
+    name: str,
+    *,
+    kv: str | None = None,
+    disk: bytearray | None = None,
+    size_sectors: int | None = None,
+    **opts: Any,
+) -> RunResult:
+    """``app.run`` of the example's config.ml: ``kv`` is its --kv_ro key, ``disk`` / ``size_sectors`` a memory disk."""
+    app = load_config(str(EXAMPLES_DIR / name / "config.ml"))
+    disks = None
+    if disk is not None or size_sectors is not None:
+        disks = {"disk.img": disk if disk is not None else bytearray((size_sectors or 0) * SECTOR)}
+    elif name == "littlefs":
+        from mirage_nb.sim.block import MemBlock
+        from mirage_nb.sim.chamelon import format_device
+
+        mem = MemBlock("littlefs", 1024)
+        format_device(mem)  # what `chamelon format littlefs 512` does to the image the README makes
+        disks = {"littlefs": mem.data}
+    keys = {"kv_ro": kv} if kv is not None else {}
+    result: RunResult = app.run(disks=disks, **keys, **opts)
+    return result
 
 
 def ts(sec: int) -> str:
@@ -50,10 +82,10 @@ ECHO_DRAWS: dict[int, list[tuple[int, int]]] = {
 LOTTERY_DRAW = {1: 4122043682, 2: 1940504308, 3: 4248824636}
 
 
-def test_every_example_has_a_twin_and_nodes() -> None:
-    root = Path(__file__).resolve().parents[2] / "mirage_nb" / "examples"
+def test_every_example_has_a_config_and_a_twin() -> None:
+    assert len(EXAMPLES) >= 18
     for name in EXAMPLES:
-        assert (root / name / "unikernel.py").is_file(), name
+        assert (EXAMPLES_DIR / name / "unikernel.py").is_file(), name
 
 
 def test_noop() -> None:
@@ -78,15 +110,25 @@ def test_local_library() -> None:
 
 
 def test_app_info() -> None:
-    r = run_example("app_info", libraries=[("fmt", "0.9.0"), ("lwt", "5.9.1"), ("stdlib-shims", None)])
+    assert run_example("app_info").stdout[0] == "libraries:"
+    # Given the libraries a build links, the unikernel lists them as Build_info does.
+    from dataclasses import replace
+
+    from mirage_nb.sim.boot import boot
+    from mirage_nb.sim.cli import nodes_of_graph
+
+    app = load_config(str(EXAMPLES_DIR / "app_info" / "config.ml"))
+    libraries = (("fmt", "0.9.0"), ("lwt", "5.9.1"), ("stdlib-shims", None))
+    nodes = [
+        replace(n, params={**n.params, "libraries": libraries}) if n.kind == "job" else n
+        for n in nodes_of_graph(app.configured([], verb="run"))
+    ]
+    r = boot(nodes, str(EXAMPLES_DIR / "app_info" / "unikernel.py"))
     assert r.stdout == ["libraries:", "  - fmt.0.9.0", "  - lwt.5.9.1", "  - stdlib-shims.n/a"]
 
 
 def test_app_info_lists_what_its_configuration_links(monkeypatch: pytest.MonkeyPatch) -> None:
     """Like the real unikernel, never an empty list: the libraries the generated dune file links, with versions."""
-    from mirage_nb.loader import load_config
-    from mirage_nb.sim.example_nodes import EXAMPLES_DIR
-
     r = run_example("app_info")
     assert "  - fmt.n/a" in r.stdout and "  - mirage-runtime.4.11.0" in r.stdout
     assert "  - mirage-sleep.unix.4.1.0" in r.stdout and "  - cmdliner-stdlib.1.0.1" in r.stdout

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from mirage_nb.sim.boot import boot, standard_nodes
+from sim_graphs import nodes as standard_nodes
+
+from mirage_nb.sim.boot import boot
 from mirage_nb.sim.clocks import Duration, Mirage_sleep, Ptime
 from mirage_nb.sim.logs import Logs
 from mirage_nb.sim.run import LogRecord
@@ -86,9 +88,12 @@ def test_header_from_the_message_function_and_driver_sources() -> None:
 
     r = boot(standard_nodes("h"), {"__name__": "u", "start": start2})
     assert r.stderr == ["2025-01-01T00:00:00Z: [HEY] [application] careful 3"]
-    from mirage_nb.sim.example_nodes import run_example
+    from pathlib import Path
 
-    r = run_example("block", size_sectors=32, argv=["-l", "*:info,mirage-block-unix:debug"])
+    from mirage_nb.loader import load_config
+
+    block = load_config(str(Path(__file__).resolve().parents[2] / "mirage_nb" / "examples" / "block" / "config.ml"))
+    r = block.run(disks={"disk.img": bytearray(32 * 512)}, argv=["-l", "*:info,mirage-block-unix:debug"])
     assert not r.stdout[0].startswith("WARNING")
     assert any("[DEBUG] [mirage-block-unix] write beyond end of file" in line for line in r.lines)
     assert not any("[DEBUG] [block]" in line for line in r.lines)

@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from sim_graphs import nodes as standard_nodes
 
-from mirage_nb.sim.boot import boot, standard_nodes
+from mirage_nb.sim.boot import boot
 from mirage_nb.sim.cmdliner import Arg, ParseError, ParseHelp, ParseOk, parse
-from mirage_nb.sim.example_nodes import run_example
 from mirage_nb.sim.logs import Level
 from mirage_nb.sim.runtime import MIRAGE_ARGS, Mirage_runtime
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "mirage_nb" / "examples"
+
+
+def run_example(name: str, **opts: Any) -> Any:
+    """``app.run`` of a bundled example's config.ml."""
+    from mirage_nb.loader import load_config
+
+    return load_config(str(EXAMPLES / name / "config.ml")).run(**opts)
+
 
 SPECS = [
     Arg.opt(Arg.string, "Hello World!", Arg.info(["hello"], doc="How to say hello.")),
@@ -104,7 +115,11 @@ def test_exit_codes_of_the_booted_unikernel() -> None:
     assert r.exit_code == Mirage_runtime.help_version == 63 and "--hello=VAL" in r.output
     r = run_example("hello-key", argv=["--hello"])
     assert r.exit_code == Mirage_runtime.argument_error == 64
-    assert r.stderr == ["Usage: hello [--help] [--hello=VAL] [OPTION]…", "hello: option '--hello' needs an argument"]
+    # the binary is named after the register call of config.ml: hello-key
+    assert r.stderr == [
+        "Usage: hello-key [--help] [--hello=VAL] [OPTION]…",
+        "hello-key: option '--hello' needs an argument",
+    ]
     assert r.end_ns == 0
 
 
@@ -147,7 +162,7 @@ def test_reading_an_arg_too_early_is_explained() -> None:
 
 
 def test_help_page_sections_and_exit_codes() -> None:
-    r = run_example("disk-lottery", argv=["--help=plain"], size_sectors=8)
+    r = run_example("disk-lottery", argv=["--help=plain"], disks={"disk.img": bytearray(8 * 512)})
     text = r.output
     assert r.exit_code == 63
     sections = [line for line in text.splitlines() if line and not line.startswith(" ")]

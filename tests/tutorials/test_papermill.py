@@ -114,12 +114,12 @@ def test_tutorial_01_with_another_seed(tmp_path: Path) -> None:
     _no_errors(nb)
 
     # Re-run the notebook's own dice unikernel here with the same seed: the notebook must have printed the same.
-    from mirage_nb.sim.boot import boot, standard_nodes
+    from mirage_nb.mirage import job, main, register
 
     source = _cell_magic_body(_tagged(nb, "dice"), "%%unikernel")
     module: dict[str, Any] = {"__name__": "dice"}
     exec(compile(source, "<dice>", "exec"), module)
-    expected = boot(standard_nodes("dice"), module, seed=seed).logs[0].message
+    expected = register("dice", [main("Unikernel", job)]).run(unikernel=module, seed=seed).logs[0].message
     printed = _text(_tagged(nb, "dice-output")).strip()
     assert printed == f"seed {seed}: {expected}"
 

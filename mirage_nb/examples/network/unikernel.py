@@ -5,8 +5,7 @@ of the stream, a read error, or (at debug level) what it read, then closes.
 The stack is whatever ``generic_stackv4v6 default_network`` chose at boot.
 """
 
-from mirage_nb.sim.netdev import Data, Eof, Ipaddr
-from mirage_nb.unikernel import Arg, Cstruct, Error, Logs, Mirage_runtime, Ok
+from mirage_nb.unikernel import Arg, Cstruct, Data, Eof, Error, Ipaddr, Logs, Mirage_runtime, Ok
 
 _port_doc = Arg.info(["port"], doc="The TCP port on which to listen for incoming connections.")
 port = Mirage_runtime.register_arg(Arg.value(Arg.opt(Arg.int, 8080, _port_doc)))

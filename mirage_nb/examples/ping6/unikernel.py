@@ -7,8 +7,7 @@ by itself; TCP and UDP packets are logged with their addresses, other
 protocols as errors.
 """
 
-from mirage_nb.sim.netdev import Ethernet, Ipaddr
-from mirage_nb.unikernel import Logs, Lwt, Ok
+from mirage_nb.unikernel import Ethernet, Ipaddr, Logs, Lwt, Ok
 
 
 class Main:

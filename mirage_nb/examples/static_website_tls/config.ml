@@ -2,7 +2,7 @@
 (* A static website over HTTPS: pages from the htdocs kv_ro, certificate
    and key from the tls kv_ro; plain HTTP redirects to HTTPS. The tls/
    directory is not shipped: make a test CA and certificate first
-   (mirage_nb.sim.netdev.pki.write_test_pki), never commit a private key. *)
+   (make_test_pki in mirage_nb.lab), never commit a private key. *)
 open Mirage
 
 let stack = generic_stackv4v6 default_network

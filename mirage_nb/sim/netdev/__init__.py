@@ -36,9 +36,8 @@ Modules (MirageOS twin in brackets):
   :data:`~.stack.STACK_MODULE` (the module ``S`` a functor receives).
 - ``kinds``: the boot connectors (:data:`~.kinds.NET_CONNECTORS`, by kind;
   :data:`~.kinds.KIND_OF_MODULE`, by module name), the network runtime
-  arguments (:func:`~.kinds.net_arg`), the graphs of ``generic_stackv4v6
-  default_network`` (:func:`~.kinds.stack_nodes`) and of the bundled
-  examples, :func:`~.kinds.run_network_example`, and
+  arguments (:func:`~.kinds.net_arg`), :func:`~.kinds.run_network_example`
+  (a bundled example from its config.ml, with peers), and
   :func:`~.kinds.attach_unikernel` (a second unikernel on the same LAN).
 - ``peer``: :class:`~.peer.Peer`, a scripted host (a ``sim.net.host.Host`` plus TCP) on the LAN.
 - services over the stack (``http_kinds`` connects them): ``conduit`` [``Conduit_mirage.TCP``/``TLS``;

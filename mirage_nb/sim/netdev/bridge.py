@@ -317,13 +317,14 @@ def run_bridged_example(
 ) -> BridgedResult[T]:
     """Boot the bundled ``network`` or ``ping6`` example bridged to Linux, and run ``linux(bridge)`` beside it.
 
-    ``keys`` choose the stack as in :func:`~.kinds.run_network_example`
-    (``net="direct", dhcp=False`` gives the static 10.0.0.2/24 stack);
+    ``keys`` are the example's configure-time keys, as in
+    :func:`~.kinds.run_network_example` (``net="direct", no_dhcp=True`` gives
+    the static 10.0.0.2/24 stack);
     ``until`` bounds the run in (real) time; ``setup(lan)`` may attach more
     peers. Example::
 
         r = run_bridged_example("network", lambda br: br.exec("ping", "-c", "2", "10.0.0.2"),
-                                net="direct", dhcp=False)
+                                net="direct", no_dhcp=True)
     """
     from mirage_nb.sim.netdev.kinds import run_network_example
 
@@ -354,8 +355,7 @@ def run_bridged_unikernel(
 ) -> BridgedResult[T]:
     """Boot ``unikernel`` (a module, a mapping or a path) from ``nodes`` bridged to Linux; ``linux(bridge)`` beside it.
 
-    ``nodes`` come from the engine or from :func:`~.kinds.stack_nodes` /
-    :func:`~mirage_nb.sim.boot.standard_nodes`; network kinds are connected
+    ``nodes`` come from the engine (:func:`mirage_nb.sim.cli.nodes_of_graph`); network kinds are connected
     with :data:`~.kinds.NET_CONNECTORS` unless ``connectors`` says otherwise.
     """
     from mirage_nb.sim.boot import boot

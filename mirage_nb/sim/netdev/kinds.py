@@ -32,11 +32,12 @@ kind                   module name                         connect (deps; runtim
 =====================  ==================================  ==========================================
 
 :data:`KIND_OF_MODULE` maps the module names to the kinds, for an engine
-that knows only a device's ``module_name``. :func:`stack_nodes` builds the
-node list ``generic_stackv4v6 default_network`` evaluates to for the unix
-target under the ``--net``, ``--dhcp``/``--no-dhcp`` and ``--utcp`` keys, and
-:func:`run_network_example` boots the bundled ``network`` and ``ping6``
-examples on a LAN with scripted peers.
+that knows only a device's ``module_name`` (the graph itself always comes
+from the engine: :func:`mirage_nb.sim.cli.nodes_of_graph`).
+:func:`run_network_example` boots a bundled example from its ``config.ml`` on
+a LAN with scripted peers, and :func:`attach_unikernel` a second unikernel
+into the same run (:class:`mirage_nb.sim.network.Network` does both for any
+configs).
 """
 
 from __future__ import annotations
@@ -65,8 +66,7 @@ __all__ = [
     "option_of_key",
     "connect_net",
     "NET_CONNECTORS",
-    "stack_nodes",
-    "ping6_nodes",
+    "EXAMPLES_DIR",
     "run_network_example",
     "attach_unikernel",
     "log_sources",
@@ -330,7 +330,8 @@ async def _connect(booter: Any, node: Any) -> Any:
     match kind:
         case "netif":
             dev = _arg(booter, node, "interface", node.params.get("name", "tap0"))
-            return await Netif.connect(dev)
+            # params["lan"]: the VirtualLan this Netif plugs into when a run has several (sim/network.py)
+            return await Netif.connect(dev, lan=node.params.get("lan"))
         case "ethernet":
             (net,) = _deps(booter, node, 1)
             return await EthernetDevice.connect(net)
@@ -423,142 +424,7 @@ NET_CONNECTORS = {**NET_CONNECTORS, **HTTP_CONNECTORS}
 """Kind -> connector, for ``boot(..., connectors=NET_CONNECTORS)``."""
 
 
-# --- graphs ------------------------------------------------------------------
-
-
-def _ref(key: str, default: str) -> Any:
-    from mirage_nb.sim.boot import RuntimeArgRef
-
-    return RuntimeArgRef(key, default)
-
-
-def stack_nodes(
-    *, net: str | None = None, dhcp: bool = True, utcp: bool = False, first: int = 11, interface: str = "tap0"
-) -> list[Any]:
-    """The devices ``generic_stackv4v6 default_network`` connects on unix, in ``main.ml``'s order.
-
-    ``net`` is the ``--net`` key (None, ``"host"`` or ``"direct"``), ``dhcp``
-    the negation of ``--no-dhcp``, ``utcp`` the ``--utcp`` key; the stack
-    chosen is MirageOS's: the socket stack for ``--net=host`` (and for unix
-    with ``--no-dhcp`` and no ``--net``), DHCP unless ``--no-dhcp``, else static.
-    """
-    from mirage_nb.sim.boot import DeviceNode
-
-    if net not in (None, "host", "direct"):
-        raise SimulationError(f"--net={net}: expected host or direct")
-    n = [first]
-
-    def node(
-        stem: str,
-        module: str,
-        kind: str,
-        deps: tuple[str, ...] = (),
-        args: tuple[Any, ...] = (),
-        params: Mapping[str, Any] | None = None,
-    ) -> Any:
-        i = n[0]
-        n[0] += 1
-        return DeviceNode(f"{stem}__{i}", module, kind, deps=deps, runtime_args=args, params=params or {})
-
-    only4, only6 = _ref("ipv4-only", "false"), _ref("ipv6-only", "false")
-    if net == "host" or (net is None and not dhcp):
-        u = node(
-            "udpv4v6_socket",
-            "Udpv4v6_socket",
-            "udp_socket",
-            args=(only4, only6, _ref("ipv4", "0.0.0.0/0"), _ref("ipv6", "None")),
-        )
-        t = node(
-            "tcpv4v6_socket",
-            "Tcpv4v6_socket",
-            "tcp_socket",
-            args=(only4, only6, _ref("ipv4", "0.0.0.0/0"), _ref("ipv6", "None")),
-        )
-        s = node("tcpip_stack_socket_v4v6", "Tcpip_stack_socket.V4V6", "stack_socket", deps=(u.id, t.id))
-        return [u, t, s]
-    netif = node("netif", "Netif", "netif", args=(_ref("interface", interface),), params={"name": interface})
-    eth = node("ethernet_make", "Ethernet.Make", "ethernet", deps=(netif.id,))
-    arp = node("arp_make", "Arp.Make", "arp", deps=(eth.id,))
-    out = [netif, eth, arp]
-    if dhcp:
-        d = node(
-            "dhcp_ipv4_make",
-            "Dhcp_ipv4.Make",
-            "dhcp_ipv4",
-            deps=(netif.id, eth.id, arp.id),
-            args=(_ref("ipv4", "None"), _ref("ipv4-gateway", "None"), only6),
-        )
-        pn = node("dhcp_ipv4_proj_net", "Dhcp_ipv4.Proj_net", "dhcp_proj_net", deps=(d.id,))
-        p4 = node("dhcp_ipv4_proj_ipv4", "Dhcp_ipv4.Proj_ipv4", "dhcp_proj_ipv4", deps=(d.id,))
-        out += [d, pn, p4]
-        tap, v4 = pn, p4
-    else:
-        v4 = node(
-            "static_ipv4_make",
-            "Static_ipv4.Make",
-            "static_ipv4",
-            deps=(eth.id, arp.id),
-            args=(_ref("ipv4", "10.0.0.2/24"), _ref("ipv4-gateway", "None"), only6),
-        )
-        out.append(v4)
-        tap = netif
-    v6 = node(
-        "ipv6_make",
-        "Ipv6.Make",
-        "ipv6",
-        deps=(tap.id, eth.id),
-        args=(_ref("ipv6", "None"), _ref("ipv6-gateway", "None"), _ref("accept-router-advertisements", "true"), only4),
-    )
-    ip = node(
-        "tcpip_stack_direct_ipv4v6", "Tcpip_stack_direct.IPV4V6", "ipv4v6", deps=(v4.id, v6.id), args=(only4, only6)
-    )
-    icmp = node("icmpv4_make", "Icmpv4.Make", "icmpv4", deps=(v4.id,))
-    udp = node("udp_make", "Udp.Make", "udp", deps=(ip.id,))
-    tcp = (
-        node("utcp_mirage_make", "Utcp_mirage.Make", "utcp", deps=(ip.id,), params={"name": "service"})
-        if utcp
-        else node("tcp_flow_make", "Tcp.Flow.Make", "tcp", deps=(ip.id,))
-    )
-    stack = node(
-        "tcpip_stack_direct_makev4v6",
-        "Tcpip_stack_direct.MakeV4V6",
-        "stack_direct",
-        deps=(tap.id, eth.id, arp.id, ip.id, icmp.id, udp.id, tcp.id),
-    )
-    return out + [v6, ip, icmp, udp, tcp, stack]
-
-
-def ping6_nodes(*, interface: str = "tap0") -> list[Any]:
-    """The devices of mirage-skeleton's ``ping6`` config (netif, ``ethif``, ``create_ipv6``), then the job."""
-    from mirage_nb.sim.boot import DeviceNode, standard_nodes
-
-    netif = DeviceNode(
-        "netif__11", "Netif", "netif", runtime_args=(_ref("interface", interface),), params={"name": interface}
-    )
-    eth = DeviceNode("ethernet_make__12", "Ethernet.Make", "ethernet", deps=(netif.id,))
-    v6 = DeviceNode(
-        "ipv6_make__13",
-        "Ipv6.Make",
-        "ipv6",
-        deps=(netif.id, eth.id),
-        runtime_args=(
-            _ref("ipv6", "None"),
-            _ref("ipv6-gateway", "None"),
-            _ref("accept-router-advertisements", "true"),
-            _ref("ipv4-only", "false"),
-        ),
-    )
-    nodes = standard_nodes("ping", [netif, eth, v6], job_module="Unikernel.Main")
-    job = nodes[-1]
-    ids = (netif.id, eth.id, v6.id)
-    return nodes[:-1] + [DeviceNode(job.id, job.module_name, "job", args=ids, deps=ids)]
-
-
-def network_nodes(*, net: str | None = None, dhcp: bool = True, utcp: bool = False) -> list[Any]:
-    """The whole ``device-usage/network`` graph: runtime devices, the stack, ``Unikernel.Main``."""
-    from mirage_nb.sim.boot import standard_nodes
-
-    return standard_nodes("network", stack_nodes(net=net, dhcp=dhcp, utcp=utcp), job_module="Unikernel.Main")
+# --- the bundled network examples ---------------------------------------------
 
 
 EXAMPLES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "examples")
@@ -574,31 +440,34 @@ def run_network_example(
     pcap: Any = None,
     **keys: Any,
 ) -> Any:
-    """Boot the bundled ``network`` or ``ping6`` example on a fresh run with a virtual LAN.
+    """Boot a bundled example (``network``, ``ping6``...) from its config.ml on a fresh run with a virtual LAN.
 
-    ``setup(lan)`` runs before the boot, to attach scripted peers; ``pcap``
-    (a :class:`~mirage_nb.sim.net.pcap.PcapWriter`) records the LAN; ``keys``
-    are the configure-time keys of :func:`network_nodes` (``net``, ``dhcp``,
-    ``utcp``). Returns the :class:`~mirage_nb.sim.run.RunResult`.
+    The engine evaluates the example's ``config.ml`` with the configure-time
+    ``keys`` (``net="direct", no_dhcp=True``, ``utcp=True``; ``dhcp=False``
+    is read as ``no_dhcp=True``) and the simulator boots that graph with the
+    ``unikernel.py`` beside it. ``setup(lan)`` runs before the boot, to attach
+    scripted peers; ``pcap`` (a :class:`~mirage_nb.sim.net.pcap.PcapWriter`)
+    records the LAN. Returns the :class:`~mirage_nb.sim.run.RunResult`.
     """
-    from mirage_nb.sim.boot import boot, load_unikernel
+    from mirage_nb.config_ml import load
+    from mirage_nb.sim.boot import boot
+    from mirage_nb.sim.cli import configured_unikernel, nodes_of_graph
     from mirage_nb.sim.netdev.lan import VirtualLan
     from mirage_nb.sim.run import Run
 
-    if name == "network":
-        nodes = network_nodes(**keys)
-        run_name = "network"
-    elif name == "ping6":
-        nodes = ping6_nodes()
-        run_name = "ping"
-    else:
-        raise SimulationError(f"unknown network example {name!r}: expected network or ping6")
-    run = Run(seed=seed, argv=argv, name=run_name, until=until)
+    config = os.path.join(EXAMPLES_DIR, name, "config.ml")
+    if not os.path.isfile(config):
+        raise SimulationError(f"unknown example {name!r}: no {config}")
+    if "dhcp" in keys:
+        keys["no_dhcp"] = not keys.pop("dhcp")
+    app = load(config)
+    app.config_file = config  # its unikernel.py and data are beside it
+    configured, uk, data_dir = configured_unikernel(app, **keys)
+    run = Run(seed=seed, argv=argv, name=configured.app.name, until=until)
     lan = VirtualLan.of_run(run, pcap=pcap) if pcap is not None else VirtualLan.of_run(run)
     if setup is not None:
         setup(lan)
-    uk = load_unikernel(os.path.join(EXAMPLES_DIR, name, "unikernel.py"))
-    return boot(nodes, uk, run=run, connectors=NET_CONNECTORS)
+    return boot(nodes_of_graph(configured), uk, run=run, data_dir=data_dir, connectors=NET_CONNECTORS)
 
 
 def attach_unikernel(
@@ -608,14 +477,16 @@ def attach_unikernel(
     *,
     argv: Iterable[str] = (),
     data_dir: str | None = None,
+    connectors: Mapping[str, Any] | None = None,
 ) -> Any:
     """Boot one more unikernel into ``lan``'s run, before the run starts: it shares the LAN, the clock and the console.
 
     Its boot arguments are ``argv`` (parsed on their own, so two unikernels may
     take different ``--ipv4``); the Netif names may repeat (each gets its own
     port and MAC). Its log lines go to the same console, interleaved in time, as
-    two unikernels' consoles would be side by side. Returns the promise of its
-    boot (resolved when its job returns).
+    two unikernels' consoles would be side by side. ``connectors`` replace
+    :data:`NET_CONNECTORS` (e.g. to plug its Netif into another LAN). Returns
+    the promise of its boot (resolved when its job returns).
     """
     from mirage_nb.sim.boot import BootContext, load_unikernel
     from mirage_nb.sim.cmdliner import ParseOk, parse
@@ -640,7 +511,7 @@ def attach_unikernel(
     if data_dir is None:
         f = getattr(unikernel, "__file__", None)
         data_dir = os.path.dirname(os.path.abspath(f)) if f else os.getcwd()
-    ctx = BootContext(nodes, unikernel, run, data_dir, {**NET_CONNECTORS, "argv": own_argv})
+    ctx = BootContext(nodes, unikernel, run, data_dir, {**(connectors or NET_CONNECTORS), "argv": own_argv})
     box: list[Any] = []
 
     async def start() -> None:

@@ -75,10 +75,11 @@ class Netif:
         self.port = lan.attach(name, self._arrive, profile, owner=self)
 
     @classmethod
-    async def connect(cls, name: str, *, mac: bytes | None = None, mtu: int = 1500, profile: Any = None) -> Netif:
-        """``Netif.connect name``: plug into the current run's LAN (``profile``: the port's link)."""
-        run = current_run()
-        t = cls(VirtualLan.of_run(run), name, mac=mac, mtu=mtu, profile=profile)
+    async def connect(
+        cls, name: str, *, mac: bytes | None = None, mtu: int = 1500, profile: Any = None, lan: Any = None
+    ) -> Netif:
+        """``Netif.connect name``: plug into ``lan``, by default the run's LAN (``profile``: the port's link)."""
+        t = cls(lan if lan is not None else VirtualLan.of_run(current_run()), name, mac=mac, mtu=mtu, profile=profile)
         Logs.debug("plugging into %s with mac %a and mtu %d", name, Macaddr.pp, t.mac(), mtu, src=NETIF_SRC)
         Logs.info("connect %s with mac %a", name, Macaddr.pp, t.mac(), src=NETIF_SRC)
         return t

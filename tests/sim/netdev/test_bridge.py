@@ -18,12 +18,12 @@ import sys
 import types
 
 import pytest
+from sim_graphs import nodes
 
-from mirage_nb.sim.boot import standard_nodes
+import mirage_nb.mirage as M
 from mirage_nb.sim.net.pcap import PcapWriter, read_pcap
 from mirage_nb.sim.netdev import Data, Eof
 from mirage_nb.sim.netdev.bridge import LinuxBridge, bridge_available, run_bridged_example, run_bridged_unikernel
-from mirage_nb.sim.netdev.kinds import stack_nodes
 from mirage_nb.sim.result import Ok
 from mirage_nb.sim.run import Stopped
 from mirage_nb.unikernel import Logs
@@ -133,7 +133,9 @@ def unikernel(name: str, main: type) -> types.ModuleType:
 
 
 def stack_app(name: str) -> list:
-    return standard_nodes(name, stack_nodes(**STATIC), job_module="Unikernel.Main")
+    """The engine's nodes for ``main "Unikernel.Main" (stackv4v6 @-> job) $ generic_stackv4v6 default_network``."""
+    stack = [M.generic_stackv4v6(M.default_network)]
+    return nodes(name, stack, job="Unikernel.Main", args=["--net=direct", "--no-dhcp"])
 
 
 class UdpShouter:

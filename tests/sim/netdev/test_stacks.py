@@ -7,7 +7,7 @@ from typing import Any
 
 from mirage_nb.sim.net.dhcp_server import DhcpServer
 from mirage_nb.sim.netdev import Macaddr, No_route, Timeout
-from mirage_nb.sim.netdev.kinds import KIND_OF_MODULE, NET_KINDS, net_arg, run_network_example, stack_nodes
+from mirage_nb.sim.netdev.kinds import EXAMPLES_DIR, KIND_OF_MODULE, NET_KINDS, net_arg, run_network_example
 from mirage_nb.sim.netdev.peer import Peer
 from mirage_nb.sim.netdev.stack import STACK_MODULE as S
 from mirage_nb.sim.netdev.stack import connect_direct_stack
@@ -41,17 +41,28 @@ def test_every_stack_module_has_a_kind():
     assert set(KIND_OF_MODULE.values()) == NET_KINDS
 
 
+def _stack(*args: str) -> list[Any]:
+    """The network nodes the engine evaluates the network example's config.ml to under ``args``."""
+    import os
+
+    from mirage_nb.loader import load_config
+    from mirage_nb.sim.cli import nodes_of_graph
+
+    app = load_config(os.path.join(EXAMPLES_DIR, "network", "config.ml"))
+    return [n for n in nodes_of_graph(app.configured(list(args), verb="run")) if n.kind in NET_KINDS]
+
+
 def test_stack_choice_follows_the_keys():
-    def modules(**kw: Any) -> list[str]:
-        return [n.module_name for n in stack_nodes(**kw)]
+    def modules(*args: str) -> list[str]:
+        return [n.module_name for n in _stack(*args)]
 
     assert "Dhcp_ipv4.Make" in modules()  # unix defaults
-    assert modules(net="host") == ["Udpv4v6_socket", "Tcpv4v6_socket", "Tcpip_stack_socket.V4V6"]
-    assert modules(dhcp=False) == modules(net="host")  # unix, --no-dhcp, no --net: sockets
-    static = modules(net="direct", dhcp=False)
+    assert modules("--net=host") == ["Udpv4v6_socket", "Tcpv4v6_socket", "Tcpip_stack_socket.V4V6"]
+    assert modules("--no-dhcp") == modules("--net=host")  # unix, --no-dhcp, no --net: sockets
+    static = modules("--net=direct", "--no-dhcp")
     assert "Static_ipv4.Make" in static and "Dhcp_ipv4.Make" not in static
-    assert "Utcp_mirage.Make" in modules(utcp=True) and "Tcp.Flow.Make" not in modules(utcp=True)
-    ids = [n.id for n in stack_nodes()]
+    assert "Utcp_mirage.Make" in modules("--utcp") and "Tcp.Flow.Make" not in modules("--utcp")
+    ids = [n.id for n in _stack()]
     assert ids[0] == "netif__11" and ids[-1] == "tcpip_stack_direct_makev4v6__22"  # as the real main.ml
 
 

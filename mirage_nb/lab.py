@@ -1,0 +1,284 @@
+"""The notebook's API: load an application, look at it, run it alone or on a network, view what it did.
+
+This is what the tutorials import, and what a learner copies. It sits at the
+top of the package (nothing imports it) and gathers, under one name, what the
+layers below offer a notebook:
+
+* **Applications.** :func:`example` (a bundled example by name, read from its
+  ``config.ml``), :func:`load` (a ``config.ml`` or ``config.py`` file) and
+  :func:`loads` (``config.ml`` text) give an ``Application``; the DSL stays
+  ``from mirage_nb.mirage import *`` (``register`` gives one too). An
+  application describes itself (``app.describe()``, ``app.dot()``,
+  ``app.query("packages")``, ``app.configure()``, :func:`files`).
+* **Running one unikernel.** ``app.run(argv=[...], seed=..., until=...)``
+  evaluates the config (configure-time keys as keywords: ``kv_ro="direct"``,
+  ``net="direct", no_dhcp=True``), boots the graph the engine evaluated with
+  the ``unikernel.py`` beside the config (read afresh at each run, so an edit
+  shows) and returns the run's result. Run-time data is explicit:
+  ``disks={"disk.img": bytearray(...)}`` (see :func:`disk_image`),
+  ``data_dir=...``; ``unikernel=`` gives code written in a notebook cell.
+* **Running a network.** :class:`Network`: unikernels from any configs, each
+  with its own keys and boot arguments, and scripted :class:`Peer` s, on one
+  or more virtual LANs, run together (``Network().unikernel("server", app,
+  argv=[...]).peer("client", talk, cidr="10.0.0.1/24").run(until="3s",
+  pcap=True)``). All unikernels write to one console and share the log
+  levels of the main one (the first added): see :mod:`mirage_nb.sim.network`.
+* **Views.** :func:`packet_table` and :func:`sequence_diagram` of a capture
+  (or of a :class:`NetworkResult`), :class:`RunView` / :func:`run_viewer`
+  for stepping through a run, :class:`Builder` / :func:`builder_widget` for
+  building a device graph step by step.
+* **The Linux bridge.** :func:`bridge_available`, :func:`run_bridged` (an
+  application or a network with one LAN carried to a Linux namespace).
+* **HTTP.** :class:`HttpPeer` (a scripted HTTP/HTTPS client peer),
+  :func:`make_test_pki` (a throw-away CA and server certificate),
+  :func:`run_http_example` / :func:`run_bridged_http_example` (the bundled
+  HTTP unikernels from their config.ml, with a test PKI where they need one).
+* **Exercises.** :func:`check`, :func:`hint`, :func:`solution`.
+* **Time.** ``Duration`` and ``Mirage_sleep``, for peers' scripts.
+
+There is one path from a config to a run, whichever way it is taken
+(``app.run``, ``%mirage run``, ``mirage-nb run``, :class:`Network`): the
+config (``config.ml``, ``config.py`` or a notebook cell) gives an
+``Application``; the engine evaluates it against the context the keys make
+(``app.configured``); the evaluated graph becomes the boot nodes, in the
+generated ``main.ml``'s connect order (:func:`boot_plan`); the simulator
+connects them and starts the job with the unikernel's code (``unikernel.py``)
+on a virtual clock, and returns what it printed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import io
+import pkgutil
+import types
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+from mirage_nb import MIRAGE_VERSION
+from mirage_nb.config_ml import loads
+from mirage_nb.errors import MirageNbError
+from mirage_nb.functoria.impl import type_of
+from mirage_nb.functoria.tool import args_of_kwargs
+from mirage_nb.loader import load_config
+from mirage_nb.notebook import files
+from mirage_nb.notebook import netviews as _netviews  # registers the network exercises
+from mirage_nb.notebook.builder import Builder
+from mirage_nb.notebook.exercises import check, hint, solution
+from mirage_nb.notebook.run_viewer import RunView
+from mirage_nb.sim.boot import KINDS as BOOT_KINDS
+from mirage_nb.sim.boot import DeviceNode
+from mirage_nb.sim.cli import nodes_of_graph
+from mirage_nb.sim.net.switch import LinkProfile
+from mirage_nb.sim.netdev.bridge import BridgedResult, bridge_available
+from mirage_nb.sim.netdev.http_examples import run_bridged_http_example, run_http_example
+from mirage_nb.sim.netdev.http_peer import HttpPeer
+from mirage_nb.sim.netdev.kinds import NET_KINDS
+from mirage_nb.sim.netdev.peer import Peer
+from mirage_nb.sim.netdev.pki import make_test_pki
+from mirage_nb.sim.network import Network, NetworkResult
+from mirage_nb.unikernel import Duration, Mirage_sleep
+
+__all__ = [
+    "MIRAGE_VERSION",
+    "EXAMPLES_DIR",
+    "examples",
+    "example",
+    "example_dir",
+    "load",
+    "loads",
+    "files",
+    "type_of",
+    "boot_plan",
+    "BOOT_KINDS",
+    "NET_KINDS",
+    "protocols",
+    "disk_image",
+    "Network",
+    "NetworkResult",
+    "Peer",
+    "LinkProfile",
+    "packet_table",
+    "sequence_diagram",
+    "RunView",
+    "run_viewer",
+    "Builder",
+    "builder_widget",
+    "bridge_available",
+    "run_bridged",
+    "BridgedResult",
+    "HttpPeer",
+    "make_test_pki",
+    "run_http_example",
+    "run_bridged_http_example",
+    "check",
+    "hint",
+    "solution",
+    "Duration",
+    "Mirage_sleep",
+]
+
+T = TypeVar("T")
+
+EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"
+"""Where the bundled examples live: one directory each, with ``config.ml`` and ``unikernel.py``."""
+
+SECTOR = 512
+
+
+def examples() -> list[str]:
+    """The bundled examples' names (each a directory with a ``config.ml`` and its ``unikernel.py``)."""
+    return sorted(
+        d.name
+        for d in EXAMPLES_DIR.iterdir()
+        if d.is_dir() and (d / "config.ml").is_file() and (d / "unikernel.py").is_file()
+    )
+
+
+def example_dir(name: str) -> Path:
+    """The directory of the bundled example ``name`` (its ``config.ml``, ``unikernel.py``, data)."""
+    d = EXAMPLES_DIR / name
+    if not (d / "config.ml").is_file():
+        raise MirageNbError(f"no bundled example {name!r}; the bundled ones are {', '.join(examples())}")
+    return d
+
+
+def example(name: str) -> Any:
+    """The application the bundled example ``name`` registers, read from its ``config.ml`` now.
+
+    Running it boots what that ``config.ml`` evaluates to with the
+    ``unikernel.py`` beside it: edit either and run again to see the change.
+    The reader's notices (``adding unit argument to 'start ()'``) are not
+    printed for a bundled example; :func:`load` prints them as the tool does.
+    """
+    with contextlib.redirect_stdout(io.StringIO()):
+        return load_config(str(example_dir(name) / "config.ml"))
+
+
+def load(path: str | Path) -> Any:
+    """The application a ``config.ml`` (read, never run) or ``config.py`` file registers."""
+    return load_config(str(path))
+
+
+def boot_plan(app: Any, target: str | None = None, *, args: Sequence[str] = (), **keys: Any) -> list[DeviceNode]:
+    """The device graph the engine evaluates ``app`` to (as ``mirage-nb run`` would), as the simulator boots it.
+
+    One node per device, in the generated ``main.ml``'s connect order: its
+    id (``block__11``), module, simulated kind (one of :data:`BOOT_KINDS` or
+    :data:`NET_KINDS`) and the nodes it depends on. This is what ``app.run``
+    boots; a device the simulator cannot run raises a ``SimulationError``.
+    """
+    return nodes_of_graph(app.configured([*args_of_kwargs(target, known=app.keys(), **keys), *args], verb="run"))
+
+
+def protocols() -> list[types.ModuleType]:
+    """The simulator's network protocols (Ethernet, ARP, IPv4, TCP...): pure state machines, one module each."""
+    import mirage_nb.sim.net as net
+
+    return [
+        importlib.import_module(f"{net.__name__}.{info.name}")
+        for info in sorted(pkgutil.iter_modules(net.__path__), key=lambda i: i.name)
+        if not info.name.startswith("_")
+    ]
+
+
+def disk_image(sectors: int, *, littlefs: bool = False) -> bytearray:
+    """A fresh disk image of ``sectors`` 512-byte sectors, as ``dd if=/dev/zero`` makes one.
+
+    ``littlefs=True`` formats it as ``chamelon format`` does. Give it to a run
+    as ``app.run(disks={"disk.img": image})``: the unikernel writes into the
+    bytearray, so its state carries over to the next run.
+    """
+    if not isinstance(sectors, int) or sectors <= 0:
+        raise MirageNbError(f"disk_image: expected a positive number of sectors, got {sectors!r}")
+    if not littlefs:
+        return bytearray(sectors * SECTOR)
+    from mirage_nb.sim.block import MemBlock
+    from mirage_nb.sim.chamelon import format_device
+
+    mem = MemBlock("littlefs", sectors)
+    format_device(mem)
+    return mem.data
+
+
+def _capture(capture: Any) -> tuple[Any, Mapping[str, str] | None]:
+    if isinstance(capture, NetworkResult):
+        return capture.capture, capture.lan_names
+    return capture, None
+
+
+def packet_table(
+    capture: Any, *, names: Mapping[str, str] | None = None, protocols: Iterable[str] | None = None
+) -> Any:
+    """The packet list of a capture (pcap bytes, a file, or a :class:`NetworkResult` run with ``pcap=True``).
+
+    ``names`` renames IP addresses (``{"10.0.0.2": "unikernel"}``);
+    ``protocols`` keeps only those (``{"ARP", "ICMP"}``).
+    """
+    data, _ = _capture(capture)
+    return _netviews.packet_table(data, names=names, protocols=protocols)
+
+
+def sequence_diagram(
+    capture: Any,
+    *,
+    names: Mapping[str, str] | None = None,
+    hosts: Sequence[str] | None = None,
+    protocols: Iterable[str] | None = None,
+    label: str = "summary",
+) -> Any:
+    """A sequence diagram of a capture: one column per host, one arrow per frame.
+
+    Given a :class:`NetworkResult`, the columns are named after the devices
+    (the names they were added to the network under) unless ``names`` says otherwise.
+    """
+    data, known = _capture(capture)
+    return _netviews.sequence_diagram(
+        data, names=names if names is not None else known, hosts=hosts, protocols=protocols, label=label
+    )
+
+
+def run_viewer(result: Any) -> Any:
+    """A widget to step through a run (needs ipywidgets, as in Jupyter)."""
+    from mirage_nb.notebook.widgets import run_viewer as viewer
+
+    return viewer(result)
+
+
+def builder_widget(name: str = "unikernel", **kw: Any) -> Any:
+    """A widget to build a device graph step by step (needs ipywidgets, as in Jupyter); :class:`Builder` without it."""
+    from mirage_nb.notebook.widgets import builder_widget as widget
+
+    return widget(name, **kw)
+
+
+def run_bridged(
+    what: Any,
+    linux: Callable[[Any], T],
+    *,
+    argv: Sequence[str] = (),
+    seed: int = 0,
+    until: int | float | str | None = "120s",
+    address: str = "10.0.0.1/24",
+    lan: str = "lan",
+    **keys: Any,
+) -> BridgedResult[T]:
+    """Run an application (or a :class:`Network`) with its LAN bridged to Linux, and ``linux(bridge)`` beside it.
+
+    For an application, ``keys`` are its configure-time keys and ``argv`` its
+    boot arguments (``run_bridged(example("network"), ping, net="direct",
+    no_dhcp=True)``). ``linux(bridge)`` runs in a thread with the Linux side at
+    ``address`` (``bridge.exec("ping", ...)``, ``bridge.popen(...)``,
+    ``bridge.wait_for_console("...")``); the run ends when it returns.
+    Needs root and ``/dev/net/tun``: :func:`bridge_available` says why not.
+    """
+    if isinstance(what, Network):
+        if argv or keys:
+            raise MirageNbError("run_bridged: give a network's unikernels their argv and keys when adding them")
+        net = what
+    else:
+        net = Network().unikernel(getattr(what, "name", "unikernel"), what, argv=argv, **keys)
+    result: BridgedResult[T] = net.run_bridged(linux, lan=lan, address=address, seed=seed, until=until)
+    return result
