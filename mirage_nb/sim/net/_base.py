@@ -152,8 +152,3 @@ def ip6(text: str) -> bytes:
         return ipaddress.IPv6Address(text).packed
     except ValueError:
         raise LocalProtocolError(f"IPv6 address {text!r}: expected an address like fe80::1") from None
-
-
-def mac_str(b: bytes) -> str:
-    """6 bytes -> ``"02:00:00:00:00:01"`` (charrua's printer of DHCP packets shows MACs so)."""
-    return ":".join(f"{x:02x}" for x in b)
