@@ -83,7 +83,7 @@ def _check_lease_time(answer: Any) -> tuple[bool, str]:
     if n is None:
         return False, "answer with the lease time, in seconds."
     if n == 3600:
-        return True, "default_lease_time = 60 * 60 * 1: an hour, with T1 at half and T2 at 7/8 of it."
+        return True, "default_lease_time = 60 * 60 * 1: an hour, with T1 at half of it (1800 s) and T2 at 2880 s."
     if n in (1800, 2880):
         return False, "that is T1 or T2, when the client should renew or rebind; the lease itself lasts longer."
     return False, "read 'IP lease time' in the ACK's options, or default_lease_time in dhcp_config.py."
