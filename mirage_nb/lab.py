@@ -33,6 +33,11 @@ layers below offer a notebook:
   :func:`make_test_pki` (a throw-away CA and server certificate),
   :func:`run_http_example` / :func:`run_bridged_http_example` (the bundled
   HTTP unikernels from their config.ml, with a test PKI where they need one).
+* **DNS and DHCP.** :class:`DnsServerPeer`, :class:`DnsClientPeer` (a stub
+  resolver with a cache and timeouts), :class:`DhcpClientPeer`;
+  :func:`run_with_peers` runs an application (or a network) with such peers
+  made on its LAN first, and names them in the capture views;
+  :func:`set_link` changes a peer's link mid-run (pull its cable).
 * **Exercises.** :func:`check`, :func:`hint`, :func:`solution`.
 * **Time.** ``Duration`` and ``Mirage_sleep``, for peers' scripts.
 
@@ -73,6 +78,7 @@ from mirage_nb.sim.boot import DeviceNode
 from mirage_nb.sim.cli import nodes_of_graph
 from mirage_nb.sim.net.switch import LinkProfile
 from mirage_nb.sim.netdev.bridge import BridgedResult, bridge_available
+from mirage_nb.sim.netdev.dns_peer import DhcpClientPeer, DnsClientPeer, DnsServerPeer
 from mirage_nb.sim.netdev.http_examples import run_bridged_http_example, run_http_example
 from mirage_nb.sim.netdev.http_peer import HttpPeer
 from mirage_nb.sim.netdev.kinds import NET_KINDS
@@ -113,6 +119,11 @@ __all__ = [
     "make_test_pki",
     "run_http_example",
     "run_bridged_http_example",
+    "DnsServerPeer",
+    "DnsClientPeer",
+    "DhcpClientPeer",
+    "run_with_peers",
+    "set_link",
     "check",
     "hint",
     "solution",
@@ -282,3 +293,66 @@ def run_bridged(
         net = Network().unikernel(getattr(what, "name", "unikernel"), what, argv=argv, **keys)
     result: BridgedResult[T] = net.run_bridged(linux, lan=lan, address=address, seed=seed, until=until)
     return result
+
+
+def run_with_peers(
+    what: Any,
+    setup: Callable[[Any], Any],
+    *,
+    argv: Sequence[str] = (),
+    seed: int = 0,
+    until: int | float | str | None = "30s",
+    pcap: bool = True,
+    lan: str = "lan",
+    **keys: Any,
+) -> NetworkResult:
+    """Run an application (or a :class:`Network`) with peers that ``setup(lan)`` makes on its LAN first.
+
+    For peers a :class:`Network` cannot make by name (a :class:`DnsServerPeer`,
+    :class:`DnsClientPeer`, :class:`DhcpClientPeer`, an :class:`HttpPeer`):
+    ``setup`` receives the virtual LAN ``lan`` before anything boots, makes
+    them (``DnsClientPeer(lan, cidr="10.0.0.9/24")``) and schedules their
+    scripts. The application boots as ``app.run`` boots it (its config.ml
+    evaluated with ``keys``, ``argv`` its boot arguments), so this is the same
+    one path. The result names every peer made (by its ``name``) in
+    :func:`packet_table` and :func:`sequence_diagram`.
+    """
+    if isinstance(what, Network):
+        if argv or keys:
+            raise MirageNbError("run_with_peers: give a network's unikernels their argv and keys when adding them")
+        net = what
+    else:
+        net = Network().unikernel(getattr(what, "name", "unikernel"), what, argv=argv, **keys)
+    made: dict[str, Any] = {}
+
+    def on_lan(name: str, v: Any) -> None:
+        if name == lan:
+            made[name] = v
+            setup(v)
+
+    result = net.run(seed=seed, until=until, pcap=pcap, on_lan=on_lan)
+    if not made:
+        raise MirageNbError(f"run_with_peers: the network has no LAN named {lan!r}")
+    names = {k: dict(v) for k, v in result.names.items()}
+    peers = dict(result.peers)
+    for port in made[lan].ports:
+        owner = port.owner
+        if isinstance(owner, Peer) and owner.name not in peers:
+            peers[owner.name] = owner
+            mac = bytes(owner.host.mac)
+            names.setdefault(lan, {}).setdefault(":".join(f"{b:02x}" for b in mac), owner.name)
+    return NetworkResult(result.run, result.captures, names, peers, result.lans)
+
+
+def set_link(peer: Any, profile: LinkProfile) -> None:
+    """Give ``peer``'s port on its LAN the link ``profile`` from now on.
+
+    ``set_link(peer, LinkProfile(loss=1.0))`` pulls its cable (nothing it
+    sends arrives, nothing reaches it), ``set_link(peer, LinkProfile())``
+    plugs it back. Call it from a script, at a virtual time.
+    """
+    if not isinstance(peer, Peer):
+        raise MirageNbError(f"set_link: expected a peer (a Peer, DnsClientPeer...), got {type(peer).__name__}")
+    if not isinstance(profile, LinkProfile):
+        raise MirageNbError(f"set_link: expected a LinkProfile, got {profile!r}")
+    peer.lan.switch.links[peer.port.index] = profile

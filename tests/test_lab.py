@@ -102,3 +102,58 @@ def test_run_bridged_over_an_application() -> None:
     r = lab.run_bridged(lab.example("network"), linux, net="direct", no_dhcp=True)
     assert r.linux.returncode == 0, r.linux.stdout + r.linux.stderr
     assert any("Dual TCP/IP stack assembled" in line for line in r.run.lines)
+
+
+def test_run_with_peers_boots_the_dns_server_example_and_names_the_peers() -> None:
+    got = []
+    made = []
+
+    def setup(lan):  # type: ignore[no-untyped-def]
+        c = lab.DnsClientPeer(lan, name="client", cidr="10.0.0.9/24", nameservers=["udp:10.0.0.2"])
+        made.append(c)
+
+        async def ask() -> None:
+            await lab.Mirage_sleep.ns(lab.Duration.of_sec(2))
+            for name in ("www.example.org", "www.example.org", "nope.example.org"):
+                got.append(await c.resolve(name))
+
+        c.script(ask)
+
+    app = lab.example("dns_server")
+    r = lab.run_with_peers(app, setup, argv=["--ipv4=10.0.0.2/24"], net="direct", no_dhcp=True, until="5s")
+    assert [g.answer.values for g in got[:2]] == [("10.0.0.80",), ("10.0.0.80",)]
+    assert [g.cached for g in got] == [False, True, False] and made[0].resolver.sent == 2
+    assert type(got[2].answer).__name__ == "NoDomain"
+    assert r.peers["client"] is made[0]
+    assert set(lab.sequence_diagram(r, protocols={"DNS"}).hosts) == {"primary", "client"}
+    assert any("serving example.org (6 names)" in line for line in r.lines)
+    with pytest.raises(MirageNbError, match="give a network's unikernels their argv"):
+        lab.run_with_peers(lab.Network().unikernel("s", app), setup, argv=["-l", "debug"])
+
+
+def test_run_with_peers_dhcp_lease_runs_out_once_its_holder_is_unplugged() -> None:
+    peers: dict[str, lab.DhcpClientPeer] = {}
+
+    def setup(lan):  # type: ignore[no-untyped-def]
+        for i in range(31):  # the whole range, .70 to .100
+            peers[f"c{i}"] = lab.DhcpClientPeer(lan, name=f"c{i}")
+        peers["late"] = lab.DhcpClientPeer(lan, name="late")
+        old = peers["c0"]
+
+        async def leave() -> None:
+            await old.wait_lease()
+            lab.set_link(old, lab.LinkProfile(loss=1.0))
+
+        old.script(leave)
+
+    r = lab.run_with_peers(lab.example("dhcp"), setup, until="3700s", pcap=False)
+    held = str(peers["c0"].ip)
+    assert {str(p.ip) for n, p in peers.items() if n != "late"} == {f"192.168.1.{i}" for i in range(70, 101)}
+    assert str(peers["late"].ip) == held, "the unplugged client's lease ran out and the address went to late"
+    got_at = next(t for t, e in peers["late"].events if e is peers["late"].lease)
+    assert 3600 * 10**9 < got_at < 3610 * 10**9
+    assert "[WARNING] [application] No ips left to offer" in r.output
+    with pytest.raises(MirageNbError, match="expected a LinkProfile"):
+        lab.set_link(peers["c0"], 0.5)  # type: ignore[arg-type]
+    with pytest.raises(MirageNbError, match="expected a peer"):
+        lab.set_link("c0", lab.LinkProfile())

@@ -92,13 +92,14 @@ def _notebook_sources() -> dict[str, str]:
 
 
 def test_every_exercise_is_checked_in_a_tutorial_and_every_check_exists() -> None:
+    from mirage_nb.notebook.dns_dhcp_exercises import DNS_DHCP_EXERCISES
     from mirage_nb.notebook.http_exercises import HTTP_EXERCISES
     from mirage_nb.notebook.netviews import NET_EXERCISES
 
-    known = {**EXERCISES, **NET_EXERCISES, **HTTP_EXERCISES}
+    known = {**EXERCISES, **NET_EXERCISES, **HTTP_EXERCISES, **DNS_DHCP_EXERCISES}
     used: set[str] = set()
     sources = _notebook_sources()
-    assert {n[:2] for n in sources} >= {f"{i:02}" for i in range(13)}, "tutorials 00-12 use these exercises"
+    assert {n[:2] for n in sources} >= {f"{i:02}" for i in range(15)}, "tutorials 00-14 use these exercises"
     for name, src in sources.items():
         for m in re.finditer(r"check\(['\"]([^'\"]+)['\"]", src):
             used.add(m.group(1))
