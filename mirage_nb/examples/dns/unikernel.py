@@ -7,8 +7,7 @@ a failed lookup fails the unikernel with the client's message, as ``failwith`` d
 import dns.exception
 import dns.name
 
-from mirage_nb.sim.netdev import Ipaddr
-from mirage_nb.unikernel import Arg, Error, Logs, Mirage_runtime, Ok, failwith
+from mirage_nb.unikernel import Arg, Error, Ipaddr, Logs, Mirage_runtime, Ok, failwith
 
 
 def _host(s: str) -> str:
