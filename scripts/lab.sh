@@ -8,6 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=${MIRAGE_NB_VENV:-.venv}
+case "$venv" in /*) ;; *) venv="$PWD/$venv" ;; esac # absolute: PATH and cd-safe
 if [ ! -x "$venv/bin/jupyter" ]; then
   echo "lab.sh: no JupyterLab in $venv; run 'bash scripts/setup.sh' first" >&2
   exit 1

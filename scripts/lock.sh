@@ -10,6 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=${MIRAGE_NB_VENV:-.venv}
+case "$venv" in /*) ;; *) venv="$PWD/$venv" ;; esac # absolute: PATH and cd-safe
 [ -x "$venv/bin/uv" ] || "$venv/bin/python" -m pip install -q --disable-pip-version-check uv
 exec "$venv/bin/uv" pip compile pyproject.toml --extra notebook --extra test \
   --universal --python-version 3.11 --generate-hashes --quiet \

@@ -11,7 +11,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=${MIRAGE_NB_VENV:-.venv}
-export PATH="$PWD/$venv/bin:$PATH"
+case "$venv" in /*) ;; *) venv="$PWD/$venv" ;; esac # absolute: PATH and cd-safe
+export PATH="$venv/bin:$PATH"
 [ $# -gt 0 ] || set -- tutorials/*.ipynb notebooks/*.ipynb
 for nb in "$@"; do
   echo "== $nb"

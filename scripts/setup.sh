@@ -21,6 +21,7 @@ for arg in "$@"; do
   esac
 done
 venv=${MIRAGE_NB_VENV:-.venv}
+case "$venv" in /*) ;; *) venv="$PWD/$venv" ;; esac # absolute: PATH and cd-safe
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 

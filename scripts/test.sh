@@ -11,11 +11,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=${MIRAGE_NB_VENV:-.venv}
+case "$venv" in /*) ;; *) venv="$PWD/$venv" ;; esac # absolute: PATH and cd-safe
 if [ ! -x "$venv/bin/python" ]; then
   echo "test.sh: no environment at $venv; run 'bash scripts/setup.sh' first" >&2
   exit 1
 fi
-export PATH="$PWD/$venv/bin:$PATH"
+export PATH="$venv/bin:$PATH"
 python -m ruff check .
 python -m ruff format --check .
 lint-imports # the layers point down (pyproject.toml's [tool.importlinter])
