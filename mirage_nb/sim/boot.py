@@ -377,10 +377,10 @@ class BootContext:
                 return self.connect_block(node)
             case "kv_ro_crunch":
                 self.modules[node.id] = KvModule(node.module_name)
-                return CrunchKv(self.path(_param(node, "dir")))
+                return CrunchKv(self.path(_param(node, "dir")), name=_param(node, "dir"))
             case "kv_ro_direct":
                 self.modules[node.id] = KvModule(node.module_name)
-                return DirectKv(self.path(_param(node, "dir")))
+                return DirectKv(self.path(_param(node, "dir")), name=_param(node, "dir"))
             case "kv_rw_mem":
                 self.modules[node.id] = KvModule(node.module_name)
                 return MemKv()

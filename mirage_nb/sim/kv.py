@@ -281,17 +281,25 @@ def _walk(root: str) -> dict[Key, bytes]:
     return out
 
 
+def _shown(directory: str, name: str | None) -> str:
+    """How an error names a kv_ro directory: as the config named it (read beside the config), else the path.
+
+    A learner's config says ``crunch "htdocs"``; the machine's absolute path adds nothing and differs everywhere.
+    """
+    return f'"{name}" (beside the config)' if name is not None else directory
+
+
 class CrunchKv(_TreeKv):
     """``crunch "dir"``: a snapshot of the directory taken when the device is made (configure time).
 
     ``last_modified`` is the POSIX epoch for every key: the snapshot does not depend on file dates.
     """
 
-    def __init__(self, directory: str | os.PathLike[str]) -> None:
+    def __init__(self, directory: str | os.PathLike[str], *, name: str | None = None) -> None:
         super().__init__()
         self.directory = os.fspath(directory)
         if not os.path.isdir(self.directory):
-            raise SimulationError(f"crunch: the directory {self.directory} does not exist")
+            raise SimulationError(f"crunch: the directory {_shown(self.directory, name)} does not exist")
         for key, data in _walk(self.directory).items():
             self.values[key] = data.decode("latin-1")
             for i in range(1, len(key.segments)):
@@ -301,10 +309,10 @@ class CrunchKv(_TreeKv):
 class DirectKv(KvStore):
     """``direct_kv_ro "dir"``: reads the directory live, on every call (mirage-kv-unix)."""
 
-    def __init__(self, directory: str | os.PathLike[str]) -> None:
+    def __init__(self, directory: str | os.PathLike[str], *, name: str | None = None) -> None:
         self.directory = os.fspath(directory)
         if not os.path.isdir(self.directory):
-            raise SimulationError(f"direct_kv_ro: the directory {self.directory} does not exist")
+            raise SimulationError(f"direct_kv_ro: the directory {_shown(self.directory, name)} does not exist")
 
     def _path(self, key: Key) -> str:
         return os.path.join(self.directory, *key.segments)
