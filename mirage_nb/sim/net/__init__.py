@@ -16,8 +16,8 @@ Modules, bottom up (MirageOS twin in brackets):
 - ``ipv6``: codec with extension-header skipping; ``pseudo_header_v6``.
 - ``icmpv6``: ICMPv6 and Neighbour Discovery codec, ``Ipv6Layer`` [``Ndpv6``, cut down].
 - ``udp``: codec over v4/v6 and ``UdpDemux`` [``Udp``].
-- ``dhcp``, ``dhcp_client``, ``dhcp_server``: BOOTP/DHCP codec, client
-  [charrua's ``Dhcp_client`` driven as ``Dhcp_ipv4`` does], a small server.
+- ``dhcp``, ``dhcp_client``, ``dhcp_charrua``: BOOTP/DHCP codec, client
+  [charrua's ``Dhcp_client`` driven as ``Dhcp_ipv4`` does], charrua's server.
 - ``host``: the above composed into one interface's stack below TCP.
 - ``switch``: a learning switch with per-link latency, bandwidth and seeded loss.
 - ``lan``: a tiny deterministic scheduler running endpoints over a switch.

@@ -48,6 +48,8 @@ __all__ = [
     "SERVER_PORT",
     "CLIENT_PORT",
     "MAGIC_COOKIE",
+    "ADDR_ANY",
+    "ADDR_BROADCAST",
     "DhcpMessage",
     "decode_dhcp",
     "encode_dhcp",
@@ -89,6 +91,10 @@ FLAG_BROADCAST = 0x8000
 SERVER_PORT = 67
 CLIENT_PORT = 68
 MAGIC_COOKIE = b"\x63\x82\x53\x63"
+ADDR_ANY = b"\x00\x00\x00\x00"
+"""0.0.0.0: a client without an address yet (``ciaddr``, the source of its broadcasts)."""
+ADDR_BROADCAST = b"\xff\xff\xff\xff"
+"""255.255.255.255: where clients without an address send, and where servers answer them."""
 _FIXED = struct.Struct("!BBBBIHH4s4s4s4s16s64s128s4s")  # 240 bytes
 _MIN_SIZE = 300
 

@@ -17,7 +17,10 @@ the same shapes over the project's codec (:mod:`.dhcp`):
   INIT-REBOOT or RENEWING state gets an ACK or a NAK with charrua's message
   (an address already leased to another client is NAKed ``Requested address
   is allocated``); RELEASE and DECLINE update the database; INFORM gets an
-  ACK with options and no address. Expired leases are free again.
+  ACK with options and no address. Expired leases are free again;
+- :class:`DhcpServer`: the same machine behind a simulated peer host's UDP
+  port 67 (:meth:`~mirage_nb.sim.net.host.Host.serve_dhcp`), so the LAN's
+  scripted servers and the ``dhcp`` unikernel answer clients alike.
 """
 
 from __future__ import annotations
@@ -26,8 +29,11 @@ import ipaddress
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from mirage_nb.sim.net._base import BROADCAST_MAC, FrameError, mac_str
+from mirage_nb.errors import LocalProtocolError
+from mirage_nb.sim.net._base import BROADCAST_MAC, Dropped, FrameError, Ns, Step, mac_str
 from mirage_nb.sim.net.dhcp import (
+    ADDR_ANY,
+    ADDR_BROADCAST,
     BOOTREPLY,
     BOOTREQUEST,
     CLIENT_PORT,
@@ -80,8 +86,6 @@ __all__ = [
     "NotDhcp",
 ]
 
-_ANY = b"\x00\x00\x00\x00"
-_BCAST = b"\xff\xff\xff\xff"
 _T1, _T2 = 0.5, 0.8
 
 
@@ -394,8 +398,8 @@ def _reply(
     )
     kind = options[0][1][0]
     # RFC 2131 §4.1: a NAK, a client asking for broadcast or one without an address yet gets a broadcast.
-    if kind == DHCPNAK or m.flags & FLAG_BROADCAST or m.ciaddr == _ANY:
-        dstmac, dstip = BROADCAST_MAC, _BCAST
+    if kind == DHCPNAK or m.flags & FLAG_BROADCAST or m.ciaddr == ADDR_ANY:
+        dstmac, dstip = BROADCAST_MAC, ADDR_BROADCAST
     else:
         dstmac, dstip = m.mac, m.ciaddr
     return DhcpPacket(cfg.mac, dstmac, cfg.ip, dstip, SERVER_PORT, CLIENT_PORT, out)
@@ -403,6 +407,18 @@ def _reply(
 
 def _u32(n: int) -> bytes:
     return int(n).to_bytes(4, "big")
+
+
+def _lease_options(cfg: ServerConfig, m: DhcpMessage, kind: int, lt: int) -> list[tuple[int, bytes]]:
+    """An OFFER's or ACK's options: the lease time with its T1/T2, who we are, and what the client asked for."""
+    return [
+        (OPT_MESSAGE_TYPE, bytes([kind])),
+        (OPT_LEASE_TIME, _u32(lt)),
+        (OPT_RENEWAL_TIME, _u32(int(_T1 * lt))),
+        (OPT_REBINDING_TIME, _u32(int(_T2 * lt))),
+        (OPT_SERVER_ID, cfg.ip),
+        *_options_for(cfg, m),
+    ]
 
 
 def _good_address(cfg: ServerConfig, addr: bytes) -> bool:
@@ -421,7 +437,11 @@ def _usable(cfg: ServerConfig, db: LeaseDb, now: int) -> bytes | None:
 def input_pkt(cfg: ServerConfig, db: LeaseDb, pkt: DhcpPacket, now: int) -> Outcome:
     """``Dhcp_server.Input.input_pkt config db pkt now`` (``now`` in seconds)."""
     m = pkt.msg
-    if pkt.dstmac not in (cfg.mac, BROADCAST_MAC) or pkt.dstip not in (cfg.ip, _BCAST) or pkt.dstport != SERVER_PORT:
+    if (
+        pkt.dstmac not in (cfg.mac, BROADCAST_MAC)
+        or pkt.dstip not in (cfg.ip, ADDR_BROADCAST)
+        or pkt.dstport != SERVER_PORT
+    ):
         return Silence()
     if m.op != BOOTREQUEST or m.htype != 1 or m.hlen != 6 or pkt.srcport != CLIENT_PORT:
         return Error("Invalid packet")
@@ -447,15 +467,8 @@ def input_pkt(cfg: ServerConfig, db: LeaseDb, pkt: DhcpPacket, now: int) -> Outc
             lt = asked if asked is not None and asked <= cfg.max_lease_time else cfg.default_lease_time
             if asked is None and lease is not None:
                 lt = lease.tm_end - now
-            opts = [
-                (OPT_MESSAGE_TYPE, bytes([DHCPOFFER])),
-                (OPT_LEASE_TIME, _u32(lt)),
-                (OPT_RENEWAL_TIME, _u32(int(_T1 * lt))),
-                (OPT_REBINDING_TIME, _u32(int(_T2 * lt))),
-                (OPT_SERVER_ID, cfg.ip),
-                *_options_for(cfg, m),
-            ]
-            return Reply(_reply(cfg, pkt, opts, ciaddr=_ANY, yiaddr=addr, siaddr=cfg.ip), None, db)
+            opts = _lease_options(cfg, m, DHCPOFFER, lt)
+            return Reply(_reply(cfg, pkt, opts, ciaddr=ADDR_ANY, yiaddr=addr, siaddr=cfg.ip), None, db)
         case 3:  # REQUEST
             return _request(cfg, db, pkt, lease, cid, now)
         case 4 | 7:  # DECLINE, RELEASE
@@ -473,10 +486,10 @@ def input_pkt(cfg: ServerConfig, db: LeaseDb, pkt: DhcpPacket, now: int) -> Outc
                 return Update(None, db)
             return Update(lease, db.remove(lease))
         case 8:  # INFORM
-            if m.ciaddr == _ANY:
+            if m.ciaddr == ADDR_ANY:
                 return Error("DHCPINFORM without ciaddr")
             opts = [(OPT_MESSAGE_TYPE, bytes([DHCPACK])), (OPT_SERVER_ID, cfg.ip), *_options_for(cfg, m)]
-            return Reply(_reply(cfg, pkt, opts, ciaddr=m.ciaddr, yiaddr=_ANY, siaddr=cfg.ip), None, db)
+            return Reply(_reply(cfg, pkt, opts, ciaddr=m.ciaddr, yiaddr=ADDR_ANY, siaddr=cfg.ip), None, db)
     return Warning(f"Unhandled msgtype {MESSAGE_TYPE_NAMES.get(kind, str(kind))}")
 
 
@@ -487,26 +500,19 @@ def _request(cfg: ServerConfig, db: LeaseDb, pkt: DhcpPacket, lease: Lease | Non
 
     def nak(msg: str) -> Reply:
         opts = [(OPT_MESSAGE_TYPE, bytes([DHCPNAK])), (OPT_SERVER_ID, cfg.ip), (OPT_MESSAGE, msg.encode())]
-        return Reply(_reply(cfg, pkt, opts, ciaddr=_ANY, yiaddr=_ANY, siaddr=_ANY), None, db)
+        return Reply(_reply(cfg, pkt, opts, ciaddr=ADDR_ANY, yiaddr=ADDR_ANY, siaddr=ADDR_ANY), None, db)
 
     def ack(le: Lease) -> Reply:
         le = replace(le, tm_start=now, tm_end=now + cfg.default_lease_time)
         lt = le.tm_end - now
-        opts = [
-            (OPT_MESSAGE_TYPE, bytes([DHCPACK])),
-            (OPT_LEASE_TIME, _u32(lt)),
-            (OPT_RENEWAL_TIME, _u32(int(_T1 * lt))),
-            (OPT_REBINDING_TIME, _u32(int(_T2 * lt))),
-            (OPT_SERVER_ID, cfg.ip),
-            *_options_for(cfg, m),
-        ]
+        opts = _lease_options(cfg, m, DHCPACK, lt)
         rep = _reply(cfg, pkt, opts, ciaddr=m.ciaddr, yiaddr=le.addr, siaddr=cfg.ip)
         return Reply(rep, le, db.replace(le))
 
     if sid is not None and req is not None:  # SELECTING
         if sid != cfg.ip:
             return Silence()
-        if m.ciaddr != _ANY:
+        if m.ciaddr != ADDR_ANY:
             return Warning("Bad DHCPREQUEST, ciaddr is not 0")
         if not _good_address(cfg, req):
             return nak("Requested address is not in subnet range")
@@ -518,7 +524,7 @@ def _request(cfg: ServerConfig, db: LeaseDb, pkt: DhcpPacket, lease: Lease | Non
     if sid is None and req is not None:  # INIT-REBOOT
         if lease is None:
             return Silence()
-        if m.ciaddr != _ANY:
+        if m.ciaddr != ADDR_ANY:
             return Error("Bad DHCPREQUEST, ciaddr is not 0")
         if not _good_address(cfg, req):
             return nak("Requested address is not in subnet range")
@@ -526,7 +532,7 @@ def _request(cfg: ServerConfig, db: LeaseDb, pkt: DhcpPacket, lease: Lease | Non
             return nak("Requested address is incorrect")
         return Silence()
     if sid is None and req is None and lease is not None:  # RENEWING / REBINDING
-        if m.ciaddr == _ANY:
+        if m.ciaddr == ADDR_ANY:
             return Error("Bad DHCPREQUEST, ciaddr is not 0")
         if lease.addr != m.ciaddr:
             return nak("Requested address is incorrect")
@@ -550,3 +556,104 @@ def domain_name_option(name: str) -> tuple[int, bytes]:
 
 
 __all__ += ["dns_servers_option", "routers_option", "domain_name_option", "encode_pkt", "FrameError", "DHCPDISCOVER"]
+
+
+# --- the same server on a simulated host's UDP port 67 ---------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LeaseGranted:
+    """We ACKed ``address`` to the client ``mac`` until ``expires`` (virtual ns)."""
+
+    mac: bytes
+    address: bytes
+    expires: Ns
+
+
+_SECOND: Ns = 1_000_000_000
+
+
+class DhcpServer:
+    """:func:`input_pkt` behind a scripted peer host: serves ``network`` from ``ip``, leasing ``first``..``last``.
+
+    The unikernel example drives :func:`input_pkt` itself; a simulated host
+    (:meth:`~mirage_nb.sim.net.host.Host.serve_dhcp`) hands each UDP payload
+    that reached port 67 here instead and gets a :class:`Step` back: the reply
+    frame, a :class:`LeaseGranted` for an ACK that grants a lease, and charrua's
+    warnings and errors as :class:`Dropped` events. ``routers`` and ``dns`` are
+    given to clients that ask for them (parameter request list), as charrua does;
+    ``hostname`` is charrua's ``Config.hostname`` (option 12, when asked for).
+    """
+
+    def __init__(
+        self,
+        mac: bytes,
+        ip: str,
+        network: str,
+        first: str,
+        last: str,
+        *,
+        routers: tuple[str, ...] = (),
+        dns: tuple[str, ...] = (),
+        lease_time: int = 3600,
+        hostname: str = "dhcp-server",
+    ) -> None:
+        options: list[tuple[int, bytes]] = []
+        try:
+            if routers:
+                options.append(routers_option(*routers))
+            if dns:
+                options.append(dns_servers_option(*dns))
+            self.config = ServerConfig.make(
+                hostname=hostname,
+                default_lease_time=lease_time,
+                max_lease_time=lease_time,
+                addr_tuple=(ip, mac),
+                network=ipaddress.IPv4Network(network),
+                range=(first, last),
+                options=options,
+            )
+        except ValueError as e:
+            raise LocalProtocolError(f"DHCP server configuration: {e}") from None
+        self.db = LeaseDb.make_db()
+
+    @property
+    def leases(self) -> dict[bytes, Lease]:
+        """The lease database: client id (``01`` + MAC without a Client ID option) -> lease."""
+        return self.db.leases
+
+    def receive(
+        self,
+        now: Ns,
+        payload: bytes,
+        *,
+        srcip: bytes = ADDR_ANY,
+        dstip: bytes = ADDR_BROADCAST,
+        srcport: int = CLIENT_PORT,
+    ) -> Step:
+        """A UDP payload that arrived on port 67 (from ``srcip``:``srcport`` to ``dstip``)."""
+        try:
+            msg = decode_dhcp(payload)
+        except FrameError as e:
+            return Step((Dropped("dhcp", str(e)),))
+        cfg = self.config
+        dstmac = cfg.mac if dstip == cfg.ip else BROADCAST_MAC
+        pkt = DhcpPacket(msg.mac, dstmac, srcip, dstip, srcport, SERVER_PORT, msg)
+        out = input_pkt(cfg, self.db, pkt, now // _SECOND)
+        match out:
+            case Reply(pkt=rep, lease=lease, db=db):
+                self.db = db
+                events: tuple[LeaseGranted, ...] = ()
+                if lease is not None:
+                    expires = now + (lease.tm_end - lease.tm_start) * _SECOND
+                    events = (LeaseGranted(msg.mac, lease.addr, expires),)
+                return Step(events, (encode_pkt(rep),))
+            case Update(db=db):
+                self.db = db
+                return Step()
+            case Warning(message=text) | Error(message=text):
+                return Step((Dropped("dhcp", text),))
+        return Step()
+
+
+__all__ += ["DhcpServer", "LeaseGranted"]

@@ -26,6 +26,8 @@ from typing import Any
 
 from mirage_nb.sim.net._base import BROADCAST_MAC, Dropped, FrameError, Ns, Step
 from mirage_nb.sim.net.dhcp import (
+    ADDR_ANY,
+    ADDR_BROADCAST,
     BOOTREQUEST,
     CLIENT_PORT,
     DHCPACK,
@@ -56,9 +58,6 @@ RETRY_INTERVAL: Ns = 4_000_000_000
 """``Dhcp_client_lwt``'s ``sleep_interval``: start over if no lease after 4 s."""
 RENEW_INTERVAL: Ns = 1800_000_000_000
 """``Dhcp_client_lwt`` renews every 1800 s."""
-
-_ANY = b"\x00\x00\x00\x00"
-_BCAST_IP = b"\xff\xff\xff\xff"
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +123,7 @@ class DhcpClient:
 
     # --- messages (charrua's create / offer) ---------------------------------
 
-    def _message(self, options: list[tuple[int, bytes]], siaddr: bytes = _ANY) -> DhcpMessage:
+    def _message(self, options: list[tuple[int, bytes]], siaddr: bytes = ADDR_ANY) -> DhcpMessage:
         return DhcpMessage(
             op=BOOTREQUEST,
             xid=self.xid,
@@ -156,7 +155,9 @@ class DhcpClient:
 
     def _frame(self, msg: DhcpMessage) -> bytes:
         # Always broadcast, from 0.0.0.0: there may be more than one server listening.
-        return encode_udp4_frame(self.mac, BROADCAST_MAC, _ANY, _BCAST_IP, CLIENT_PORT, SERVER_PORT, encode_dhcp(msg))
+        return encode_udp4_frame(
+            self.mac, BROADCAST_MAC, ADDR_ANY, ADDR_BROADCAST, CLIENT_PORT, SERVER_PORT, encode_dhcp(msg)
+        )
 
     def _send(self, msg: DhcpMessage, deadline: Ns | None, events: tuple[Any, ...] = ()) -> Step:
         self._sent = msg

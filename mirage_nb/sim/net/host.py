@@ -20,8 +20,8 @@ from typing import Any
 from mirage_nb.errors import LocalProtocolError
 from mirage_nb.sim.net._base import Dropped, FrameError, Ns, Step, earliest
 from mirage_nb.sim.net.dhcp import CLIENT_PORT, SERVER_PORT
+from mirage_nb.sim.net.dhcp_charrua import DhcpServer
 from mirage_nb.sim.net.dhcp_client import DhcpClient, LeaseObtained
-from mirage_nb.sim.net.dhcp_server import DhcpServer
 from mirage_nb.sim.net.ethernet import ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6, decode_ethernet
 from mirage_nb.sim.net.icmpv4 import ECHO_REPLY, decode_icmpv4, echo_reply_for, encode_echo
 from mirage_nb.sim.net.icmpv6 import ECHO_REPLY as ECHO6_REPLY
@@ -241,6 +241,7 @@ class Host:
                 d = decode_udp(pkt.payload, pkt.src, pkt.dst)
             except FrameError as e:
                 return Dropped("udp", str(e))
-            self._take(self.dhcp_server.receive(now, d.payload), events, frames)
+            step = self.dhcp_server.receive(now, d.payload, srcip=pkt.src, dstip=pkt.dst, srcport=d.src_port)
+            self._take(step, events, frames)
             return None
         return self.udp.receive(pkt.src, pkt.dst, pkt.payload)

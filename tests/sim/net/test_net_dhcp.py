@@ -8,10 +8,10 @@ import pytest
 import scapy.all as scapy
 from hypothesis import given
 from hypothesis import strategies as st
-from net_support import MAC_A, MAC_B
+from net_support import MAC_A, MAC_B, MAC_C
 
 from mirage_nb.errors import LocalProtocolError, RemoteProtocolError
-from mirage_nb.sim.net._base import BROADCAST_MAC, Dropped, ip4
+from mirage_nb.sim.net._base import BROADCAST_MAC, Dropped, Step, ip4
 from mirage_nb.sim.net.dhcp import (
     BOOTREPLY,
     BOOTREQUEST,
@@ -25,6 +25,7 @@ from mirage_nb.sim.net.dhcp import (
     OPT_CLIENT_ID,
     OPT_HOSTNAME,
     OPT_LEASE_TIME,
+    OPT_MESSAGE,
     OPT_MESSAGE_TYPE,
     OPT_PARAMETER_REQUESTS,
     OPT_REQUESTED_IP,
@@ -35,8 +36,8 @@ from mirage_nb.sim.net.dhcp import (
     decode_dhcp,
     encode_dhcp,
 )
+from mirage_nb.sim.net.dhcp_charrua import DhcpServer, LeaseGranted
 from mirage_nb.sim.net.dhcp_client import RENEW_INTERVAL, RETRY_INTERVAL, DhcpClient, LeaseObtained
-from mirage_nb.sim.net.dhcp_server import DhcpServer, LeaseGranted
 from mirage_nb.sim.net.ethernet import decode_ethernet
 from mirage_nb.sim.net.ipv4 import decode_ipv4
 from mirage_nb.sim.net.udp import decode_udp
@@ -281,41 +282,38 @@ def test_bound_client_renews_every_1800_seconds():
 # --- server (charrua's server cases) --------------------------------------------
 
 
-def test_request_for_another_server_is_silent_and_frees_the_offer():
+def test_request_for_another_server_is_silent_and_leases_nothing():
     s, c = _server(), _client()
     c.start(0)
     s.receive(0, _payload(c._frame(c._discover()))[5])
     other = c._request(ip4("192.168.1.2"), ip4("192.168.1.15"))
-    assert s.receive(0, encode_dhcp(other)) == s.receive(0, encode_dhcp(other))
-    assert s.offers == {}
+    assert s.receive(0, encode_dhcp(other)) == Step()
+    assert s.leases == {}
 
 
-def test_request_for_a_wrong_address_gets_a_nak():
+def test_request_for_an_allocated_or_foreign_address_gets_a_nak():
     s, c = _server(), _client()
+    _exchange(s, DhcpClient(MAC_A, random.Random(1)))  # MAC_A holds .15
     c.start(0)
     s.receive(0, encode_dhcp(c._discover()))
-    step = s.receive(0, encode_dhcp(c._request(ip4(SERVER_IP), ip4("192.168.1.40"))))
-    assert _msg(step.frames[0]).message_type == DHCPNAK
-    assert _payload(step.frames[0])[0] == BROADCAST_MAC
+    for wanted, why in (("192.168.1.15", b"Requested address is allocated"), ("192.168.1.99", b"not in subnet range")):
+        step = s.receive(0, encode_dhcp(c._request(ip4(SERVER_IP), ip4(wanted))))
+        nak = _msg(step.frames[0])
+        assert nak.message_type == DHCPNAK and why in (nak.option(OPT_MESSAGE) or b"")
+        assert _payload(step.frames[0])[0] == BROADCAST_MAC
 
 
-def test_init_reboot_request_is_acked_when_free_and_silent_off_network():
+def test_init_reboot_request_is_silent_without_a_lease_and_naked_for_a_wrong_address():
     s = _server()
-    req = DhcpMessage(
-        op=BOOTREQUEST,
-        xid=5,
-        chaddr=MAC_B,
-        flags=FLAG_BROADCAST,
-        options=((OPT_MESSAGE_TYPE, bytes([DHCPREQUEST])), (OPT_REQUESTED_IP, ip4("192.168.1.20"))),
-    )
-    assert _msg(s.receive(0, encode_dhcp(req)).frames[0]).message_type == DHCPACK
-    away = DhcpMessage(
-        op=BOOTREQUEST,
-        xid=6,
-        chaddr=MAC_A,
-        options=((OPT_MESSAGE_TYPE, bytes([DHCPREQUEST])), (OPT_REQUESTED_IP, ip4("10.9.9.9"))),
-    )
-    assert s.receive(0, encode_dhcp(away)).frames == ()
+    _exchange(s, DhcpClient(MAC_B, random.Random(1)))  # MAC_B holds .15
+
+    def init_reboot(mac: bytes, addr: str) -> DhcpMessage:
+        opts = ((OPT_MESSAGE_TYPE, bytes([DHCPREQUEST])), (OPT_REQUESTED_IP, ip4(addr)))
+        return DhcpMessage(op=BOOTREQUEST, xid=5, chaddr=mac, flags=FLAG_BROADCAST, options=opts)
+
+    assert _msg(s.receive(0, encode_dhcp(init_reboot(MAC_B, "192.168.1.20"))).frames[0]).message_type == DHCPNAK
+    assert s.receive(0, encode_dhcp(init_reboot(MAC_A, "192.168.1.20"))).frames == ()
+    assert s.receive(0, encode_dhcp(init_reboot(MAC_A, "10.9.9.9"))).frames == ()
 
 
 def test_two_clients_get_different_addresses_and_release_frees():
@@ -324,18 +322,19 @@ def test_two_clients_get_different_addresses_and_release_frees():
     a = _exchange(s, ca)[3].events[0].address
     b = _exchange(s, cb)[3].events[0].address
     assert (a, b) == (ip4("192.168.1.15"), ip4("192.168.1.16"))
-    rel = DhcpMessage(
-        op=BOOTREQUEST, xid=1, chaddr=MAC_A, ciaddr=a, options=((OPT_MESSAGE_TYPE, bytes([DHCPRELEASE])),)
-    )
+    assert b"\x01" + MAC_A in s.leases
+    opts = ((OPT_MESSAGE_TYPE, bytes([DHCPRELEASE])), (OPT_SERVER_ID, ip4(SERVER_IP)))
+    rel = DhcpMessage(op=BOOTREQUEST, xid=1, chaddr=MAC_A, ciaddr=a, options=opts)
     s.receive(0, encode_dhcp(rel))
-    assert MAC_A not in s.leases
+    assert b"\x01" + MAC_A not in s.leases and b"\x01" + MAC_B in s.leases
+    assert _exchange(s, DhcpClient(MAC_C, random.Random(3)))[3].events[0].address == a
 
 
 def test_exhausted_range_offers_nothing():
     s = DhcpServer(SERVER_MAC, SERVER_IP, "192.168.1.0/24", "192.168.1.15", "192.168.1.15")
     _exchange(s, DhcpClient(MAC_A, random.Random(1)))
     step = s.receive(0, encode_dhcp(DhcpClient(MAC_B, random.Random(2))._discover()))
-    assert step.frames == () and "exhausted" in step.events[0].reason
+    assert step.frames == () and step.events[0].reason == "No ips left to offer"
 
 
 def test_bad_server_configuration():

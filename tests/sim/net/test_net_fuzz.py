@@ -23,8 +23,8 @@ from mirage_nb.errors import RemoteProtocolError
 from mirage_nb.sim.net.arp import ArpCache, decode_arp
 from mirage_nb.sim.net.checksum import fold, raw_sum
 from mirage_nb.sim.net.dhcp import decode_dhcp
+from mirage_nb.sim.net.dhcp_charrua import DhcpServer
 from mirage_nb.sim.net.dhcp_client import DhcpClient
-from mirage_nb.sim.net.dhcp_server import DhcpServer
 from mirage_nb.sim.net.ethernet import decode_ethernet, encode_ethernet
 from mirage_nb.sim.net.host import Host
 from mirage_nb.sim.net.icmpv4 import decode_icmpv4

@@ -12,8 +12,8 @@ from mirage_nb.errors import LocalProtocolError, SimulationError
 from mirage_nb.sim.net._base import Dropped, Step, ip4, ip6
 from mirage_nb.sim.net.arp import ArpResolved
 from mirage_nb.sim.net.dhcp import DHCPDISCOVER, decode_dhcp
+from mirage_nb.sim.net.dhcp_charrua import DhcpServer
 from mirage_nb.sim.net.dhcp_client import LeaseObtained
-from mirage_nb.sim.net.dhcp_server import DhcpServer
 from mirage_nb.sim.net.ethernet import encode_ethernet
 from mirage_nb.sim.net.host import Host, PingReply
 from mirage_nb.sim.net.icmpv6 import PrefixInfo, RouterAdvertisement, encode_icmpv6, encode_router_advertisement

@@ -12,7 +12,7 @@ import pytest
 from net_support import MAC_A, MAC_B, MAC_C
 
 from mirage_nb.errors import RemoteProtocolError
-from mirage_nb.sim.net.dhcp_server import DhcpServer
+from mirage_nb.sim.net.dhcp_charrua import DhcpServer
 from mirage_nb.sim.net.host import Host, PingReply
 from mirage_nb.sim.net.lan import Lan
 from mirage_nb.sim.net.pcap import PcapWriter, read_pcap

@@ -17,7 +17,7 @@ import pytest
 from mirage_nb.config_ml import load
 from mirage_nb.sim import cli
 from mirage_nb.sim.boot import boot, load_unikernel
-from mirage_nb.sim.net.dhcp_server import DhcpServer
+from mirage_nb.sim.net.dhcp_charrua import DhcpServer
 from mirage_nb.sim.netdev.kinds import EXAMPLES_DIR, NET_CONNECTORS
 from mirage_nb.sim.netdev.lan import VirtualLan
 from mirage_nb.sim.netdev.peer import Peer

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from mirage_nb.sim.net.dhcp_server import DhcpServer
+from mirage_nb.sim.net.dhcp_charrua import DhcpServer
 from mirage_nb.sim.net.ipv6 import link_local_from_mac
 from mirage_nb.sim.net.pcap import PcapWriter, read_pcap
 from mirage_nb.sim.net.tcp import Connected

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from mirage_nb.sim.net.dhcp_server import DhcpServer
+from mirage_nb.sim.net.dhcp_charrua import DhcpServer
 from mirage_nb.sim.netdev import Macaddr, No_route, Timeout
 from mirage_nb.sim.netdev.kinds import EXAMPLES_DIR, KIND_OF_MODULE, NET_KINDS, net_arg, run_network_example
 from mirage_nb.sim.netdev.peer import Peer
