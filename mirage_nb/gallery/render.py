@@ -15,7 +15,7 @@ import html
 from collections.abc import Iterable, Sequence
 
 from mirage_nb.gallery.collect import TARGETS, Entry
-from mirage_nb.gallery.packets import Packet
+from mirage_nb.sim.net.capture_view import COLUMNS, PacketTable, SequenceDiagram
 
 __all__ = ["esc", "page_html", "index_html"]
 
@@ -116,33 +116,24 @@ def index_html(entries: Sequence[Entry]) -> str:
     )
 
 
-def _packet_table(rows: Sequence[Packet]) -> str:
-    head = "".join(f"<th>{c}</th>" for c in ("No.", "Time (s)", "Source", "Destination", "Protocol", "Length", "Info"))
-    body = "".join(
-        "<tr>"
-        + "".join(
-            f"<td>{esc(c)}</td>"
-            for c in (
-                p.number,
-                f"{p.time_ns // 1_000_000_000}.{p.time_ns % 1_000_000_000:09d}",
-                p.source,
-                p.destination,
-                p.protocol,
-                p.length,
-                p.info,
-            )
-        )
-        + "</tr>\n"
-        for p in rows
-    )
+def _packet_table(table: PacketTable) -> str:
+    # The notebook's packet table (tshark's one-line view), cell for cell, in the gallery's own markup.
+    head = "".join(f"<th>{esc(c)}</th>" for c in COLUMNS)
+    body = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in table.cells(r)) + "</tr>\n" for r in table.rows)
     return f'<table class="packets"><thead><tr>{head}</tr></thead>\n<tbody>\n{body}</tbody></table>'
 
 
 def page_html(
-    e: Entry, graphs: dict[str, str], packets: Sequence[Packet] | None, pcap_href: str | None, *, live: bool = False
+    e: Entry,
+    graphs: dict[str, str],
+    packets: PacketTable | None,
+    pcap_href: str | None,
+    *,
+    live: bool = False,
+    diagram: SequenceDiagram | None = None,
 ) -> str:
-    """One unikernel's page; ``graphs`` maps ``eval``/``full`` to inline SVG drawn by dot; ``live`` adds the
-    in-browser engine."""
+    """One unikernel's page; ``graphs`` maps ``eval``/``full`` to inline SVG drawn by dot; ``packets`` and
+    ``diagram`` are the run's capture as the notebook shows it; ``live`` adds the in-browser engine."""
     good = e.good_targets
     first = "unix" if "unix" in good else (good[0] if good else e.targets[0].target)
     tabs, panels = [], []
@@ -211,7 +202,10 @@ def page_html(
         if pcap_href:
             net += f'<p><a class="pcap" href="{esc(pcap_href)}" download>Download the capture (pcap)</a>'
             net += " — open it in Wireshark.</p>\n"
-        net += (_packet_table(packets) if packets else "<p>No packets were captured.</p>") + "\n</section>\n"
+        net += _packet_table(packets) if packets else "<p>No packets were captured.</p>"
+        if packets and diagram is not None and diagram.messages:
+            net += "\n<h3>Sequence diagram</h3>\n" + f'<div class="sequence">\n{diagram.to_svg()}\n</div>'
+        net += "\n</section>\n"
     sources = '<section id="sources">\n<h2>Sources</h2>\n'
     sources += f"<h3>{esc(e.config_name)}</h3>\n" + _pre(e.config_source, "source ocaml", "source-config") + "\n"
     if e.unikernel_source is not None:

@@ -20,8 +20,8 @@ from typing import TextIO
 from mirage_nb.errors import MirageNbError
 from mirage_nb.gallery.collect import Entry, bundled_dirs, collect, slug_of
 from mirage_nb.gallery.graph import svg_of_dot
-from mirage_nb.gallery.packets import packets
 from mirage_nb.gallery.render import index_html, page_html
+from mirage_nb.sim.net.capture_view import packet_table, sequence_diagram
 
 __all__ = ["build", "MARKER", "STATIC_FILES"]
 
@@ -84,12 +84,12 @@ def build(
                 progress.write(" failed\n")
             raise MirageNbError(f"in {d}: {e}") from e
         graphs = {"eval": svg_of_dot(entry.dot_eval), "full": svg_of_dot(entry.dot_full)}
-        rows, href = None, None
+        rows, diagram, href = None, None, None
         if entry.transcript.pcap is not None:
-            rows = packets(entry.transcript.pcap)
+            rows, diagram = packet_table(entry.transcript.pcap), sequence_diagram(entry.transcript.pcap)
             href = f"pcap/{entry.slug}.pcap"
             (out / href).write_bytes(entry.transcript.pcap)
-        _write(out / f"{entry.slug}.html", page_html(entry, graphs, rows, href, live=in_browser))
+        _write(out / f"{entry.slug}.html", page_html(entry, graphs, rows, href, live=in_browser, diagram=diagram))
         entries.append(entry)
         if progress is not None:
             progress.write(f" {time.monotonic() - t0:.1f}s\n")

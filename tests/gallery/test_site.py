@@ -14,9 +14,9 @@ import pytest
 
 from mirage_nb.cli import main as cli_main
 from mirage_nb.gallery.collect import EXAMPLES_DIR, TARGETS, bundled_dirs
-from mirage_nb.gallery.packets import packets
 from mirage_nb.gallery.site import build
 from mirage_nb.loader import load_config
+from mirage_nb.sim.net.capture_view import packet_rows, packet_table, sequence_diagram
 from mirage_nb.sim.net.pcap import read_pcap
 
 from .conftest import HOSTILE_LOG, HOSTILE_NAME
@@ -137,6 +137,40 @@ def test_page_shows_configure_files_graph_run_and_sources(site: Path) -> None:
 
 
 @needs_dot
+class _Cells(HTMLParser):
+    """The cells of a page's packet table, row by row, as a browser reads them."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.rows: list[list[str]] = []
+        self._in_table = self._in_cell = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table" and ("class", "packets") in attrs:
+            self._in_table = True
+        elif self._in_table and tag == "tr":
+            self.rows.append([])
+        elif self._in_table and tag in ("td", "th"):
+            self._in_cell = True
+            self.rows[-1].append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "table":
+            self._in_table = False
+        elif tag in ("td", "th"):
+            self._in_cell = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_cell:
+            self.rows[-1][-1] += data
+
+
+def _table_cells(page: Path) -> list[list[str]]:
+    p = _Cells()
+    p.feed(page.read_text())
+    return p.rows
+
+
 def test_network_pages_have_a_packet_table_and_a_pcap(site: Path) -> None:
     for name in ("network", "ping6"):
         pcap = (site / "pcap" / f"{name}.pcap").read_bytes()
@@ -145,14 +179,23 @@ def test_network_pages_have_a_packet_table_and_a_pcap(site: Path) -> None:
         text = (site / f"{name}.html").read_text()
         assert f'href="pcap/{name}.pcap" download' in text
         assert text.count("<tr><td>") == len(frames)
-    rows = packets((site / "pcap" / "network.pcap").read_bytes())
-    assert any(r.protocol == "ARP" for r in rows)
-    assert any(r.protocol == "TCP" and "[SYN]" in r.info and r.destination == "10.0.0.2" for r in rows)
+        cells = _table_cells(site / f"{name}.html")
+        assert cells[0] == ["No.", "Time", "Source", "Destination", "Protocol", "Length", "Info"]
+        # The notebook's table, cell for cell: the gallery has no dissector of its own.
+        assert cells[1:] == [list(map(str, packet_table(pcap).cells(r))) for r in packet_rows(pcap)]
+        assert [c[0] for c in cells[1:]] == [str(i) for i in range(1, len(frames) + 1)]
+        assert 'class="mirage-nb-sequence"' in text
+    rows = _table_cells(site / "network.html")[1:]
+    assert any(r[4] == "ARP" and r[6] == "who-has 10.0.0.2 tell 10.0.0.1" for r in rows)
+    syn = [r for r in rows if r[4] == "TCP" and "[SYN]" in r[6] and r[3] == "10.0.0.2"]
+    assert syn and re.match(r"\d+ → 8080 \[SYN\] Seq=0 Win=\d+ Len=0 MSS=\d+", syn[0][6]), syn
+    assert any(r[4] == "TCP" and "[SYN, ACK] Seq=0 Ack=1 " in r[6] and r[2] == "10.0.0.2" for r in rows)
     assert "[application] new tcp connection from IP 10.0.0.1" in parse(site / "network.html").by_id["transcript"]
-    assert any(
-        r.protocol == "ICMPv6" and r.info.startswith("Echo reply")
-        for r in packets((site / "pcap" / "ping6.pcap").read_bytes())
-    )
+    assert any(r[4] == "ICMPv6" and r[6].startswith("Echo (ping) reply") for r in _table_cells(site / "ping6.html"))
+    # The sequence diagram names each host by its address, and draws the handshake between them.
+    diagram = sequence_diagram((site / "pcap" / "network.pcap").read_bytes())
+    assert {"10.0.0.1", "10.0.0.2"} <= set(diagram.hosts)
+    assert diagram.to_svg() in (site / "network.html").read_text()
     assert not (site / "pcap" / "hello.pcap").exists()
 
 
@@ -192,21 +235,6 @@ def test_building_twice_gives_the_same_bytes(tmp_path: Path, hostile_dir: Path) 
         assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes(), f
     assert str(tmp_path) not in "".join((tmp_path / "a" / f).read_text(errors="replace") for f in files_a)
     assert str(EXAMPLES_DIR) not in (tmp_path / "a" / "littlefs.html").read_text()
-
-
-def test_packets_of_frames_it_cannot_read_say_so() -> None:
-    from mirage_nb.sim.net.pcap import PcapWriter
-
-    buf = io.BytesIO()
-    w = PcapWriter(buf)
-    arp = bytes.fromhex("ffffffffffff020000000001080600010800060400010200000000010a000001" + "00" * 6 + "0a000002")
-    w.write(5_000, arp)
-    w.write(1_500_000_000, b"\x01\x02")
-    rows = packets(buf.getvalue())
-    assert [(r.number, r.time_ns, r.protocol, r.info) for r in rows] == [
-        (1, 5_000, "ARP", "who-has 10.0.0.2 tell 10.0.0.1"),
-        (2, 1_500_000_000, "?", "frame shorter than an Ethernet header"),
-    ]
 
 
 @needs_dot
