@@ -322,11 +322,10 @@ class ChamelonKv(KvStore):
         if source == dest:
             return return_(Ok(None))
         n, m = len(source.segments), len(dest.segments)
-        # what was at dest goes away; source's entries move under dest; missing parents appear
-        index = {k: e for k, e in self.index.items() if k.segments[:m] != dest.segments}
-        moved = {k: e for k, e in index.items() if k.segments[:n] == source.segments}
-        for k in moved:
-            del index[k]
+        # source's entries are taken first (dest may hold source), what was at dest goes away,
+        # they move under dest; missing parents appear
+        moved = {k: e for k, e in self.index.items() if k.segments[:n] == source.segments}
+        index = {k: e for k, e in self.index.items() if k.segments[:m] != dest.segments and k not in moved}
         for i in range(1, m):
             p = Key(dest.segments[:i])
             if p not in index:

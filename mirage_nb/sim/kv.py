@@ -414,12 +414,13 @@ class MemKv(_TreeKv):
             if mtime is not None:
                 self.mtimes[dest] = mtime
             return return_(r)
-        # a dictionary replaces what was at dest
-        self.remove(dest)
+        # a dictionary replaces what was at dest; its entries are taken first, as dest may hold source
         moved = {k: v for k, v in self.values.items() if k.segments[:n] == source.segments}
+        mtimes = {k: self.mtimes.pop(k, self._now()) for k in moved}
         subdirs = [d for d in self.dirs if d.segments[:n] == source.segments]
         for k in moved:
             del self.values[k]
+        self.remove(dest)
         self.dirs = {d for d in self.dirs if d.segments[:n] != source.segments} | {Key()}
         for i in range(1, len(dest.segments) + 1):
             self.dirs.add(Key(dest.segments[:i]))
@@ -428,7 +429,7 @@ class MemKv(_TreeKv):
         for k, v in moved.items():
             nk = dest.append(Key(k.segments[n:]))
             self.values[nk] = v
-            self.mtimes[nk] = self.mtimes.pop(k, self._now())
+            self.mtimes[nk] = mtimes[k]
         return return_(Ok(None))
 
 
