@@ -24,11 +24,14 @@ from mirage_nb.sim.hexdump import Hxd, Hxd_string, Ohex
 from mirage_nb.sim.kv import Mirage_kv
 from mirage_nb.sim.logs import Logs
 from mirage_nb.sim.magic_mime import Magic_mime
-from mirage_nb.sim.netdev import Data, Eof, Ethernet, Ipaddr
+from mirage_nb.sim.net.dns import TcpDnsReader, frame_tcp
+from mirage_nb.sim.net.dns_server import Answered
+from mirage_nb.sim.netdev import Data, Eof, Ipaddr
 from mirage_nb.sim.netdev.cohttp import Cohttp, Cohttp_lwt, Cohttp_mirage
 from mirage_nb.sim.netdev.conduit import TCP, TLS, Conduit_mirage
-from mirage_nb.sim.netdev.dhcp import Dhcp_server, Dhcp_wire
+from mirage_nb.sim.netdev.dhcp import Dhcp_server, Dhcp_wire, EthernetPacket, Not_dhcp
 from mirage_nb.sim.netdev.dns import Dns_server, Dns_zone
+from mirage_nb.sim.netdev.link import ArpDevice, EthernetDevice
 from mirage_nb.sim.netdev.paf import H1, Initialized, Paf
 from mirage_nb.sim.netdev.tls import Tls, Tls_mirage
 from mirage_nb.sim.result import Error, Msg, Ok
@@ -39,7 +42,33 @@ from mirage_nb.sim.uri import Uri
 exit = Stdlib.exit
 failwith = Stdlib.failwith
 
+
+class Ethernet:
+    """Twin of the ``ethernet`` library: ``module E = Ethernet.Make (N)`` and ``Ethernet.Packet``."""
+
+    Packet = EthernetPacket
+
+    @staticmethod
+    def Make(netif: object) -> type[EthernetDevice]:  # noqa: N802 - the OCaml functor's name
+        """``Ethernet.Make (N)``: the module whose ``connect`` takes a connected ``N``."""
+        return EthernetDevice
+
+
+class Arp:
+    """Twin of the ``arp`` library: ``module A = Arp.Make (E)``."""
+
+    @staticmethod
+    def Make(ethernet: object) -> type[ArpDevice]:  # noqa: N802 - the OCaml functor's name
+        """``Arp.Make (E)``: the module whose ``connect`` takes a connected ``E``."""
+        return ArpDevice
+
+
 __all__ = [
+    "Answered",
+    "Arp",
+    "Not_dhcp",
+    "TcpDnsReader",
+    "frame_tcp",
     "Arg",
     "Build_info",
     "Cohttp",

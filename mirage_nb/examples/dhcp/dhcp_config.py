@@ -2,7 +2,7 @@
 
 import ipaddress
 
-from mirage_nb.sim.netdev.dhcp import Dhcp_wire
+from mirage_nb.unikernel import Dhcp_wire
 
 hostname = "charrua-dhcp-server"
 default_lease_time = 60 * 60 * 1  # one hour

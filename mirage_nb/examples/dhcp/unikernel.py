@@ -7,9 +7,19 @@ layer that answers for 192.168.1.5. Each outcome is logged as the OCaml
 unikernel logs it.
 """
 
-from mirage_nb.sim.netdev.dhcp import EthernetPacket, Not_dhcp
-from mirage_nb.sim.netdev.link import ArpDevice, EthernetDevice
-from mirage_nb.unikernel import Dhcp_server, Dhcp_wire, Duration, Error, Logs, Mirage_mtime, Ok, local_library
+from mirage_nb.unikernel import (
+    Arp,
+    Dhcp_server,
+    Dhcp_wire,
+    Duration,
+    Error,
+    Ethernet,
+    Logs,
+    Mirage_mtime,
+    Not_dhcp,
+    Ok,
+    local_library,
+)
 
 DC = local_library(__file__, "dhcp_config")
 Input = Dhcp_server.Input
@@ -49,15 +59,17 @@ class Main:
                     case Input.Reply(reply, _, leases):
                         Logs.info(lambda m: m("Received packet %s", Dhcp_wire.pp_pkt(pkt)))
                         await N.write(
-                            net, size=N.mtu(net) + EthernetPacket.sizeof_ethernet, fill=Dhcp_wire.pkt_into_buf(reply)
+                            net, size=N.mtu(net) + Ethernet.Packet.sizeof_ethernet, fill=Dhcp_wire.pkt_into_buf(reply)
                         )
                         Logs.info(lambda m: m("Sent reply packet %s", Dhcp_wire.pp_pkt(reply)))
                         return leases
 
     async def start(self, net):
         N = self.N  # noqa: N806
-        e = await EthernetDevice.connect(net)
-        a = await ArpDevice.connect(e)
+        E = Ethernet.Make(self.N)  # module E = Ethernet.Make (N)
+        A = Arp.Make(E)  # module A = Arp.Make (E)
+        e = await E.connect(net)
+        a = await A.connect(e)
         await a.add_ip(DC.ip_address)
         config = Dhcp_server.Config.make(
             hostname=DC.hostname,
@@ -72,7 +84,7 @@ class Main:
         leases = [Dhcp_server.Lease.make_db()]
 
         async def on_frame(buf):
-            match EthernetPacket.of_cstruct(buf):
+            match Ethernet.Packet.of_cstruct(buf):
                 case Error(s):
                     Logs.err(lambda m: m("Can't parse packet: %s", s))
                 case Ok((header, payload)):
@@ -81,7 +93,7 @@ class Main:
                     elif header.ethertype == "ARP":
                         await a.input(payload)
 
-        match await N.listen(net, header_size=EthernetPacket.sizeof_ethernet, fn=on_frame):
+        match await N.listen(net, header_size=Ethernet.Packet.sizeof_ethernet, fn=on_frame):
             case Ok(_):
                 Logs.info(lambda m: m("done!"))
             case Error(err):

@@ -7,9 +7,19 @@ made from it, and each query is answered by the pure server
 at debug level (``-l dns-server:debug``), a broken zone stops the unikernel.
 """
 
-from mirage_nb.sim.net.dns import TcpDnsReader, frame_tcp
-from mirage_nb.sim.net.dns_server import Answered
-from mirage_nb.unikernel import Data, Dns_server, Dns_zone, Error, Logs, Mirage_kv, Ok, failwith
+from mirage_nb.unikernel import (
+    Answered,
+    Data,
+    Dns_server,
+    Dns_zone,
+    Error,
+    Logs,
+    Mirage_kv,
+    Ok,
+    TcpDnsReader,
+    failwith,
+    frame_tcp,
+)
 
 src = Logs.Src.create("dns-server", "DNS server")
 ZONE = "example.org"

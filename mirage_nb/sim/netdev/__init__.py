@@ -107,20 +107,11 @@ from mirage_nb.sim.netdev.values import (
     Would_fragment,
 )
 
-
-class Ethernet:
-    """The constants of the ``Ethernet`` library a unikernel uses (``Ethernet.Packet.sizeof_ethernet``)."""
-
-    class Packet:
-        sizeof_ethernet = 14
-
-
 __all__ = [
     "Closed",
     "Data",
     "Disconnected",
     "Eof",
-    "Ethernet",
     "Exceeds_mtu",
     "Invalid_length",
     "Ipaddr",
