@@ -23,7 +23,8 @@ from mirage_nb.functoria import fmt as F
 from mirage_nb.functoria import keys as K
 
 from ._errors import ApplicationError
-from ._values import NONE, Constr, FParam, Native, PolyVariant, StructModule, some
+from ._stdlib import native as _native
+from ._values import NONE, Constr, Native, PolyVariant, StructModule, some
 
 if TYPE_CHECKING:
     from ._eval import Evaluator
@@ -47,18 +48,6 @@ class CmdlinerTerm:
 
     def __repr__(self) -> str:
         return f"<Cmdliner {self.kind} {self.what}>"
-
-
-def _native(name: str, spec: str, fn: Callable[..., Any]) -> Native:
-    params = []
-    for tok in spec.split():
-        if tok.startswith("~"):
-            params.append(FParam("label", tok[1:]))
-        elif tok.startswith("?"):
-            params.append(FParam("optional", tok[1:]))
-        else:
-            params.append(FParam("pos", None))
-    return Native(name, tuple(params), fn, tuple(range(len(params))))
 
 
 def _err(msg: str) -> Exception:
