@@ -31,6 +31,14 @@ def parens(s: str) -> str:
     return f"({s})"
 
 
+def _head(s: str) -> str:
+    """An expression applied to more arguments: a constructor application is parenthesised first.
+
+    ``Some 0 (0)`` is not OCaml (a constructor takes one argument); ``(Some 0) (0)`` is.
+    """
+    return parens(s) if s.startswith("Some ") else s
+
+
 ints = st.integers(min_value=-(10**6), max_value=10**6).map(lambda n: str(n) if n >= 0 else f"({n})")
 strings = st.text(alphabet=st.characters(min_codepoint=1, max_codepoint=0x2FF), max_size=8).map(ocaml_string)
 quoted = (
@@ -85,7 +93,7 @@ def exprs(depth: int) -> st.SearchStrategy[str]:
         st.tuples(sub, sub).map(lambda t: f"{parens(t[0])}, {parens(t[1])}"),
         st.lists(sub, max_size=3).map(lambda es: "[ " + "; ".join(parens(e) for e in es) + " ]"),
         st.tuples(idents, sub, sub).map(lambda t: f"let {t[0]} = {t[1]} in {t[2]}"),
-        st.tuples(sub, sub).map(lambda t: f"fun x ~packages ?(min = 1) -> {t[0]} {parens(t[1])}"),
+        st.tuples(sub, sub).map(lambda t: f"fun x ~packages ?(min = 1) -> {_head(t[0])} {parens(t[1])}"),
         st.tuples(sub, cases).map(lambda t: f"match {t[0]} with {t[1]}"),
         cases.map(lambda c: f"function {c}"),
         st.tuples(sub, sub, sub).map(lambda t: f"if {t[0]} then {parens(t[1])} else {parens(t[2])}"),

@@ -165,6 +165,7 @@ def test_generated_programs_have_tree_sitters_shape():
     @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
     @given(programs)
     @example('(* mirage >= 4.9.0 *)\nlet () = (")") $ 0\n')  # a parenthesis in a string, inside parentheses
+    @example("(* mirage >= 4.9.0 *)\nlet () = fun x ~packages ?(min = 1) -> (Some 0) (0)\n")
     def check(text: str) -> None:
         tree = _PARSER.parse(text.encode())
         if tree.root_node.has_error:
