@@ -15,8 +15,10 @@ from typing import TextIO
 
 from mirage_nb import loader
 from mirage_nb.errors import MirageNbError
+from mirage_nb.functoria.app import Configured
 from mirage_nb.functoria.cmdline import CmdlineError
-from mirage_nb.functoria.tool import Session, resolve_verb
+from mirage_nb.functoria.request import Request
+from mirage_nb.functoria.tool import Session, keys_and_tool, missing_config, resolve_verb
 from mirage_nb.mirage.project import PROJECT
 
 __all__ = ["main"]
@@ -31,11 +33,20 @@ def _version_check(config: str) -> str | None:
     return version_check(Path(config).read_text(), PROJECT.name, PROJECT.version)
 
 
-def _simulate(configured, parsed, out: TextIO, err: TextIO) -> int:
+def _simulate(configured: Configured, request: Request, out: TextIO, err: TextIO) -> int:
     """``mirage-nb run``: boot the evaluated graph in the simulator."""
     from mirage_nb.sim.cli import run_command
 
-    return run_command(configured, parsed, out, err)
+    return run_command(configured, request, out, err)
+
+
+def _replay(args: list[str], out: TextIO, err: TextIO) -> int:
+    """``mirage-nb replay FILE``: the run a ``mirage-nb run --record FILE`` recorded, printed again."""
+    if len(args) != 1 or args[0].startswith("-"):
+        raise MirageNbError("usage: mirage-nb replay FILE (a record written by mirage-nb run --record FILE)")
+    from mirage_nb.sim.cli import replay_command
+
+    return replay_command(args[0], out, err)
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
@@ -49,7 +60,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         if not args or (len(args[0]) > 1 and args[0].startswith("-")):
             from mirage_nb.functoria import help as help_pages
 
-            return help_pages.toplevel(args, out, project=PROJECT, reader=loader)
+            keys, tool = keys_and_tool("configure", args, project=PROJECT, reader=loader)
+            return help_pages.toplevel(args, out, keys, tool, then=lambda: missing_config(args, loader))
+        if args[0] == "replay":  # not a verb of the real tool: run a `run --record` file again
+            return _replay(args[1:], out, err)
         if args[0] == "gallery":  # not a verb of the real tool: the static site of issue 13
             from mirage_nb.gallery.cli import main as gallery
 
@@ -57,9 +71,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         try:
             verb = resolve_verb(args[0])
         except CmdlineError as e:
-            from mirage_nb.functoria import help as help_pages
-
-            e.then = help_pages.missing_config(args[1:], loader)
+            e.then = missing_config(args[1:], loader)
             raise
         session = Session(
             verb,
@@ -76,7 +88,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         from mirage_nb.functoria import help as help_pages
 
         out.flush()
-        err.write(help_pages.error_text(e, verb, help_pages.usage_keys(session)))
+        err.write(help_pages.error_text(e, verb, session.usage_keys() if session is not None else []))
         return 1
     except MirageNbError as e:
         out.flush()

@@ -66,7 +66,6 @@ from mirage_nb import MIRAGE_VERSION
 from mirage_nb.config_ml import loads
 from mirage_nb.errors import MirageNbError
 from mirage_nb.functoria.impl import type_of
-from mirage_nb.functoria.tool import args_of_kwargs
 from mirage_nb.loader import load_config
 from mirage_nb.notebook import files
 from mirage_nb.notebook import netviews as _netviews  # registers the network exercises
@@ -76,6 +75,7 @@ from mirage_nb.notebook.run_viewer import RunView
 from mirage_nb.sim.boot import KINDS as BOOT_KINDS
 from mirage_nb.sim.boot import DeviceNode
 from mirage_nb.sim.cli import nodes_of_graph
+from mirage_nb.sim.cli import replay as _replay
 from mirage_nb.sim.net.switch import LinkProfile
 from mirage_nb.sim.netdev.bridge import BridgedResult, bridge_available
 from mirage_nb.sim.netdev.dns_peer import DhcpClientPeer, DnsClientPeer, DnsServerPeer
@@ -85,6 +85,7 @@ from mirage_nb.sim.netdev.kinds import NET_KINDS
 from mirage_nb.sim.netdev.peer import Peer
 from mirage_nb.sim.netdev.pki import make_test_pki
 from mirage_nb.sim.network import Network, NetworkResult
+from mirage_nb.sim.record import RecordedRun, RunRecord
 from mirage_nb.unikernel import Duration, Mirage_sleep
 
 __all__ = [
@@ -98,6 +99,9 @@ __all__ = [
     "files",
     "type_of",
     "boot_plan",
+    "replay",
+    "RunRecord",
+    "RecordedRun",
     "BOOT_KINDS",
     "NET_KINDS",
     "protocols",
@@ -181,7 +185,17 @@ def boot_plan(app: Any, target: str | None = None, *, args: Sequence[str] = (), 
     :data:`NET_KINDS`) and the nodes it depends on. This is what ``app.run``
     boots; a device the simulator cannot run raises a ``SimulationError``.
     """
-    return nodes_of_graph(app.configured([*args_of_kwargs(target, known=app.keys(), **keys), *args], verb="run"))
+    return nodes_of_graph(app.configured(app.request("run", target, args=args, **keys)))
+
+
+def replay(record: str | Path) -> RecordedRun:
+    """Run again what a record says (``app.run(...).record.write(path)``, ``mirage-nb run --record``).
+
+    The config and ``unikernel.py`` are read from the files the record names;
+    one that changed since is refused (the error names the field, e.g.
+    ``config_digest``). The result's console is the recorded run's, line for line.
+    """
+    return _replay(str(record))
 
 
 def protocols() -> list[types.ModuleType]:

@@ -39,11 +39,13 @@ def load_config(path: str) -> Application:
 
         app = config_ml.load(path)
         app.config_file = path
+        app.source_file = path
         return app
     if not apps:
         raise ConfigError(f"{path}: the configuration never calls register(...)")
     app = apps[-1]
     app.config_file = ml_name(path)
+    app.source_file = path
     return app
 
 

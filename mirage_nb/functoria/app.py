@@ -21,6 +21,7 @@ from .graph import Node, evaluate, left_most_device
 from .impl import Dev, Impl, simplify, walk
 from .info import Info
 from .package import Package, union_sets
+from .request import Keywords, Request
 from .runtime_arg import RuntimeArg, sort_runtime_args
 
 __all__ = [
@@ -127,40 +128,70 @@ class Application:
     src: Any = "auto"
     config_file: str = "config.ml"
     notices: list[str] = field(default_factory=list)
+    # The file the application was read from (a config.py stands for the
+    # config.ml ``config_file`` names); None when made in Python.
+    source_file: str | None = None
 
     def __post_init__(self) -> None:
         self._if_keys = if_keys(self.root)
 
     # -- the real tool's verbs, from Python -------------------------------------------
 
+    def request(
+        self,
+        verb: str = "configure",
+        target: str | None = None,
+        *,
+        args: Sequence[str] = (),
+        **keys: Any,
+    ) -> Request:
+        """The request ``verb`` makes with configure-time keys given as Python keywords.
+
+        ``target="hvt", no_dhcp=True, kv_ro="direct"`` are key values (see
+        :class:`~mirage_nb.functoria.request.Keywords`); ``args`` more
+        command-line arguments for the keys. The verb's own options are the
+        request's fields (``dataclasses.replace(request, eval=True)``).
+        """
+        return Request(verb=verb, keys=Keywords.of(self.keys(), target, args=args, **keys))
+
     def describe(
         self, target: str | None = None, *, eval: bool | None = None, dot: bool = False, **keys: Any
     ) -> Printed:
         """What ``mirage describe [-t target] [--eval|--no-eval] [--dot -o-] [--key=value...]`` prints."""
-        from .tool import args_of_kwargs, run_verb
+        from . import engine
 
-        args = args_of_kwargs(target, known=self.keys(), **keys) + _eval_args(eval) + (["--dot", "-o-"] if dot else [])
-        return Printed(run_verb(self, "describe", args).stdout)
+        req = self._keyed("describe", target, keys, eval=eval, dot=dot, output="-" if dot else None)
+        return Printed(engine.describe(*self._evaluated(req))[0])
 
     def dot(self, target: str | None = None, *, eval: bool | None = None, **keys: Any) -> Printed:
         """The dot graph of ``mirage describe --dot``, as a file would hold it (graphviz source)."""
         from .dot import render_dot
-        from .tool import args_of_kwargs
 
-        c = self.configured(args_of_kwargs(target, known=self.keys(), **keys) + _eval_args(eval), verb="describe")
+        c = self.configured(self._keyed("describe", target, keys, eval=eval))
         return Printed(render_dot(c.impl, 0) + "\n")
 
     def query(self, kind: str = "packages", target: str | None = None, **keys: Any) -> Printed:
         """What ``mirage query [-t target] <kind>`` prints (name, packages, opam, files, Makefile, dune...)."""
-        from .tool import args_of_kwargs, run_verb
+        from . import engine
 
-        return Printed(run_verb(self, "query", [kind, *args_of_kwargs(target, known=self.keys(), **keys)]).stdout)
+        return Printed(engine.query(*self._evaluated(self._keyed("query", target, keys, query=kind))))
 
     def configure(self, target: str | None = None, **keys: Any) -> dict[str, str]:
         """The files ``mirage configure [-t target]`` writes, by path (nothing is written to disk)."""
-        from .tool import args_of_kwargs, run_verb
+        from . import engine
+        from .vfs import VirtualFS
 
-        return run_verb(self, "configure", args_of_kwargs(target, known=self.keys(), **keys)).files
+        fs = VirtualFS()
+        engine.configure(*self._evaluated(self._keyed("configure", target, keys)), fs)
+        return fs.files()
+
+    def _keyed(self, verb: str, target: str | None, keys: dict[str, Any], **fields: Any) -> Request:
+        return Request(verb=verb, keys=Keywords.of(self.keys(), target, **keys), **fields)
+
+    def _evaluated(self, request: Request) -> tuple[Configured, Request]:
+        from . import engine
+
+        return engine.evaluate(self, request)
 
     def run(
         self,
@@ -200,11 +231,17 @@ class Application:
             **keys,
         )
 
-    def configured(self, args: Sequence[str] = (), *, verb: str = "configure") -> Configured:
-        """The application evaluated as ``mirage <verb> <args>`` would evaluate it."""
-        from .tool import evaluate_for
+    def configured(self, request: Request | Sequence[str] = (), *, verb: str = "configure") -> Configured:
+        """The application evaluated for ``request``, or as ``mirage <verb> <args>`` would evaluate it.
 
-        return evaluate_for(self, verb, list(args))
+        Nothing is read or written: no cached context, no files.
+        """
+        from . import engine
+        from .request import request_of_argv
+
+        if not isinstance(request, Request):
+            request = request_of_argv(verb, list(request))
+        return engine.evaluate(self, request)[0]
 
     @property
     def if_keys(self) -> list[K.Key]:
@@ -246,10 +283,6 @@ class Application:
             extra=dict(extra or {}),
         )
         return Configured(self, simplified, graph, info)
-
-
-def _eval_args(eval: bool | None) -> list[str]:
-    return [] if eval is None else ["--eval"] if eval else ["--no-eval"]
 
 
 class Printed(str):

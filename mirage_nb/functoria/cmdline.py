@@ -45,6 +45,7 @@ __all__ = [
     "err_unknown",
     "err_ambiguous",
     "err_pos_excess",
+    "unknown_option",
     "find_command",
     "render_error",
 ]
@@ -225,6 +226,16 @@ def _hint_options(word: str, all_names: list[str]) -> list[str]:
     if short in all_names:
         return near if short in near else [short, *near]
     return near
+
+
+def unknown_option(word: str, opts: Sequence[Opt], *, env: Mapping[str, str] | None = None) -> str:
+    """What :func:`parse` says of the argument ``word`` when no option of ``opts`` has its name."""
+    names = sorted({spell(n) for o in opts for n in o.names})
+    name = word.partition("=")[0] if word[1:2] == "-" else word[:2]
+    _, ambs = _lookup(name, names, legacy_prefixes(env))
+    if ambs:
+        return err_ambiguous("option", name, ambs)
+    return err_unknown("option", name, hints=_hint_options(word, _trie_order(names)))
 
 
 def parse(

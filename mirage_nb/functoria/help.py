@@ -5,10 +5,13 @@ page that cmdliner builds from the command's arguments: every option the
 command line accepts is documented in a section (``MIRAGE PARAMETERS``,
 ``CONFIGURE OPTIONS``, ``COMMON OPTIONS``...), so the page depends on the
 application's keys. Here the pages are built from the very option tables
-the parser uses (:data:`~mirage_nb.functoria.tool.COMMON`,
-:data:`~mirage_nb.functoria.tool.VERB_OPTS` and the keys' ``ArgInfo``), so
+the parser uses (:data:`~mirage_nb.functoria.request.COMMON`,
+:data:`~mirage_nb.functoria.request.VERB_OPTS` and the keys' ``ArgInfo``), so
 help can never disagree with parsing: an option without documentation is
-a bug this module refuses to print.
+a bug this module refuses to print. Which keys a page documents is given
+to it as data by the command line (:mod:`mirage_nb.functoria.tool`, which
+loads the config through the reader its caller hands it): nothing here
+reads a file.
 
 The model follows cmdliner's: a command has a name, a one-line doc, a list
 of man blocks and arguments (:class:`ArgDoc`); the page is assembled by
@@ -24,7 +27,6 @@ import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, TextIO
 
 from mirage_nb.errors import MirageNbError
@@ -56,9 +58,12 @@ __all__ = [
     "ansi_styles",
     "show",
     "toplevel",
-    "missing_config",
-    "check_without_config",
-    "usage_keys",
+    "help_about",
+    "check_command_line",
+    "documented_keys",
+    "own_keys",
+    "tool_of",
+    "Tool",
     "verb_opts",
     "markup_to_plain",
     "subst_vars",
@@ -705,6 +710,17 @@ _DOCS: dict[str, _Doc] = {
         RUN_SECTION,
         "DURATION",
     ),
+    "record": _Doc(
+        "Write the run's reproducibility record (versions, target, keys, boot arguments, digests of the "
+        "config and the code, seed, limits) to $(docv), as JSON; $(b,mirage-nb replay) $(docv) runs it again.",
+        RUN_SECTION,
+        "FILE",
+    ),
+    "opam-repository": _Doc(
+        "The opam-repository commit the unikernel is built against, kept in the $(b,--record) file.",
+        RUN_SECTION,
+        "COMMIT",
+    ),
 }
 
 
@@ -778,7 +794,7 @@ _VERB_INFO: dict[str, tuple[str, tuple[Block, ...]]] = {
 
 def verb_opts(verb: str) -> list[Opt]:
     """The options a verb's command line takes, beyond the common ones (as the parser sees them)."""
-    from .tool import DEPEXT, DESCRIBE, VERB_OPTS
+    from .request import DEPEXT, DESCRIBE, VERB_OPTS
 
     if verb == "help":
         # functoria's help term also takes the configure and --eval options.
@@ -788,7 +804,7 @@ def verb_opts(verb: str) -> list[Opt]:
 
 
 def _common_opts() -> list[Opt]:
-    from .tool import COMMON
+    from .request import COMMON
 
     return list(COMMON)
 
@@ -922,7 +938,7 @@ def keys_for(app: Any, verb: str, args: Sequence[str], *, cached_args: Sequence[
     """
     from .app import all_keys
     from .impl import simplify
-    from .tool import context_of, key_opts
+    from .request import context_of, key_opts
 
     opts = [*_common_opts(), *verb_opts(verb)]
     if_opts = key_opts(app.if_keys)
@@ -1007,37 +1023,27 @@ def _style_message(msg: str) -> str:
     return msg
 
 
-# -- the hooks the command line calls -----------------------------------------------------------
+# -- the pages a command line asks for (its keys given as data) ----------------------------------
 
 
-def show(session: Any, *, out: TextIO | None = None) -> int:
+def help_about(verb: str, args: Sequence[str]) -> str:
+    """The verb whose keys a help request documents: ``help X`` documents X as ``X --help`` does."""
+    if verb == "help" and not _has_help_option(args):
+        pos = parse(args, [*_common_opts(), *verb_opts("help")], peek=True).positionals
+        return pos[0] if pos and pos[0] in _VERB_INFO else verb
+    return verb
+
+
+def show(out: TextIO, verb: str, args: Sequence[str], keys: Sequence[K.Key], tool: Tool) -> int:
     """Print the help a ``--help`` or a ``help`` verb asks for; the exit status is returned.
 
-    ``session`` is a :class:`~mirage_nb.functoria.tool.Session` (its verb,
-    arguments, output, and application when the Python API made it). With
-    no application, the config file is loaded if it exists (the real tool
-    compiles it to know the keys); otherwise the pages document the keys
-    of ``project.create([])`` (functoria's ``handle_parse_args_no_config``).
-    A bad ``help`` topic raises :class:`CmdlineError` (without usage line).
+    ``keys`` are the keys to document (the command line found them: the
+    config's, see :func:`keys_for`, or the tool's own without a config) and
+    ``tool`` the tool's name and version. A bad ``help`` topic raises
+    :class:`CmdlineError` (without usage line).
     """
-    out = out or session.out
-    verb, args = session.verb, list(session.args)
-    about = verb
-    if verb == "help" and not _has_help_option(args):
-        # `help X` documents X as `X --help` does: with X's keys.
-        pos = parse(args, [*_common_opts(), *verb_opts("help")], peek=True).positionals
-        about = pos[0] if pos and pos[0] in _VERB_INFO else verb
-    keys, tool = _keys_and_tool(session, None, getattr(session, "reader", None), about, args)
-    try:
-        return _show(out, verb, args, keys, tool)
-    except CmdlineError as e:
-        if getattr(session, "app", None) is None and e.then is None:
-            e.then = missing_config(args)
-        raise
-
-
-def _show(out: TextIO, verb: str, args: list[str], keys: list[K.Key], tool: _Tool) -> int:
     mname, version = tool
+    args = list(args)
     if verb != "help" or _has_help_option(args):
         out.write(page(verb, keys, mname=mname, version=version, fmt=_help_format(args)))
         return 0
@@ -1059,15 +1065,16 @@ def _show(out: TextIO, verb: str, args: list[str], keys: list[K.Key], tool: _Too
     return 0
 
 
-def toplevel(args: Sequence[str], out: TextIO, *, project: Any, reader: Any = None) -> int:
+def toplevel(
+    args: Sequence[str], out: TextIO, keys: Sequence[K.Key], tool: Tool, *, then: Callable[[], str | None]
+) -> int:
     """``mirage`` without a command: the tool's page, ``--version``, or an error against its usage.
 
-    ``project`` is the tool (its name, version and keys), ``reader`` the
-    :class:`~mirage_nb.functoria.tool.ConfigReader` that loads a config file.
+    ``then()`` is the line printed after an error (the missing config file, if it is).
     """
+    mname, version = tool
     main_opts = [o for o in _common_opts() if o.names[0] in _MAIN_ARGS]
     peeked = parse(args, main_opts, peek=True)
-    keys, (mname, version) = _keys_and_tool(None, project, reader, "configure", list(args))
     if peeked.has("help"):
         out.write(page(None, keys, mname=mname, version=version, fmt=_help_format(args)))
         return 0
@@ -1077,32 +1084,19 @@ def toplevel(args: Sequence[str], out: TextIO, *, project: Any, reader: Any = No
     try:
         parsed = parse(args, main_opts)
     except CmdlineError as e:
-        raise CmdlineError(e.msg, command="", then=missing_config(args, reader)) from None
+        raise CmdlineError(e.msg, command="", then=then()) from None
     if parsed.positionals:
-        raise CmdlineError(err_pos_excess(parsed.positionals), command="", then=missing_config(args, reader))
+        raise CmdlineError(err_pos_excess(parsed.positionals), command="", then=then())
     out.write(page(None, keys, mname=mname, version=version))
     return 0
 
 
-def missing_config(args: Sequence[str], reader: Any = None) -> str | None:
-    """``configuration file X missing`` when the config file the arguments name (or the default) is absent.
-
-    Without a config file functoria still parses the command line (against
-    the tool's own keys) and, after any error, says the file is missing.
-    """
-    given = parse(args, _common_opts(), peek=True).get("file")
-    if given is None:
-        given = (reader.find_default_config(Path.cwd()) if reader is not None else None) or "config.ml"
-    return None if Path(given).is_file() else f"configuration file {given} missing"
-
-
-def check_without_config(verb: str, args: Sequence[str], *, then: str, project: Any, reader: Any = None) -> None:
-    """Parse a verb's command line against the tool's own keys, as functoria does with no config file.
+def check_command_line(verb: str, args: Sequence[str], keys: Sequence[K.Key], *, then: str) -> None:
+    """Parse a verb's command line against ``keys``, as functoria does with no config file.
 
     A mistake raises :class:`CmdlineError` whose ``then`` line is ``then``
     (the missing-file message); a correct command line returns.
     """
-    keys, _ = _keys_and_tool(None, project, reader, verb, list(args))
     opts = [*_common_opts(), *verb_opts(verb), *_key_opts(keys)]
     try:
         parsed = parse(args, opts)
@@ -1118,46 +1112,38 @@ def check_without_config(verb: str, args: Sequence[str], *, then: str, project: 
         raise
 
 
-def usage_keys(session: Any) -> list[K.Key]:
-    """The keys a usage line may mention (best effort: none when the config cannot be read)."""
-    try:
-        verb = getattr(session, "verb", "configure")
-        reader = getattr(session, "reader", None)
-        return _keys_and_tool(session, None, reader, verb, list(getattr(session, "args", [])))[0]
-    except MirageNbError:
+Tool = tuple[str, str]  # the tool's name and version, as its pages show them
+
+
+def tool_of(project: Any) -> Tool:
+    """The name and version a tool's pages show."""
+    return (getattr(project, "name", None) or "mirage", getattr(project, "version", None) or "")
+
+
+def own_keys(project: Any) -> list[K.Key]:
+    """With no config, the tool's own keys (functoria's ``handle_parse_args_no_config``)."""
+    if project is None:
         return []
+    from .app import all_keys
+
+    return _dedupe_keys(all_keys(project.create([])))
 
 
-_Tool = tuple[str, str]  # the tool's name and version, as its pages show them
+def documented_keys(app: Any, verb: str, args: Sequence[str], cached_args: Sequence[str] = ()) -> list[K.Key]:
+    """The keys the page of ``verb`` documents for ``app`` (a verb without a page documents configure's)."""
+    return keys_for(app, verb if verb in _VERB_INFO else "configure", args, cached_args=cached_args)
 
 
-def _keys_and_tool(session: Any, project: Any, reader: Any, verb: str, args: list[str]) -> tuple[list[K.Key], _Tool]:
-    """The keys to document, and the tool's name and version.
+def file_option(args: Sequence[str]) -> str | None:
+    """The config file ``-f`` names, if any (cmdliner's first look)."""
+    given: str | None = parse(args, _common_opts(), peek=True).get("file")
+    return given
 
-    Without an application in ``session``, the config file the arguments
-    name is loaded by ``reader`` (the layer that reads configs hands it
-    over; without one there is no config to read).
-    """
-    app = getattr(session, "app", None)
-    directory = getattr(session, "directory", None)
-    if app is None:
-        config = _config_path(args, reader)
-        app = None if config is None or reader is None else reader.load_config(config)
-        directory = None if config is None else Path(config).parent
-    if app is not None:
-        project = project or getattr(session, "project", None) or app.project
-        cached = _cached_args(args, directory, project)
-        keys = keys_for(app, verb if verb in _VERB_INFO else "configure", args, cached_args=cached)
-    else:
-        # With no config, the tool's own keys (functoria's handle_parse_args_no_config):
-        # the command line layer says which tool this is.
-        project = project or getattr(session, "project", None)
-        keys = []
-        if project is not None:
-            from .app import all_keys
 
-            keys = _dedupe_keys(all_keys(project.create([])))
-    return keys, (getattr(project, "name", None) or "mirage", getattr(project, "version", None) or "")
+def context_file_option(args: Sequence[str]) -> str | None:
+    """The cached context ``--context-file`` names, if any."""
+    given: str | None = parse(args, _common_opts(), peek=True).get("context_file")
+    return given
 
 
 def _help_format(args: Sequence[str]) -> str:
@@ -1171,28 +1157,6 @@ def _has_help_option(args: Sequence[str]) -> bool:
 
 
 def _key_opts(keys: Sequence[K.Key]) -> list[Opt]:
-    from .tool import key_opts
+    from .request import key_opts
 
     return key_opts(list(keys))
-
-
-def _config_path(args: Sequence[str], reader: Any) -> str | None:
-    given = parse(args, _common_opts(), peek=True).get("file")
-    if given is None and reader is not None:
-        given = reader.find_default_config(Path.cwd())
-    return given if given is not None and Path(given).is_file() else None
-
-
-def _cached_args(args: Sequence[str], directory: Path | None, project: Any) -> list[str]:
-    """The arguments a previous ``configure`` cached (``--context-file``, else ``<dir>/mirage/context``)."""
-    given = parse(args, _common_opts(), peek=True).get("context_file")
-    default = directory / f"{project.name}/context" if directory else None
-    path = Path(given) if given is not None else default
-    if path is None or not path.is_file():
-        return []
-    from .codegen import read_context
-
-    try:
-        return read_context(path.read_text())
-    except MirageNbError:
-        return []

@@ -1,10 +1,11 @@
-"""The real tool's verbs over an application: describe, configure, query, clean, help, run.
+"""The tool's command line: a verb's argv parsed into a request, then the engine's verbs, printed.
 
-Shared by the ``mirage-nb`` command and by the Python API (``app.describe()``),
-so both print the same bytes. Argument handling follows functoria (spec §9):
-the ``If`` keys are read first to simplify the graph, then the whole command
-line is parsed against every key the application ends up with, over the
-context cached by a previous ``configure``.
+A :class:`Session` is one invocation of ``mirage-nb <verb> ARGS``: it parses
+the arguments into a :class:`~mirage_nb.functoria.request.Request` (the one
+the Python API builds directly), finds and loads the config through the
+reader the command line hands it, reads the context a previous
+``configure`` cached, and prints or writes what the engine's verbs
+(:mod:`mirage_nb.functoria.engine`) return.
 """
 
 from __future__ import annotations
@@ -13,107 +14,47 @@ import os
 import subprocess
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
 from mirage_nb.errors import ConfigError, MirageNbError
+from mirage_nb.functoria import engine
 from mirage_nb.functoria import keys as K
 from mirage_nb.functoria.app import Application, Configured
-from mirage_nb.functoria.cmdline import CmdlineError, Opt, Parsed, enum, err_pos_excess, find_command, parse
-from mirage_nb.functoria.dot import render_dot
-from mirage_nb.functoria.info import describe_text
-from mirage_nb.functoria.queries import DEFAULT_EXTRA_REPOS, QUERY_KINDS
+from mirage_nb.functoria.cmdline import CmdlineError, find_command, parse
+from mirage_nb.functoria.request import (
+    COMMON,
+    DEPEXT,
+    DESCRIBE,
+    RUN,
+    VERB_OPTS,
+    Request,
+    context_of,
+    key_opts,
+    request_of_argv,
+)
 
 __all__ = [
     "VERBS",
+    "COMMON",
+    "DEPEXT",
+    "DESCRIBE",
+    "RUN",
+    "VERB_OPTS",
+    "key_opts",
+    "context_of",
     "ConfigReader",
     "Session",
     "VerbResult",
     "resolve_verb",
-    "args_of_kwargs",
+    "keys_and_tool",
+    "missing_config",
     "run_verb",
     "evaluate_for",
 ]
 
 VERBS = ("configure", "describe", "query", "clean", "help", "run")
-
-
-def _extra_repo(s: str) -> list[tuple[str, str]]:
-    out = []
-    for item in s.split(","):
-        name, sep, url = item.partition(":")
-        if not sep:
-            raise K.ConvError("Invalid extra repository argument (expected <name>:<repository>)")
-        out.append((name, url))
-    return out
-
-
-COMMON = [
-    Opt(("f", "file", "config-file"), "file"),
-    Opt(("context-file",), "context_file"),
-    Opt(("o", "output"), "output"),
-    Opt(("dry-run",), "dry_run", "flag"),
-    Opt(("color",), "color", parse=enum(["auto", "always", "never"])),
-    Opt(("q", "quiet"), "quiet", "flag"),
-    Opt(("v", "verbose"), "verbose", "flag", repeat=True),
-    Opt(("verbosity",), "verbosity", parse=enum(["quiet", "error", "warning", "info", "debug"])),
-    Opt(("help",), "help", "optional", vopt="auto"),
-    Opt(("version",), "version", "flag"),
-]
-DEPEXT = [
-    Opt(("depext",), "depext", "flag", flag_value=True),
-    Opt(("no-depext",), "depext", "flag", flag_value=False),
-    Opt(("extra-repos",), "extra_repos", parse=_extra_repo),
-    Opt(("no-extra-repo",), "no_extra_repo", "flag"),
-]
-DESCRIBE = [
-    Opt(("eval",), "eval", "flag", flag_value=True),
-    Opt(("no-eval",), "eval", "flag", flag_value=False),
-    Opt(("dot",), "dot", "flag"),
-    Opt(("dot-command",), "dot_command"),
-]
-RUN = [
-    Opt(("seed",), "seed", parse=int),
-    Opt(("until",), "until"),
-]
-VERB_OPTS = {
-    "configure": DEPEXT,
-    "query": DEPEXT,
-    "describe": DESCRIBE,
-    "clean": [],
-    "help": [],
-    "run": RUN,
-}
-
-
-def key_opts(keys: Sequence[K.Key]) -> list[Opt]:
-    """Command-line options for the application's keys (one per name, as cmdliner builds them)."""
-    out: dict[str, Opt] = {}
-    for k in keys:
-        if k.name in out:
-            continue
-        takes = "flag" if k.arg.kind == "flag" else "value"
-        parse_fn = k.arg.parse if takes == "value" else str
-        out[k.name] = Opt(
-            k.arg.info.names or (k.name,), f"key:{k.name}", takes, parse_fn, repeat=k.arg.kind == "opt_all"
-        )
-    return list(out.values())
-
-
-def context_of(parsed: Parsed, keys: Sequence[K.Key]) -> K.Context:
-    """The values the command line gives (and environment variables declared by keys)."""
-    ctx = K.Context()
-    for k in keys:
-        dest = f"key:{k.name}"
-        if parsed.has(dest):
-            ctx = ctx.add(k, parsed.all(dest) if k.arg.kind == "opt_all" else parsed.get(dest))
-        elif k.arg.info.env and k.arg.info.env in os.environ and k.arg.kind != "flag":
-            try:
-                ctx = ctx.add(k, k.arg.parse(os.environ[k.arg.info.env]))
-            except K.ConvError as e:
-                raise CmdlineError(f"environment variable '{k.arg.info.env}': {e.msg}") from None
-    return ctx
 
 
 def resolve_verb(word: str) -> str:
@@ -160,7 +101,9 @@ class Session:
     # and the simulator behind ``run`` (sim).
     reader: ConfigReader | None = None
     version_check: Callable[[str], str | None] | None = None
-    runner: Callable[[Configured, Parsed, TextIO, TextIO], int] | None = None
+    runner: Callable[[Configured, Request, TextIO, TextIO], int] | None = None
+    # A request made in Python (no argv to parse); otherwise ``args`` are parsed into one.
+    request: Request | None = None
 
     def __post_init__(self) -> None:
         if self.project is None and self.app is not None:
@@ -171,21 +114,19 @@ class Session:
         return self.reader.ml_name(path) if self.reader is not None else path
 
     def run(self) -> int:
-        opts = COMMON + VERB_OPTS[self.verb]
-        peeked = parse(self.args, opts, peek=True)
-        if peeked.has("help") or self.verb == "help":
-            from mirage_nb.functoria import help as help_pages
-
-            return help_pages.show(self)
-        if peeked.has("version"):
-            self.out.write(f"{self.project.version}\n")
-            return 0
+        request = self.request or request_of_argv(self.verb, self.args)
+        if self.request is None:
+            peeked = parse(self.args, request.opts, peek=True)
+            if peeked.has("help") or self.verb == "help":
+                return self._help()
+            if peeked.has("version"):
+                self.out.write(f"{self.project.version}\n")
+                return 0
         if self.app is not None:
             self.config = self.app.config_file
             self.dir = self.directory
-            return self._with_app(self.app, peeked)
-        given = peeked.get("file")
-        config = given or self._default_config(Path.cwd())
+            return self._with_app(self.app, request)
+        config = request.config_file or self._default_config(Path.cwd())
         if not Path(config).is_file():
             if self.verb in ("clean",):
                 return self._clean_without_config(config)
@@ -193,9 +134,7 @@ class Session:
             if self.verb != "configure":
                 from mirage_nb.functoria import help as help_pages
 
-                help_pages.check_without_config(
-                    self.verb, self.args, then=missing, project=self.project, reader=self.reader
-                )
+                help_pages.check_command_line(self.verb, self.args, self._keys_and_tool(self.verb)[0], then=missing)
             raise ConfigError(missing)
         if self.verb != "run":  # run writes nothing; the others write beside the config
             config = _relative_config(config)
@@ -211,10 +150,42 @@ class Session:
             # configure caches its command line before compiling the config
             # (Tool.generate_project_skeleton ~save_args): a config that then
             # fails to compile or evaluate still leaves mirage/context behind.
-            save = self.verb == "configure" and not peeked.has("dry_run")
-            self._write_skeleton(context=peeked.get("context_file") if save else None, save_args=save)
+            save = self.verb == "configure" and not request.dry_run
+            self._write_skeleton(context=request.context_file if save else None, save_args=save)
         app = self._load(config)
-        return self._with_app(app, peeked)
+        return self._with_app(app, request)
+
+    # -- help: the keys its pages document, found here and handed over --------------
+
+    def _help(self) -> int:
+        """``--help`` or the ``help`` verb: the page, with the keys of the config if there is one."""
+        from mirage_nb.functoria import help as help_pages
+
+        keys, tool = self._keys_and_tool(help_pages.help_about(self.verb, self.args))
+        try:
+            return help_pages.show(self.out, self.verb, self.args, keys, tool)
+        except CmdlineError as e:
+            if self.app is None and e.then is None:
+                e.then = missing_config(self.args, None)
+            raise
+
+    def usage_keys(self) -> list[K.Key]:
+        """The keys a usage line may mention (best effort: none when the config cannot be read)."""
+        try:
+            return self._keys_and_tool(self.verb)[0]
+        except MirageNbError:
+            return []
+
+    def _keys_and_tool(self, verb: str) -> tuple[list[K.Key], tuple[str, str]]:
+        """The keys to document and the tool's name and version.
+
+        Without an application, the config file the arguments name is loaded
+        by the reader (the real tool compiles it to know the keys); with no
+        config at all, the tool's own keys.
+        """
+        return keys_and_tool(
+            verb, self.args, app=self.app, directory=self.directory, project=self.project, reader=self.reader
+        )
 
     def _default_config(self, directory: Path) -> str:
         found = self.reader.find_default_config(directory) if self.reader is not None else None
@@ -227,8 +198,8 @@ class Session:
 
     # -- evaluation --------------------------------------------------------------
 
-    def _context_file(self, peeked: Parsed) -> Path | None:
-        given = peeked.get("context_file")
+    def _context_file(self, request: Request) -> Path | None:
+        given = request.context_file
         if given is not None:
             if not Path(given).is_file():
                 raise ConfigError(f"cannot find file `{given}'")
@@ -246,106 +217,45 @@ class Session:
         self.implied_args = ["--context-file", parent_dir(self.ml_name(self.config)) + name]
         return default
 
-    def _with_app(self, app: Application, peeked: Parsed) -> int:
-        configured, parsed = self.evaluate(app, peeked)
-        verb: Callable[[Configured, Parsed], int] = getattr(self, f"_{self.verb}")
-        return verb(configured, parsed)
+    def _with_app(self, app: Application, request: Request) -> int:
+        configured, request = self.evaluate(app, request)
+        verb: Callable[[Configured, Request], int] = getattr(self, f"_{self.verb}")
+        return verb(configured, request)
 
-    def evaluate(self, app: Application, peeked: Parsed) -> tuple[Configured, Parsed]:
-        """The application evaluated for this command line, and the parsed command line."""
-        cfile = self._context_file(peeked)
+    def evaluate(self, app: Application, request: Request) -> tuple[Configured, Request]:
+        """The application evaluated for this request (over the cached context), and the request completed."""
+        cfile = self._context_file(request)
         cached_args: list[str] = []
         if cfile is not None:
             from mirage_nb.functoria import codegen
 
             cached_args = codegen.read_context(cfile.read_text())
-        all_opts = COMMON + VERB_OPTS[self.verb]
-        if_opts = key_opts(app.if_keys)
-        cache_if = context_of(parse(cached_args, all_opts + if_opts, peek=True), app.if_keys)
-        cli_if = context_of(parse(self.args, all_opts + if_opts, peek=True), app.if_keys)
-        base = cli_if.merge_under(cache_if)
-        if self.verb == "describe":
-            ev = peeked.get("eval")
-            full = bool(cached_args) if ev is None else ev
-        else:
-            full = True
-        output = peeked.get("output")
-        if output is None and cached_args:
-            output = parse(cached_args, all_opts, peek=True).get("output")
-        parsed_box: list[Parsed] = []
+        return engine.evaluate(app, request, cached_args=cached_args, recorded_argv=self._recorded_argv(request))
 
-        def context_for(keys: list[K.Key]) -> K.Context:
-            kopts = key_opts(keys)
-            parsed = parse(self.args, all_opts + kopts)
-            if self.verb == "query" and len(parsed.positionals) > 1:
-                raise CmdlineError(err_pos_excess(parsed.positionals[1:]))
-            # run: the positionals (after --) are the unikernel's boot arguments
-            if self.verb not in ("query", "help", "run") and parsed.positionals:
-                raise CmdlineError(err_pos_excess(parsed.positionals))
-            parsed_box.append(parsed)
-            cached = context_of(parse(cached_args, all_opts + kopts, peek=True), keys)
-            return context_of(parsed, keys).merge_under(cached)
-
-        configured = app.evaluate(
-            base, full=full, context_for=context_for, output=output, extra={"argv": self._recorded_argv()}
-        )
-        return configured, parsed_box[0]
-
-    def _recorded_argv(self) -> list[str]:
+    def _recorded_argv(self, request: Request | None = None) -> list[str]:
         """The command line as the real tool would have seen it (a config.py stands for its .ml)."""
-        args = [self.ml_name(a) if a == self.config else a for a in self.args]
+        given = self.args if request is None else request.command_line()
+        args = [self.ml_name(a) if a == self.config else a for a in given]
         return [self.verb, *args, *self.implied_args]
-
-    def _repos(self, parsed: Parsed) -> list[tuple[str, str]]:
-        if parsed.has("no_extra_repo"):
-            return []
-        if parsed.has("extra_repos"):
-            repos: list[tuple[str, str]] = parsed.get("extra_repos")
-            return repos
-        env = os.environ.get("MIRAGE_EXTRA_REPOS")
-        return _extra_repo(env) if env else list(DEFAULT_EXTRA_REPOS)
 
     # -- verbs ---------------------------------------------------------------------
 
-    def _describe(self, c: Configured, parsed: Parsed) -> int:
-        text = describe_text(c.info)
-        out = c.info.output
-        if parsed.has("dot"):
-            if out == "-":
-                self.out.write(text + render_dot(c.impl, 12) + "\n")
-            elif out is None:
-                self.out.write(text)
-                self.out.flush()
-                return _show_dot(render_dot(c.impl, 0) + "\n", parsed.get("dot_command", "xdot"))
-            else:
-                self.out.write(text)
-                Path(out).write_text(render_dot(c.impl, 0) + "\n")
-        elif out is None or out == "-":
-            self.out.write(text + "\n")
-        else:
-            self.out.write(text)
-            Path(out).write_text("\n")
-        return 0
-
-    def _query(self, c: Configured, parsed: Parsed) -> int:
-        from mirage_nb.functoria import codegen
-
-        kind = parsed.positionals[0] if parsed.positionals else "packages"
-        if kind not in QUERY_KINDS:
-            alts = ", ".join(f"'{k}'" for k in QUERY_KINDS[:-1]) + f" or '{QUERY_KINDS[-1]}'"
-            raise CmdlineError(f"INFO argument: invalid value '{kind}', expected one of {alts}")
-        text = codegen.query(
-            c,
-            kind,
-            argv=c.info.extra["argv"],
-            depext=parsed.get("depext", True),
-            extra_repos=self._repos(parsed),
-            directory=self.dir,
-        )
+    def _describe(self, c: Configured, request: Request) -> int:
+        text, graph = engine.describe(c, request)
         self.out.write(text)
+        if graph is not None:
+            out = c.info.output
+            if out is None:
+                self.out.flush()
+                return _show_dot(graph, request.dot_command)
+            Path(out).write_text(graph)
         return 0
 
-    def _configure(self, c: Configured, parsed: Parsed) -> int:
+    def _query(self, c: Configured, request: Request) -> int:
+        self.out.write(engine.query(c, request, directory=self.dir))
+        return 0
+
+    def _configure(self, c: Configured, request: Request) -> int:
         from mirage_nb.functoria import codegen
         from mirage_nb.functoria.vfs import VirtualFS
 
@@ -354,18 +264,11 @@ class Session:
         own = [p for p in codegen.clean_paths(c) if not p.endswith("/")]
         fs = VirtualFS.from_disk(".", own) if self.dir is not None else VirtualFS()
         try:
-            codegen.configure(
-                c,
-                fs,
-                argv=c.info.extra["argv"],
-                depext=parsed.get("depext", True),
-                extra_repos=self._repos(parsed),
-                directory=self.dir,
-            )
+            engine.configure(c, request, fs, directory=self.dir)
         except MirageNbError:
             # functoria writes each file as it goes: a device whose configure
             # step fails leaves the Makefile, the opam file and main.ml so far.
-            if not parsed.has("dry_run") and self.dir is not None:
+            if not request.dry_run and self.dir is not None:
                 fs.apply(Path("."))
             raise
         for m in fs.messages:
@@ -373,11 +276,11 @@ class Session:
         self.files = fs.files()
         # Generated paths are relative to the working directory, as the real
         # tool's are: Makefile here, dune.build and mirage/ beside the config.
-        if not parsed.has("dry_run") and self.dir is not None:
+        if not request.dry_run and self.dir is not None:
             fs.apply(Path("."))
         return 0
 
-    def _clean(self, c: Configured, parsed: Parsed) -> int:
+    def _clean(self, c: Configured, request: Request) -> int:
         from mirage_nb.functoria import codegen
 
         if self.dir is None:
@@ -393,10 +296,10 @@ class Session:
     def _clean_without_config(self, config: str) -> int:
         return 0
 
-    def _run(self, c: Configured, parsed: Parsed) -> int:
+    def _run(self, c: Configured, request: Request) -> int:
         if self.runner is None:
             raise ConfigError("run: this command line has no simulator (use mirage-nb run)")
-        return self.runner(c, parsed, self.out, self.err)
+        return self.runner(c, replace(request, config_file=self.config), self.out, self.err)
 
     def _write_skeleton(self, context: str | None = None, *, save_args: bool = False) -> None:
         """The files every verb writes before running the config (``Tool.with_project_skeleton``).
@@ -428,32 +331,6 @@ class Session:
         fs.apply(Path("."))
 
 
-def args_of_kwargs(target: str | None = None, *, known: Sequence[K.Key] = (), **keys: object) -> list[str]:
-    """Command-line arguments for key values given as Python keywords.
-
-    ``target="hvt", no_dhcp=True, net="host"`` → ``-t hvt --no-dhcp --net=host``:
-    a keyword names the key whose name it spells with ``_`` for ``-`` (so both
-    ``kv_ro`` and ``no-dhcp`` are reachable), else underscores become dashes;
-    ``True`` sets a flag, ``False``/``None`` leave it out.
-    """
-    by_name: dict[str, K.Key] = {}
-    for k in known:
-        by_name.setdefault(k.name.replace("-", "_"), k)
-    out = ["-t", target] if target is not None else []
-    for name, v in keys.items():
-        key = by_name.get(name.replace("-", "_"))
-        opt = "--" + (key.name if key is not None else name.replace("_", "-"))
-        if v is True:
-            out.append(opt)
-        elif v is False or v is None:
-            continue
-        elif isinstance(v, (list, tuple)):
-            out += [f"{opt}={x}" for x in v]
-        else:
-            out.append(f"{opt}={v}")
-    return out
-
-
 @dataclass(frozen=True)
 class VerbResult:
     """What a verb printed, its exit status, and the files it wrote (configure)."""
@@ -465,7 +342,11 @@ class VerbResult:
 
 
 def run_verb(app: Application, verb: str, args: Sequence[str], directory: Path | None = None) -> VerbResult:
-    """Run a verb over an application in memory, as the command line would (same bytes)."""
+    """A command line (``describe -t hvt --dot -o-``) over an application in memory: what it prints, same bytes.
+
+    For argv a learner typed (``%mirage describe ...``); the Python API builds
+    its :class:`~mirage_nb.functoria.request.Request` itself.
+    """
     import io
 
     out, err = io.StringIO(), io.StringIO()
@@ -476,13 +357,76 @@ def run_verb(app: Application, verb: str, args: Sequence[str], directory: Path |
 
 def evaluate_for(app: Application, verb: str, args: list[str]) -> Configured:
     """The application evaluated as ``mirage <verb> <args>`` evaluates it (no file read or written)."""
-    import io
 
-    session = Session(verb, args, io.StringIO(), io.StringIO(), app=app)
-    session.config = app.config_file
-    session.dir = None
-    peeked = parse(args, COMMON + VERB_OPTS[verb], peek=True)
-    return session.evaluate(app, peeked)[0]
+    return engine.evaluate(app, request_of_argv(verb, args))[0]
+
+
+def keys_and_tool(
+    verb: str,
+    args: Sequence[str],
+    *,
+    app: Application | None = None,
+    directory: Path | None = None,
+    project: Any = None,
+    reader: ConfigReader | None = None,
+) -> tuple[list[K.Key], tuple[str, str]]:
+    """The keys a help page or usage line documents for ``verb`` and the tool's (name, version).
+
+    With no ``app``, the config the arguments name (or the reader's default)
+    is loaded, and the context a previous ``configure`` cached beside it
+    read; with no config, the tool's own keys (``project.create([])``).
+    """
+    from mirage_nb.functoria import help as help_pages
+
+    if app is None:
+        config = _config_path(args, reader)
+        app = None if config is None or reader is None else reader.load_config(config)
+        directory = None if config is None else Path(config).parent
+    if app is None:
+        return help_pages.own_keys(project), help_pages.tool_of(project)
+    project = project or app.project
+    cached = _cached_args(args, directory, project)
+    return help_pages.documented_keys(app, verb, args, cached), help_pages.tool_of(project)
+
+
+def missing_config(args: Sequence[str], reader: ConfigReader | None = None) -> str | None:
+    """``configuration file X missing`` when the config file the arguments name (or the default) is absent.
+
+    Without a config file functoria still parses the command line (against
+    the tool's own keys) and, after any error, says the file is missing.
+    """
+    from mirage_nb.functoria import help as help_pages
+
+    given = help_pages.file_option(args)
+    if given is None:
+        given = (reader.find_default_config(Path.cwd()) if reader is not None else None) or "config.ml"
+    return None if Path(given).is_file() else f"configuration file {given} missing"
+
+
+def _config_path(args: Sequence[str], reader: ConfigReader | None) -> str | None:
+    from mirage_nb.functoria import help as help_pages
+
+    given = help_pages.file_option(args)
+    if given is None and reader is not None:
+        given = reader.find_default_config(Path.cwd())
+    return given if given is not None and Path(given).is_file() else None
+
+
+def _cached_args(args: Sequence[str], directory: Path | None, project: Any) -> list[str]:
+    """The arguments a previous ``configure`` cached (``--context-file``, else ``<dir>/mirage/context``)."""
+    from mirage_nb.functoria import help as help_pages
+
+    given = help_pages.context_file_option(args)
+    default = directory / context_file_name(project) if directory else None
+    path = Path(given) if given is not None else default
+    if path is None or not path.is_file():
+        return []
+    from mirage_nb.functoria.codegen import read_context
+
+    try:
+        return read_context(path.read_text())
+    except MirageNbError:
+        return []
 
 
 def _relative_config(config: str) -> str:

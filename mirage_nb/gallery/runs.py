@@ -124,7 +124,6 @@ def simulate(app: Any, directory: Path, choice: RunChoice) -> Transcript:
     """Run ``app`` (loaded from ``directory``) on the virtual clock as ``choice`` says; errors become the transcript."""
     import io
 
-    from mirage_nb.functoria.tool import args_of_kwargs
     from mirage_nb.sim.boot import boot, load_unikernel
     from mirage_nb.sim.cli import nodes_of_graph
     from mirage_nb.sim.net.pcap import PcapWriter
@@ -140,8 +139,9 @@ def simulate(app: Any, directory: Path, choice: RunChoice) -> Transcript:
         base = Path(tmp) / "uk"
         shutil.copytree(directory, base, ignore=shutil.ignore_patterns("_build", "mirage", "dist", "__pycache__"))
         try:
-            args = args_of_kwargs("unix", **choice.keys)
-            configured = app.configured(args, verb="run")
+            request = app.request("run", "unix", **choice.keys)
+            args = request.keys.command_line()
+            configured = app.configured(request)
             nodes = nodes_of_graph(configured)
             _prepare_disks(nodes, base, choice.disk_sectors)
             unikernel = load_unikernel(str(base / "unikernel.py"))

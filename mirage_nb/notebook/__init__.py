@@ -35,9 +35,7 @@ __all__ = [
 
 def files(app: Any, target: str | None = None, **keys: Any) -> GeneratedFiles:
     """The files ``mirage configure`` writes for ``app``, ready to display (nothing is written)."""
-    from mirage_nb.functoria.tool import args_of_kwargs
-
-    args = args_of_kwargs(target, **keys)
+    args = app.request("configure", target, **keys).command_line()
     return GeneratedFiles(app.configure(target, **keys), title=f"mirage configure {' '.join(args)}".strip())
 
 

@@ -123,8 +123,10 @@ def _fold(root: Any, n_init: int) -> Fold | None:
     return Fold(fold.vertices, fold.modules, body + "\n  }\n")
 
 
-def fold_of_app(app: Any, args: Sequence[str] = (), *, source: str | None = None) -> Fold | None:
+def fold_of_app(app: Any, args: Any = (), *, source: str | None = None) -> Fold | None:
     """The learner view of ``app``'s graph as ``describe --dot`` with ``args`` draws it; None if nothing folds.
+
+    ``args`` is a describe request (``app.request("describe", ...)``) or its command-line arguments.
 
     With ``source`` (the dot text displayed beside it), None unless the
     graph folded is exactly that one: the folded vertex numbers must name
@@ -134,7 +136,7 @@ def fold_of_app(app: Any, args: Sequence[str] = (), *, source: str | None = None
     from mirage_nb.functoria.dot import render_dot
 
     try:
-        c = app.configured(list(args), verb="describe")
+        c = app.configured(args if not isinstance(args, list | tuple) else list(args), verb="describe")
         if source is not None and render_dot(c.impl, 0) + "\n" != source:
             return None
         return fold_of_impl(c.impl, len(getattr(app, "init", ()) or ()))

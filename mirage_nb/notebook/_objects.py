@@ -62,13 +62,12 @@ def graph(obj: Any, target: str | None = None, *, eval: bool | None = None, **ke
     from mirage_nb.functoria.impl import Impl
 
     if isinstance(obj, Application):
-        from mirage_nb.functoria.app import _eval_args
-        from mirage_nb.functoria.tool import args_of_kwargs
+        from dataclasses import replace
 
         from ._learner import fold_of_app
 
         source = str(obj.dot(target, eval=eval, **keys))
-        fold = fold_of_app(obj, args_of_kwargs(target, known=obj.keys(), **keys) + _eval_args(eval), source=source)
+        fold = fold_of_app(obj, replace(obj.request("describe", target, **keys), eval=eval), source=source)
         return Graph(source, title=obj.name, fold=fold)
     if isinstance(obj, Impl):
         return Graph(render_dot(obj, 0) + "\n")

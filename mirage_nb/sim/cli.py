@@ -33,6 +33,7 @@ from mirage_nb.sim.boot import DeviceNode, RuntimeArgRef, boot, load_unikernel
 from mirage_nb.sim.build_info import linked_libraries
 from mirage_nb.sim.netdev.dns import SERVICE_KIND_OF_MODULE
 from mirage_nb.sim.netdev.kinds import KIND_OF_MODULE, NET_CONNECTORS
+from mirage_nb.sim.record import RecordedRun, RunRecord, record_of, replay_files
 from mirage_nb.sim.run import RunResult
 
 __all__ = [
@@ -42,6 +43,9 @@ __all__ = [
     "configured_unikernel",
     "run_command",
     "run_application",
+    "print_transcript",
+    "replay",
+    "replay_command",
     "unikernel_beside",
 ]
 
@@ -212,9 +216,7 @@ def configured_unikernel(
     shows at the next run); ``data_dir`` is where device data is read (by
     default the unikernel's directory).
     """
-    from mirage_nb.functoria.tool import args_of_kwargs
-
-    configured = app.configured([*args_of_kwargs(target, known=app.keys(), **keys), *args], verb="run")
+    configured = app.configured(app.request("run", target, args=args, **keys))
     where = None
     if unikernel is None:
         try:
@@ -243,42 +245,127 @@ def run_application(
     args: Sequence[str] = (),
     data_dir: str | None = None,
     disks: Mapping[str, bytes | bytearray] | None = None,
+    opam_repository: str | None = None,
     **keys: Any,
-) -> RunResult:
+) -> RecordedRun:
     """``Application.run``: evaluate ``app`` as ``mirage-nb run -t target --key=v...`` would, then simulate.
 
     ``argv`` are the boot arguments (what follows ``--`` on the command line);
     ``unikernel`` a module or a path to ``unikernel.py`` (by default the one
     beside ``app.config_file``); ``data_dir`` where device data is read;
-    ``disks`` block images given as bytes (see :func:`with_disks`).
+    ``disks`` block images given as bytes (see :func:`with_disks`). The
+    result's ``record`` is the run's :class:`~mirage_nb.sim.record.RunRecord`
+    (``opam_repository`` is a commit to keep in it).
     """
     if isinstance(argv, str):
         raise SimulationError(f"argv is a sequence of boot arguments, e.g. [{argv!r}], not a string")
+    code = _code_file(app, unikernel)
     configured, unikernel, where = configured_unikernel(
         app, target, unikernel=unikernel, data_dir=data_dir, args=args, **keys
     )
-    return run_configured(configured, unikernel, argv=list(argv), seed=seed, until=until, data_dir=where, disks=disks)
+    result = run_configured(configured, unikernel, argv=list(argv), seed=seed, until=until, data_dir=where, disks=disks)
+    record = record_of(
+        configured,
+        config=getattr(app, "source_file", None),
+        code=code,
+        argv=argv,
+        seed=seed,
+        until=until,
+        opam_repository=opam_repository,
+    )
+    return RecordedRun.of(result, record)
 
 
-def run_command(configured: Any, parsed: Any, out: TextIO, err: TextIO) -> int:
-    """``mirage-nb run``: simulate, print the console as a terminal shows it, return the exit code."""
-    config = parsed.get("file") or "config.ml"
-    try:
-        path, base = unikernel_beside(config)
-        result = run_configured(
-            configured,
-            load_unikernel(path),
-            argv=list(parsed.positionals),
-            seed=parsed.get("seed", 0) or 0,
-            until=parsed.get("until"),
-            data_dir=base,
-        )
-    except SimulationError as e:
-        err.write(f"mirage-nb run: {e}\n")
-        return 1
+def _code_file(app: Any, unikernel: Any) -> str | None:
+    """The unikernel.py a run reads (None for code given as a module or a mapping)."""
+    if unikernel is None:
+        try:
+            return unikernel_beside(app.config_file)[0]
+        except SimulationError:
+            return None
+    if isinstance(unikernel, str | os.PathLike):
+        path = os.fspath(unikernel)
+        return os.path.join(path, "unikernel.py") if os.path.isdir(path) else path
+    return None
+
+
+def print_transcript(result: RunResult, out: TextIO, err: TextIO) -> int:
+    """Print a run's console as a terminal shows it (and how it ended); the exit code is returned."""
     for line in result.console:
         (out if line.stream == "stdout" else err).write(line.text + "\n")
     if result.exit_code is None:
         err.write(f"[{result.note}]\n")
         return 0
     return result.exit_code
+
+
+def run_command(configured: Any, request: Any, out: TextIO, err: TextIO) -> int:
+    """``mirage-nb run``: simulate, print the console as a terminal shows it, return the exit code.
+
+    ``request`` is the command line's :class:`~mirage_nb.functoria.request.Request`;
+    with ``--record FILE`` the run's :class:`~mirage_nb.sim.record.RunRecord` is written there.
+    """
+    config = request.config_file or "config.ml"
+    try:
+        path, base = unikernel_beside(config)
+        result = run_configured(
+            configured,
+            load_unikernel(path),
+            argv=list(request.boot_argv),
+            seed=request.seed,
+            until=request.until,
+            data_dir=base,
+        )
+    except SimulationError as e:
+        err.write(f"mirage-nb run: {e}\n")
+        return 1
+    if request.record is not None:
+        record = record_of(
+            configured,
+            config=config,
+            code=path,
+            argv=request.boot_argv,
+            seed=request.seed,
+            until=request.until,
+            opam_repository=request.opam_repository,
+        )
+        record.write(request.record)
+    return print_transcript(result, out, err)
+
+
+def replay(path: str, *, where: str | None = None) -> RecordedRun:
+    """Run a :class:`~mirage_nb.sim.record.RunRecord` again (``mirage-nb replay FILE``, ``lab.replay``).
+
+    The config and the unikernel's code are read from the files the record
+    names, after checking they still have the recorded digests; a file that
+    changed is refused with an error naming the field.
+    """
+    from mirage_nb.loader import load_config
+
+    record = RunRecord.read(path)
+    config, code = replay_files(record, where or path)
+    app = load_config(config)
+    keys: dict[str, Any] = dict(record.keys)
+    target = keys.pop("target", None) or record.target  # the default target depends on the environment
+    request = app.request("run", None if target is None else str(target), **keys)
+    result = run_configured(
+        app.configured(request),
+        load_unikernel(code),
+        argv=list(record.argv),
+        seed=record.seed,
+        until=record.until,
+        data_dir=os.path.dirname(code),
+    )
+    return RecordedRun.of(result, record)
+
+
+def replay_command(path: str, out: TextIO, err: TextIO) -> int:
+    """``mirage-nb replay FILE``: print the recorded run's transcript again, byte for byte."""
+    record = RunRecord.read(path)
+    replay_files(record, path)
+    try:
+        result = replay(path)
+    except SimulationError as e:
+        err.write(f"mirage-nb run: {e}\n")
+        return 1
+    return print_transcript(result, out, err)

@@ -129,7 +129,8 @@ def test_main_page_help_topics_and_version(tmp_path: Path, plain_env, monkeypatc
 def test_run_verb_has_a_page(tmp_path: Path, plain_env, monkeypatch) -> None:
     status, out, _ = run(["help", "run"], tmp_path, monkeypatch)
     assert status == 0
-    assert "RUN OPTIONS\n       --seed=SEED\n" in out
+    assert "RUN OPTIONS\n       --opam-repository=COMMIT\n" in out
+    assert "\n       --seed=SEED\n" in out
     assert run(["run", "--help=plain"], tmp_path, monkeypatch)[1] == out
 
 

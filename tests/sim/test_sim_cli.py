@@ -71,16 +71,11 @@ def test_engine_graph_runs_as_recorded(name: str) -> None:
 
 
 def test_run_command_writes_the_console_and_returns_the_exit_code() -> None:
+    from mirage_nb.functoria.request import request_of_argv
     from mirage_nb.sim.cli import run_command
 
     c = configured("hello")
-
-    class Parsed:
-        positionals: list[str] = []
-
-        def get(self, key: str, default: object = None) -> object:
-            return {"file": str(EXAMPLES / "hello" / "config.ml"), "seed": 0}.get(key, default)
-
+    request = request_of_argv("run", ["-f", str(EXAMPLES / "hello" / "config.ml")])
     out, err = io.StringIO(), io.StringIO()
-    assert run_command(c, Parsed(), out, err) == 0
+    assert run_command(c, request, out, err) == 0
     assert out.getvalue() == "" and err.getvalue().count("[INFO] [application] hello") == 4
