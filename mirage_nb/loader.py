@@ -7,7 +7,6 @@ it stands for the ``config.ml`` of the same name, so generated files name the
 
 from __future__ import annotations
 
-import traceback
 from pathlib import Path
 
 from mirage_nb.errors import ConfigError, Location, MirageNbError
@@ -55,6 +54,8 @@ def _where(e: BaseException, p: Path, source: str) -> tuple[Location | None, str
     The excerpt is the source line with carets under the expression, as the
     config.ml reader shows its errors (empty when the place is not known).
     """
+    import traceback  # only a failing config.py needs it
+
     frames = [f for f in traceback.extract_tb(e.__traceback__) if f.filename == str(p)]
     if not frames or frames[-1].lineno is None:
         return None, ""

@@ -28,7 +28,20 @@ from typing import Any
 
 from mirage_nb.errors import ConfigError
 
-from .cmdliner_words import edit_distance, quote_alts, suggest
+from .cmdliner_words import (
+    edit_distance,
+    err_ambiguous,
+    err_flag_argument,
+    err_invalid,
+    err_needs_argument,
+    err_pos_excess,
+    err_repeated,
+    err_unknown,
+    hint_options,
+    quote_alts,
+    scan,
+    suggest,
+)
 from .keys import ConvError
 
 __all__ = [
@@ -118,31 +131,6 @@ def enum(alts: Sequence[str]) -> Callable[[str], str]:
     return parse
 
 
-def err_unknown(kind: str, word: str, *, dom: Sequence[str] = (), hints: Sequence[str] = ()) -> str:
-    """``unknown option '--x'. Did you mean '--y'?`` / ``unknown command 'x'. Must be one of ...``."""
-    tail = ""
-    if hints:
-        tail = f". Did you mean {quote_alts(hints)}?"
-    elif dom:
-        tail = f". Must be {quote_alts(dom)}"
-    return f"unknown {kind} '{word}'{tail}"
-
-
-def err_ambiguous(kind: str, word: str, ambs: Sequence[str]) -> str:
-    return f"{kind} '{word}' ambiguous and could be {quote_alts(sorted(ambs))}"
-
-
-def err_pos_excess(excess: Sequence[str]) -> str:
-    """``too many arguments, don't know what to do with 'a', 'b'``."""
-    return "too many arguments, don't know what to do with " + ", ".join(f"'{a}'" for a in excess)
-
-
-def _err_repeated(f: str, g: str) -> str:
-    if f == g:
-        return f"option '{f}' cannot be repeated"
-    return f"options '{f}' and '{g}' cannot be present at the same time"
-
-
 # -- name lookup ---------------------------------------------------------------------------
 
 
@@ -205,29 +193,6 @@ class Parsed:
         return dest in self.values
 
 
-def _is_opt(s: str) -> bool:
-    return len(s) > 1 and s[0] == "-"
-
-
-def _hint_options(word: str, all_names: list[str]) -> list[str]:
-    """cmdliner's ``hint_matching_opt``: near names, and ``-x`` for a mistyped ``--x``."""
-    if len(word) <= 2:
-        return []
-    if word[1] != "-":
-        short, long_ = word, "-" + word
-    else:
-        short, long_ = word[1:], word
-    if len(short) > 2 and short[1] != "-":
-        short = short[:2]
-    elif len(short) > 2:
-        short = short.split("=", 1)[0]
-    long_ = long_.split("=", 1)[0]
-    near = suggest(long_, all_names)
-    if short in all_names:
-        return near if short in near else [short, *near]
-    return near
-
-
 def unknown_option(word: str, opts: Sequence[Opt], *, env: Mapping[str, str] | None = None) -> str:
     """What :func:`parse` says of the argument ``word`` when no option of ``opts`` has its name."""
     names = sorted({spell(n) for o in opts for n in o.names})
@@ -235,7 +200,7 @@ def unknown_option(word: str, opts: Sequence[Opt], *, env: Mapping[str, str] | N
     _, ambs = _lookup(name, names, legacy_prefixes(env))
     if ambs:
         return err_ambiguous("option", name, ambs)
-    return err_unknown("option", name, hints=_hint_options(word, _trie_order(names)))
+    return err_unknown("option", name, hints=hint_options(word, _trie_order(names)))
 
 
 def parse(
@@ -256,55 +221,42 @@ def parse(
     out = Parsed()
     unknown: list[str] = []
     errors: list[str] = []
-    queue = list(args)
-    i = 0
-    while i < len(queue):
-        a = queue[i]
-        i += 1
-        if a == "--":
-            out.positionals += queue[i:]
-            break
-        if not _is_opt(a):
-            out.positionals.append(a)
-            continue
-        if a[1] != "-":
-            name, attached = a[:2], (a[2:] or None)
-        else:
-            name, eq, val = a.partition("=")
-            attached = val if eq else None
-        found, ambs = _lookup(name, all_names, legacy)
-        if found is None:
+
+    def kind(name: str) -> bool | None:
+        found, _ = _lookup(name, all_names, legacy)
+        return None if found is None else by_name[found].takes != "flag"
+
+    scanned = scan(args, kind)
+    out.positionals = scanned.positionals
+    for tok in scanned.tokens:
+        name = tok.name
+        if tok.known is None:
             if not peek:
+                _, ambs = _lookup(name, all_names, legacy)
                 if ambs:
                     unknown.append(err_ambiguous("option", name, ambs))
                 else:
-                    unknown.append(err_unknown("option", name, hints=_hint_options(a, trie_order)))
+                    unknown.append(err_unknown("option", name, hints=hint_options(tok.arg, trie_order)))
             continue
+        found, _ = _lookup(name, all_names, legacy)
+        assert found is not None
         opt = by_name[found]
         if opt.takes == "flag":
-            if attached is not None and a[1] != "-":
-                queue.insert(i, "-" + attached)  # -qv is -q -v
-                attached = None
-            if attached is not None:
-                errors.append(f"option '{name}' is a flag, it cannot take the argument '{attached}'")
+            if tok.value is not None:
+                errors.append(err_flag_argument(name, tok.value))
                 continue
             value: Any = opt.flag_value
+        elif tok.value is None:
+            if opt.takes != "optional":
+                errors.append(err_needs_argument(name))
+                continue
+            value = opt.vopt
         else:
-            if attached is None and i < len(queue) and not _is_opt(queue[i]):
-                attached = queue[i]
-                i += 1
-            if attached is None:
-                if opt.takes == "optional":
-                    value = opt.vopt
-                else:
-                    errors.append(f"option '{name}' needs an argument")
-                    continue
-            else:
-                try:
-                    value = opt.parse(attached)
-                except ConvError as e:
-                    errors.append(f"option '{name}': {e.msg}")
-                    continue
+            try:
+                value = opt.parse(tok.value)
+            except ConvError as e:
+                errors.append(err_invalid(name, e.msg))
+                continue
         out.seen.append((name, opt))
         out.values.setdefault(opt.dest, []).append(value)
     if not peek:
@@ -338,11 +290,11 @@ def _repetition(seen: list[tuple[str, Opt]], opts: Sequence[Opt]) -> str | None:
             if len(members) > 1:
                 first = next(n for n, x in occ if x is members[0])
                 second = next(n for n, x in occ if x is members[1])
-                return _err_repeated(first, second)
-            return _err_repeated(occ[-2][0], occ[-1][0])
+                return err_repeated(first, second)
+            return err_repeated(occ[-2][0], occ[-1][0])
         if o.takes == "flag":
-            return _err_repeated(occ[-1][0], occ[-2][0])
-        return _err_repeated(occ[-2][0], occ[-1][0])
+            return err_repeated(occ[-1][0], occ[-2][0])
+        return err_repeated(occ[-2][0], occ[-1][0])
     return None
 
 

@@ -11,8 +11,6 @@ reader the command line hands it, reads the context a previous
 from __future__ import annotations
 
 import os
-import subprocess
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -450,6 +448,9 @@ def _remove(p: Path) -> None:
 
 
 def _show_dot(graph: str, command: str) -> int:
+    import subprocess  # only describe --dot without -o starts a viewer
+    import tempfile
+
     with tempfile.NamedTemporaryFile("w", prefix="graph", suffix=".dot", delete=False) as f:
         f.write(graph)
     try:

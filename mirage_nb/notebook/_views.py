@@ -368,7 +368,7 @@ def _kind(obj: Any) -> str:
         return "key"
     if isinstance(obj, GeneratedFiles):
         return "files"
-    if type(obj).__name__ == "RunResult" and hasattr(obj, "console") and hasattr(obj, "timeline"):
+    if any(c.__name__ == "RunResult" for c in type(obj).__mro__) and hasattr(obj, "timeline"):
         return "run"
     if type(obj).__name__ == "Device" and hasattr(obj, "module_name"):
         return "device"

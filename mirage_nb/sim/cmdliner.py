@@ -20,7 +20,19 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mirage_nb.errors import SimulationError
-from mirage_nb.functoria.cmdliner_words import edit_distance, quote_alts, suggest
+from mirage_nb.functoria.cmdliner_words import (
+    edit_distance,
+    err_flag_argument,
+    err_invalid,
+    err_needs_argument,
+    err_pos_excess,
+    err_repeated,
+    err_unknown,
+    hint_options,
+    quote_alts,
+    scan,
+    suggest,
+)
 
 __all__ = [
     "Conv",
@@ -266,45 +278,24 @@ def parse(name: str, specs: Sequence[ArgSpec], argv: Sequence[str]) -> ParseOk |
                 raise SimulationError(f"the runtime argument {n} is declared twice")
             index[n] = k
     all_names = sorted(list(index) + ["--help"])
+
+    def kind(name: str) -> bool | None:
+        if name == "--help":
+            return False  # --help[=FMT]: its format only ever follows an =
+        k = index.get(name)
+        return None if k is None else specs[k].kind != "flag"
+
+    scanned = scan(argv, kind)
     seen: dict[int, list[tuple[str, str | None]]] = {}
     help_fmt: str | None = None
     errors: list[str] = []
-    positional: list[str] = []
-    args = list(argv)
-    i = 0
-    while i < len(args):
-        a = args[i]
-        i += 1
-        if a == "--":
-            positional.extend(args[i:])
-            break
-        if len(a) < 2 or not a.startswith("-"):
-            positional.append(a)
-            continue
-        if a.startswith("--"):
-            nm, eq, val = a.partition("=")
-            value: str | None = val if eq else None
+    for tok in scanned.tokens:
+        if tok.name == "--help":
+            help_fmt = tok.value or "auto"
+        elif tok.known is None:
+            errors.append(err_unknown("option", tok.name, hints=hint_options(tok.arg, all_names)))
         else:
-            nm, value = a[:2], (a[2:] or None)
-        if nm == "--help":
-            help_fmt = value or "auto"
-            continue
-        if nm not in index:
-            hints = _hint_options(a, all_names)
-            hint = f". Did you mean {quote_alts(hints)}?" if hints else ""
-            errors.append(f"unknown option '{nm}'{hint}")
-            continue
-        k = index[nm]
-        spec = specs[k]
-        if spec.kind == "flag":
-            if value is not None and not a.startswith("--"):
-                # short flag dash sharing: -ab is -a -b
-                args.insert(i, "-" + value)
-                value = None
-        elif value is None and i < len(args) and not (args[i].startswith("-") and len(args[i]) > 1):
-            value = args[i]
-            i += 1
-        seen.setdefault(k, []).append((nm, value))
+            seen.setdefault(index[tok.name], []).append((tok.name, tok.value))
     if help_fmt is not None:
         return ParseHelp(man_page(name, specs))
     if errors:
@@ -316,25 +307,9 @@ def parse(name: str, specs: Sequence[ArgSpec], argv: Sequence[str]) -> ParseOk |
             values.append(_value(spec, occ))
         except ConvError as e:
             return _error(name, specs, str(e))
-    if positional:
-        quoted = ", ".join(f"'{p}'" for p in positional)
-        return _error(name, specs, f"too many arguments, don't know what to do with {quoted}")
+    if scanned.positionals:
+        return _error(name, specs, err_pos_excess(scanned.positionals))
     return ParseOk(tuple(values))
-
-
-def _hint_options(arg: str, names: list[str]) -> list[str]:
-    if len(arg) <= 2:
-        return []
-    if arg[1] != "-":
-        short, long = arg, "-" + arg
-    else:
-        short, long = arg[1:], arg
-    short = short.partition("=")[0] if short.startswith("--") else short[:2]
-    long = long.partition("=")[0]
-    sugg = suggest(long, names)
-    if short in names:
-        return sugg if short in sugg else [short] + sugg
-    return sugg
 
 
 def _value(spec: ArgSpec, occ: list[tuple[str, str | None]]) -> Any:
@@ -343,24 +318,21 @@ def _value(spec: ArgSpec, occ: list[tuple[str, str | None]]) -> Any:
             raise ConvError(f"required option '{spec.info.opt_names[0]}' is missing")
         return spec.default
     if len(occ) > 1:
-        f0, f1 = occ[0][0], occ[1][0]
-        if f0 == f1:
-            raise ConvError(f"option '{f0}' cannot be repeated")
-        raise ConvError(f"options '{f0}' and '{f1}' cannot be present at the same time")
+        raise ConvError(err_repeated(occ[0][0], occ[1][0]))
     f, v = occ[0]
     if spec.kind == "flag":
         if v is not None:
-            raise ConvError(f"option '{f}' is a flag, it cannot take the argument '{v}'")
+            raise ConvError(err_flag_argument(f, v))
         return True
     if v is None:
         if spec.vopt is not None:
             return spec.vopt
-        raise ConvError(f"option '{f}' needs an argument")
+        raise ConvError(err_needs_argument(f))
     assert spec.conv is not None
     try:
         return spec.conv.parse(v)
     except ConvError as e:
-        raise ConvError(f"option '{f}': {e}") from None
+        raise ConvError(err_invalid(f, str(e))) from None
 
 
 _EXITS = [

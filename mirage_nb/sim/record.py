@@ -136,9 +136,12 @@ def _expect(path: str | os.PathLike[str], name: str, value: Any, typ: type) -> N
         raise ConfigError(f"{path}: {name}: expected {typ.__name__}, got {value!r}")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False, eq=False)
 class RecordedRun(RunResult):
-    """A run's result with its :class:`RunRecord` (what ``app.run(...)`` returns)."""
+    """A run's result with its :class:`RunRecord` (what ``app.run(...)`` returns).
+
+    Shown, printed and compared as the :class:`~mirage_nb.sim.run.RunResult` it extends.
+    """
 
     record: RunRecord | None = None
 

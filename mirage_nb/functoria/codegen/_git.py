@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 __all__ = ["GitInfo", "find_git", "public_url", "src_of"]
 
@@ -89,6 +88,8 @@ def public_url(origin: str) -> str:
     m = _SSH.match(origin)
     if m:
         return f"git+https://{m['host']}/{m['path']}"
+    from urllib.parse import urlsplit  # only a config inside a git checkout with a remote
+
     parts = urlsplit(origin)
     if parts.scheme and parts.hostname:
         port = f":{parts.port}" if parts.port is not None else ""
