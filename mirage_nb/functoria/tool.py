@@ -100,8 +100,6 @@ class Session:
     reader: ConfigReader | None = None
     version_check: Callable[[str], str | None] | None = None
     runner: Callable[[Configured, Request, TextIO, TextIO], int] | None = None
-    # A request made in Python (no argv to parse); otherwise ``args`` are parsed into one.
-    request: Request | None = None
 
     def __post_init__(self) -> None:
         if self.project is None and self.app is not None:
@@ -112,14 +110,13 @@ class Session:
         return self.reader.ml_name(path) if self.reader is not None else path
 
     def run(self) -> int:
-        request = self.request or request_of_argv(self.verb, self.args)
-        if self.request is None:
-            peeked = parse(self.args, request.opts, peek=True)
-            if peeked.has("help") or self.verb == "help":
-                return self._help()
-            if peeked.has("version"):
-                self.out.write(f"{self.project.version}\n")
-                return 0
+        request = request_of_argv(self.verb, self.args)
+        peeked = parse(self.args, request.opts, peek=True)
+        if peeked.has("help") or self.verb == "help":
+            return self._help()
+        if peeked.has("version"):
+            self.out.write(f"{self.project.version}\n")
+            return 0
         if self.app is not None:
             self.config = self.app.config_file
             self.dir = self.directory
