@@ -204,6 +204,7 @@ class Application:
         args: Sequence[str] = (),
         data_dir: str | None = None,
         disks: Mapping[str, bytes | bytearray] | None = None,
+        opam_repository: str | None = None,
         **keys: Any,
     ) -> Any:
         """Simulate the unikernel (``mirage-nb run``): returns the simulator's ``RunResult``.
@@ -213,7 +214,9 @@ class Application:
         arguments; ``unikernel`` is a module or the path of its ``unikernel.py``
         (by default the one beside the config file); ``data_dir`` where its
         device data is read and ``disks`` block images as bytes
-        (``{"disk.img": bytearray(8 * 512)}``).  See
+        (``{"disk.img": bytearray(8 * 512)}``). The result's ``record`` is
+        the run's reproducibility record (``opam_repository``: a commit to
+        keep in it).  See
         :func:`mirage_nb.sim.cli.run_application`, which the simulator
         declares as the runner of the ``mirage`` project (see :func:`runner_for`).
         """
@@ -228,6 +231,7 @@ class Application:
             args=args,
             data_dir=data_dir,
             disks=disks,
+            opam_repository=opam_repository,
             **keys,
         )
 
