@@ -69,13 +69,13 @@ from mirage_nb.functoria.impl import type_of
 from mirage_nb.functoria.tool import args_of_kwargs
 from mirage_nb.loader import load_config
 from mirage_nb.notebook import files
-from mirage_nb.notebook import netviews as _netviews  # registers the network exercises
 from mirage_nb.notebook.builder import Builder
 from mirage_nb.notebook.exercises import check, hint, solution
 from mirage_nb.notebook.run_viewer import RunView
 from mirage_nb.sim.boot import KINDS as BOOT_KINDS
 from mirage_nb.sim.boot import DeviceNode
 from mirage_nb.sim.cli import nodes_of_graph
+from mirage_nb.sim.net import capture_view
 from mirage_nb.sim.net.switch import LinkProfile
 from mirage_nb.sim.netdev.bridge import BridgedResult, bridge_available
 from mirage_nb.sim.netdev.dns_peer import DhcpClientPeer, DnsClientPeer, DnsServerPeer
@@ -229,7 +229,7 @@ def packet_table(
     ``protocols`` keeps only those (``{"ARP", "ICMP"}``).
     """
     data, _ = _capture(capture)
-    return _netviews.packet_table(data, names=names, protocols=protocols)
+    return capture_view.packet_table(data, names=names, protocols=protocols)
 
 
 def sequence_diagram(
@@ -246,7 +246,7 @@ def sequence_diagram(
     (the names they were added to the network under) unless ``names`` says otherwise.
     """
     data, known = _capture(capture)
-    return _netviews.sequence_diagram(
+    return capture_view.sequence_diagram(
         data, names=names if names is not None else known, hosts=hosts, protocols=protocols, label=label
     )
 

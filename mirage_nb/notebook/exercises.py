@@ -481,7 +481,7 @@ def _all_exercises() -> dict[str, Exercise]:
     # The network tutorials' exercises live beside the capture views they use (08-11, 12, 13-14).
     from mirage_nb.notebook.dns_dhcp_exercises import DNS_DHCP_EXERCISES
     from mirage_nb.notebook.http_exercises import HTTP_EXERCISES
-    from mirage_nb.notebook.netviews import NET_EXERCISES
+    from mirage_nb.notebook.net_exercises import NET_EXERCISES
 
     return {**EXERCISES, **NET_EXERCISES, **HTTP_EXERCISES, **DNS_DHCP_EXERCISES}
 
