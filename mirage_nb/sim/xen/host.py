@@ -23,6 +23,7 @@ the block backend slow, from the run's seed.
 
 from __future__ import annotations
 
+import io
 import os
 import random
 from collections.abc import Callable, Mapping, Sequence
@@ -33,6 +34,7 @@ from mirage_nb.errors import SimulationError
 from mirage_nb.sim.block import FileBlock, MemBlock
 from mirage_nb.sim.boot import BootContext, DeviceNode, load_unikernel
 from mirage_nb.sim.lwt import async_
+from mirage_nb.sim.net.pcap import PcapWriter
 from mirage_nb.sim.run import Run, RunResult
 from mirage_nb.sim.xen.blk import Blkback, Blkfront
 from mirage_nb.sim.xen.grant_table import GNTTAB_RESERVED_CONSOLE, GNTTAB_RESERVED_XENSTORE
@@ -124,6 +126,10 @@ class XenHost:
         self.backends: dict[str, Any] = {}
         self.frontends: dict[str, Any] = {}
         self.notifications = 0
+        self.lans: dict[str, Any] = {}
+        self._on_lan: Callable[[str, Any], None] | None = None
+        self._pcap = False
+        self._captures: dict[str, io.BytesIO] = {}
         self._running = False
         self._next_domid = CONSOLE_DOMID
 
@@ -172,6 +178,22 @@ class XenHost:
         h = d.handlers.get(port) if d is not None and d.state == "running" else None
         if h is not None:
             h(port)
+
+    def lan(self, bridge: str) -> Any:
+        """The bridge ``bridge`` of domain 0 (a virtual LAN, made on first use), where netbacks plug vifs."""
+        lan = self.lans.get(bridge)
+        if lan is None:
+            from mirage_nb.sim.netdev.lan import VirtualLan
+
+            pcap = None
+            if self._pcap:
+                buf = io.BytesIO()
+                self._captures[bridge] = buf
+                pcap = PcapWriter(buf, nanosecond=True)
+            lan = self.lans[bridge] = VirtualLan(self.run, pcap=pcap)
+            if self._on_lan is not None:
+                self._on_lan(bridge, lan)
+        return lan
 
     def console_print(self, domid: int, text: str) -> None:
         c = self.consoles.get(domid)
@@ -383,8 +405,20 @@ class XenHost:
 
     # -- running ---------------------------------------------------------------------------------
 
-    def run_guest(self, *, seed: int = 0, until: int | float | str | None = None) -> XenRunResult:
-        """Boot the services, create the queued domain and run its unikernel; what happened."""
+    def run_guest(
+        self,
+        *,
+        seed: int = 0,
+        until: int | float | str | None = None,
+        on_lan: Callable[[str, Any], None] | None = None,
+        pcap: bool = False,
+    ) -> XenRunResult:
+        """Boot the services, create the queued domain and run its unikernel; what happened.
+
+        ``on_lan(bridge, lan)`` is called for each bridge a ``vif`` line names,
+        before anything boots, to put scripted peers on it; ``pcap`` records
+        each bridge's frames (``result.captures``).
+        """
         from mirage_nb.sim.cli import configured_unikernel, nodes_of_graph
         from mirage_nb.sim.netdev.kinds import NET_CONNECTORS
 
@@ -424,9 +458,8 @@ class XenHost:
             return front, BlockModule(node.module_name)
 
         async def connect_netif(booter: BootContext, node: DeviceNode) -> tuple[Any, Any]:
-            from mirage_nb.sim.xen.net import Netfront
-
             from mirage_nb.sim.netdev._module import DeviceModule
+            from mirage_nb.sim.xen.net import Netfront
 
             d, xs = state["domain"], state["xs"]
             n = sum(1 for p in self.frontends if "/device/vif/" in p)
@@ -441,8 +474,12 @@ class XenHost:
         connectors = {**NET_CONNECTORS, "block": connect_block, "netif": connect_netif}
         booter = BootContext(nodes, unikernel, run, data_dir, connectors)
 
+        self._on_lan, self._pcap = on_lan, pcap
+
         async def main() -> None:
             self._running = True
+            for vif in guest.xl.vifs:
+                self.lan(vif.bridge)
             await self._start_services()
             d, xs = await self._xl_create(guest, data_dir)
             state["domain"], state["xs"] = d, xs
@@ -454,7 +491,8 @@ class XenHost:
         result = run.run(main)
         self._running = False
         self._final_drain()
-        return XenRunResult(result, self)
+        captures = {k: v.getvalue() for k, v in self._captures.items()}
+        return XenRunResult(result, self, captures)
 
     def on_run(self, run: Run) -> None:
         """Called with the run before it starts (the network's LAN is made here)."""
@@ -525,7 +563,8 @@ class XenRunResult:
 
     run: RunResult
     host: XenHost
-    extra: dict[str, Any] = field(default_factory=dict)
+    captures: dict[str, bytes] = field(default_factory=dict)
+    """Each bridge's frames as pcap bytes (``run_guest(pcap=True)``)."""
 
     @property
     def console_logs(self) -> dict[str, str]:
