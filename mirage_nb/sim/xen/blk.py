@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from mirage_nb.sim.block import BlockDevice, Disconnected, Info, Is_read_only
-from mirage_nb.sim.lwt import Resolver, async_, wait, wakeup
+from mirage_nb.sim.lwt import Promise, Resolver, async_, wait, wakeup
 from mirage_nb.sim.result import Error, Msg, Ok
 from mirage_nb.sim.xen.blkif import (
     BLKIF_OP_READ,
@@ -239,11 +239,15 @@ class Blkfront:
             refs.append(ref)
             segs.append(Segment(ref, first, last))
         while ring.full():
+            p: Promise[None]
+            r: Resolver[None]
             p, r = wait()
             self.room.append(r)
             await p
         rid = self._next_id
         self._next_id += 1
+        done: Promise[BlkResponse]
+        resolver: Resolver[BlkResponse]
         done, resolver = wait()
         self.waiting[rid] = resolver
         ring.put_request(BlkRequest(op, 0, rid, sector, tuple(segs)).to_bytes())

@@ -296,6 +296,12 @@ class XenHost:
             raise SimulationError("this simulated host runs one unikernel guest per run")
         if isinstance(argv, str):
             raise SimulationError(f"argv is a sequence of boot arguments, e.g. [{argv!r}], not a string")
+        config = getattr(app, "config_file", None)
+        if unikernel is None and config:
+            # resolved now: a config loaded by a relative path stays found if the directory changes
+            beside = os.path.join(os.path.dirname(os.path.abspath(config)), "unikernel.py")
+            if os.path.isfile(beside):
+                unikernel = beside
         self.guests.append(_Guest(cfg, name, app, list(argv), dict(keys), dict(disks or {}), unikernel, data_dir))
         return self
 
@@ -348,6 +354,8 @@ class XenHost:
                 },
                 {"mac": mac, "handle": str(i)},
             )
+        # the domain is built paused; it is unpaused once xenconsoled has its console (nothing printed is lost)
+        await self._until(lambda: self.xenconsoled is not None and domid in self.xenconsoled.consoles)
         self.toolstack.append(f"domain {cfg.name} created: domid {domid}")
         return d, XsClient(self, domid, xpage, d.xenstore_port)
 
@@ -504,6 +512,8 @@ class XenHost:
         for path, front in list(self.frontends.items()):
             if path.startswith(f"/local/domain/{d.domid}/"):
                 await front.disconnect()
+        front = self.consoles[d.domid]
+        await self._until(lambda: not front.pending and not front.rout.available())  # console flushed at exit
         self.toolstack.append(f"domain {d.name} ({d.domid}) shut down")
         await xs.rm(f"/local/domain/{d.domid}")
         for kind in ("vbd", "vif"):
@@ -512,6 +522,15 @@ class XenHost:
         await xs.release(d.domid)
         await self.run.sleep_ns(1_000_000)  # let xenconsoled see @releaseDomain
         d.state = "shutdown"
+
+    async def _until(self, ready: Callable[[], bool], step_ns: int = 10_000, limit_ns: int = 10_000_000_000) -> None:
+        """Wait, in virtual time, until ``ready()``; a host that never gets there is a simulator bug."""
+        waited = 0
+        while not ready():
+            if waited >= limit_ns:
+                raise SimulationError("the Xen host is stuck: a service domain did not answer within 10 s")
+            await self.run.sleep_ns(step_ns)
+            waited += step_ns
 
     def _backend_doms(self, kind: str) -> set[int]:
         return {int(p.split("/")[6]) for p in self.backends if f"/backend/{kind}/" in p}

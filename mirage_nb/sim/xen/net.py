@@ -26,7 +26,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from mirage_nb.sim.lwt import Promise, async_, wait, wakeup
+from mirage_nb.sim.lwt import Promise, Resolver, async_, wait, wakeup
 from mirage_nb.sim.netdev.values import Invalid_length, Macaddr, Stats
 from mirage_nb.sim.result import Error, Ok
 from mirage_nb.sim.xen.netif import (
@@ -183,6 +183,8 @@ class Netfront:
         self.rx_posted: dict[int, tuple[int, int, bytearray]] = {}  # id -> (ref, frame, page)
         self._next_tx = 0
         self._handler: Callable[[Any], Any] | None = None
+        self._stopped: Promise[None]
+        self._stop: Resolver[None]
         self._stopped, self._stop = wait()
         self.active = False
 

@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -62,8 +63,11 @@ class XenstoreDomain:
         local = hv.evtchn.bind_interdomain(self.domid, domid, port)
         req, rsp = xenstore_rings(m.page)
         self.conns[domid] = _XsConn(domid, local, req, rsp, m)
-        self.host.bind(self.domid, local, lambda _p, d=domid: self._on_event(d))
+        self.host.bind(self.domid, local, functools.partial(self._on_port, domid))
         self.host.console_print(self.domid, f"xenstored: introduced domain {domid} (port {port})\n")
+
+    def _on_port(self, domid: int, _port: int) -> None:
+        self._on_event(domid)
 
     def attach_dom0(self, page: bytearray, port: int) -> None:
         """Domain 0's connection, set up by the builder that made this domain (no introduce)."""
@@ -174,10 +178,13 @@ class ConsoleDomain:
             _rin, rout = console_rings(m.page)
             c = _Console(domid, name, local, rout, m, self.log_file(name))
             self.consoles[domid] = c
-            self.host.bind(self.domid, local, lambda _p, d=domid: self.drain(d))
+            self.host.bind(self.domid, local, functools.partial(self._on_port, domid))
             self.drain(domid)
         for domid in sorted(set(self.consoles) - listed):
             self.detach(domid)
+
+    def _on_port(self, domid: int, _port: int) -> None:
+        self.drain(domid)
 
     def drain(self, domid: int) -> None:
         """Read what the domain printed and append it to its log file."""

@@ -312,10 +312,10 @@ class Xenstored:
                 return self._change(conn, tx, ok, "set_perms", self._abs(conn, args[0]), parse_perms(args[1:]))
             case Op.WATCH:
                 need(2)
-                path, token = args[0], args[1]
-                self._abs(conn, path)
-                conn.watches.append((path, token))
-                conn.outbox.append(Message(Op.WATCH_EVENT, 0, 0, strings(path, token)))
+                wpath, token = args[0], args[1]
+                self._abs(conn, wpath)
+                conn.watches.append((wpath, token))
+                conn.outbox.append(Message(Op.WATCH_EVENT, 0, 0, strings(wpath, token)))
                 return ok
             case Op.UNWATCH:
                 need(2)

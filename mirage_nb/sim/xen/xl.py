@@ -76,7 +76,7 @@ def parse_xl(text: str, filename: str = "<xl>") -> XlConfig:
     values: dict[str, Any] = {}
     where: dict[str, Location] = {}
     for lineno, raw in enumerate(text.splitlines(), 1):
-        line = raw.split("#", 1)[0] if "#" in raw and not re.search(r"['\"][^'\"]*#", raw) else raw
+        line = _strip_comment(raw)
         if not line.strip():
             continue
         m = re.match(r"\s*([A-Za-z_][\w.]*)\s*=\s*", line)
@@ -106,6 +106,20 @@ def parse_xl(text: str, filename: str = "<xl>") -> XlConfig:
         vifs=vifs,
         values=values,
     )
+
+
+def _strip_comment(line: str) -> str:
+    """The line without its ``#`` comment (a ``#`` inside quotes is not one)."""
+    quote = ""
+    for i, ch in enumerate(line):
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "#":
+            return line[:i]
+    return line
 
 
 def _list(values: dict[str, Any], key: str) -> list[str]:

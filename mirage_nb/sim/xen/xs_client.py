@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from mirage_nb.sim.lwt import Resolver, wait, wakeup
+from mirage_nb.sim.lwt import Promise, Resolver, wait, wakeup
 from mirage_nb.sim.xen.xenstore import XsError
 from mirage_nb.sim.xen.xs_wire import Message, MessageReader, Op, strings, xenstore_rings
 
@@ -70,6 +70,8 @@ class XsClient:
         """Send one request and wait for its reply; an ``XS_ERROR`` reply raises :class:`XsError`."""
         rid = self._next_id
         self._next_id += 1
+        p: Promise[Message]
+        r: Resolver[Message]
         p, r = wait()
         self.waiting[rid] = r
         self.out += Message(op, rid, tx, payload).to_bytes()
@@ -144,6 +146,8 @@ class XsClient:
 
     async def wait_for(self, path: str, accept: Callable[[str], bool], token: str) -> str:
         """Watch ``path`` until its value satisfies ``accept``; that value (a missing key reads as "")."""
+        p: Promise[str]
+        r: Resolver[str]
         p, r = wait()
         done = False
 
