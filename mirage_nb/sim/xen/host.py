@@ -557,6 +557,35 @@ class XenHost:
             raise SimulationError("the host has not run yet: there is no xenstore")
         return self.xenstore.xenstored.ls(path)
 
+    def xenstore_trace(self, domid: int | None = None) -> list[tuple[int, str, str]]:
+        """Every request xenstored answered (of ``domid`` only, if given): ``(domid, request, reply)``."""
+        if self.xenstore is None:
+            return []
+        return [t for t in self.xenstore.xenstored.trace if domid is None or t[0] == domid]
+
+    def xs(self, domid: int, op: str, *args: str, tx: int = 0) -> str:
+        """One request to xenstored as domain ``domid`` (``xs(0, "write", "/a", "1")``): the reply as text.
+
+        ``op`` is a message name without ``XS_`` (``read``, ``write``,
+        ``directory``, ``transaction_start``...); the reply is the value read,
+        the strings returned separated by spaces, or the error (``EAGAIN``).
+        """
+        from mirage_nb.sim.xen.xs_wire import Message, Op, strings
+
+        if self.xenstore is None:
+            raise SimulationError("the host has not run yet: there is no xenstore")
+        try:
+            code = Op[op.upper().removeprefix("XS_")]
+        except KeyError:
+            raise SimulationError(f"no xenstore operation {op!r}; e.g. read, write, directory, rm") from None
+        payload = args[0].encode() + b"\0" + args[1].encode() if code == Op.WRITE and len(args) == 2 else strings(*args)
+        xsd = self.xenstore.xenstored
+        reply = xsd.handle(domid, Message(code, 0, tx, payload))
+        xsd.connections[domid].outbox.remove(reply)
+        if code == Op.READ:
+            return reply.payload.decode("utf-8", "replace")
+        return " ".join(reply.strings)
+
     def xl_list(self) -> str:
         """The domains as ``xl list`` shows them."""
         lines = [f"{'Name':<40}{'ID':>5}{'Mem':>6} {'VCPUs':>5}\t{'State':<6}\tTime(s)"]

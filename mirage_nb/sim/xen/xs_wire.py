@@ -116,7 +116,7 @@ class Message:
 
     def __str__(self) -> str:
         shown = self.payload.replace(b"\0", b"\\0").decode("utf-8", "replace")
-        return f"{self.op_name} req={self.req_id} tx={self.tx_id} {shown!r}"
+        return f"{self.op_name} req={self.req_id} tx={self.tx_id} '{shown}'"
 
 
 def strings(*parts: str) -> bytes:
