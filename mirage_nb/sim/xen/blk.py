@@ -35,7 +35,8 @@ from mirage_nb.sim.xen.blkif import (
     Segment,
 )
 from mirage_nb.sim.xen.ring import PAGE_SIZE, BackRing, FrontRing, SharedRing, init_shared_ring
-from mirage_nb.sim.xen.xenbus import XenbusState
+from mirage_nb.sim.xen.xenbus import XenbusState, check_transition
+from mirage_nb.sim.xen.xs_client import switch_state
 
 if TYPE_CHECKING:
     from mirage_nb.sim.xen.host import XenHost
@@ -47,11 +48,6 @@ VDISK_READONLY = 4
 SECTOR = 512
 
 
-async def _switch(host: XenHost, xs: XsClient, path: str, who: str, state: XenbusState) -> None:
-    await xs.write(f"{path}/state", str(int(state)))
-    host.trace(xs.domid, "xenbus", f"{who} {path} -> {state.name}")
-
-
 class Blkback:
     """The backend of one virtual disk, in the driver domain."""
 
@@ -60,6 +56,8 @@ class Blkback:
         self.xs = xs
         self.domid = xs.domid
         self.path = path
+        self.who = "blkback"
+        self.state = XenbusState.Initialising
         self.storage = storage
         self.ring: BackRing | None = None
         self.port = 0
@@ -81,7 +79,7 @@ class Blkback:
             ("feature-barrier", "0"),
         ):
             await xs.write(f"{self.path}/{k}", v)
-        await _switch(host, xs, self.path, "blkback", XenbusState.InitWait)
+        await switch_state(self, XenbusState.InitWait)
         await xs.wait_for(
             f"{front}/state",
             lambda v: v.isdigit() and int(v) in (XenbusState.Initialised, XenbusState.Connected),
@@ -93,13 +91,13 @@ class Blkback:
         self.ring = BackRing(SharedRing(self.mapping.page, REQUEST_SIZE))
         self.port = host.hv.evtchn.bind_interdomain(self.domid, self.front_domid, evtchn)
         host.bind(self.domid, self.port, self._kick)
-        await _switch(host, xs, self.path, "blkback", XenbusState.Connected)
+        await switch_state(self, XenbusState.Connected)
         await xs.wait_for(f"{front}/state", lambda v: v == str(int(XenbusState.Closing)), f"blkback-close:{self.path}")
-        await _switch(host, xs, self.path, "blkback", XenbusState.Closing)
+        await switch_state(self, XenbusState.Closing)
         host.hv.evtchn.close(self.domid, self.port)
         host.hv.unmap_grant(self.domid, self.mapping)
         self.ring = None
-        await _switch(host, xs, self.path, "blkback", XenbusState.Closed)
+        await switch_state(self, XenbusState.Closed)
 
     def _kick(self, _port: int) -> None:
         if not self.busy and self.ring is not None:
@@ -157,6 +155,8 @@ class Blkfront:
         self.xs = xs
         self.domid = xs.domid
         self.path = path
+        self.who = "blkfront"
+        self.state = XenbusState.Initialising
         self.name = name
         self.ring: FrontRing | None = None
         self.port = 0
@@ -199,14 +199,16 @@ class Blkfront:
             await xs.write(f"{self.path}/protocol", "x86_64-abi", tx)
             await xs.write(f"{self.path}/state", str(int(XenbusState.Initialised)), tx)
 
+        check_transition(self.who, self.state, XenbusState.Initialised)
         await xs.transaction(publish)
+        self.state = XenbusState.Initialised
         host.trace(self.domid, "xenbus", f"blkfront {self.path} -> Initialised")
         await xs.wait_for(f"{backend}/state", lambda v: v == str(int(XenbusState.Connected)), f"blkfront:{self.path}")
         sectors = int(await xs.read(f"{backend}/sectors"))
         ss = int(await xs.read(f"{backend}/sector-size"))
         info = int(await xs.read(f"{backend}/info"))
         self.info = Info(not info & VDISK_READONLY, ss, sectors)
-        await _switch(host, xs, self.path, "blkfront", XenbusState.Connected)
+        await switch_state(self, XenbusState.Connected)
         self.connected = True
 
     # -- the ring -------------------------------------------------------------------
@@ -321,7 +323,7 @@ class Blkfront:
         self.connected = False
         xs = self.xs
         backend = await xs.read(f"{self.path}/backend")
-        await _switch(self.host, xs, self.path, "blkfront", XenbusState.Closing)
+        await switch_state(self, XenbusState.Closing)
         await xs.wait_for(
             f"{backend}/state", lambda v: v == str(int(XenbusState.Closed)), f"blkfront-close:{self.path}"
         )
@@ -329,7 +331,7 @@ class Blkfront:
         gt.end_access(self.ring_ref)
         gt.release_ref(self.ring_ref)
         self.ring = None
-        await _switch(self.host, xs, self.path, "blkfront", XenbusState.Closed)
+        await switch_state(self, XenbusState.Closed)
 
     def __repr__(self) -> str:
         return f"<Blkfront {self.name} {self.path}>"

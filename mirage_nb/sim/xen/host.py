@@ -582,7 +582,7 @@ class XenHost:
         xsd = self.xenstore.xenstored
         reply = xsd.handle(domid, Message(code, 0, tx, payload))
         xsd.connections[domid].outbox.remove(reply)
-        if code == Op.READ:
+        if code == Op.READ and reply.op != Op.ERROR:
             return reply.payload.decode("utf-8", "replace")
         return " ".join(reply.strings)
 

@@ -39,7 +39,8 @@ from mirage_nb.sim.xen.netif import (
     TxResponse,
 )
 from mirage_nb.sim.xen.ring import PAGE_SIZE, BackRing, FrontRing, SharedRing, init_shared_ring
-from mirage_nb.sim.xen.xenbus import XenbusState
+from mirage_nb.sim.xen.xenbus import XenbusState, check_transition
+from mirage_nb.sim.xen.xs_client import switch_state
 
 if TYPE_CHECKING:
     from mirage_nb.sim.xen.host import XenHost
@@ -51,11 +52,6 @@ RX_BUFFERS = 64
 """How many receive pages the frontend keeps posted."""
 
 SIZEOF_ETHERNET = 14
-
-
-async def _switch(host: XenHost, xs: XsClient, path: str, who: str, state: XenbusState) -> None:
-    await xs.write(f"{path}/state", str(int(state)))
-    host.trace(xs.domid, "xenbus", f"{who} {path} -> {state.name}")
 
 
 def _mac_bytes(text: str) -> bytes:
@@ -70,6 +66,8 @@ class Netback:
         self.xs = xs
         self.domid = xs.domid
         self.path = path
+        self.who = "netback"
+        self.state = XenbusState.Initialising
         self.front_domid = 0
         self.tx: BackRing | None = None
         self.rx: BackRing | None = None
@@ -89,7 +87,7 @@ class Netback:
         handle = await xs.read(f"{self.path}/handle")
         for k in ("feature-rx-copy", "feature-rx-flip"):
             await xs.write(f"{self.path}/{k}", "1" if k == "feature-rx-copy" else "0")
-        await _switch(host, xs, self.path, "netback", XenbusState.InitWait)
+        await switch_state(self, XenbusState.InitWait)
         await xs.wait_for(
             f"{front}/state",
             lambda v: v.isdigit() and int(v) in (XenbusState.Initialised, XenbusState.Connected),
@@ -106,14 +104,14 @@ class Netback:
         self.port = host.hv.evtchn.bind_interdomain(self.domid, self.front_domid, evtchn)
         host.bind(self.domid, self.port, self._kick)
         self.lan_port = host.lan(bridge).attach(f"vif{self.front_domid}.{handle}", self._from_bridge, owner=self)
-        await _switch(host, xs, self.path, "netback", XenbusState.Connected)
+        await switch_state(self, XenbusState.Connected)
         await xs.wait_for(f"{front}/state", lambda v: v == str(int(XenbusState.Closing)), f"netback-close:{self.path}")
-        await _switch(host, xs, self.path, "netback", XenbusState.Closing)
+        await switch_state(self, XenbusState.Closing)
         self.tx = self.rx = None
         host.hv.evtchn.close(self.domid, self.port)
         for m in self.maps:
             host.hv.unmap_grant(self.domid, m)
-        await _switch(host, xs, self.path, "netback", XenbusState.Closed)
+        await switch_state(self, XenbusState.Closed)
 
     def _kick(self, _port: int) -> None:
         # transmit requests to forward; newly posted receive pages need no action until a frame comes
@@ -169,6 +167,8 @@ class Netfront:
         self.xs = xs
         self.domid = xs.domid
         self.path = path
+        self.who = "netfront"
+        self.state = XenbusState.Initialising
         self.id = path.rsplit("/", 1)[1]
         self._mac = b"\0" * 6
         self._mtu = 1500
@@ -222,14 +222,16 @@ class Netfront:
             await xs.write(f"{self.path}/request-rx-copy", "1", tx)
             await xs.write(f"{self.path}/state", str(int(XenbusState.Initialised)), tx)
 
+        check_transition(self.who, self.state, XenbusState.Initialised)
         await xs.transaction(publish)
+        self.state = XenbusState.Initialised
         host.trace(self.domid, "xenbus", f"netfront {self.path} -> Initialised")
         await xs.wait_for(f"{backend}/state", lambda v: v == str(int(XenbusState.Connected)), f"netfront:{self.path}")
         for i in range(RX_BUFFERS):
             self._post_rx(i)
         if self.rx.push_requests():
             host.notify(self.domid, self.port)
-        await _switch(host, xs, self.path, "netfront", XenbusState.Connected)
+        await switch_state(self, XenbusState.Connected)
         self.active = True
 
     def _post_rx(self, rid: int) -> None:
@@ -360,7 +362,7 @@ class Netfront:
             wakeup(self._stop, None)
         xs = self.xs
         backend = await xs.read(f"{self.path}/backend")
-        await _switch(self.host, xs, self.path, "netfront", XenbusState.Closing)
+        await switch_state(self, XenbusState.Closing)
         closed = str(int(XenbusState.Closed))
         await xs.wait_for(f"{backend}/state", lambda v: v == closed, f"netfront-close:{self.path}")
         gt = self.host.hv.grant_tables[self.domid]
@@ -372,7 +374,7 @@ class Netfront:
             gt.release_ref(ref)
         self.rx_posted.clear()
         self.tx = self.rx = None
-        await _switch(self.host, xs, self.path, "netfront", XenbusState.Closed)
+        await switch_state(self, XenbusState.Closed)
 
     def __repr__(self) -> str:
         return f"<Netfront {self.path} {self.mac()}>"

@@ -14,13 +14,14 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from mirage_nb.sim.lwt import Promise, Resolver, wait, wakeup
+from mirage_nb.sim.xen.xenbus import XenbusState, check_transition
 from mirage_nb.sim.xen.xenstore import XsError
 from mirage_nb.sim.xen.xs_wire import Message, MessageReader, Op, strings, xenstore_rings
 
 if TYPE_CHECKING:
     from mirage_nb.sim.xen.host import XenHost
 
-__all__ = ["XsClient"]
+__all__ = ["XsClient", "switch_state"]
 
 T = TypeVar("T")
 
@@ -170,3 +171,14 @@ class XsClient:
         value: Any = await p
         await self.unwatch(path, token)
         return str(value)
+
+
+async def switch_state(driver: Any, new: XenbusState) -> None:
+    """Write a driver's new xenbus ``state`` key, refusing a change the handshake does not allow.
+
+    ``driver`` has ``host``, ``xs``, ``path``, ``who`` (``blkfront``...) and its current ``state``.
+    """
+    check_transition(driver.who, driver.state, new)
+    await driver.xs.write(f"{driver.path}/state", str(int(new)))
+    driver.state = new
+    driver.host.trace(driver.xs.domid, "xenbus", f"{driver.who} {driver.path} -> {new.name}")
