@@ -38,6 +38,10 @@ layers below offer a notebook:
   :func:`run_with_peers` runs an application (or a network) with such peers
   made on its LAN first, and names them in the capture views;
   :func:`set_link` changes a peer's link mid-run (pull its cable).
+* **Xen.** :class:`XenHost`: a simulated Xen machine (xenstored and
+  xenconsoled in stub domains, grant tables, event channels, split drivers)
+  that boots a ``-t xen`` unikernel from the ``.xl`` file the engine writes;
+  :class:`Faults` makes its notifications late, doubled or lost.
 * **Exercises.** :func:`check`, :func:`hint`, :func:`solution`.
 * **Time.** ``Duration`` and ``Mirage_sleep``, for peers' scripts.
 
@@ -85,6 +89,7 @@ from mirage_nb.sim.netdev.kinds import NET_KINDS
 from mirage_nb.sim.netdev.peer import Peer
 from mirage_nb.sim.netdev.pki import make_test_pki
 from mirage_nb.sim.network import Network, NetworkResult
+from mirage_nb.sim.xen.host import Faults, XenHost
 from mirage_nb.unikernel import Duration, Mirage_sleep
 
 __all__ = [
@@ -124,6 +129,8 @@ __all__ = [
     "DhcpClientPeer",
     "run_with_peers",
     "set_link",
+    "XenHost",
+    "Faults",
     "check",
     "hint",
     "solution",
