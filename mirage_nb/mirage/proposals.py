@@ -145,13 +145,11 @@ def static_website(
     st = _stack(stack)
     data = M.generic_kv_ro(htdocs)
     server = M.cohttp_server(M.conduit_direct(st, tls=False))
-    main = M.main(module, M.kv_ro @ M.http @ M.job, **({"packages": list(packages)} if packages is not None else {}))
+    main = M.main(module, M.kv_ro @ M.http @ M.job, packages=list(packages) if packages is not None else None)
     return _finish("static_website", main(data, server), [] if stack is None else [stack])
 
 
-def dns_server(
-    zone: str = "zone", *, module: str = "Unikernel.Main", stack: Impl | None = None
-) -> Impl:
+def dns_server(zone: str = "zone", *, module: str = "Unikernel.Main", stack: Impl | None = None) -> Impl:
     """An authoritative DNS server (mirage_nb proposal, not in MirageOS 4.11.1).
 
     Expands to ``dns_server/config.ml``: the zone files of the kv_ro
