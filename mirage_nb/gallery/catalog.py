@@ -344,3 +344,28 @@ def catalog(
             st.append("tested against real Linux clients")
         protocol_rows.append(ProtocolStatus(m.__name__.rsplit(".", 1)[1], tuple(st)))
     return Catalog(devices, protocol_rows, cases, source)
+
+
+def catalog_html(cat: Catalog) -> str:
+    """The gallery's catalog page: the two tables, with where the reference counts come from."""
+    from mirage_nb.gallery.render import _foot, _head, esc
+
+    def table(header: list[str], rows: list[list[str]]) -> str:
+        head = "".join(f"<th>{esc(h)}</th>" for h in header)
+        body = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in r) + "</tr>\n" for r in rows)
+        return f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}</tbody>\n</table>\n"
+
+    devices = [[d.name, "; ".join(d.statuses)] for d in cat.devices]
+    protocols = [[p.name, "; ".join(p.statuses)] for p in cat.protocols]
+    return (
+        _head("mirage_nb catalog")
+        + "<body>\n<h1>Devices and protocols</h1>\n"
+        + '<p><a href="index.html">back to the gallery</a></p>\n'
+        + "<p>Each status was computed by running the check it names when this site was built "
+        + f"(mirage_nb.gallery.catalog). Reference outputs: {esc(cat.reference_source)}.</p>\n"
+        + "<h2>Devices of the MirageOS 4.11.1 library</h2>\n"
+        + table(["device", "status"], devices)
+        + "<h2>Protocols of the simulated stack</h2>\n"
+        + table(["protocol", "status"], protocols)
+        + _foot()
+    )

@@ -70,3 +70,10 @@ def test_reference_counts_come_from_the_recorded_describe() -> None:
     assert cat.reference_source.startswith("../shared/reference")
     noop = next(d for d in cat.devices if d.name == "noop")
     assert noop.reference_total >= 5 and noop.reference_pass == noop.reference_total
+
+
+def test_the_gallery_page_shows_the_computed_statuses() -> None:
+    cat = C.catalog(reference=None, only=_kv_ro_only)
+    page = C.catalog_html(cat)
+    assert "<td>generic_kv_ro</td><td>" in page and "runs in the simulator (kv_ro)" in page
+    assert page.count("<tr>") == len(cat.devices) + len(cat.protocols) + 2
