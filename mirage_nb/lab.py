@@ -38,6 +38,10 @@ layers below offer a notebook:
   :func:`run_with_peers` runs an application (or a network) with such peers
   made on its LAN first, and names them in the capture views;
   :func:`set_link` changes a peer's link mid-run (pull its cable).
+* **Orchestration.** :class:`Fleet` starts and retires unikernels while a
+  run goes on (from a peer's script: an orchestrator, in virtual time);
+  :class:`Autoscaler` is its pure scaling rule (thresholds, hysteresis,
+  bounds, cooldown).
 * **Exercises.** :func:`check`, :func:`hint`, :func:`solution`.
 * **Time.** ``Duration`` and ``Mirage_sleep``, for peers' scripts.
 
@@ -73,9 +77,11 @@ from mirage_nb.notebook import netviews as _netviews  # registers the network ex
 from mirage_nb.notebook.builder import Builder
 from mirage_nb.notebook.exercises import check, hint, solution
 from mirage_nb.notebook.run_viewer import RunView
+from mirage_nb.sim.autoscale import Autoscaler
 from mirage_nb.sim.boot import KINDS as BOOT_KINDS
 from mirage_nb.sim.boot import DeviceNode
 from mirage_nb.sim.cli import nodes_of_graph
+from mirage_nb.sim.fleet import Fleet
 from mirage_nb.sim.net.switch import LinkProfile
 from mirage_nb.sim.netdev.bridge import BridgedResult, bridge_available
 from mirage_nb.sim.netdev.dns_peer import DhcpClientPeer, DnsClientPeer, DnsServerPeer
@@ -124,6 +130,8 @@ __all__ = [
     "DhcpClientPeer",
     "run_with_peers",
     "set_link",
+    "Fleet",
+    "Autoscaler",
     "check",
     "hint",
     "solution",
