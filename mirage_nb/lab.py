@@ -43,7 +43,8 @@ layers below offer a notebook:
   :class:`Autoscaler` is its pure scaling rule (thresholds, hysteresis,
   bounds, cooldown).
 * **Exercises.** :func:`check`, :func:`hint`, :func:`solution`.
-* **Time.** ``Duration`` and ``Mirage_sleep``, for peers' scripts.
+* **Time.** ``Duration``, ``Mirage_sleep`` and ``Mirage_mtime``, for peers'
+  scripts, and ``Lwt`` (``Lwt.async_``: many requests at once from one script).
 
 There is one path from a config to a run, whichever way it is taken
 (``app.run``, ``%mirage run``, ``mirage-nb run``, :class:`Network`): the
@@ -91,7 +92,7 @@ from mirage_nb.sim.netdev.kinds import NET_KINDS
 from mirage_nb.sim.netdev.peer import Peer
 from mirage_nb.sim.netdev.pki import make_test_pki
 from mirage_nb.sim.network import Network, NetworkResult
-from mirage_nb.unikernel import Duration, Mirage_sleep
+from mirage_nb.unikernel import Duration, Lwt, Mirage_mtime, Mirage_sleep
 
 __all__ = [
     "MIRAGE_VERSION",
@@ -137,6 +138,8 @@ __all__ = [
     "solution",
     "Duration",
     "Mirage_sleep",
+    "Mirage_mtime",
+    "Lwt",
 ]
 
 T = TypeVar("T")
