@@ -95,3 +95,17 @@ def test_workers_take_every_job_once_and_the_results_are_kept() -> None:
     stats: list[str] = []
     queue_net(disk).peer("client", talk(["STATS", "RESULT 000004"], stats), cidr="10.0.0.9/24").run(until="4s")
     assert stats == ["pending 0 taken 0 done 4", "RESULT 000004 fib 40 = 102334155"]
+
+
+def test_workers_taking_at_once_get_distinct_jobs() -> None:
+    disk = disk_image(256, littlefs=True)
+    queue_net(disk).peer("client", talk([f"PUT fib {n}" for n in range(6)], []), cidr="10.0.0.9/24").run(until="4s")
+    got: dict[str, list[str]] = {}
+    net = queue_net(disk)
+    for i in range(3):
+        got[f"c{i}"] = []
+        net.peer(f"c{i}", talk(["TAKE", "TAKE", "TAKE"], got[f"c{i}"]), cidr=f"10.0.0.{30 + i}/24")
+    net.run(until="4s")
+    taken = sorted(a.split()[1] for answers in got.values() for a in answers if a.startswith("JOB"))
+    assert taken == [f"{n:06d}" for n in range(1, 7)]  # every job once, none twice
+    assert sum(a == "EMPTY" for answers in got.values() for a in answers) == 3

@@ -19,11 +19,16 @@ The protocol, one command per line on ``--port`` (7000), one answer line each:
 * ``DONE <id> <result>`` -> ``OK <id>`` (or ``ERR not taken <id>``)
 * ``RESULT <id>`` -> ``RESULT <id> <result>``, ``PENDING <id>`` or ``ERR unknown <id>``
 * ``STATS`` -> ``pending <n> taken <n> done <n>``
+
+Commands run one at a time, whichever connection they come from (a lock, as
+``Lwt_mutex.with_lock`` would do it): ``TAKE`` lists, reads and renames, and
+two workers must never be handed the same job between those steps.
 """
 
+from collections import deque
 from typing import Any
 
-from mirage_nb.unikernel import Arg, Data, Eof, Error, Logs, Mirage_kv, Mirage_runtime, Ok, failwith
+from mirage_nb.unikernel import Arg, Data, Eof, Error, Logs, Lwt, Mirage_kv, Mirage_runtime, Ok, failwith
 
 program_block_size = Arg.value(
     Arg.opt(Arg.int, 16, Arg.info(["program-block-size"], doc="program block size for chamelon"))
@@ -43,6 +48,28 @@ def key(s: str) -> Any:
 def job_id(n: int) -> str:
     """A job's id: zero-padded, so that a directory listing is in arrival order."""
     return f"{n:06d}"
+
+
+class Lock:
+    """A first-come, first-served lock (the shape of ``Lwt_mutex``): ``await lock.run(f)`` runs ``f()`` alone."""
+
+    def __init__(self) -> None:
+        self.locked = False
+        self.waiters: deque[Any] = deque()
+
+    async def run(self, f: Any) -> Any:
+        if self.locked:
+            p, r = Lwt.wait()
+            self.waiters.append(r)
+            await p  # the holder hands the lock over: it stays locked
+        self.locked = True
+        try:
+            return await f()
+        finally:
+            if self.waiters:
+                Lwt.wakeup(self.waiters.popleft(), None)
+            else:
+                self.locked = False
 
 
 class Main:
@@ -130,6 +157,8 @@ class Main:
                 case _:
                     return f"ERR unknown command {verb!r}"
 
+        lock = Lock()
+
         async def on_connect(flow: Any) -> None:
             buf = b""
             while True:
@@ -141,7 +170,8 @@ class Main:
                         return
                 while b"\n" in buf:
                     line, buf = buf.split(b"\n", 1)
-                    answer = await command(line.decode().strip())
+                    text = line.decode().strip()
+                    answer = await lock.run(lambda text=text: command(text))
                     await S.TCP.write(flow, (answer + "\n").encode())
 
         S.TCP.listen(S.tcp(s), port=port(), callback=on_connect)
