@@ -42,6 +42,10 @@ layers below offer a notebook:
   run goes on (from a peer's script: an orchestrator, in virtual time);
   :class:`Autoscaler` is its pure scaling rule (thresholds, hysteresis,
   bounds, cooldown).
+* **Xen.** :class:`XenHost`: a simulated Xen machine (xenstored and
+  xenconsoled in stub domains, grant tables, event channels, split drivers)
+  that boots a ``-t xen`` unikernel from the ``.xl`` file the engine writes;
+  :class:`Faults` makes its notifications late, doubled or lost.
 * **Exercises.** :func:`check`, :func:`hint`, :func:`solution`.
 * **Time.** ``Duration``, ``Mirage_sleep`` and ``Mirage_mtime``, for peers'
   scripts, and ``Lwt`` (``Lwt.async_``: many requests at once from one script).
@@ -74,7 +78,6 @@ from mirage_nb.functoria.impl import type_of
 from mirage_nb.functoria.tool import args_of_kwargs
 from mirage_nb.loader import load_config
 from mirage_nb.notebook import files
-from mirage_nb.notebook import netviews as _netviews  # registers the network exercises
 from mirage_nb.notebook.builder import Builder
 from mirage_nb.notebook.exercises import check, hint, solution
 from mirage_nb.notebook.run_viewer import RunView
@@ -83,6 +86,7 @@ from mirage_nb.sim.boot import KINDS as BOOT_KINDS
 from mirage_nb.sim.boot import DeviceNode
 from mirage_nb.sim.cli import nodes_of_graph
 from mirage_nb.sim.fleet import Fleet
+from mirage_nb.sim.net import capture_view
 from mirage_nb.sim.net.switch import LinkProfile
 from mirage_nb.sim.netdev.bridge import BridgedResult, bridge_available
 from mirage_nb.sim.netdev.dns_peer import DhcpClientPeer, DnsClientPeer, DnsServerPeer
@@ -92,6 +96,7 @@ from mirage_nb.sim.netdev.kinds import NET_KINDS
 from mirage_nb.sim.netdev.peer import Peer
 from mirage_nb.sim.netdev.pki import make_test_pki
 from mirage_nb.sim.network import Network, NetworkResult
+from mirage_nb.sim.xen.host import Faults, XenHost
 from mirage_nb.unikernel import Duration, Lwt, Mirage_mtime, Mirage_sleep
 
 __all__ = [
@@ -133,6 +138,8 @@ __all__ = [
     "set_link",
     "Fleet",
     "Autoscaler",
+    "XenHost",
+    "Faults",
     "check",
     "hint",
     "solution",
@@ -240,7 +247,7 @@ def packet_table(
     ``protocols`` keeps only those (``{"ARP", "ICMP"}``).
     """
     data, _ = _capture(capture)
-    return _netviews.packet_table(data, names=names, protocols=protocols)
+    return capture_view.packet_table(data, names=names, protocols=protocols)
 
 
 def sequence_diagram(
@@ -257,7 +264,7 @@ def sequence_diagram(
     (the names they were added to the network under) unless ``names`` says otherwise.
     """
     data, known = _capture(capture)
-    return _netviews.sequence_diagram(
+    return capture_view.sequence_diagram(
         data, names=names if names is not None else known, hosts=hosts, protocols=protocols, label=label
     )
 
