@@ -17,7 +17,7 @@ import pytest
 import mirage_nb.lab as lab
 
 ROOT = Path(__file__).resolve().parents[2]
-NOTEBOOKS = sorted((ROOT / "tutorials").glob("*.ipynb")) + sorted((ROOT / "notebooks").rglob("*.ipynb"))
+NOTEBOOKS = sorted((ROOT / "tutorials").glob("*.ipynb")) + sorted((ROOT / "notebooks").glob("*.ipynb"))
 PUBLIC = {"mirage_nb.lab", "mirage_nb.mirage", "mirage_nb.unikernel", "mirage_nb.errors"}
 
 
