@@ -38,12 +38,17 @@ layers below offer a notebook:
   :func:`run_with_peers` runs an application (or a network) with such peers
   made on its LAN first, and names them in the capture views;
   :func:`set_link` changes a peer's link mid-run (pull its cable).
+* **Orchestration.** :class:`Fleet` starts and retires unikernels while a
+  run goes on (from a peer's script: an orchestrator, in virtual time);
+  :class:`Autoscaler` is its pure scaling rule (thresholds, hysteresis,
+  bounds, cooldown).
 * **Xen.** :class:`XenHost`: a simulated Xen machine (xenstored and
   xenconsoled in stub domains, grant tables, event channels, split drivers)
   that boots a ``-t xen`` unikernel from the ``.xl`` file the engine writes;
   :class:`Faults` makes its notifications late, doubled or lost.
 * **Exercises.** :func:`check`, :func:`hint`, :func:`solution`.
-* **Time.** ``Duration`` and ``Mirage_sleep``, for peers' scripts.
+* **Time.** ``Duration``, ``Mirage_sleep`` and ``Mirage_mtime``, for peers'
+  scripts, and ``Lwt`` (``Lwt.async_``: many requests at once from one script).
 
 There is one path from a config to a run, whichever way it is taken
 (``app.run``, ``%mirage run``, ``mirage-nb run``, :class:`Network`): the
@@ -76,9 +81,11 @@ from mirage_nb.notebook import files
 from mirage_nb.notebook.builder import Builder
 from mirage_nb.notebook.exercises import check, hint, solution
 from mirage_nb.notebook.run_viewer import RunView
+from mirage_nb.sim.autoscale import Autoscaler
 from mirage_nb.sim.boot import KINDS as BOOT_KINDS
 from mirage_nb.sim.boot import DeviceNode
 from mirage_nb.sim.cli import nodes_of_graph
+from mirage_nb.sim.fleet import Fleet
 from mirage_nb.sim.net import capture_view
 from mirage_nb.sim.net.switch import LinkProfile
 from mirage_nb.sim.netdev.bridge import BridgedResult, bridge_available
@@ -90,7 +97,7 @@ from mirage_nb.sim.netdev.peer import Peer
 from mirage_nb.sim.netdev.pki import make_test_pki
 from mirage_nb.sim.network import Network, NetworkResult
 from mirage_nb.sim.xen.host import Faults, XenHost
-from mirage_nb.unikernel import Duration, Mirage_sleep
+from mirage_nb.unikernel import Duration, Lwt, Mirage_mtime, Mirage_sleep
 
 __all__ = [
     "MIRAGE_VERSION",
@@ -129,6 +136,8 @@ __all__ = [
     "DhcpClientPeer",
     "run_with_peers",
     "set_link",
+    "Fleet",
+    "Autoscaler",
     "XenHost",
     "Faults",
     "check",
@@ -136,6 +145,8 @@ __all__ = [
     "solution",
     "Duration",
     "Mirage_sleep",
+    "Mirage_mtime",
+    "Lwt",
 ]
 
 T = TypeVar("T")

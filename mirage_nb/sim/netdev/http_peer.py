@@ -102,8 +102,33 @@ class HttpPeer:
         if out:
             await self.peer.send(c.flow, out)
 
+    async def _address(self, host: str) -> str:
+        """The address to connect to for ``host``: itself if it is an address, else what the peer's resolver says.
+
+        Over a :class:`~.dns_peer.DnsClientPeer` (which has ``resolve``), a name is
+        looked up as a browser does (an ``A`` record, from the cache when it is
+        there); on a plain peer a name is an error.
+        """
+        import ipaddress
+
+        try:
+            return str(ipaddress.ip_address(host.strip("[]")))
+        except ValueError:
+            pass
+        resolve = getattr(self.peer, "resolve", None)
+        if resolve is None:
+            raise SimulationError(
+                f"{self.peer.name}: cannot resolve {host!r}: give an address, or make the HttpPeer over a "
+                "DnsClientPeer (HttpPeer(DnsClientPeer(lan, ...), ca=...)) so that names are looked up"
+            )
+        result = await resolve(host, "A")
+        values = getattr(result.answer, "values", ())
+        if not values:
+            raise SimulationError(f"{self.peer.name}: {host} did not resolve: {result.answer}")
+        return str(values[0])
+
     async def _open(self, host: str, port: int, https: bool) -> _Conn:
-        flow = await self.peer.connect(host, port)
+        flow = await self.peer.connect(await self._address(host), port)
         c = _Conn(flow, h11.Connection(h11.CLIENT))
         if https:
             if self._ctx is None:
