@@ -31,8 +31,8 @@ from mirage_nb.errors import SimulationError
 
 __all__ = ["HTTP_EXAMPLES", "http_example_dir", "run_http_example", "run_bridged_http_example"]
 
-HTTP_EXAMPLES = ("conduit_server", "static_website_tls")
-_NEEDS_PKI = {"static_website_tls"}
+HTTP_EXAMPLES = ("conduit_server", "static_website_tls", "http", "http-fetch")
+_NEEDS_PKI = {"static_website_tls", "http"}
 
 
 def http_example_dir(name: str, pki: Any = None) -> tuple[str, str | None]:
@@ -51,12 +51,17 @@ def http_example_dir(name: str, pki: Any = None) -> tuple[str, str | None]:
     tmp = tempfile.mkdtemp(prefix=f"mirage-nb-{name}-")
     d = os.path.join(tmp, name)
     shutil.copytree(src, d)
-    tls = os.path.join(d, "tls")
-    os.makedirs(tls, exist_ok=True)
-    for fname, data in (("server.pem", pki.cert), ("server.key", pki.key), ("ca-roots.crt", pki.ca)):
-        with open(os.path.join(tls, fname), "wb") as f:
+    if name == "http":  # what gen.sh writes: certificates/<name> and keys/<name>
+        files = (("certificates/server", pki.cert), ("keys/server", pki.key))
+    else:
+        files = (("tls/server.pem", pki.cert), ("tls/server.key", pki.key), ("tls/ca-roots.crt", pki.ca))
+    for fname, data in files:
+        path = os.path.join(d, fname)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
             f.write(data)
-    os.chmod(os.path.join(tls, "server.key"), 0o600)
+        if "key" in fname:
+            os.chmod(path, 0o600)
     return d, tmp
 
 
