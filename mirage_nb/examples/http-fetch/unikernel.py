@@ -7,7 +7,9 @@ is printed as cohttp's sexp on the application's log, then the body's length.
 
 from mirage_nb.unikernel import Arg, Cohttp, Cohttp_lwt, Fmt, Logs, Mirage_runtime, Sexplib0, Uri
 
-uri = Mirage_runtime.register_arg(Arg.value(Arg.opt(Arg.string, "https://mirageos.org", Arg.info(["uri"], doc="URL to fetch"))))
+uri = Mirage_runtime.register_arg(
+    Arg.value(Arg.opt(Arg.string, "https://mirageos.org", Arg.info(["uri"], doc="URL to fetch")))
+)
 
 
 class Client:

@@ -66,7 +66,13 @@ class Make:
         )
         return Mimic.fold(
             self.tls_edn,
-            [F.req(he), F.req(connect_scheme), F.req(connect_hostname), F.dft(connect_port, 443), F.req(connect_tls_config)],
+            [
+                F.req(he),
+                F.req(connect_scheme),
+                F.req(connect_hostname),
+                F.dft(connect_port, 443),
+                F.req(connect_tls_config),
+            ],
             k=k1,
             ctx=ctx,
         )

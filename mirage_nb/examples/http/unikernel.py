@@ -33,7 +33,9 @@ use_tls = Mirage_runtime.register_arg(
     Arg.value(Arg.flag(Arg.info(["tls"], doc="Start an HTTP server with a TLS certificate.")))
 )
 
-tls_port = Mirage_runtime.register_arg(Arg.value(Arg.opt(Arg.int, 4343, Arg.info(["tls-port"], doc="Port of HTTPS service."))))
+tls_port = Mirage_runtime.register_arg(
+    Arg.value(Arg.opt(Arg.int, 4343, Arg.info(["tls-port"], doc="Port of HTTPS service.")))
+)
 
 _alpns = ["h2", "http/1.1"]
 alpn = Mirage_runtime.register_arg(
@@ -48,7 +50,7 @@ alpn = Mirage_runtime.register_arg(
 
 
 class Make:
-    """``module Make (Certificate : Mirage_kv.RO) (Key : Mirage_kv.RO) (Tcp) (Connect) (HTTP_server : Paf_mirage.S)``."""
+    """``module Make (Certificate) (Key : Mirage_kv.RO) (Tcp) (Connect : Connect.S) (HTTP_server : Paf_mirage.S)``."""
 
     def __init__(self, Certificate, Key, Tcp, Connect, HTTP_server):  # noqa: N803 - module arguments
         self.Certificate, self.Key, self.Connect, self.HTTP_server = Certificate, Key, Connect, HTTP_server
@@ -141,8 +143,7 @@ class Make:
                     pass
                 case Error(m):
                     failwith(
-                        "A TLS server requires, at least, one certificate and one private key. "
-                        f"Received error {m}."
+                        f"A TLS server requires, at least, one certificate and one private key. Received error {m}."
                     )
             if certificates[0] == "Multiple":
                 certificates = ("Single", certificates[1][0])
@@ -152,7 +153,12 @@ class Make:
                 case Ok(cfg):
                     pass
             await self.run_with_tls(
-                ctx=ctx, authenticator=authenticator, tls=cfg, http_server=http_server, tls_port=tls_port(), tcpv4v6=tcpv4v6
+                ctx=ctx,
+                authenticator=authenticator,
+                tls=cfg,
+                http_server=http_server,
+                tls_port=tls_port(),
+                tcpv4v6=tcpv4v6,
             )
         else:
             await self.run(ctx=ctx, authenticator=authenticator, http_server=http_server)
