@@ -116,6 +116,7 @@ class HappyEyeballs:
     queue: list[tuple[Addr, int]] = field(default_factory=list)
     seen: list[Addr] = field(default_factory=list)
     attempts: dict[int, _Attempt] = field(default_factory=dict)
+    tried: list[_Attempt] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     next_id: int = 0
     next_start: int | None = None
@@ -209,15 +210,10 @@ class HappyEyeballs:
     # --- internals --------------------------------------------------------------
 
     def _add(self, addrs: list[Addr]) -> None:
-        """Queue new addresses: what is not tried yet is ordered again, families interleaved."""
-        new = [a for a in dict.fromkeys(addrs) if a not in self.seen]
-        self.seen += new
-        ports: dict[Addr, list[int]] = {}
-        for ip, port in self.queue:
-            ports.setdefault(ip, []).append(port)
-        for a in new:
-            ports[a] = list(self.ports)
-        self.queue = [(a, p) for a in interleave(list(ports)) for p in ports[a]]
+        """Queue new addresses: all known ones interleaved (section 4), less the attempts already made."""
+        self.seen += [a for a in dict.fromkeys(addrs) if a not in self.seen]
+        made = {(a.ip, a.port) for a in self.tried}
+        self.queue = [(a, p) for a in interleave(self.seen) for p in self.ports if (a, p) not in made]
 
     def _advance(self, now: int) -> list[Any]:
         out: list[Any] = []
@@ -228,6 +224,7 @@ class HappyEyeballs:
             i = self.next_id
             self.next_id += 1
             self.attempts[i] = _Attempt(ip, port, now)
+            self.tried.append(self.attempts[i])
             out.append(Connect(i, ip, port))
             self.next_start = now + self.connect_delay
         if not self.attempts and not self.queue and not self.pending_rr and self.wait_aaaa_until is None:
