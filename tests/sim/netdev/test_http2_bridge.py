@@ -57,15 +57,34 @@ def test_curl_http2_and_http1_against_the_http_example_and_tshark_decodes_every_
             br.exec(*curl, "--http1.1", "-w", "%{http_version}", "-o", str(out / "root1"), f"https://{UK}:4343/"),
             br.exec(*curl, "-w", "%{http_version}", "-o", str(out / "plain"), f"http://{UK}:8080/"),
             br.exec(
-                *curl, "--http2", "-H", "x-length:15000", "-H", f"x-seed:{SEED}", "-o", str(out / "random"),
+                *curl,
+                "--http2",
+                "-H",
+                "x-length:15000",
+                "-H",
+                f"x-seed:{SEED}",
+                "-o",
+                str(out / "random"),
                 f"https://{UK}:4343/random",
             ),  # fmt: skip
             br.exec(
-                *curl, "--http1.1", "-H", "x-length:15000", "-H", f"x-seed:{SEED}", "-o", str(out / "hash"),
+                *curl,
+                "--http1.1",
+                "-H",
+                "x-length:15000",
+                "-H",
+                f"x-seed:{SEED}",
+                "-o",
+                str(out / "hash"),
                 f"https://{UK}:4343/hash",
             ),  # fmt: skip
             br.exec(
-                *curl, "--http2", "--data-binary", f"@{out / 'random'}", "-o", str(out / "transmit"),
+                *curl,
+                "--http2",
+                "--data-binary",
+                f"@{out / 'random'}",
+                "-o",
+                str(out / "transmit"),
                 f"https://{UK}:4343/transmit",
             ),  # fmt: skip
             br.exec(*curl, "--http2", "-w", "%{http_code}", "-o", str(out / "nope"), f"https://{UK}:4343/nope"),
