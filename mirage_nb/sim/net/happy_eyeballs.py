@@ -87,8 +87,8 @@ class Done:
 
 def interleave(addrs: list[Addr]) -> list[Addr]:
     """RFC 8305 section 4: IPv6 first, then alternate the families, each in its given order."""
-    v6 = [a for a in addrs if a.version == 6]
-    v4 = [a for a in addrs if a.version == 4]
+    v6: list[Addr] = [a for a in addrs if a.version == 6]
+    v4: list[Addr] = [a for a in addrs if a.version == 4]
     out: list[Addr] = []
     for i in range(max(len(v6), len(v4))):
         out += v6[i : i + 1] + v4[i : i + 1]

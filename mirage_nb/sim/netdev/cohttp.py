@@ -568,10 +568,10 @@ class CohttpClient:
         except (SimulationError, ValueError):
             res = ctx.get("resolver")
             if res is not None and hasattr(res, "resolve_uri"):  # conduit's Resolver_mirage (resolver_dns)
-                ep = await invoke(res.resolve_uri, Uri.to_string(uri))
-                inner = getattr(ep, "endpoint", ep)
+                resolved = await invoke(res.resolve_uri, Uri.to_string(uri))
+                inner = getattr(resolved, "endpoint", resolved)
                 if not hasattr(inner, "ip"):
-                    raise Failure(f"resolution failed: {getattr(ep, 'message', ep)}") from None
+                    raise Failure(f"resolution failed: {getattr(resolved, 'message', resolved)}") from None
                 ip, port = to_ip(inner.ip), inner.port
             elif res is not None and hasattr(res, "resolve_host"):
                 ip = to_ip(await invoke(res.resolve_host, host))

@@ -58,6 +58,7 @@ def http_example_dir(name: str, pki: Any = None) -> tuple[str, str | None]:
     tmp = tempfile.mkdtemp(prefix=f"mirage-nb-{name}-")
     d = os.path.join(tmp, name)
     shutil.copytree(src, d)
+    files: tuple[tuple[str, bytes], ...]
     if name == "http":  # what gen.sh writes: certificates/<name> and keys/<name>
         files = (("certificates/server", pki.cert), ("keys/server", pki.key))
     else:
@@ -174,7 +175,7 @@ def run_http_fetch(
 
     site_dir, tmp = http_example_dir("http", pki)
     try:
-        static = {"net": "direct", "no_dhcp": True}
+        static: dict[str, Any] = {"net": "direct", "no_dhcp": True}
         net = Network().unikernel(
             "http-fetch",
             load_config(os.path.join(EXAMPLES_DIR, "http-fetch", "config.ml")),

@@ -212,3 +212,48 @@ def test_paf_client_connects_over_ipv6_at_once_when_the_site_answers_there(tmp_p
     assert any(line.endswith("[INFO] [application] HTTP/2 200: 390 bytes") for line in r.lines), r.output
     capture = r.capture
     assert [dst for _, dst in _syns(capture)][:1] == ["fd00::3"]
+
+
+def test_an_h2_peer_sending_garbage_gets_goaway_and_the_server_keeps_serving(pki):
+    from mirage_nb.sim.net.tls import TlsSession, client_context
+
+    got: dict[str, bytes] = {}
+
+    def setup(lan):
+        web = HttpPeer.on(lan, ca=pki.ca, http2=True)
+
+        async def go():
+            await web.run.sleep_ns(2_000_000_000)
+            ctx = client_context(pki.ca)
+            ctx.check_hostname = False
+            ctx.set_alpn_protocols(["h2"])
+            c = await web._open(UK, 4343, False)
+            c.tls = TlsSession(ctx, server=False)
+            while not c.tls.handshake():
+                await web._tls_pump(c)
+                c.tls.receive(await web._recv(c.flow))
+            await web._tls_pump(c)
+            # the preface, then a frame of an unknown length on stream 0 claiming to be HEADERS
+            await web._send(c, b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + b"\x00\x00\x04\x01\x05\x00\x00\x00\x00junk")
+            data = b""
+            while True:
+                d = await web._read(c)
+                if not d:
+                    break
+                data += d
+            got["reply"] = data
+            web.responses.append(await web.get(f"https://{UK}:4343/"))
+
+        web.peer.script(go)
+        got["web"] = web  # type: ignore[assignment]
+
+    run_http_example("http", pki=pki, argv=[f"--ipv4={UK}/24", "--tls"], setup=setup, until="20s")
+    reply = got["reply"]
+    frames = []
+    while len(reply) >= 9:
+        n = int.from_bytes(reply[:3], "big")
+        frames.append(reply[3])
+        reply = reply[9 + n :]
+    assert frames[0] == 4 and 7 in frames  # our SETTINGS first, then a GOAWAY for the protocol error
+    web = got["web"]
+    assert [r.status for r in web.responses] == [200]  # type: ignore[attr-defined]
