@@ -6,7 +6,8 @@ A config may make a device of a module of the unikernel's directory::
 
 where ``connect`` writes ``Connect_make__27.connect _mimic__26`` into
 ``main.ml``. The simulator finds the module's twin beside ``unikernel.py``
-(``connect.py``, found as a local library is), applies its functor
+(``connect.py``, found as a local library is; the very module when the
+unikernel or a library it loads already did, so their values are shared), applies its functor
 (``Make``) to the modules of the devices it was applied to, and runs the
 connect code when it has the usual shape ``M.connect a b ...`` (or
 ``Lwt.return (M.v a b)``): each argument names one of the devices'
@@ -16,7 +17,9 @@ error says which code was met.
 
 from __future__ import annotations
 
+import os
 import re
+import types
 from typing import Any
 
 from mirage_nb.errors import SimulationError
@@ -24,6 +27,24 @@ from mirage_nb.errors import SimulationError
 __all__ = ["connect_local_module"]
 
 _CALL = re.compile(r"^\s*(?:Lwt\.return\s*\(\s*)?(\w+)\.(\w+)((?:\s+_\w+)*)\s*\)?\s*$")
+
+
+def _loaded(unikernel: Any, name: str) -> Any:
+    """The module ``name``.py the unikernel (or a library beside it) already holds, so both share its values."""
+    home = os.path.dirname(os.path.abspath(getattr(unikernel, "__file__", "") or "."))
+    seen: set[int] = set()
+    todo = [unikernel]
+    while todo:
+        m = todo.pop()
+        for v in list(vars(m).values()):
+            f = getattr(v, "__file__", None) if isinstance(v, types.ModuleType) else None
+            if f is None or id(v) in seen or os.path.dirname(os.path.abspath(f)) != home:
+                continue
+            seen.add(id(v))
+            if os.path.basename(f) == f"{name}.py":
+                return v
+            todo.append(v)
+    return None
 
 
 async def connect_local_module(booter: Any, node: Any) -> tuple[Any, Any]:
@@ -45,7 +66,7 @@ async def connect_local_module(booter: Any, node: Any) -> tuple[Any, Any]:
     ukfile = getattr(booter.unikernel, "__file__", None)
     if ukfile is None:
         raise SimulationError(f"{node.module_name}: the unikernel has no directory to find {parts[0].lower()}.py in")
-    lib = local_library(ukfile, parts[0].lower())
+    lib = _loaded(booter.unikernel, parts[0].lower()) or local_library(ukfile, parts[0].lower())
     target: Any = lib
     for part in parts[1:]:
         target = getattr(target, part, None)

@@ -7,8 +7,13 @@ hex, of the bytes ``/random`` gives for the same ``x-length`` and
 ``x-seed``; an ``if-none-match`` naming it gets 304). Anything else is 404.
 The random bytes come from Python's generator seeded as the OCaml seeds
 ``Random.State``, so they differ from the OCaml unikernel's, but ``/hash``
-and ``/random`` agree with each other as they do there. ``CONNECT`` (the
-OCaml server's proxy) is answered 501: the splice is not simulated.
+and ``/random`` agree with each other as they do there.
+
+Over HTTP/1.1 the server is also a proxy: ``CONNECT host:port`` makes a
+connection to ``http://host:port`` with ``Connect.create_connection``
+(mimic, happy eyeballs, the DNS client), answers ``200`` and relays bytes
+both ways until either side closes (``curl --proxy http://unikernel:8080/``).
+Over HTTP/2, ``CONNECT`` is answered 501 here.
 """
 
 import base64
@@ -16,7 +21,9 @@ import binascii
 import hashlib
 import random
 
-from mirage_nb.unikernel import H1, H2, Alpn, Logs
+from mirage_nb.unikernel import H1, H2, Alpn, Data, Error, Logs, Lwt, Mimic, Ok, local_library
+
+Connect = local_library(__file__, "connect")
 
 src = Logs.Src.create("server")
 Log = Logs.src_log(src)
@@ -106,6 +113,75 @@ class _Cache:
             respond(status, headers, contents)
 
 
+async def transmit_over_http(src_flow, dst_flow):
+    """Relay bytes both ways between the client's flow and the one ``CONNECT`` opened, then close both.
+
+    When one direction ends, the other stops too (the OCaml code picks between
+    a read and an mvar the first direction to end fills).
+    """
+    closed, closing = Lwt.wait()
+
+    def close():
+        if Lwt.is_sleeping(closed):
+            Lwt.wakeup(closing, "Closed")
+
+    async def loop(src_, dst_):
+        while True:
+            match await Lwt.pick([Mimic.read(src_), closed]):
+                case "Closed":
+                    return
+                case Ok(Data(buf)):
+                    Log.debug(lambda m: m("Transfer over HTTP:"))
+                    match await Mimic.write(dst_, bytes(buf)):
+                        case Error(err):
+                            Log.err(
+                                lambda m, e=err: m(
+                                    "Got an error while we writing into the destination (CONNECT): %s.", str(e)
+                                )
+                            )
+                            close()
+                case Error(err):
+                    Log.err(lambda m, e=err: m("Got an error while we reading the source (CONNECT): %s.", str(e)))
+                    close()
+                case _:  # Eof
+                    close()
+
+    await Lwt.join([loop(src_flow, dst_flow), loop(dst_flow, src_flow)])
+    await Lwt.join([Mimic.close(src_flow), Mimic.close(dst_flow)])
+    Log.debug(lambda m: m("Connection closed properly on both side."))
+
+
+def connect_http_1_1(*, ctx, authenticator, flow, reqd):
+    request = H1.Reqd.request(reqd)
+    host = H1.Headers.get(request.headers, "host")
+    if host is None:
+        contents = "Missing Host field."
+        headers = [("content-length", str(len(contents))), ("connection", "close"), ("content-type", "text/plain")]
+        response = H1.Response.create("Bad_request", headers=H1.Headers.of_list(headers), reason="CONNECT")
+        H1.Reqd.respond_with_string(reqd, response, contents)
+        return
+    uri = "http://" + host
+
+    async def go():
+        match await Connect.create_connection(ctx=ctx, authenticator=authenticator, uri=uri):
+            case Ok(dst):
+                headers = H1.Headers.of_list([("connection", "close")])
+                H1.Reqd.respond_with_string(reqd, H1.Response.create("OK", headers=headers, reason="CONNECT"), "")
+                await transmit_over_http(flow, dst)
+            case Error(err):
+                Log.err(lambda m: m("Got an error while connection to %S: %s.", uri, str(err)))
+                contents = f'Invalid URI: "{uri}"'
+                headers = [
+                    ("content-length", str(len(contents))),
+                    ("connection", "close"),
+                    ("content-type", "text/plain"),
+                ]
+                response = H1.Response.create("Bad_request", headers=H1.Headers.of_list(headers), reason="CONNECT")
+                H1.Reqd.respond_with_string(reqd, response, contents)
+
+    Lwt.async_(go)
+
+
 def _handler(Api, version):  # noqa: N803 - H1 or H2
     """The request handler of one protocol: HTTP/1.1 answers carry a reason and close the connection."""
     cache = _Cache()
@@ -118,7 +194,7 @@ def _handler(Api, version):  # noqa: N803 - H1 or H2
         response = Api.Response.create(status, headers=Api.Headers.of_list(headers), reason=reason if h1 else None)
         Api.Reqd.respond_with_string(reqd, response, contents)
 
-    def handle(flow, reqd):
+    def handle(flow, reqd, ctx=None, authenticator=None):
         request = Api.Reqd.request(reqd)
         Log.debug(lambda m: m("(%s) request-handler: %S", "HTTP/1.1" if h1 else "H2", request.target))
 
@@ -126,7 +202,11 @@ def _handler(Api, version):  # noqa: N803 - H1 or H2
             return Api.Headers.get(request.headers, name)
 
         if request.meth == "CONNECT":
-            _text(reqd, 501, "CONNECT is not simulated.", "CONNECT")
+            if h1:
+                Log.debug(lambda m: m("Start to transmit data over HTTP/1.1."))
+                connect_http_1_1(ctx=ctx, authenticator=authenticator, flow=flow, reqd=reqd)
+            else:
+                _text(reqd, 501, "CONNECT is not simulated over HTTP/2.", "CONNECT")
             return
         match request.target.split("/"):
             case ["", ""]:
@@ -183,7 +263,7 @@ def _handler(Api, version):  # noqa: N803 - H1 or H2
 
 def http_1_1_request_handler(*, ctx, authenticator, to_close=None):
     handle = _handler(H1, "HTTP/1.1")
-    return lambda flow, reqd: handle(flow, reqd)
+    return lambda flow, reqd: handle(flow, reqd, ctx, authenticator)
 
 
 def http_2_0_request_handler(*, ctx, authenticator, to_close=None):

@@ -379,6 +379,7 @@ class PafServer:
                 return
             flow = r.value
         dst = tcp_flow.dst()
+        flow = _Tunnel(flow)
         alpn = service.alpn
         if alpn is not None:
             if getattr(flow, "alpn_protocol", None) == "h2":
@@ -390,6 +391,7 @@ class PafServer:
         else:
             handler = service.request_handler(flow, dst)
         conn = h11.Connection(h11.SERVER)
+        switched = False
         try:
             while True:
                 try:
@@ -420,11 +422,16 @@ class PafServer:
                 await reqd._done
                 if not await self._respond(conn, flow, reqd):
                     return
+                if conn.our_state is h11.SWITCHED_PROTOCOL:  # a CONNECT answered 2xx: the flow is the handler's
+                    flow.pushback(conn.trailing_data[0])
+                    switched = True
+                    return
                 if conn.our_state is h11.MUST_CLOSE or conn.their_state is h11.MUST_CLOSE:
                     return
                 conn.start_next_cycle()
         finally:
-            await flow.close()
+            if not switched:
+                await flow.close()
 
     async def _h2_connection(self, alpn: _AlpnHandler, flow: Any, dst: Any) -> None:
         def make_reqd(headers: list[tuple[str, str]], body: bytes) -> Reqd:
@@ -452,7 +459,11 @@ class PafServer:
             # httpaf would close the connection to delimit the body; h11 needs a length or chunks
             headers.append(("content-length", str(len(reqd.fixed))))
         reason = res.reason if res.reason is not None else Code.reason_phrase_of_code(res.status)
+        if reqd._request.meth == "CONNECT" and 200 <= res.status < 300:
+            headers = [h for h in headers if h[0].lower() not in ("content-length", "transfer-encoding")]
         out = conn.send(h11.Response(status_code=res.status, headers=headers, reason=reason))
+        if conn.our_state is h11.SWITCHED_PROTOCOL:
+            return not isinstance(await flow.write(out), Error)
         if reqd.fixed is not None:
             out += conn.send(h11.Data(data=reqd.fixed)) if reqd.fixed else b""
             out += conn.send(h11.EndOfMessage())
@@ -498,6 +509,48 @@ class PafServer:
 
     def __repr__(self) -> str:
         return f"<module {self.module_name}>"
+
+
+class _Tunnel:
+    """A connection's flow as handlers see it: bytes read past a ``CONNECT`` are given back first.
+
+    After a ``CONNECT`` answered 2xx, the HTTP connection stops and the flow
+    belongs to the handler (``HTTP_server.TCP.no_close``), which relays it;
+    what the client sent right after its request is read from here first.
+    """
+
+    def __init__(self, flow: Any) -> None:
+        self.flow = flow
+        self._pending = b""
+
+    def pushback(self, data: bytes) -> None:
+        self._pending = bytes(data) + self._pending
+
+    async def read(self) -> Any:
+        from mirage_nb.sim.netdev.values import Data
+        from mirage_nb.sim.result import Ok
+
+        if self._pending:
+            data, self._pending = self._pending, b""
+            return Ok(Data(memoryview(data)))
+        return await self.flow.read()
+
+    async def write(self, buf: Any) -> Any:
+        return await self.flow.write(buf)
+
+    async def writev(self, bufs: list[Any]) -> Any:
+        return await self.flow.write(b"".join(bytes(b) for b in bufs))
+
+    async def close(self) -> None:
+        await self.flow.close()
+
+    def __getattr__(self, attr: str) -> Any:
+        if attr.startswith("_"):
+            raise AttributeError(attr)
+        return getattr(self.flow, attr)
+
+    def __repr__(self) -> str:
+        return repr(self.flow)
 
 
 class _FlowOps:

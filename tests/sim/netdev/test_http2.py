@@ -257,3 +257,41 @@ def test_an_h2_peer_sending_garbage_gets_goaway_and_the_server_keeps_serving(pki
     assert frames[0] == 4 and 7 in frames  # our SETTINGS first, then a GOAWAY for the protocol error
     web = got["web"]
     assert [r.status for r in web.responses] == [200]  # type: ignore[attr-defined]
+
+
+def test_connect_turns_the_http11_port_into_a_tunnel_through_happy_eyeballs(pki):
+    got: dict[str, bytes] = {}
+
+    def setup(lan):
+        web = HttpPeer.on(lan, ca=pki.ca)
+        web.peer.tcp.listen(9000)  # the tunnel's far end: the peer itself, on another port
+
+        async def go():
+            await web.run.sleep_ns(2_000_000_000)
+            f = await web.peer.connect(UK, 8080)
+            head = b"CONNECT 10.0.0.1:9000 HTTP/1.1\r\nHost: 10.0.0.1:9000\r\n\r\n"
+            await web.peer.send(f, head + b"ping")  # the tunnelled bytes right behind the CONNECT
+            await web.peer.wait_bytes(f, 40, 5_000_000_000)
+            far = next(pf for pf in web.peer.flows.values() if pf is not f)
+            await web.peer.wait_bytes(far, 4, 5_000_000_000)
+            got["far"] = bytes(far.data)
+            await web.peer.send(far, b"pong")
+            await web.peer.close(far)
+            await web.peer.wait_closed(f, 5_000_000_000)
+            got["tunnel"] = bytes(f.data)
+            f2 = await web.peer.connect(UK, 8080)
+            await web.peer.send(f2, b"CONNECT nowhere.invalid:80 HTTP/1.1\r\nHost: nowhere.invalid:80\r\n\r\n")
+            await web.peer.wait_closed(f2, 20_000_000_000)
+            got["bad"] = bytes(f2.data)
+
+        web.peer.script(go)
+
+    r = run_http_example("http", pki=pki, argv=[f"--ipv4={UK}/24", "-l", "server:debug"], setup=setup, until="60s")
+    first, _, rest = got["tunnel"].partition(b"\r\n\r\n")
+    assert first.startswith(b"HTTP/1.1 200 CONNECT\r\n") and b"connection: close" in first.lower()
+    assert got["far"] == b"ping" and rest == b"pong"
+    assert got["bad"].startswith(b"HTTP/1.1 400 CONNECT\r\n")
+    assert got["bad"].endswith(b'Invalid URI: "http://nowhere.invalid:80"')
+    assert any("[DEBUG] [server] Start to transmit data over HTTP/1.1." in line for line in r.lines)
+    assert any("[DEBUG] [server] Connection closed properly on both side." in line for line in r.lines)
+    assert any('[ERROR] [server] Got an error while connection to "http://nowhere.invalid:80"' in x for x in r.lines)
