@@ -418,7 +418,7 @@ def man_page(name: str, specs: Sequence[ArgSpec]) -> str:
         else:
             assert s.conv is not None
             if s.kind == "opt_all":
-                absent = ",".join(s.conv.show(v) for v in s.default)
+                absent = ""  # Cmdliner shows no default for a repeatable option
             else:
                 absent = s.conv.show(s.default) if s.default is not None else ""
         args.append(
