@@ -191,6 +191,8 @@ async def _respond(st: _H2State, sid: int, reqd: Any) -> None:
     headers = [(":status", str(res.status))]
     headers += [(k.lower(), v) for k, v in res.headers if k.lower() not in CONNECTION_HEADERS]
     fixed = reqd.fixed
+    if reqd._request.meth == "HEAD":  # a HEAD answer has headers only (RFC 9110 section 9.3.2)
+        fixed = b""
     try:
         st.conn.send_headers(sid, headers, end_stream=fixed is not None and not fixed)
     except (h2.exceptions.StreamClosedError, h2.exceptions.ProtocolError):

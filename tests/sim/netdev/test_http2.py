@@ -295,3 +295,9 @@ def test_connect_turns_the_http11_port_into_a_tunnel_through_happy_eyeballs(pki)
     assert any("[DEBUG] [server] Start to transmit data over HTTP/1.1." in line for line in r.lines)
     assert any("[DEBUG] [server] Connection closed properly on both side." in line for line in r.lines)
     assert any('[ERROR] [server] Got an error while connection to "http://nowhere.invalid:80"' in x for x in r.lines)
+
+
+def test_head_over_h2_gets_the_headers_without_a_body(pki):
+    _r, web = serve(pki, None, requests=[("HEAD", f"https://{UK}:4343/", [], b"")], until="10s")
+    (res,) = web.responses
+    assert (res.http_version, res.status, res.header("content-length"), res.body) == ("HTTP/2", 200, "390", b"")
