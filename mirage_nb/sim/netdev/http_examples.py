@@ -40,6 +40,7 @@ __all__ = [
 
 HTTP_EXAMPLES = ("conduit_server", "static_website_tls", "http", "http-fetch")
 _NEEDS_PKI = {"static_website_tls", "http"}
+_PKI_OPTIONAL = {"http"}  # its certificates/ and keys/ are empty without one: --tls then fails as the OCaml does
 
 
 def http_example_dir(name: str, pki: Any = None) -> tuple[str, str | None]:
@@ -49,7 +50,7 @@ def http_example_dir(name: str, pki: Any = None) -> tuple[str, str | None]:
     if name not in HTTP_EXAMPLES:
         raise SimulationError(f"unknown HTTP example {name!r}: expected one of {', '.join(HTTP_EXAMPLES)}")
     src = os.path.join(EXAMPLES_DIR, name)
-    if name not in _NEEDS_PKI:
+    if name not in _NEEDS_PKI or (name in _PKI_OPTIONAL and pki is None):
         return src, None
     if pki is None:
         raise SimulationError(

@@ -301,3 +301,15 @@ def test_head_over_h2_gets_the_headers_without_a_body(pki):
     _r, web = serve(pki, None, requests=[("HEAD", f"https://{UK}:4343/", [], b"")], until="10s")
     (res,) = web.responses
     assert (res.http_version, res.status, res.header("content-length"), res.body) == ("HTTP/2", 200, "390", b"")
+
+
+def test_without_a_certificate_tls_fails_at_start_and_plain_http_needs_none():
+    r = run_http_example("http", argv=[f"--ipv4={UK}/24", "--tls"], until="5s")
+    assert (
+        r.exit_code == 2 and r.lines[-1] == 'Fatal error: exception Failure("TLS configuration error: no certificate.")'
+    )
+    peers = []
+    r = run_http_example(
+        "http", setup=lambda lan: peers.append(HttpPeer.on(lan)) or peers[0].fetch(f"http://{UK}:8080/"), until="5s"
+    )
+    assert [x.status for x in peers[0].responses] == [200]
