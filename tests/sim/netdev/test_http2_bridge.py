@@ -129,3 +129,30 @@ def test_curl_http2_and_http1_against_the_http_example_and_tshark_decodes_every_
     assert {"0", "1", "4"} <= types, types  # DATA, HEADERS, SETTINGS decrypted and decoded
     status = tshark("-Y", "http2.headers.status", "-T", "fields", "-e", "http2.headers.status").split()
     assert "200" in status and "404" in status
+
+
+def test_curl_through_the_unikernel_s_connect_proxy_reaches_a_linux_server(tmp_path):
+    if shutil.which("curl") is None:
+        pytest.skip("curl is not installed")
+    www = tmp_path / "www"
+    www.mkdir()
+    (www / "hello.txt").write_bytes(b"hello from Linux\n")
+
+    def linux(br: LinuxBridge) -> list[subprocess.CompletedProcess[str]]:
+        import sys
+        import time
+
+        server = br.popen(sys.executable, "-m", "http.server", "--bind", "10.0.0.1", "--directory", str(www), "9000")
+        try:
+            time.sleep(1.0)
+            assert br.wait_for_console("Dual TCP/IP stack assembled"), "the unikernel never came up"
+            curl = ["curl", "-sS", "--max-time", "20", "--retry", "5", "--retry-connrefused"]
+            return [br.exec(*curl, "-p", "--proxy", f"http://{UK}:8080", "http://10.0.0.1:9000/hello.txt", timeout=40)]
+        finally:
+            server.kill()
+
+    r = run_bridged_http_example("http", linux, argv=[f"--ipv4={UK}/24", "-l", "server:debug"])
+    (got,) = r.linux
+    assert got.returncode == 0 and got.stdout == "hello from Linux\n", got
+    lines = r.run.lines
+    assert any("[DEBUG] [server] Start to transmit data over HTTP/1.1." in line for line in lines)
