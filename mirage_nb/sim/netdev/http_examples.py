@@ -17,6 +17,17 @@ mirage_nb does not ship (no private key is ever committed): give ``pki``
 its directory with ``server.pem``, ``server.key`` and ``ca-roots.crt`` in
 ``tls/``. :func:`run_bridged_http_example` does the same bridged to a Linux
 network namespace, where ``curl`` reaches the unikernel.
+
+``http`` (mirage-skeleton's applications/http, ``minipaf``) takes the
+certificate in ``certificates/`` and the key in ``keys/`` (``pki`` writes
+both as ``server``); without ``pki`` it serves plain HTTP only. With
+``--tls`` it serves HTTP/2 or HTTP/1.1 on ``--tls-port`` (4343) as ALPN
+decides. ``http-fetch`` is a client: :func:`run_http_fetch` runs it with
+the ``http`` unikernel as the remote site and a DNS peer serving
+:data:`SITE_ZONE`, so ``https://www.example.test/`` is found by name::
+
+    r = run_http_fetch(pki=make_test_pki(["www.example.test"]))
+    print(r.output)        # "Fetching https://www.example.test/ with Cohttp", the response's sexp...
 """
 
 from __future__ import annotations
