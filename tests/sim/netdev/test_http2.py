@@ -313,3 +313,32 @@ def test_without_a_certificate_tls_fails_at_start_and_plain_http_needs_none():
         "http", setup=lambda lan: peers.append(HttpPeer.on(lan)) or peers[0].fetch(f"http://{UK}:8080/"), until="5s"
     )
     assert [x.status for x in peers[0].responses] == [200]
+
+
+def test_tshark_decodes_every_frame_of_an_http_fetch_run(pki, tmp_path):
+    import shutil
+    import subprocess
+
+    tshark = shutil.which("tshark")
+    if tshark is None:
+        pytest.skip("tshark not installed (apt-get install tshark)")
+    r = run_http_fetch(pki=pki, pcap=True)
+    pcap = tmp_path / "fetch.pcap"
+    pcap.write_bytes(r.capture)
+    checks = ["-o", "ip.check_checksum:TRUE", "-o", "tcp.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE"]
+
+    def run(*args: str) -> str:
+        return subprocess.run(
+            [tshark, "-r", str(pcap), *checks, *args], capture_output=True, text=True, check=True
+        ).stdout
+
+    assert "Errors" not in run("-z", "expert,error", "-q")
+    rows = [
+        line.split("\t")
+        for line in run("-T", "fields", "-e", "_ws.malformed", "-e", "tcp.checksum.status").splitlines()
+    ]
+    assert rows and all(row[0] == "" for row in rows) and all(row[1] in ("", "1") for row in rows)
+    protos = run("-T", "fields", "-e", "frame.protocols").split()
+    assert any(p.endswith(":dns") for p in protos) and any(":tls" in p for p in protos)
+    names = run("-Y", "dns.flags.response == 1", "-T", "fields", "-e", "dns.a").split()
+    assert "10.0.0.3" in names
