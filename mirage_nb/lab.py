@@ -46,6 +46,12 @@ layers below offer a notebook:
   xenconsoled in stub domains, grant tables, event channels, split drivers)
   that boots a ``-t xen`` unikernel from the ``.xl`` file the engine writes;
   :class:`Faults` makes its notifications late, doubled or lost.
+* **The catalog.** :func:`catalog`: every device of the library and every
+  protocol of the stack with its status, each computed by running its check;
+  :func:`protocols` lists the protocol modules. The high-level devices that
+  are a mirage_nb proposal, not MirageOS 4.11.1, are
+  ``mirage_nb.mirage.proposals`` (``app.to_config_ml()`` prints the plain
+  ``config.ml`` they stand for).
 * **Exercises.** :func:`check`, :func:`hint`, :func:`solution`.
 * **Time.** ``Duration``, ``Mirage_sleep`` and ``Mirage_mtime``, for peers'
   scripts, and ``Lwt`` (``Lwt.async_``: many requests at once from one script).
@@ -63,10 +69,7 @@ on a virtual clock, and returns what it printed.
 from __future__ import annotations
 
 import contextlib
-import importlib
 import io
-import pkgutil
-import types
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -76,6 +79,7 @@ from mirage_nb.config_ml import loads
 from mirage_nb.errors import MirageNbError
 from mirage_nb.functoria.impl import type_of
 from mirage_nb.functoria.tool import args_of_kwargs
+from mirage_nb.gallery.catalog import catalog
 from mirage_nb.loader import load_config
 from mirage_nb.notebook import files
 from mirage_nb.notebook.builder import Builder
@@ -86,7 +90,7 @@ from mirage_nb.sim.boot import KINDS as BOOT_KINDS
 from mirage_nb.sim.boot import DeviceNode
 from mirage_nb.sim.cli import nodes_of_graph
 from mirage_nb.sim.fleet import Fleet
-from mirage_nb.sim.net import capture_view
+from mirage_nb.sim.net import capture_view, protocols
 from mirage_nb.sim.net.switch import LinkProfile
 from mirage_nb.sim.netdev.bridge import BridgedResult, bridge_available
 from mirage_nb.sim.netdev.dns_peer import DhcpClientPeer, DnsClientPeer, DnsServerPeer
@@ -113,6 +117,7 @@ __all__ = [
     "BOOT_KINDS",
     "NET_KINDS",
     "protocols",
+    "catalog",
     "disk_image",
     "Network",
     "NetworkResult",
@@ -200,17 +205,6 @@ def boot_plan(app: Any, target: str | None = None, *, args: Sequence[str] = (), 
     boots; a device the simulator cannot run raises a ``SimulationError``.
     """
     return nodes_of_graph(app.configured([*args_of_kwargs(target, known=app.keys(), **keys), *args], verb="run"))
-
-
-def protocols() -> list[types.ModuleType]:
-    """The simulator's network protocols (Ethernet, ARP, IPv4, TCP...): pure state machines, one module each."""
-    import mirage_nb.sim.net as net
-
-    return [
-        importlib.import_module(f"{net.__name__}.{info.name}")
-        for info in sorted(pkgutil.iter_modules(net.__path__), key=lambda i: i.name)
-        if not info.name.startswith("_")
-    ]
 
 
 def disk_image(sectors: int, *, littlefs: bool = False) -> bytearray:

@@ -3,7 +3,7 @@
 For every device of the MirageOS 4.11.1 library (the devices
 :mod:`mirage_nb.mirage` exports: ready-made device values and the functions
 of its device modules) and every protocol of the simulated stack
-(:func:`mirage_nb.lab.protocols`), :func:`catalog` runs:
+(:func:`mirage_nb.sim.net.protocols`), :func:`catalog` runs:
 
 * **configures identically** — every *case* (a bundled example, a reference
   config twin under ``tests/configs``, and, where ``../shared/reference/``
@@ -38,6 +38,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType, ModuleType
 from typing import Any
+
+from mirage_nb.gallery.collect import EXAMPLES_DIR
 
 __all__ = ["Case", "DeviceStatus", "ProtocolStatus", "Catalog", "catalog", "library_devices", "linux_tested"]
 
@@ -155,8 +157,6 @@ def _uses(app: Any, names: dict[str, Any]) -> set[str]:
 
 
 def _cases(reference: Path | None) -> list[Case]:
-    from mirage_nb.lab import EXAMPLES_DIR
-
     out = [Case(p.parent.name, p, "example") for p in sorted(EXAMPLES_DIR.glob("*/config.ml"))]
     if TESTS_DIR.is_dir():
         out += [
@@ -202,20 +202,21 @@ def _profiled(modules: set[str], seen: set[str]) -> Callable[[FrameType, str, An
 
 def boot_kinds() -> frozenset[str]:
     """Every device kind a boot can connect: the simulator's boot table and its network kinds."""
-    from mirage_nb.lab import BOOT_KINDS, NET_KINDS
+    from mirage_nb.sim.boot import KINDS
+    from mirage_nb.sim.netdev.kinds import NET_KINDS
 
-    return frozenset(BOOT_KINDS) | frozenset(NET_KINDS)
+    return frozenset(KINDS) | frozenset(NET_KINDS)
 
 
 def _check_boots(case: Case, app: Any, protocol_modules: set[str]) -> None:
     """Boot an example: every node's kind known, and a one-second run that ends without an error."""
-    from mirage_nb.lab import boot_plan
+    from mirage_nb.sim.cli import nodes_of_graph
 
     if case.source != "example" or not (case.config.parent / "unikernel.py").is_file():
         return
     with _inside(case.config.parent):
         try:
-            kinds = {n.kind for n in boot_plan(app)}
+            kinds = {n.kind for n in nodes_of_graph(app.configured([], verb="run"))}
             unknown = kinds - boot_kinds()
             if unknown:
                 case.boots, case.boot_error = False, f"no simulated kind {', '.join(sorted(unknown))}"
@@ -260,8 +261,6 @@ def linux_tested(tests_dir: Path = TESTS_DIR) -> tuple[set[str], set[str]]:
     string constants mention, the protocols the ``mirage_nb.sim.net``
     modules it imports.
     """
-    from mirage_nb.lab import EXAMPLES_DIR
-
     examples = {p.name for p in EXAMPLES_DIR.iterdir() if (p / "config.ml").is_file()}
     found_examples: set[str] = set()
     found_protocols: set[str] = set()
@@ -299,7 +298,7 @@ def catalog(
 ) -> Catalog:
     """Run every check and return the statuses (see the module docstring); ``only`` keeps some cases."""
     from mirage_nb.errors import MirageNbError
-    from mirage_nb.lab import protocols
+    from mirage_nb.sim.net import protocols
 
     if reference is not None and not reference.is_dir():
         reference = None

@@ -47,7 +47,7 @@ def test_a_failing_run_is_not_simulated(monkeypatch: pytest.MonkeyPatch, tmp_pat
     (tmp_path / "hello").mkdir()
     (tmp_path / "hello" / "config.ml").write_text((EXAMPLES_DIR / "hello" / "config.ml").read_text())
     (tmp_path / "hello" / "unikernel.py").write_text("async def start():\n    raise RuntimeError('boom')\n")
-    monkeypatch.setattr("mirage_nb.lab.EXAMPLES_DIR", tmp_path)
+    monkeypatch.setattr(C, "EXAMPLES_DIR", tmp_path)
     cat = C.catalog(reference=None, only=broken)
     case = next(c for c in cat.cases if c.name == "hello")
     assert case.boots is False

@@ -39,3 +39,18 @@ Deliberate departures from MirageOS, in one place:
 - The switch learns a source MAC when a frame is sent rather than when it
   arrives (the arrival time is known in advance).
 """
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from types import ModuleType
+
+
+def protocols() -> list[ModuleType]:
+    """The simulator's network protocols (Ethernet, ARP, IPv4, TCP...): pure state machines, one module each."""
+    return [
+        importlib.import_module(f"{__name__}.{info.name}")
+        for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name)
+        if not info.name.startswith("_")
+    ]
