@@ -62,11 +62,13 @@ class ClientConfig:
     peer_name: str | None = None
     versions: tuple[str, str] = ("1.2", "1.3")
     verify: bool = True
+    certificate: Certificate | None = field(default=None, repr=False)
     _ctx: Any = field(default=None, repr=False)
 
     def context(self) -> Any:
         if self._ctx is None:
-            self._ctx = client_context(self.ca, versions=self.versions, verify=self.verify)
+            own = None if self.certificate is None else (self.certificate.chain, self.certificate.key)
+            self._ctx = client_context(self.ca, versions=self.versions, verify=self.verify, certificate=own)
             if self.peer_name is None:
                 self._ctx.check_hostname = False
         return self._ctx
@@ -106,11 +108,23 @@ class _Config:
         authenticator: Any = None,
         peer_name: str | None = None,
         versions: tuple[str, str] = ("1.2", "1.3"),
+        certificates: Any = None,
         **_ignored: Any,
     ) -> Any:
-        """``Tls.Config.client ~authenticator ?peer_name ()``; ``authenticator`` is CA PEM bytes or None (no check)."""
+        """``Tls.Config.client ~authenticator ?peer_name ?certificates ()``.
+
+        ``authenticator`` is CA PEM bytes or None (no check); ``certificates``
+        is ``("Single", cert)`` for a client certificate.
+        """
+        match certificates:
+            case None:
+                own = None
+            case ("Single", Certificate() as own) | (Certificate() as own):
+                pass
+            case _:
+                return Error(Msg("client certificates: expected ('Single', certificate)"))
         try:
-            cfg = ClientConfig(authenticator, peer_name, versions, verify=authenticator is not None)
+            cfg = ClientConfig(authenticator, peer_name, versions, verify=authenticator is not None, certificate=own)
             cfg.context()
         except SimulationError as e:
             return Error(Msg(str(e)))
