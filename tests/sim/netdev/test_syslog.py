@@ -146,3 +146,17 @@ def test_help_lists_the_syslog_arguments(tmp_path):
     for opt in ("--syslog=IP", "--syslog-port=PORT", "--syslog-truncate=", "LOG AND MONITORING OPTIONS"):
         assert opt in r.output
     assert decode(b"<30>Jan 01 00:00:01 syslog application hello").tag == "application"
+
+
+def test_a_notebook_runs_the_example_with_a_log_host_in_a_line():
+    from mirage_nb import lab
+
+    r = lab.run_with_peers(
+        lab.example("syslog"),
+        lambda lan: lab.SyslogPeer(lan, cidr="10.0.0.1/24"),
+        argv=["--ipv4=10.0.0.2/24", "--syslog=10.0.0.1"],
+        net="direct",
+        no_dhcp=True,
+        until="6s",
+    )
+    assert [m.text for m in r.peers["loghost"].messages] == ["hello"] * 4
