@@ -21,7 +21,7 @@ import pytest
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "mirage_nb" / "examples"
 # Booted with peers in tests/sim/netdev.
-WITH_PEERS = {"network", "ping6", "conduit_server", "static_website_tls", "dns", "dns_server", "dhcp"}
+WITH_PEERS = {"network", "ping6", "conduit_server", "static_website_tls", "dns", "dns_server", "dhcp", "syslog"}
 BUNDLED = sorted(p.name for p in EXAMPLES.iterdir() if (p / "unikernel.py").is_file() and p.name not in WITH_PEERS)
 
 SECTOR = 512
