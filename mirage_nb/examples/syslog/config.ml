@@ -7,7 +7,8 @@ open Mirage
    [--syslog-port], [--syslog-truncate] the rest); without it the reporter
    warns and the logs stay on the console. [syslog_tcp stack] and
    [syslog_tls stack kv] (client certificate and CA read from [kv]) are the
-   other transports. *)
+   other transports; give them [--syslog-truncate=N] (their default, 0,
+   cuts every line to nothing, as logs-syslog 0.5 does). *)
 let stack = generic_stackv4v6 default_network
 let reporter = syslog_udp stack
 
