@@ -206,7 +206,8 @@ class Reassembler:
     def deadline(self) -> Ns | None:
         if not self._parts:  # asked after every step: the common case is nothing waiting
             return None
-        return min(v[0] for v in self._parts.values())
+        first: Ns = min(v[0] for v in self._parts.values())
+        return first
 
     def expire(self, now: Ns) -> list[Dropped]:
         """Drop the packets whose time is up; one :class:`Dropped` per packet."""
