@@ -113,10 +113,23 @@ def test_socat_receives_udp_syslog_and_tshark_decodes_it(tmp_path):
 def test_socat_receives_nul_framed_tcp_syslog(tmp_path):
     need("socat", "socat")
     d = app(tmp_path, "syslog_tcp stack")
-    out, _ = listen(d, ["TCP-LISTEN:514,reuseaddr"], ["--syslog=10.0.0.1", "--syslog-truncate=1024"])
+    buf = io.BytesIO()
+    argv = ["--syslog=10.0.0.1", "--syslog-truncate=1024"]
+    out, _ = listen(d, ["TCP-LISTEN:514,reuseaddr"], argv, pcap=PcapWriter(buf))
     records = out.split(b"\x00")
     assert records[-1] == b"" and len(records) >= 4, out
     assert [decode(x).text for x in records[:-1]] == ["hello"] * (len(records) - 1)
+    if shutil.which("tshark") is not None:  # syslog over TCP is not on a registered port: decode it as syslog
+        f = tmp_path / "run.pcap"
+        f.write_bytes(buf.getvalue())
+        cmd = ["tshark", "-r", str(f), "-o", "tcp.check_checksum:TRUE", "-d", "tcp.port==514,syslog"]
+        bad = subprocess.run([*cmd, "-Y", '_ws.malformed || tcp.checksum.status == "Bad"'], **_RUN).stdout
+        shown = subprocess.run([*cmd, "-Y", "syslog", "-T", "fields", "-e", "syslog.level"], **_RUN).stdout
+        assert bad.strip() == "", bad
+        assert shown.split() == ["6"] * (len(records) - 1), shown
+
+
+_RUN = {"capture_output": True, "text": True, "timeout": 120, "check": True}
 
 
 def test_socat_receives_syslog_over_tls_with_a_client_certificate(tmp_path):
