@@ -35,6 +35,8 @@ layers below offer a notebook:
   HTTP unikernels from their config.ml, with a test PKI where they need one).
 * **DNS and DHCP.** :class:`DnsServerPeer`, :class:`DnsClientPeer` (a stub
   resolver with a cache and timeouts), :class:`DhcpClientPeer`;
+  :class:`SyslogPeer` (a log host collecting what a unikernel's ``syslog_udp``,
+  ``syslog_tcp`` or ``syslog_tls`` reporter sends);
   :func:`run_with_peers` runs an application (or a network) with such peers
   made on its LAN first, and names them in the capture views;
   :func:`set_link` changes a peer's link mid-run (pull its cable).
@@ -99,6 +101,7 @@ from mirage_nb.sim.netdev.http_peer import HttpPeer
 from mirage_nb.sim.netdev.kinds import NET_KINDS
 from mirage_nb.sim.netdev.peer import Peer
 from mirage_nb.sim.netdev.pki import make_test_pki
+from mirage_nb.sim.netdev.syslog import SyslogPeer
 from mirage_nb.sim.network import Network, NetworkResult
 from mirage_nb.sim.xen.host import Faults, XenHost
 from mirage_nb.unikernel import Duration, Lwt, Mirage_mtime, Mirage_sleep
@@ -139,6 +142,7 @@ __all__ = [
     "DnsServerPeer",
     "DnsClientPeer",
     "DhcpClientPeer",
+    "SyslogPeer",
     "run_with_peers",
     "set_link",
     "Fleet",
@@ -321,7 +325,7 @@ def run_with_peers(
     """Run an application (or a :class:`Network`) with peers that ``setup(lan)`` makes on its LAN first.
 
     For peers a :class:`Network` cannot make by name (a :class:`DnsServerPeer`,
-    :class:`DnsClientPeer`, :class:`DhcpClientPeer`, an :class:`HttpPeer`):
+    :class:`DnsClientPeer`, :class:`DhcpClientPeer`, an :class:`HttpPeer`, a :class:`SyslogPeer`):
     ``setup`` receives the virtual LAN ``lan`` before anything boots, makes
     them (``DnsClientPeer(lan, cidr="10.0.0.9/24")``) and schedules their
     scripts. The application boots as ``app.run`` boots it (its config.ml

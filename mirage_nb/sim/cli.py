@@ -33,6 +33,7 @@ from mirage_nb.sim.boot import DeviceNode, RuntimeArgRef, boot, load_unikernel
 from mirage_nb.sim.build_info import linked_libraries
 from mirage_nb.sim.netdev.dns import SERVICE_KIND_OF_MODULE
 from mirage_nb.sim.netdev.kinds import KIND_OF_MODULE, NET_CONNECTORS
+from mirage_nb.sim.netdev.syslog import SYSLOG_KIND_OF_MODULE
 from mirage_nb.sim.run import RunResult
 
 __all__ = [
@@ -90,6 +91,8 @@ def _kind(dev: Any, name: str, has_deps: bool, jobs: set[int]) -> tuple[str, Map
         return KIND_OF_MODULE[module], {}
     if module in SERVICE_KIND_OF_MODULE:  # DNS client, happy eyeballs (sim/netdev/dns.py)
         return SERVICE_KIND_OF_MODULE[module], {}
+    if module in SYSLOG_KIND_OF_MODULE:  # log reporters, monitoring (sim/netdev/syslog.py)
+        return SYSLOG_KIND_OF_MODULE[module], {}
     if nice == "struct_end":
         return "argv", {"name": name}
     if id(dev) in jobs:

@@ -31,6 +31,7 @@ WITH_PEERS = {
     "dhcp",
     "http",
     "http-fetch",
+    "syslog",
 }
 # The scenario examples run together on a network: tests/scenarios.
 WITH_PEERS |= {"job_queue", "job_worker", "http_balancer", "web_server"}

@@ -18,6 +18,10 @@ Modules, bottom up (MirageOS twin in brackets):
 - ``udp``: codec over v4/v6 and ``UdpDemux`` [``Udp``].
 - ``dhcp``, ``dhcp_client``, ``dhcp_charrua``: BOOTP/DHCP codec, client
   [charrua's ``Dhcp_client`` driven as ``Dhcp_ipv4`` does], charrua's server.
+- ``dns``, ``dns_compiled``, ``dns_server``, ``dns_client``: DNS wire format and zones
+  (dnspython), a zone kept in wire form, the authoritative server, the stub resolver [ocaml-dns].
+- ``tls``: TLS over memory BIOs (Python's ``ssl``) [ocaml-tls].
+- ``syslog``: RFC 3164 lines and stream framings as logs-syslog writes them [syslog-message].
 - ``host``: the above composed into one interface's stack below TCP.
 - ``switch``: a learning switch with per-link latency, bandwidth and seeded loss.
 - ``lan``: a tiny deterministic scheduler running endpoints over a switch.

@@ -140,7 +140,9 @@ def service_arg(key: str) -> ArgSpec | None:
     else:
         fn = next((f for f, a in _ARGS.items() if key == a[0] or key.endswith("-" + a[0])), "")
         if not fn:
-            return None
+            from mirage_nb.sim.netdev.syslog import syslog_arg  # --syslog, --monitor: the log reporters' arguments
+
+            return syslog_arg(key)
         group, default = (key[: -len(_ARGS[fn][0]) - 1] or None), None
     option, docv, docs, doc = _ARGS[fn]
     name = f"{group}-{option}" if group else option

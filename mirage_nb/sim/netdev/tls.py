@@ -66,11 +66,13 @@ class ClientConfig:
     versions: tuple[str, str] = ("1.2", "1.3")
     verify: bool = True
     alpn_protocols: tuple[str, ...] = ()
+    certificate: Certificate | None = field(default=None, repr=False)
     _ctx: Any = field(default=None, repr=False)
 
     def context(self) -> Any:
         if self._ctx is None:
-            self._ctx = client_context(self.ca, versions=self.versions, verify=self.verify)
+            own = None if self.certificate is None else (self.certificate.chain, self.certificate.key)
+            self._ctx = client_context(self.ca, versions=self.versions, verify=self.verify, certificate=own)
             if self.peer_name is None:
                 self._ctx.check_hostname = False
             if self.alpn_protocols:
@@ -121,9 +123,21 @@ class _Config:
         peer_name: str | None = None,
         versions: tuple[str, str] = ("1.2", "1.3"),
         alpn_protocols: Any = (),
+        certificates: Any = None,
         **_ignored: Any,
     ) -> Any:
-        """``Tls.Config.client ~authenticator ?peer_name ?alpn_protocols ()``; ``authenticator`` is CA PEM or None."""
+        """``Tls.Config.client ~authenticator ?peer_name ?alpn_protocols ?certificates ()``.
+
+        ``authenticator`` is CA PEM bytes or None (no check); ``certificates``
+        is ``("Single", cert)`` for a client certificate.
+        """
+        match certificates:
+            case None:
+                own = None
+            case ("Single", Certificate() as own) | (Certificate() as own):
+                pass
+            case _:
+                return Error(Msg("client certificates: expected ('Single', certificate)"))
         try:
             cfg = ClientConfig(
                 authenticator,
@@ -131,6 +145,7 @@ class _Config:
                 versions,
                 verify=authenticator is not None,
                 alpn_protocols=tuple(alpn_protocols),
+                certificate=own,
             )
             cfg.context()
         except SimulationError as e:
