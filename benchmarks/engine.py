@@ -41,11 +41,12 @@ register("network", [main(generic_stackv4v6(default_network))])
 
 
 def best(f, repeat: int) -> float:
+    """The least wall-clock time ``f`` takes (or reports: the time of the process it runs, without its set-up)."""
     times = []
     for _ in range(repeat):
         t0 = time.perf_counter()
-        f()
-        times.append(time.perf_counter() - t0)
+        took = f()
+        times.append(took if isinstance(took, float) else time.perf_counter() - t0)
     return min(times)
 
 
@@ -60,10 +61,14 @@ def best_cpu(f, repeat: int) -> float:
     return min(times)
 
 
-def process(args: list[str], cwd: Path, env: dict[str, str]) -> None:
+def process(args: list[str], cwd: Path, env: dict[str, str]) -> float:
+    """Run a command; its wall-clock time is returned."""
+    t0 = time.perf_counter()
     p = subprocess.run(args, cwd=cwd, env=env, capture_output=True)
+    took = time.perf_counter() - t0
     if p.returncode != 0:
         raise SystemExit(f"{' '.join(args)} failed: {p.stderr.decode()[-400:]}")
+    return took
 
 
 def whole_process(repeat: int) -> None:
@@ -79,10 +84,11 @@ def whole_process(repeat: int) -> None:
             subprocess.run([sys.executable, "-c", "pass"], check=True, env=cached)
 
         def fresh(verb: list[str], env: dict[str, str]):
-            def go() -> None:
+            def go() -> float:
+                # Only the command is timed: not making the directory, nor removing what it wrote.
                 with tempfile.TemporaryDirectory() as d:
                     (Path(d) / "config.py").write_text(CONFIG)
-                    process([sys.executable, "-m", "mirage_nb", *verb], Path(d), env)
+                    return process([sys.executable, "-m", "mirage_nb", *verb], Path(d), env)
 
             return go
 
