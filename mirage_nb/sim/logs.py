@@ -126,7 +126,10 @@ def _report(src: Src, level: Level, msgf: Any, args: tuple[Any, ...], header: st
     text = "\n".join(c.text for c in run.console[start:])
     prefix_end = text.find(f" [{src.name}] ")
     message = text[prefix_end + len(src.name) + 4 :] if prefix_end >= 0 else text
-    run.logs.append(LogRecord(run.now, src.name, _NAMES[level], message))
+    record = LogRecord(run.now, src.name, _NAMES[level], message)
+    run.logs.append(record)
+    if run.instances:  # a run of several unikernels: each keeps its own records too
+        run.instance.logs.append(record)
     run.timeline.append(TimelineEvent(run.now, "log", f"{_NAMES[level]} [{src.name}] {message}"))
 
 

@@ -8,7 +8,10 @@ delivers them, so the order of deliveries depends only on the inputs and the
 seed. Every frame is written to the pcap (if any) when it is sent.
 
 Ports are named: a unikernel's ``Netif.connect "tap0"`` takes a port named
-``tap0``; scripted peers (:mod:`.peer`) take their own. The LAN lives in the
+``tap0``; scripted peers (:mod:`.peer`) take their own. A port belongs to the
+run's instance that attached it (:class:`~mirage_nb.sim.run.Instance`): in a
+run of several unikernels a frame is handled as its port's unikernel (its
+logs go to that unikernel's console), and a halted unikernel receives nothing. The LAN lives in the
 run (``run.devices``), never in a module global: :meth:`VirtualLan.of_run`
 finds or makes it.
 
@@ -75,16 +78,24 @@ class Alarm:
 class LanPort:
     """One switch port: its name, its link profile and who receives its frames."""
 
-    __slots__ = ("lan", "index", "name", "deliver", "owner")
+    __slots__ = ("lan", "index", "name", "deliver", "owner", "instance")
 
     def __init__(
-        self, lan: VirtualLan, index: int, name: str, deliver: Callable[[bytes], None], owner: Any = None
+        self,
+        lan: VirtualLan,
+        index: int,
+        name: str,
+        deliver: Callable[[bytes], None],
+        owner: Any = None,
+        instance: Any = None,
     ) -> None:
         self.lan = lan
         self.index = index
         self.name = name
         self.deliver = deliver
         self.owner = owner
+        # The run's instance (unikernel or peer) that attached the port: its frames are handled as that instance.
+        self.instance = instance
 
     def send(self, frame: bytes) -> None:
         """Put ``frame`` on this port's link now."""
@@ -139,7 +150,7 @@ class VirtualLan:
         ``owner`` is the device behind the port (a ``Netif``, a scripted peer), for lookups by name.
         """
         index = self.switch.add_port(profile or self.profile)
-        port = LanPort(self, index, name, deliver, owner)
+        port = LanPort(self, index, name, deliver, owner, getattr(self.run, "instance", None))
         self.ports.append(port)
         return port
 
@@ -170,10 +181,19 @@ class VirtualLan:
     def _deliver_due(self, now: int) -> None:
         heap = self._heap
         ports = self.ports
+        run = self.run
+        multi = bool(getattr(run, "instances", None))
         while heap and heap[0][0] <= now:
             _at, _seq, index, frame = heapq.heappop(heap)
-            ports[index].deliver(frame)
-            now = self.run.now
+            port = ports[index]
+            if multi:  # a run of several unikernels: the frame is handled by the port's own
+                inst = port.instance
+                if inst is not None:
+                    if inst.ended:
+                        continue  # a halted unikernel receives nothing
+                    run.instance = inst
+            port.deliver(frame)
+            now = run.now
         if heap:
             self._alarm.set(heap[0][0])
 
