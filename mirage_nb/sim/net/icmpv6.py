@@ -23,7 +23,9 @@ from mirage_nb.sim.net._base import Dropped, FrameError, Ns, Step, record_maker
 from mirage_nb.sim.net.checksum import fold
 from mirage_nb.sim.net.ethernet import ETHERTYPE_IPV6, encode_ethernet
 from mirage_nb.sim.net.ipv6 import (
+    _EXTENSIONS,
     ALL_NODES,
+    NEXT_FRAGMENT,
     NEXT_ICMPV6,
     Ipv6Packet,
     decode_ipv6,
@@ -339,6 +341,21 @@ class Ipv6Layer:
 
     def is_ours(self, ip: bytes) -> bool:
         return any(ip == a for a, _ in self.addresses)
+
+    def ignores(self, payload: bytes) -> bool:
+        """True for a well-formed packet to a multicast group we have not joined (a NIC's multicast filter).
+
+        :meth:`receive` would drop it as not for us, changing nothing: a receive
+        filter may drop it before (another host's duplicate-address check or
+        solicitation, an MLD report). Anything it cannot judge cheaply is not ignored.
+        """
+        n = len(payload)
+        if n < 40 or payload[0] >> 4 != 6 or 40 + ((payload[4] << 8) | payload[5]) > n:
+            return False
+        nh = payload[6]
+        if nh in _EXTENSIONS or nh == NEXT_FRAGMENT or payload[24] != 0xFF:
+            return False
+        return not self.accepts(payload[24:40])
 
     def accepts(self, dst: bytes) -> bool:
         if dst[0] == 0xFF:

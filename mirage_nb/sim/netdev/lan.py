@@ -78,7 +78,7 @@ class Alarm:
 class LanPort:
     """One switch port: its name, its link profile and who receives its frames."""
 
-    __slots__ = ("lan", "index", "name", "deliver", "owner", "instance")
+    __slots__ = ("lan", "index", "name", "deliver", "owner", "instance", "wants")
 
     def __init__(
         self,
@@ -96,6 +96,10 @@ class LanPort:
         self.owner = owner
         # The run's instance (unikernel or peer) that attached the port: its frames are handled as that instance.
         self.instance = instance
+        # The device's receive filter, as a NIC's: wants(frame) is False for a frame it would drop at once,
+        # changing nothing and saying nothing (another host's ARP, a multicast group it has not joined).
+        # Asked when the frame arrives; None: every frame is delivered.
+        self.wants: Callable[[bytes], bool] | None = None
 
     def send(self, frame: bytes) -> None:
         """Put ``frame`` on this port's link now."""
@@ -127,7 +131,7 @@ class VirtualLan:
         self.profile = profile
         self.ports: list[LanPort] = []
         self.frames_sent = 0
-        self._heap: list[tuple[int, int, int, bytes]] = []
+        self._heap: list[tuple[int, int, list[int], bytes]] = []
         self._seq = 0
         self._alarm = Alarm(run, self._deliver_due)
 
@@ -172,8 +176,10 @@ class VirtualLan:
         if self.pcap is not None:
             self.pcap.write(now, frame)
         heap = self._heap
-        for d in self.switch.send(now, index, frame):
-            heapq.heappush(heap, (d.at, self._seq, d.port, d.frame))
+        for at, ports in self.switch.fan_out(now, index, frame):
+            # A flood is one entry (its ports in order): its deliveries are contiguous in (time, sequence)
+            # order anyway, so handling them together keeps the order of one entry per port.
+            heapq.heappush(heap, (at, self._seq, ports, frame))
             self._seq += 1
         if heap:
             self._alarm.set(heap[0][0])
@@ -183,21 +189,32 @@ class VirtualLan:
         ports = self.ports
         run = self.run
         multi = bool(getattr(run, "instances", None))
-        while heap and heap[0][0] <= now:
-            _at, _seq, index, frame = heapq.heappop(heap)
-            port = ports[index]
-            if multi:  # a run of several unikernels: the frame is handled by the port's own
-                inst = port.instance
-                if inst is not None:
-                    if inst.ended:
-                        continue  # a halted unikernel receives nothing
-                    run.instance = inst
-            port.deliver(frame)
-            now = run.now
-        if heap:
-            self._alarm.set(heap[0][0])
+        try:
+            while heap and heap[0][0] <= now:
+                at, seq, targets, frame = heapq.heappop(heap)
+                for i, index in enumerate(targets):
+                    port = ports[index]
+                    wants = port.wants
+                    if wants is not None and not wants(frame):
+                        continue
+                    if multi:  # a run of several unikernels: the frame is handled by the port's own
+                        inst = port.instance
+                        if inst is not None:
+                            if inst.ended:
+                                continue  # a halted unikernel receives nothing
+                            run.instance = inst
+                    try:
+                        port.deliver(frame)
+                    except BaseException:
+                        if i + 1 < len(targets):  # the rest of a flood is still due (an exit unwound us)
+                            heapq.heappush(heap, (at, seq, targets[i + 1 :], frame))
+                        raise
+                now = run.now
+        finally:
+            if heap:
+                self._alarm.set(heap[0][0])
 
     @property
     def in_flight(self) -> int:
-        """Frames sent and not yet delivered."""
-        return len(self._heap)
+        """Frames sent and not yet delivered (one per receiving port)."""
+        return sum(len(e[2]) for e in self._heap)

@@ -72,7 +72,10 @@ class Netif:
         self._handler: Callable[[Any], Any] | None = None
         self._header_size = SIZEOF_ETHERNET
         self._stopped, self._stop = wait_any()
+        # Set by the Ethernet layer (EthernetDevice.input): True for a frame the stack would drop unchanged.
+        self.ignores: Callable[[bytes], bool] | None = None
         self.port = lan.attach(name, self._arrive, profile, owner=self)
+        self.port.wants = self._wants
 
     @classmethod
     async def connect(
@@ -140,6 +143,18 @@ class Netif:
         self.stats.tx_bytes += len(frame)
         self.port.send(frame)
 
+    def _wants(self, frame: bytes) -> bool:
+        # The NIC's receive filter: a frame the stack would drop at once, unchanged and silent, is counted
+        # as received (as _arrive counts it) and goes no further; anything else goes to _arrive.
+        ignores = self.ignores
+        if ignores is None or not self.active or self._handler is None or len(frame) > self._header_size + self._mtu:
+            return True
+        if not ignores(frame):
+            return True
+        self.stats.rx_pkts += 1
+        self.stats.rx_bytes += len(frame)
+        return False
+
     def _arrive(self, frame: bytes) -> None:
         if not self.active or self._handler is None or len(frame) > self._header_size + self._mtu:
             return
@@ -203,6 +218,24 @@ class EthernetDevice:
     ) -> Callable[[Any], Any]:
         """``input ~arpv4 ~ipv4 ~ipv6 t``: the frame handler that dispatches by EtherType."""
         mine = self.netif.mac_bytes
+        arp_dev = getattr(arpv4, "__self__", None)
+        arp_ignores = arp_dev.ignores if isinstance(arp_dev, ArpDevice) else None
+        ip6_ignores = getattr(ipv6, "ignores", None)  # a handler may carry its receive filter (Ipv6Device.input)
+        run = current_run()
+
+        def ignores(frame: bytes) -> bool:
+            # Broadcast and multicast that is another host's business (ArpCache.ignores, Ipv6Layer.ignores).
+            if len(frame) < SIZEOF_ETHERNET or not frame[0] & 1:
+                return False
+            t = (frame[12] << 8) | frame[13]
+            if t == ETHERTYPE_ARP:
+                return arp_ignores is not None and arp_ignores(run.now, frame[SIZEOF_ETHERNET:])
+            if t == ETHERTYPE_IPV6:
+                return ip6_ignores is not None and bool(ip6_ignores(frame[SIZEOF_ETHERNET:]))
+            return False
+
+        if hasattr(self.netif, "ignores"):
+            self.netif.ignores = ignores
 
         async def handle(frame: Any) -> None:
             if len(frame) < SIZEOF_ETHERNET:
@@ -332,6 +365,10 @@ class ArpDevice:
         if not self.cache.pending(raw):
             self.apply(self.cache.query(self.run.now, raw))
         return await p
+
+    def ignores(self, now: int, payload: bytes) -> bool:
+        """True for another host's ARP packet: :meth:`input` would change nothing (:meth:`ArpCache.ignores`)."""
+        return self.cache.ignores(now, payload)
 
     async def input(self, buf: Any) -> None:
         """``input t frame``: an ARP payload from the Ethernet layer."""

@@ -110,6 +110,7 @@ class Peer:
         self._pings: dict[tuple[int, int], Resolver[Any]] = {}
         self._alarm = Alarm(self.run, self._tick)
         self.port = lan.attach(name, self._arrive, profile, owner=self)
+        self.port.wants = self._wants
         self.apply(self.host.start(self.run.now))
 
     # --- plumbing ----------------------------------------------------------
@@ -180,6 +181,10 @@ class Peer:
     def _tick(self, now: int) -> None:
         self.apply(self.host.timer(now))
         self.apply_tcp(self.tcp.timer(now))
+
+    def _wants(self, frame: bytes) -> bool:
+        # The NIC's filter: another host's ARP or IPv6 multicast never reaches the host (sim/net/host.py).
+        return not self.host.ignores(self.run.now, frame)
 
     def _arrive(self, frame: bytes) -> None:
         self.apply(self.host.receive(self.run.now, frame))
