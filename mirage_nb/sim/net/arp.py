@@ -50,6 +50,7 @@ __all__ = [
     "ArpPacket",
     "decode_arp",
     "encode_arp",
+    "split_arp",
     "ArpResolved",
     "ArpTimedOut",
     "ArpCache",
@@ -104,6 +105,19 @@ def decode_arp(data: bytes) -> ArpPacket:
 def encode_arp(op: int, sha: bytes, spa: bytes, tha: bytes, tpa: bytes) -> bytes:
     """Build an ARP payload."""
     return _ARP.pack(1, 0x0800, 6, 4, op, sha, spa, tha, tpa)
+
+
+def split_arp(payload: bytes) -> tuple[int, bytes, bytes] | None:
+    """``(op, sender IP, target IP)`` of a well-formed Ethernet/IPv4 ARP request or reply, else None.
+
+    The few bytes a receive filter needs, without decoding the packet.
+    """
+    if len(payload) < ARP_LEN or payload[:6] != _ETH_IPV4_PREFIX or payload[6] != 0:
+        return None
+    op = payload[7]
+    if op != OP_REQUEST and op != OP_REPLY:
+        return None
+    return op, payload[14:18], payload[24:28]
 
 
 @dataclass(frozen=True, slots=True)
@@ -347,15 +361,15 @@ class ArpCache:
         packet without the cost of :meth:`receive`; a packet it cannot judge
         cheaply (malformed, or ticks are due) is not ignored.
         """
+        split = split_arp(payload)
+        return split is not None and self.ignores_packet(now, *split)
+
+    def ignores_packet(self, now: Ns, op: int, spa: bytes, tpa: bytes) -> bool:
+        """:meth:`ignores` for a well-formed Ethernet/IPv4 ARP packet already split: ``op``, sender and target IPs."""
         if self._live and self._next_tick <= now:
             return False  # ticks are due: receive would run them
-        if len(payload) < ARP_LEN or payload[:6] != _ETH_IPV4_PREFIX:
-            return False
-        op = payload[7] if payload[6] == 0 else 0
         if op != OP_REQUEST and op != OP_REPLY:
             return False
-        spa = payload[14:18]
-        tpa = payload[24:28]
         if spa == tpa or op == OP_REPLY:
             e = self._cache.get(spa)
             return e is None or e[0] == _STATIC

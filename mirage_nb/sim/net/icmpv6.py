@@ -23,14 +23,13 @@ from mirage_nb.sim.net._base import Dropped, FrameError, Ns, Step, record_maker
 from mirage_nb.sim.net.checksum import fold
 from mirage_nb.sim.net.ethernet import ETHERTYPE_IPV6, encode_ethernet
 from mirage_nb.sim.net.ipv6 import (
-    _EXTENSIONS,
     ALL_NODES,
-    NEXT_FRAGMENT,
     NEXT_ICMPV6,
     Ipv6Packet,
     decode_ipv6,
     encode_ipv6,
     link_local_from_mac,
+    multicast_dst,
     multicast_mac,
     solicited_node,
 )
@@ -349,13 +348,12 @@ class Ipv6Layer:
         filter may drop it before (another host's duplicate-address check or
         solicitation, an MLD report). Anything it cannot judge cheaply is not ignored.
         """
-        n = len(payload)
-        if n < 40 or payload[0] >> 4 != 6 or 40 + ((payload[4] << 8) | payload[5]) > n:
-            return False
-        nh = payload[6]
-        if nh in _EXTENSIONS or nh == NEXT_FRAGMENT or payload[24] != 0xFF:
-            return False
-        return not self.accepts(payload[24:40])
+        dst = multicast_dst(payload)
+        return dst is not None and not self.accepts(dst)
+
+    def ignores_group(self, dst: bytes) -> bool:
+        """:meth:`ignores` for a well-formed packet already read: its destination ``dst`` (16 bytes)."""
+        return dst[0] == 0xFF and not self.accepts(dst)
 
     def accepts(self, dst: bytes) -> bool:
         if dst[0] == 0xFF:

@@ -23,16 +23,20 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from mirage_nb.errors import SimulationError
 from mirage_nb.sim.lwt import Fail, Promise, state
+from mirage_nb.sim.net.arp import split_arp
+from mirage_nb.sim.net.ipv6 import multicast_dst
 from mirage_nb.sim.net.pcap import PcapWriter
 from mirage_nb.sim.net.switch import LinkProfile, Switch
 
-__all__ = ["Alarm", "VirtualLan", "LanPort", "on_resolve"]
+__all__ = ["Alarm", "VirtualLan", "LanPort", "ReceiveFilter", "on_resolve"]
 
 _LAN_KEY = "netdev.lan"
+_ARP = b"\x08\x06"
+_IPV6 = b"\x86\xdd"
 
 
 def on_resolve(p: Promise[Any], cb: Callable[[Promise[Any]], None]) -> None:
@@ -75,10 +79,26 @@ class Alarm:
         self.fire(self.run.now)
 
 
+class ReceiveFilter(Protocol):
+    """What a device tells its LAN port so that a flood costs little at the ports it does not concern.
+
+    On a LAN of N hosts every broadcast and multicast reaches all of them. The
+    LAN reads such a frame once (:func:`~mirage_nb.sim.net.arp.split_arp`,
+    :func:`~mirage_nb.sim.net.ipv6.multicast_dst`) and asks each port's filter
+    whether its device would drop it *with no effect at all* (no state change,
+    no output, no log): then the frame is not delivered there. A device that
+    would do anything with it answers False and gets the frame as usual.
+    """
+
+    def ignores_arp(self, frame: bytes, now: int, op: int, spa: bytes, tpa: bytes) -> bool: ...
+
+    def ignores_group(self, frame: bytes, dst: bytes) -> bool: ...
+
+
 class LanPort:
     """One switch port: its name, its link profile and who receives its frames."""
 
-    __slots__ = ("lan", "index", "name", "deliver", "owner", "instance", "wants")
+    __slots__ = ("lan", "index", "name", "deliver", "owner", "instance", "filter")
 
     def __init__(
         self,
@@ -96,10 +116,9 @@ class LanPort:
         self.owner = owner
         # The run's instance (unikernel or peer) that attached the port: its frames are handled as that instance.
         self.instance = instance
-        # The device's receive filter, as a NIC's: wants(frame) is False for a frame it would drop at once,
-        # changing nothing and saying nothing (another host's ARP, a multicast group it has not joined).
-        # Asked when the frame arrives; None: every frame is delivered.
-        self.wants: Callable[[bytes], bool] | None = None
+        # The device's receive filter (a ReceiveFilter), as a NIC's: asked, when a broadcast or multicast
+        # arrives, whether the device would drop it at once; None: every frame is delivered.
+        self.filter: ReceiveFilter | None = None
 
     def send(self, frame: bytes) -> None:
         """Put ``frame`` on this port's link now."""
@@ -130,6 +149,7 @@ class VirtualLan:
         self.pcap = pcap
         self.profile = profile
         self.ports: list[LanPort] = []
+        self.names: dict[str, int] = {}  # port name -> how many ports have it
         self.frames_sent = 0
         self._heap: list[tuple[int, int, list[int], bytes]] = []
         self._seq = 0
@@ -153,6 +173,7 @@ class VirtualLan:
 
         ``owner`` is the device behind the port (a ``Netif``, a scripted peer), for lookups by name.
         """
+        self.names[name] = self.names.get(name, 0) + 1
         index = self.switch.add_port(profile or self.profile)
         port = LanPort(self, index, name, deliver, owner, getattr(self.run, "instance", None))
         self.ports.append(port)
@@ -192,11 +213,22 @@ class VirtualLan:
         try:
             while heap and heap[0][0] <= now:
                 at, seq, targets, frame = heapq.heappop(heap)
+                arp: tuple[int, bytes, bytes] | None = None
+                group: bytes | None = None
+                if len(targets) > 1 and frame[0] & 1:  # a broadcast: read it once for the ports' receive filters
+                    ethertype = frame[12:14]
+                    if ethertype == _ARP:
+                        arp = split_arp(frame[14:])
+                    elif ethertype == _IPV6:
+                        group = multicast_dst(frame[14:])
                 for i, index in enumerate(targets):
                     port = ports[index]
-                    wants = port.wants
-                    if wants is not None and not wants(frame):
-                        continue
+                    f = port.filter
+                    if f is not None:
+                        if arp is not None and f.ignores_arp(frame, now, *arp):
+                            continue
+                        if group is not None and f.ignores_group(frame, group):
+                            continue
                     if multi:  # a run of several unikernels: the frame is handled by the port's own
                         inst = port.instance
                         if inst is not None:

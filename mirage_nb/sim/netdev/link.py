@@ -64,7 +64,7 @@ class Netif:
         self.lan = lan
         self.run = lan.run
         self.id = name
-        used = sum(1 for p in lan.ports if p.name == name)
+        used = lan.names.get(name, 0)
         self._mac = mac if mac is not None else local_mac(lan.run.seed, name if not used else f"{name}#{used}")
         self._mtu = mtu
         self.stats = Stats()
@@ -72,10 +72,12 @@ class Netif:
         self._handler: Callable[[Any], Any] | None = None
         self._header_size = SIZEOF_ETHERNET
         self._stopped, self._stop = wait_any()
-        # Set by the Ethernet layer (EthernetDevice.input): True for a frame the stack would drop unchanged.
-        self.ignores: Callable[[bytes], bool] | None = None
+        # The stack's ARP cache and IPv6 layer, given by the Ethernet layer (EthernetDevice.input): the receive
+        # filter (ignores_arp, ignores_group) asks them whether a flood concerns this interface.
+        self.arp_filter: Any = None
+        self.ipv6_filter: Any = None
         self.port = lan.attach(name, self._arrive, profile, owner=self)
-        self.port.wants = self._wants
+        self.port.filter = self
 
     @classmethod
     async def connect(
@@ -143,17 +145,23 @@ class Netif:
         self.stats.tx_bytes += len(frame)
         self.port.send(frame)
 
-    def _wants(self, frame: bytes) -> bool:
-        # The NIC's receive filter: a frame the stack would drop at once, unchanged and silent, is counted
-        # as received (as _arrive counts it) and goes no further; anything else goes to _arrive.
-        ignores = self.ignores
-        if ignores is None or not self.active or self._handler is None or len(frame) > self._header_size + self._mtu:
-            return True
-        if not ignores(frame):
-            return True
+    # --- the receive filter (sim/netdev/lan.py ReceiveFilter): what the stack would drop unchanged and silent
+
+    def _drop(self, frame: bytes) -> bool:
+        # The frame is counted as received (as _arrive counts it) and goes no further.
+        if not self.active or self._handler is None or len(frame) > self._header_size + self._mtu:
+            return False
         self.stats.rx_pkts += 1
         self.stats.rx_bytes += len(frame)
-        return False
+        return True
+
+    def ignores_arp(self, frame: bytes, now: int, op: int, spa: bytes, tpa: bytes) -> bool:
+        arp = self.arp_filter
+        return arp is not None and arp.ignores_packet(now, op, spa, tpa) and self._drop(frame)
+
+    def ignores_group(self, frame: bytes, dst: bytes) -> bool:
+        ip6 = self.ipv6_filter
+        return ip6 is not None and ip6.ignores_group(dst) and self._drop(frame)
 
     def _arrive(self, frame: bytes) -> None:
         if not self.active or self._handler is None or len(frame) > self._header_size + self._mtu:
@@ -219,23 +227,10 @@ class EthernetDevice:
         """``input ~arpv4 ~ipv4 ~ipv6 t``: the frame handler that dispatches by EtherType."""
         mine = self.netif.mac_bytes
         arp_dev = getattr(arpv4, "__self__", None)
-        arp_ignores = arp_dev.ignores if isinstance(arp_dev, ArpDevice) else None
-        ip6_ignores = getattr(ipv6, "ignores", None)  # a handler may carry its receive filter (Ipv6Device.input)
-        run = current_run()
-
-        def ignores(frame: bytes) -> bool:
-            # Broadcast and multicast that is another host's business (ArpCache.ignores, Ipv6Layer.ignores).
-            if len(frame) < SIZEOF_ETHERNET or not frame[0] & 1:
-                return False
-            t = (frame[12] << 8) | frame[13]
-            if t == ETHERTYPE_ARP:
-                return arp_ignores is not None and arp_ignores(run.now, frame[SIZEOF_ETHERNET:])
-            if t == ETHERTYPE_IPV6:
-                return ip6_ignores is not None and bool(ip6_ignores(frame[SIZEOF_ETHERNET:]))
-            return False
-
-        if hasattr(self.netif, "ignores"):
-            self.netif.ignores = ignores
+        if hasattr(self.netif, "arp_filter"):
+            # The Netif's receive filter: another host's ARP (the cache says) or IPv6 multicast (the layer says).
+            self.netif.arp_filter = arp_dev.cache if isinstance(arp_dev, ArpDevice) else None
+            self.netif.ipv6_filter = getattr(ipv6, "ipv6_layer", None)  # carried by Ipv6Device.input's handler
 
         async def handle(frame: Any) -> None:
             if len(frame) < SIZEOF_ETHERNET:
@@ -365,10 +360,6 @@ class ArpDevice:
         if not self.cache.pending(raw):
             self.apply(self.cache.query(self.run.now, raw))
         return await p
-
-    def ignores(self, now: int, payload: bytes) -> bool:
-        """True for another host's ARP packet: :meth:`input` would change nothing (:meth:`ArpCache.ignores`)."""
-        return self.cache.ignores(now, payload)
 
     async def input(self, buf: Any) -> None:
         """``input t frame``: an ARP payload from the Ethernet layer."""

@@ -110,7 +110,7 @@ class Peer:
         self._pings: dict[tuple[int, int], Resolver[Any]] = {}
         self._alarm = Alarm(self.run, self._tick)
         self.port = lan.attach(name, self._arrive, profile, owner=self)
-        self.port.wants = self._wants
+        self.port.filter = self  # ignores_arp, ignores_group: another host's ARP and multicast stop at the NIC
         self.apply(self.host.start(self.run.now))
 
     # --- plumbing ----------------------------------------------------------
@@ -182,9 +182,13 @@ class Peer:
         self.apply(self.host.timer(now))
         self.apply_tcp(self.tcp.timer(now))
 
-    def _wants(self, frame: bytes) -> bool:
-        # The NIC's filter: another host's ARP or IPv6 multicast never reaches the host (sim/net/host.py).
-        return not self.host.ignores(self.run.now, frame)
+    def ignores_arp(self, frame: bytes, now: int, op: int, spa: bytes, tpa: bytes) -> bool:
+        """Receive filter (:class:`~.lan.ReceiveFilter`): another host's ARP never reaches the host."""
+        return self.host.ipv4.arp.ignores_packet(now, op, spa, tpa)
+
+    def ignores_group(self, frame: bytes, dst: bytes) -> bool:
+        """Receive filter: an IPv6 multicast group the host has not joined (as :meth:`Host.ignores`)."""
+        return self.host.ipv6.ignores_group(dst)
 
     def _arrive(self, frame: bytes) -> None:
         self.apply(self.host.receive(self.run.now, frame))
