@@ -366,6 +366,8 @@ class Run:
             raise SimulationError(f"argv must be a list of arguments, e.g. [{argv!r}], not one string")
         if label in self.instances:
             raise SimulationError(f"this run already has a unikernel or peer named {label!r}")
+        if self._started:
+            raise SimulationError("add the unikernels and peers of a run before driving it")
         if not self._multi:
             self._multi = True
             if not self.trace_timers:
@@ -678,14 +680,45 @@ class Run:
                     raise
                 self._halt(inst, e.code, f"exit {e.code}")
 
-    def _steps(self, main: Promise[Any]) -> tuple[Stopped, str]:
+    def advance(self, until: int | float | str, *, max_events: int | None = None) -> Stopped:
+        """Drive the run from outside, in steps: fire every timer due by ``until``, then set the clock there.
+
+        For sans-IO experiments and tests that act between steps (send a frame
+        at 10 ms, look, go on to 100 ms) rather than from a coroutine;
+        ``max_events`` bounds this step (``budget`` is returned when it is
+        used up, the clock left where it was). A run driven this way is not
+        driven by :meth:`run` as well. Returns why the step ended: ``until``
+        (work remains after ``until``) or ``blocked`` (nothing is pending).
+        """
+        t = parse_duration(until)
+        assert t is not None
+        if t < self.now:
+            raise SimulationError(f"advance({until!r}): the clock is already at {self.now} ns")
+        self._started = True
+        token = _current.set(self)
+        budget = self.max_events
+        if max_events is not None:
+            self.max_events = self.events + max_events
+        try:
+            stopped, _note = self._steps(Promise(), t)
+        finally:
+            self.max_events = budget
+            _current.reset(token)
+        if stopped is not Stopped.BUDGET:
+            self.now = max(self.now, t)
+        return stopped
+
+    def _steps(self, main: Promise[Any], until: int | None = None) -> tuple[Stopped, str]:
         """The hot loop: fire the earliest timer until ``main`` resolves or a limit is hit."""
         heap = self._heap
         ready = self._ready
         pop = heapq.heappop
-        limit = self.until if self.until is not None else _NEVER
+        if until is None:
+            until = self.until
+        limit = until if until is not None else _NEVER
         budget = self.max_events
         events = self.events
+        multi = self._multi  # fixed once driving starts (add_instance refuses after)
         try:
             while main._st == _PENDING:
                 if ready:
@@ -699,11 +732,12 @@ class Run:
                 p = entry[2]
                 if p._st:  # a cancelled sleep: dropped lazily
                     continue
-                o = p._owner
-                if o is not None:  # a run of several unikernels: the timer fires in the one that armed it
-                    if o.ended:
-                        continue
-                    self.instance = o
+                if multi:  # a run of several unikernels: the timer fires in the one that armed it
+                    o = p._owner
+                    if o is not None:
+                        if o.ended:
+                            continue
+                        self.instance = o
                 t = entry[0]
                 if t > limit:
                     heapq.heappush(heap, entry)
@@ -715,43 +749,45 @@ class Run:
                 events += 1
                 self.now = t
                 # p._resolve(None), inlined: fulfil the sleep and run its waiters now, as Lwt does.
+                # (A fired sleep keeps its _cbs: nothing reads them once it is resolved.)
                 p._st = _FULFILLED
                 cbs = p._cbs
-                if cbs is not None:
-                    p._cbs = None
-                    if type(cbs) is list:
-                        for cb in cbs:
-                            cb(p)
-                    elif type(cbs) is _Method and cbs.__func__ is _task_step:
-                        # Task._step inlined: the common case of one coroutine sleeping on this timer.
-                        task: Task[Any] = cbs.__self__  # type: ignore[assignment]  # a bound Task._step
-                        coro = task._coro
-                        if coro is None:
-                            continue
-                        try:
-                            y = coro.send(None)
-                        except StopIteration as stop:
-                            task._coro = None
-                            task._waiting = None
-                            task._resolve(stop.value)
-                            continue
-                        except Exception as exc:  # the coroutine failed: its task is rejected
-                            task._coro = None
-                            task._waiting = None
-                            task._reject(exc)
-                            continue
-                        try:
-                            ycbs = y._cbs
-                        except AttributeError:
-                            task._foreign(y)
-                            continue
-                        task._waiting = y
-                        if ycbs is None and y._st == _PENDING:
-                            y._cbs = cbs
-                        else:
-                            y._on_resolve(cbs)
+                if cbs is None:
+                    continue
+                tc = type(cbs)
+                if tc is _Method and cbs.__func__ is _task_step:
+                    # Task._step inlined: the common case of one coroutine sleeping on this timer.
+                    task: Task[Any] = cbs.__self__  # a bound Task._step
+                    coro = task._coro
+                    if coro is None:
+                        continue
+                    try:
+                        y = coro.send(None)
+                    except StopIteration as stop:
+                        task._coro = None
+                        task._waiting = None
+                        task._resolve(stop.value)
+                        continue
+                    except Exception as exc:  # the coroutine failed: its task is rejected
+                        task._coro = None
+                        task._waiting = None
+                        task._reject(exc)
+                        continue
+                    try:
+                        ycbs = y._cbs
+                    except AttributeError:
+                        task._foreign(y)
+                        continue
+                    task._waiting = y
+                    if ycbs is None and y._st == _PENDING:
+                        y._cbs = cbs
                     else:
-                        cbs(p)
+                        y._on_resolve(cbs)
+                elif tc is list:
+                    for cb in cbs:
+                        cb(p)
+                else:
+                    cbs(p)
             return Stopped.FINISHED, ""
         finally:
             self.events = events

@@ -336,7 +336,12 @@ class Ipv6Layer:
 
     @property
     def deadline(self) -> Ns | None:
-        return min((e[2] for e in self._neighbors.values() if e[2] is not None), default=None)
+        best: Ns | None = None
+        for e in self._neighbors.values():  # a loop: asked after every packet, over a handful of neighbours
+            d = e[2]
+            if d is not None and (best is None or d < best):
+                best = d
+        return best
 
     def is_ours(self, ip: bytes) -> bool:
         return any(ip == a for a, _ in self.addresses)

@@ -204,7 +204,10 @@ class Reassembler:
 
     @property
     def deadline(self) -> Ns | None:
-        return min((v[0] for v in self._parts.values()), default=None)
+        parts = self._parts
+        if not parts:  # the common case, asked after every packet: no generator, no min
+            return None
+        return int(min(v[0] for v in parts.values()))
 
     def expire(self, now: Ns) -> list[Dropped]:
         """Drop the packets whose time is up; one :class:`Dropped` per packet."""

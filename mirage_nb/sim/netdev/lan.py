@@ -1,11 +1,17 @@
 """The virtual LAN a run owns: a switch, its ports, the frames in flight and an optional pcap.
 
 This is the effectful shell around :class:`~mirage_nb.sim.net.switch.Switch`
-on the *run's* virtual clock (``sim.net.lan.Lan`` has its own loop for
-machine-only tests). Frames in flight wait in one heap keyed ``(arrival
-time, sequence)``; one pending ``Run.sleep_ns`` at the earliest arrival
-delivers them, so the order of deliveries depends only on the inputs and the
-seed. Every frame is written to the pcap (if any) when it is sent.
+on the *run's* virtual clock, and the simulator's only LAN scheduler
+(sans-IO endpoints are put on it the same way, with an :class:`Alarm` each,
+and a run can be stepped from outside with
+:meth:`~mirage_nb.sim.run.Run.advance`). Frames in flight wait in one heap
+keyed ``(arrival time, sequence)``; one pending ``Run.sleep_ns`` at the
+earliest arrival delivers them, so the order of deliveries depends only on
+the inputs and the seed. A flood (broadcast, multicast) is one entry whose
+ports are served in order, and each port's :class:`ReceiveFilter` drops what
+its device would drop unchanged, so a broadcast on a LAN of N hosts costs N
+cheap checks, not N decodings. Every frame is written to the pcap (if any)
+when it is sent.
 
 Ports are named: a unikernel's ``Netif.connect "tap0"`` takes a port named
 ``tap0``; scripted peers (:mod:`.peer`) take their own. A port belongs to the
