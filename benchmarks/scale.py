@@ -149,8 +149,8 @@ def main() -> None:
         return
     print(f"{a.seconds} virtual seconds; N conduit_server unikernels + N HTTP clients, one request/s each")
     print(
-        f"{'N':>6} {'setup s':>8} {'run s':>8} {'virt/real':>9} {'mem/uk KB':>9} {'idle KB/uk':>10} "
-        f"{'responses':>10} {'events':>10}"
+        f"{'N':>6} {'setup s':>8} {'run s':>8} {'virt/real':>9} {'cpu s':>8} {'virt/cpu':>8} {'mem/uk KB':>9} "
+        f"{'idle KB/uk':>10} {'responses':>10} {'events':>10}"
     )
     rows = []
     for n in a.n:

@@ -17,7 +17,7 @@ arrival time in advance).
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from mirage_nb.errors import LocalProtocolError
 from mirage_nb.sim.net._base import Ns
@@ -37,12 +37,16 @@ class LinkProfile:
     bandwidth: int | None = None
     loss: float = 0.0
     max_frame: int | None = None
+    # No latency, bandwidth limit, loss or size limit: a frame crosses it as it is (the switch's fast path).
+    ideal: bool = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.latency < 0 or not 0.0 <= self.loss <= 1.0 or (self.bandwidth is not None and self.bandwidth <= 0):
             raise LocalProtocolError(
                 f"link profile {self}: expected latency >= 0, 0 <= loss <= 1 and a positive bandwidth"
             )
+        ideal = self.latency == 0 and self.bandwidth is None and not self.loss and self.max_frame is None
+        object.__setattr__(self, "ideal", ideal)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +125,7 @@ class Switch:
         for p, link in enumerate(links):
             if p == port:
                 continue
-            if link.latency == 0 and link.bandwidth is None and not link.loss and link.max_frame is None:
+            if link.ideal:
                 # _cross inlined for an ideal link: no draw, no serialisation, arrives as it leaves the switch
                 b = busy[p]
                 at = arrival if arrival > b else b
