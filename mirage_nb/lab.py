@@ -21,8 +21,10 @@ layers below offer a notebook:
   with its own keys and boot arguments, and scripted :class:`Peer` s, on one
   or more virtual LANs, run together (``Network().unikernel("server", app,
   argv=[...]).peer("client", talk, cidr="10.0.0.1/24").run(until="3s",
-  pcap=True)``). All unikernels write to one console and share the log
-  levels of the main one (the first added): see :mod:`mirage_nb.sim.network`.
+  pcap=True)``). Each unikernel has its own console, log levels and exit
+  code (``result.console("server")``, ``result.transcript``,
+  ``result.exit_codes``); a failed peer script is that peer's error
+  (``result.errors``): see :mod:`mirage_nb.sim.network`.
 * **Views.** :func:`packet_table` and :func:`sequence_diagram` of a capture
   (or of a :class:`NetworkResult`), :class:`RunView` / :func:`run_viewer`
   for stepping through a run, :class:`Builder` / :func:`builder_widget` for
