@@ -84,6 +84,8 @@ def build(
                 progress.write(" failed\n")
             raise MirageNbError(f"in {d}: {e}") from e
         graphs = {"eval": svg_of_dot(entry.dot_eval), "full": svg_of_dot(entry.dot_full)}
+        if entry.dot_learner is not None:
+            graphs["learner"] = svg_of_dot(entry.dot_learner)
         rows, diagram, href = None, None, None
         if entry.transcript.pcap is not None:
             rows, diagram = packet_table(entry.transcript.pcap), sequence_diagram(entry.transcript.pcap)
@@ -97,13 +99,14 @@ def build(
     for name in STATIC_FILES:
         (out / name).write_bytes(resources.files("mirage_nb.gallery").joinpath("static", name).read_bytes())
     if in_browser:
-        from mirage_nb.gallery.live import engine_zip
         from mirage_nb.gallery.vendor import vendor
 
         if progress is not None:
-            progress.write("gallery: vendoring Pyodide and viz.js (npm pack, cached) ...\n")
+            progress.write(
+                "gallery: vendoring Pyodide and viz.js (npm pack), the mirage-nb wheel (pip wheel) "
+                "and its dependencies (pip download) ...\n"
+            )
         vendor(out, npm_cache)
-        (out / "mirage_nb-engine.zip").write_bytes(engine_zip(Path(__file__).resolve().parent.parent))
         (out / "gallery-live.js").write_bytes(
             resources.files("mirage_nb.gallery").joinpath("static", "gallery-live.js").read_bytes()
         )
