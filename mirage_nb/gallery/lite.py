@@ -21,6 +21,7 @@ directory this module prepares:
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -72,13 +73,12 @@ def build_lite(
     progress: TextIO | None = None,
 ) -> Path:
     """Write the JupyterLite site of the tutorials into ``out/lite``; returns that directory."""
-    try:
-        import jupyterlite_core  # noqa: F401
-        import jupyterlite_pyodide_kernel  # noqa: F401
-    except ImportError as e:
-        raise VendorError(
-            f"--lite needs JupyterLite and its Pyodide kernel ({e.name} is missing): pip install 'mirage-nb[gallery]'"
-        ) from e
+    for module in ("jupyterlite_core", "jupyterlite_pyodide_kernel"):
+        if importlib.util.find_spec(module) is None:
+            raise VendorError(
+                f"--lite needs JupyterLite and its Pyodide kernel ({module} is missing): "
+                "pip install 'mirage-nb[gallery]'"
+            )
     root = source_root()
     dest = out / LITE_DIR
     with tempfile.TemporaryDirectory(prefix="mirage-nb-lite-") as tmp:

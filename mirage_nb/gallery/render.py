@@ -79,8 +79,8 @@ def _options(label: str, key: str, values: Sequence[str]) -> str:
     )
 
 
-def index_html(entries: Sequence[Entry]) -> str:
-    """The index: a card per unikernel, with filters on device, concept and target."""
+def index_html(entries: Sequence[Entry], *, lite: bool = False) -> str:
+    """The index: a card per unikernel, with filters on device, concept and target (and the tutorials' link)."""
     devices = sorted({d for e in entries for d in e.devices})
     concepts = sorted({c for e in entries for c in e.concepts})
     targets = [t for t in TARGETS if any(t in e.good_targets for e in entries)]
@@ -103,7 +103,14 @@ def index_html(entries: Sequence[Entry]) -> str:
         + '<body class="index">\n<header>\n<h1>MirageOS unikernel gallery</h1>\n'
         "<p>Each unikernel as the mirage_nb engine sees it: its config.ml and unikernel.py, "
         "what <code>mirage describe</code> and <code>mirage configure</code> give for every target, "
-        "its device graph and a simulated run in virtual time.</p>\n</header>\n"
+        "its device graph and a simulated run in virtual time.</p>\n"
+        + (
+            '<p class="lite"><a href="lite/lab/index.html?path=tutorials/00_welcome.ipynb">The tutorials in '
+            "JupyterLab, in your browser</a> — Python runs in the page (Pyodide), nothing to install.</p>\n"
+            if lite
+            else ""
+        )
+        + "</header>\n"
         '<form class="filters" id="filters">'
         + _options("device", "devices", devices)
         + _options("concept", "concepts", concepts)

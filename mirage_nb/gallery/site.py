@@ -55,6 +55,7 @@ def build(
     bundled: bool = True,
     run: bool = True,
     in_browser: bool = False,
+    lite: bool = False,
     npm_cache: Path | None = None,
     progress: TextIO | None = None,
 ) -> list[Entry]:
@@ -62,7 +63,8 @@ def build(
 
     ``in_browser`` adds the engine to every page, running under Pyodide (vendored from npm, see
     :mod:`mirage_nb.gallery.vendor`); such a site must be served over HTTP (any static server), as
-    browsers do not let a page started from ``file://`` load WebAssembly modules.
+    browsers do not let a page started from ``file://`` load WebAssembly modules. ``lite`` adds
+    ``out/lite/``, the tutorials in JupyterLite (:mod:`mirage_nb.gallery.lite`), linked from the index.
     """
     dirs = [*(bundled_dirs() if bundled else []), *(Path(d) for d in extra_dirs)]
     for d in extra_dirs:
@@ -95,7 +97,7 @@ def build(
         entries.append(entry)
         if progress is not None:
             progress.write(f" {time.monotonic() - t0:.1f}s\n")
-    _write(out / "index.html", index_html(entries))
+    _write(out / "index.html", index_html(entries, lite=lite))
     for name in STATIC_FILES:
         (out / name).write_bytes(resources.files("mirage_nb.gallery").joinpath("static", name).read_bytes())
     if in_browser:
@@ -110,6 +112,10 @@ def build(
         (out / "gallery-live.js").write_bytes(
             resources.files("mirage_nb.gallery").joinpath("static", "gallery-live.js").read_bytes()
         )
+    if lite:
+        from mirage_nb.gallery.lite import build_lite
+
+        build_lite(out, npm_cache=npm_cache, progress=progress)
     if progress is not None:
         size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
         progress.write(
