@@ -61,6 +61,10 @@ def lite_config() -> dict[str, object]:
     }
 
 
+OVERRIDES = {"@jupyterlab/notebook-extension:tracker": {"windowingMode": "none"}}
+"""JupyterLab settings of the site: every cell of a tutorial stays in the page (searchable, printable)."""
+
+
 def _tutorials(root: Path) -> list[Path]:
     return sorted((root / "tutorials").glob("[0-9][0-9]_*.ipynb"))
 
@@ -91,6 +95,7 @@ def build_lite(
         for nb in _tutorials(root):
             shutil.copyfile(nb, stage / "files" / "tutorials" / nb.name)
         (stage / "jupyter-lite.json").write_text(json.dumps(lite_config(), indent=2, sort_keys=True) + "\n")
+        (stage / "overrides.json").write_text(json.dumps(OVERRIDES, indent=2, sort_keys=True) + "\n")
         if progress is not None:
             progress.write("gallery: lite: jupyter lite build ...\n")
             progress.flush()

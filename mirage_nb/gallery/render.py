@@ -41,7 +41,7 @@ def _head(title: str) -> str:
 
 
 def _foot(live: bool = False) -> str:
-    extra = '<script src="viz/viz-global.js"></script>\n<script src="gallery-live.js"></script>\n' if live else ""
+    extra = '<script src="pyodide/viz-global.js"></script>\n<script src="gallery-live.js"></script>\n' if live else ""
     return '<script src="gallery.js"></script>\n' + extra + "</body>\n</html>\n"
 
 

@@ -3,8 +3,9 @@
 Only ``mirage-nb gallery build --in-browser`` needs them. ``npm pack`` (the
 registry's ordinary client) downloads each pinned package once into a cache
 directory (``~/.cache/mirage-nb/npm`` unless told otherwise); the build
-copies the few files a page loads into ``OUT/pyodide/`` and ``OUT/viz/``,
-then adds this package's wheel and the pure-Python wheels it needs
+copies the few files a page loads into ``OUT/pyodide/`` (viz.js's script
+too: the gallery pages and the notebook layer under Pyodide both find it
+there, see :mod:`mirage_nb.gallery.inbrowser`), then adds this package's wheel and the pure-Python wheels it needs
 (:mod:`mirage_nb.gallery.wheels`) with a ``pyodide-lock.json`` naming
 exactly those. They are build outputs: never committed, never fetched by
 the visitor's browser from anywhere but the site itself.
@@ -37,7 +38,6 @@ _FILES = {
     PYODIDE: ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip"),
     VIZ: ("dist/viz-global.js",),
 }
-_DEST = {PYODIDE: "pyodide", VIZ: "viz"}
 
 BASE_PACKAGES = ("micropip",)
 """What every site's Pyodide loads besides this package and its dependencies: micropip, which installs them."""
@@ -98,12 +98,13 @@ def _pyodide_lock(cache: Path) -> dict[str, object]:
 def vendor_pyodide(
     dest: Path, cache: Path | None = None, packages: Iterable[str] = (), wheel_cache: Path | None = None
 ) -> list[Wheel]:
-    """Pyodide's runtime in ``dest``, with this package's wheel, the wheels of its runtime dependencies and
+    """Pyodide's runtime and viz.js in ``dest``, with this package's wheel, the wheels of its runtime dependencies and
     of ``packages`` (and micropip), and the ``pyodide-lock.json`` that lists exactly those wheels."""
     from mirage_nb.gallery.wheels import vendor_wheels, write_lock
 
     cache = cache or default_cache()
     _copy(PYODIDE, dest, cache)
+    _copy(VIZ, dest, cache)
     lock = _pyodide_lock(cache)
     wheels = vendor_wheels(dest, lock, [*BASE_PACKAGES, *packages], wheel_cache)
     write_lock(dest / "pyodide-lock.json", lock, wheels)
@@ -111,8 +112,5 @@ def vendor_pyodide(
 
 
 def vendor(out: Path, cache: Path | None = None) -> list[Wheel]:
-    """Pyodide with this package (``out/pyodide``, see :func:`vendor_pyodide`) and viz.js (``out/viz``)."""
-    cache = cache or default_cache()
-    wheels = vendor_pyodide(out / _DEST[PYODIDE], cache)
-    _copy(VIZ, out / _DEST[VIZ], cache)
-    return wheels
+    """Pyodide with this package and viz.js in ``out/pyodide`` (see :func:`vendor_pyodide`)."""
+    return vendor_pyodide(out / "pyodide", cache)

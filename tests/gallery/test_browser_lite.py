@@ -91,21 +91,33 @@ def test_a_tutorial_runs_in_the_pyodide_kernel(lite_page) -> None:
     print(f"lite: opening the notebook to the first mirage_nb output in the Pyodide kernel: {first:.1f} s")
 
 
-def test_the_bridge_says_it_needs_linux(lite_page) -> None:
+def _new_cell(page, code: str) -> None:
+    page.keyboard.press("Escape")
+    page.keyboard.press("b")  # a new cell below, in the same kernel
+    page.keyboard.press("Enter")
+    page.keyboard.type(code)
+    page.keyboard.press("Shift+Enter")
+
+
+def test_the_bridge_says_it_needs_linux_and_graphs_are_drawn_in_the_page(lite_page) -> None:
     page = lite_page
     page.goto(f"{page.base}/lab/index.html?path=tutorials/01_hello.ipynb")
     page.wait_for_selector(".jp-Notebook .jp-Cell")
     page.click(".jp-Notebook .jp-Cell >> nth=1")
     page.keyboard.press("Escape")
-    page.keyboard.press("b")  # a new cell below, in the same kernel
-    page.keyboard.press("Enter")
-    page.keyboard.type("from mirage_nb.lab import bridge_available; print(bridge_available())")
-    page.keyboard.press("Shift+Enter")
+    page.keyboard.press("Shift+Enter")  # %load_ext mirage_nb (which starts the in-browser graphviz)
+    _new_cell(page, "from mirage_nb.lab import bridge_available; print(bridge_available())")
     page.wait_for_function(
         "Array.from(document.querySelectorAll('.jp-OutputArea-output')).some(o => o.innerText.includes('Pyodide'))"
     )
     said = next(o for o in _outputs(page) if "Pyodide" in o)
     assert "web browser" in said and "Linux" in said
+    # No `dot` program in a browser: the graph is drawn by graphviz compiled to WebAssembly, from the site.
+    _new_cell(page, 'from mirage_nb.lab import example; example("network")')
+    page.wait_for_selector(".jp-OutputArea-output .mnb-gv")
+    assert page.locator(".jp-OutputArea-output .mnb-problem").count() == 0
+    drawn = page.locator(".jp-OutputArea-output .mnb-gv svg, .jp-OutputArea-output .mnb-gv img.mnb-gv-img")
+    assert drawn.count() >= 1
 
 
 def test_the_lite_site_requests_nothing_from_elsewhere(lite_page) -> None:

@@ -1,5 +1,5 @@
 // mirage_nb gallery: the engine in the page. Pyodide (vendored in ./pyodide/) installs the project's own
-// wheel and its dependencies with micropip, from ./pyodide/ and its pyodide-lock.json; viz.js (./viz/)
+// wheel and its dependencies with micropip, from ./pyodide/ and its pyodide-lock.json; viz.js (./pyodide/viz-global.js)
 // draws the graph. Nothing is fetched from elsewhere.
 // Every text from the engine goes into the page through textContent, never as markup.
 (function () {
