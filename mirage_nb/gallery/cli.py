@@ -25,7 +25,8 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument(
         "--in-browser",
         action="store_true",
-        help="add the engine to every page, under Pyodide (fetched once with npm pack; serve the site over HTTP)",
+        help="add the engine to every page, under Pyodide (fetched once with npm pack) with this package's wheel "
+        "and its dependencies (pip, from the gallery extra); serve the site over HTTP",
     )
     b.add_argument(
         "--lite",
