@@ -6,8 +6,10 @@ compiled to WebAssembly (``@viz-js/viz``, vendored into the site's
 Loading it is asynchronous (the WebAssembly module compiles in the
 background) while a display must answer at once: :func:`start_graphviz`
 starts it when the notebook extension loads (the first cell of every
-tutorial), and :func:`svg_of_dot` draws with it once ready, or raises
-:class:`BrowserGraphviz` saying to run the cell again.
+tutorial), and :func:`svg_of_dot` draws with it, first waiting for it
+where the browser lets Python wait for a JavaScript promise (JSPI, as
+Chromium does), or else raises :class:`BrowserGraphviz` saying to run the
+cell again.
 """
 
 from __future__ import annotations
@@ -66,12 +68,25 @@ def start_graphviz() -> bool:
     return True
 
 
+def _wait_for(promise: Any) -> None:
+    """Block until ``promise`` settles where the browser lets Python do so (JavaScript Promise Integration)."""
+    try:
+        from pyodide.ffi import can_run_sync, run_sync  # type: ignore[import-not-found]
+    except ImportError:  # an older Pyodide: the caller says "run this cell again"
+        return
+    if can_run_sync():
+        run_sync(promise)
+
+
 def svg_of_dot(source: str) -> str:
     """``source`` drawn as SVG by viz.js; raises :class:`BrowserGraphviz` when it cannot be (yet)."""
     if not start_graphviz():
         raise BrowserGraphviz(f"no graphviz in this browser page ({VIZ_FILE} is not beside Pyodide in this site)")
     js = _js()
     viz = getattr(js.globalThis, "mirageNbViz", None)
+    if viz is None:
+        _wait_for(js.globalThis.mirageNbVizLoading)
+        viz = getattr(js.globalThis, "mirageNbViz", None)
     if viz is None:
         error = getattr(js.globalThis, "mirageNbVizError", None)
         if error is not None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from mirage_nb.gallery.cli import _parser
 from mirage_nb.gallery.lite import KERNEL_PACKAGES, lite_config
 from mirage_nb.gallery.wheels import PROJECT
@@ -27,3 +29,11 @@ def test_the_bridge_says_why_not_in_a_browser(monkeypatch) -> None:
     monkeypatch.setattr(sys, "platform", "emscripten")
     why = tap_available()
     assert why == IN_BROWSER and "Pyodide" in why and "Linux" in why
+
+
+def test_outside_a_browser_the_in_browser_graphviz_says_so() -> None:
+    from mirage_nb.gallery.inbrowser import BrowserGraphviz, in_browser, start_graphviz, svg_of_dot
+
+    assert not in_browser() and start_graphviz() is False
+    with pytest.raises(BrowserGraphviz, match="no graphviz in this browser page"):
+        svg_of_dot("digraph G {}")
