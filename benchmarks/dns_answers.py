@@ -1,16 +1,23 @@
 """Answers per CPU second of the simulated authoritative DNS server, against dnspython's own server loop.
 
 Both sides take the same stream of query messages (random IDs over a set of
-names and types of a zone, as a resolver population sends them):
+names and types of a zone, half of them with an EDNS record, as a resolver
+population sends them). Nothing is cached between queries on either side:
+like ocaml-dns's server, ours keeps no answers, every query is read, looked up
+and written afresh (the zone itself is held in wire form, see
+``mirage_nb/sim/net/dns_compiled.py``).
 
-* ours: :meth:`mirage_nb.sim.net.dns_server.DnsPrimary.handle` (decode, zone
-  lookup, NXDOMAIN/NODATA with SOA, truncation; answers are memoised by the
-  query bytes without their ID) — the figure a unikernel run sees;
-* ours without the memo (every query decoded and looked up afresh);
+* ours: :meth:`mirage_nb.sim.net.dns_server.DnsPrimary.handle` — decode, zone
+  lookup (CNAME chase, NXDOMAIN/NODATA with SOA, referrals), encode with name
+  compression, truncation — the path a unikernel run takes;
+* ours through dnspython: :meth:`DnsPrimary.handle_message`, the same answers
+  through ``dns.message`` objects (the path taken by unusual queries);
 * peer: dnspython's bare server-style loop, ``dns.message.from_wire`` +
-  ``dns.message.make_response`` + ``to_wire`` (no lookup at all).
+  ``dns.message.make_response`` + ``to_wire`` — no lookup at all, so an upper
+  bound for any server built on dnspython's messages.
 
-Prints answers per CPU second (``time.process_time``) and the ratios; asserts nothing.
+Prints answers per CPU second (``time.process_time``) and the ratios (ours /
+peer); checks that both of our paths give the same bytes; asserts nothing about time.
 
     python3 benchmarks/dns_answers.py [--queries 20000] [--repeat 3]
 """
@@ -44,21 +51,28 @@ TYPES = ["A", "AAAA", "MX"]
 
 def queries(n: int, seed: int = 0) -> list[bytes]:
     rng = random.Random(seed)
-    return [
-        dns.message.make_query(f"{rng.choice(NAMES)}.example.org", rng.choice(TYPES), id=rng.randrange(65536)).to_wire()
-        for _ in range(n)
-    ]
+    out = []
+    for _ in range(n):
+        name, rdtype = f"{rng.choice(NAMES)}.example.org", rng.choice(TYPES)
+        edns = rng.random() < 0.5
+        q = dns.message.make_query(name, rdtype, id=rng.randrange(65536), use_edns=edns, payload=1232)
+        out.append(q.to_wire())
+    return out
 
 
-def ours(qs: list[bytes], memo: bool = True) -> float:
+def ours(qs: list[bytes], general: bool = False) -> float:
     s = DnsPrimary([ZONE])
+    handle = s.handle_message if general else s.handle
     t0 = time.process_time()
     for q in qs:
-        a = s.handle(q)
-        if not memo:
-            s._memo.clear()
+        a = handle(q)
         assert isinstance(a, Answered)
     return time.process_time() - t0
+
+
+def same_answers(qs: list[bytes]) -> bool:
+    s = DnsPrimary([ZONE])
+    return all(s.handle(q) == s.handle_message(q) for q in qs)
 
 
 def dnspython_loop(qs: list[bytes]) -> float:
@@ -78,12 +92,14 @@ def main() -> None:
     qs = queries(a.queries)
     peer = min(dnspython_loop(qs) for _ in range(a.repeat))
     mine = min(ours(qs) for _ in range(a.repeat))
-    cold = min(ours(qs, memo=False) for _ in range(a.repeat))
+    general = min(ours(qs, general=True) for _ in range(a.repeat))
     n = len(qs)
-    print(f"{n} queries, best of {a.repeat}, answers per CPU second:")
-    print(f"  dnspython from_wire+make_response+to_wire  {n / peer:10.0f}")
-    print(f"  DnsPrimary.handle (memoised answers)       {n / mine:10.0f}   ratio {peer / mine:5.2f}x")
-    print(f"  DnsPrimary.handle (no memo)                {n / cold:10.0f}   ratio {peer / cold:5.2f}x")
+    print(f"{n} queries, best of {a.repeat}, answers per CPU second (no answer cache on any side):")
+    print(f"  dnspython from_wire+make_response+to_wire (no lookup)   {n / peer:10.0f}")
+    print(f"  DnsPrimary.handle (wire-form zone)                      {n / mine:10.0f}   ratio {peer / mine:5.2f}x")
+    ratio = peer / general
+    print(f"  DnsPrimary.handle_message (through dnspython)           {n / general:10.0f}   ratio {ratio:5.2f}x")
+    print(f"  both paths give the same bytes: {same_answers(qs[:2000])}")
 
 
 if __name__ == "__main__":

@@ -35,11 +35,28 @@ layers below offer a notebook:
   HTTP unikernels from their config.ml, with a test PKI where they need one).
 * **DNS and DHCP.** :class:`DnsServerPeer`, :class:`DnsClientPeer` (a stub
   resolver with a cache and timeouts), :class:`DhcpClientPeer`;
+  :class:`SyslogPeer` (a log host collecting what a unikernel's ``syslog_udp``,
+  ``syslog_tcp`` or ``syslog_tls`` reporter sends);
   :func:`run_with_peers` runs an application (or a network) with such peers
   made on its LAN first, and names them in the capture views;
   :func:`set_link` changes a peer's link mid-run (pull its cable).
+* **Orchestration.** :class:`Fleet` starts and retires unikernels while a
+  run goes on (from a peer's script: an orchestrator, in virtual time);
+  :class:`Autoscaler` is its pure scaling rule (thresholds, hysteresis,
+  bounds, cooldown).
+* **Xen.** :class:`XenHost`: a simulated Xen machine (xenstored and
+  xenconsoled in stub domains, grant tables, event channels, split drivers)
+  that boots a ``-t xen`` unikernel from the ``.xl`` file the engine writes;
+  :class:`Faults` makes its notifications late, doubled or lost.
+* **The catalog.** :func:`catalog`: every device of the library and every
+  protocol of the stack with its status, each computed by running its check;
+  :func:`protocols` lists the protocol modules. The high-level devices that
+  are a mirage_nb proposal, not MirageOS 4.11.1, are
+  ``mirage_nb.mirage.proposals`` (``app.to_config_ml()`` prints the plain
+  ``config.ml`` they stand for).
 * **Exercises.** :func:`check`, :func:`hint`, :func:`solution`.
-* **Time.** ``Duration`` and ``Mirage_sleep``, for peers' scripts.
+* **Time.** ``Duration``, ``Mirage_sleep`` and ``Mirage_mtime``, for peers'
+  scripts, and ``Lwt`` (``Lwt.async_``: many requests at once from one script).
 
 There is one path from a config to a run, whichever way it is taken
 (``app.run``, ``%mirage run``, ``mirage-nb run``, :class:`Network`): the
@@ -54,10 +71,7 @@ on a virtual clock, and returns what it printed.
 from __future__ import annotations
 
 import contextlib
-import importlib
 import io
-import pkgutil
-import types
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -67,15 +81,18 @@ from mirage_nb.config_ml import loads
 from mirage_nb.errors import MirageNbError
 from mirage_nb.functoria.impl import type_of
 from mirage_nb.functoria.tool import args_of_kwargs
+from mirage_nb.gallery.catalog import catalog
 from mirage_nb.loader import load_config
 from mirage_nb.notebook import files
-from mirage_nb.notebook import netviews as _netviews  # registers the network exercises
 from mirage_nb.notebook.builder import Builder
 from mirage_nb.notebook.exercises import check, hint, solution
 from mirage_nb.notebook.run_viewer import RunView
+from mirage_nb.sim.autoscale import Autoscaler
 from mirage_nb.sim.boot import KINDS as BOOT_KINDS
 from mirage_nb.sim.boot import DeviceNode
 from mirage_nb.sim.cli import nodes_of_graph
+from mirage_nb.sim.fleet import Fleet
+from mirage_nb.sim.net import capture_view, protocols
 from mirage_nb.sim.net.switch import LinkProfile
 from mirage_nb.sim.netdev.bridge import BridgedResult, bridge_available
 from mirage_nb.sim.netdev.dns_peer import DhcpClientPeer, DnsClientPeer, DnsServerPeer
@@ -83,8 +100,10 @@ from mirage_nb.sim.netdev.http_examples import run_bridged_http_example, run_htt
 from mirage_nb.sim.netdev.http_peer import HttpPeer
 from mirage_nb.sim.netdev.kinds import NET_KINDS
 from mirage_nb.sim.netdev.peer import Peer
+from mirage_nb.sim.netdev.syslog import SyslogPeer
 from mirage_nb.sim.network import Network, NetworkResult
-from mirage_nb.unikernel import Duration, Mirage_sleep
+from mirage_nb.sim.xen.host import Faults, XenHost
+from mirage_nb.unikernel import Duration, Lwt, Mirage_mtime, Mirage_sleep
 
 __all__ = [
     "MIRAGE_VERSION",
@@ -100,6 +119,7 @@ __all__ = [
     "BOOT_KINDS",
     "NET_KINDS",
     "protocols",
+    "catalog",
     "disk_image",
     "Network",
     "NetworkResult",
@@ -121,13 +141,20 @@ __all__ = [
     "DnsServerPeer",
     "DnsClientPeer",
     "DhcpClientPeer",
+    "SyslogPeer",
     "run_with_peers",
     "set_link",
+    "Fleet",
+    "Autoscaler",
+    "XenHost",
+    "Faults",
     "check",
     "hint",
     "solution",
     "Duration",
     "Mirage_sleep",
+    "Mirage_mtime",
+    "Lwt",
 ]
 
 T = TypeVar("T")
@@ -183,17 +210,6 @@ def boot_plan(app: Any, target: str | None = None, *, args: Sequence[str] = (), 
     return nodes_of_graph(app.configured([*args_of_kwargs(target, known=app.keys(), **keys), *args], verb="run"))
 
 
-def protocols() -> list[types.ModuleType]:
-    """The simulator's network protocols (Ethernet, ARP, IPv4, TCP...): pure state machines, one module each."""
-    import mirage_nb.sim.net as net
-
-    return [
-        importlib.import_module(f"{net.__name__}.{info.name}")
-        for info in sorted(pkgutil.iter_modules(net.__path__), key=lambda i: i.name)
-        if not info.name.startswith("_")
-    ]
-
-
 def disk_image(sectors: int, *, littlefs: bool = False) -> bytearray:
     """A fresh disk image of ``sectors`` 512-byte sectors, as ``dd if=/dev/zero`` makes one.
 
@@ -228,7 +244,7 @@ def packet_table(
     ``protocols`` keeps only those (``{"ARP", "ICMP"}``).
     """
     data, _ = _capture(capture)
-    return _netviews.packet_table(data, names=names, protocols=protocols)
+    return capture_view.packet_table(data, names=names, protocols=protocols)
 
 
 def sequence_diagram(
@@ -245,7 +261,7 @@ def sequence_diagram(
     (the names they were added to the network under) unless ``names`` says otherwise.
     """
     data, known = _capture(capture)
-    return _netviews.sequence_diagram(
+    return capture_view.sequence_diagram(
         data, names=names if names is not None else known, hosts=hosts, protocols=protocols, label=label
     )
 
@@ -324,7 +340,7 @@ def run_with_peers(
     """Run an application (or a :class:`Network`) with peers that ``setup(lan)`` makes on its LAN first.
 
     For peers a :class:`Network` cannot make by name (a :class:`DnsServerPeer`,
-    :class:`DnsClientPeer`, :class:`DhcpClientPeer`, an :class:`HttpPeer`):
+    :class:`DnsClientPeer`, :class:`DhcpClientPeer`, an :class:`HttpPeer`, a :class:`SyslogPeer`):
     ``setup`` receives the virtual LAN ``lan`` before anything boots, makes
     them (``DnsClientPeer(lan, cidr="10.0.0.9/24")``) and schedules their
     scripts. The application boots as ``app.run`` boots it (its config.ml

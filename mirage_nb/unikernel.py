@@ -31,12 +31,15 @@ from mirage_nb.sim.netdev.cohttp import Cohttp, Cohttp_lwt, Cohttp_mirage
 from mirage_nb.sim.netdev.conduit import TCP, TLS, Conduit_mirage
 from mirage_nb.sim.netdev.dhcp import Dhcp_server, Dhcp_wire, EthernetPacket, Not_dhcp
 from mirage_nb.sim.netdev.dns import Dns_server, Dns_zone
+from mirage_nb.sim.netdev.http_client import Http_mirage_client
 from mirage_nb.sim.netdev.link import ArpDevice, EthernetDevice
-from mirage_nb.sim.netdev.paf import H1, Initialized, Paf
-from mirage_nb.sim.netdev.tls import Tls, Tls_mirage
+from mirage_nb.sim.netdev.mimic import Mimic
+from mirage_nb.sim.netdev.paf import H1, H2, Alpn, Initialized, Paf
+from mirage_nb.sim.netdev.tls import X509, Tls, Tls_mirage
 from mirage_nb.sim.result import Error, Msg, Ok
 from mirage_nb.sim.rng import Mirage_crypto_rng, Randomconv
 from mirage_nb.sim.runtime import Failure, Mirage_runtime, Stdlib
+from mirage_nb.sim.sexp import Sexplib0
 from mirage_nb.sim.uri import Uri
 
 exit = Stdlib.exit
@@ -64,6 +67,12 @@ class Arp:
 
 
 __all__ = [
+    "Alpn",
+    "H2",
+    "Http_mirage_client",
+    "Mimic",
+    "X509",
+    "Sexplib0",
     "Answered",
     "Arp",
     "Not_dhcp",

@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 venv=${MIRAGE_NB_VENV:-.venv}
 case "$venv" in /*) ;; *) venv="$PWD/$venv" ;; esac # absolute: PATH and cd-safe
 export PATH="$venv/bin:$PATH"
-[ $# -gt 0 ] || set -- tutorials/*.ipynb notebooks/*.ipynb
+[ $# -gt 0 ] || set -- tutorials/*.ipynb notebooks/*.ipynb notebooks/scenarios/*.ipynb
 for nb in "$@"; do
   echo "== $nb"
   jupyter nbconvert --log-level=WARN --execute --to notebook --inplace \

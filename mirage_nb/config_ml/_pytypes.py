@@ -14,6 +14,7 @@ value it does not understand.
 from __future__ import annotations
 
 import collections.abc as cabc
+import inspect
 import types
 import typing
 from collections.abc import Callable
@@ -32,7 +33,7 @@ def param_hints(fn: Callable[..., Any]) -> dict[str, Any]:
     if cached is not None and cached[0] is fn:
         return cached[1]
     hints: dict[str, Any] = {}
-    target = getattr(fn, "__func__", fn)
+    target = inspect.unwrap(getattr(fn, "__func__", fn))  # a recording wrapper's annotations are the function's
     raw = getattr(target, "__annotations__", None)
     if isinstance(raw, dict):
         glob = getattr(target, "__globals__", {})

@@ -200,6 +200,20 @@ class Application:
             **keys,
         )
 
+    # -- printed back as the config.ml a learner gives the real tool (hl-catalog) ---------
+
+    def to_config_ml(self) -> Printed:
+        """The OCaml ``config.ml`` that builds this application, printed from its device graph.
+
+        See :mod:`mirage_nb.functoria.to_config_ml`; the tool names its library
+        (``open Mirage``) through its project's ``config_library()``.
+        """
+        from .to_config_ml import to_config_ml
+
+        return Printed(to_config_ml(self, self.project.config_library()))
+
+    # ---------------------------------------------------------------------------------
+
     def configured(self, args: Sequence[str] = (), *, verb: str = "configure") -> Configured:
         """The application evaluated as ``mirage <verb> <args>`` would evaluate it."""
         from .tool import evaluate_for

@@ -67,6 +67,9 @@ class Device:
     doc: str = ""
     # What the simulator runs for this device; the engine never reads it.
     sim: Any = None
+    # The library calls that returned this device (partially applied), as (impl, call)
+    # pairs: how ``Application.to_config_ml`` prints it back (see functoria/to_config_ml.py).
+    made_by: list[tuple[Any, Any]] = field(default_factory=list, repr=False)
 
     @property
     def nice_name(self) -> str:

@@ -48,7 +48,7 @@ __all__ = [
 class Impl:
     """A functoria term. Calling it applies it: ``f(x)`` is OCaml's ``f $ x``."""
 
-    __slots__ = ("_hash",)
+    __slots__ = ("_hash", "__weakref__")
     _hash: int
 
     def __call__(self, *args: Impl) -> Impl:

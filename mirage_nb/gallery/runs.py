@@ -47,6 +47,7 @@ RUN_CHOICES: dict[str, RunChoice] = {
     "echo_server": RunChoice(seed=1, until="30s"),
     "network": RunChoice(keys={"net": "direct", "no_dhcp": True}, argv=("--ipv4", "10.0.0.2/24"), peers="tcp-client"),
     "ping6": RunChoice(until="3s", peers="pinger"),
+    "http": RunChoice(keys={"net": "direct", "no_dhcp": True}, argv=("--ipv4", "10.0.0.2/24"), peers="http-client"),
 }
 """The gallery's choices for bundled examples, by directory name."""
 
@@ -96,7 +97,14 @@ def _pinger(lan: Any) -> None:
     c.script(go)
 
 
+def _http_client(lan: Any) -> None:
+    from mirage_nb.sim.netdev.http_peer import HttpPeer
+
+    HttpPeer.on(lan).fetch(["http://10.0.0.2:8080/", "http://10.0.0.2:8080/nope"], at="2s")
+
+
 PEERS: dict[str, tuple[str, Callable[[Any], None]]] = {
+    "http-client": ("an HTTP client at 10.0.0.1 gets / and /nope on port 8080 at 2 s", _http_client),
     "tcp-client": ("a client at 10.0.0.1 connects to port 8080 at 2 s and sends “hello”", _tcp_client),
     "pinger": (
         "a peer pings the unikernel's IPv6 link-local address three times at 2 s, then sends one UDP datagram",

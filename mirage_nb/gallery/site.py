@@ -58,6 +58,7 @@ def build(
     lite: bool = False,
     npm_cache: Path | None = None,
     progress: TextIO | None = None,
+    catalog_page: bool | None = None,
 ) -> list[Entry]:
     """Build the site into ``out``: the bundled examples (unless ``bundled=False``) then ``extra_dirs``.
 
@@ -98,6 +99,10 @@ def build(
         if progress is not None:
             progress.write(f" {time.monotonic() - t0:.1f}s\n")
     _write(out / "index.html", index_html(entries, lite=lite))
+    if catalog_page if catalog_page is not None else bundled and run:  # the protocol and device catalog
+        from mirage_nb.gallery.catalog import catalog, catalog_html
+
+        _write(out / "catalog.html", catalog_html(catalog()))
     for name in STATIC_FILES:
         (out / name).write_bytes(resources.files("mirage_nb.gallery").joinpath("static", name).read_bytes())
     if in_browser:

@@ -287,3 +287,25 @@ __all__ = [
     "udpv4v6",
     "unikernel_name",
 ]
+
+
+def _record_exports() -> None:
+    """Wrap the exported functions so each value they make remembers its call (``app.to_config_ml()``).
+
+    Only what a config calls is wrapped: the library's own inner calls stay
+    plain, so a value's noted call is the one the config wrote.
+    """
+    import inspect
+
+    from mirage_nb.functoria.to_config_ml import recorded_namespace, recording
+
+    g = globals()
+    for name in __all__:
+        v = g[name]
+        if inspect.isfunction(v):
+            g[name] = recording(v, name.removesuffix("_") if name.endswith("_") else name)
+    g["Key"] = recorded_namespace(Key, "Key")
+    g["Runtime_arg"] = recorded_namespace(Runtime_arg, "Runtime_arg")
+
+
+_record_exports()

@@ -43,6 +43,8 @@ class Fold:
     vertices: tuple[int, ...]
     modules: tuple[str, ...]
     source: str
+    # High-level devices (mirage_nb proposals) folded into one node each: (label, vertex ids).
+    groups: tuple[tuple[str, tuple[int, ...]], ...] = ()
 
     @property
     def label(self) -> str:
@@ -95,35 +97,67 @@ def _fold(root: Any, n_init: int) -> Fold | None:
     init = [ids[d] for d in root.deps[:n_init] if d in ids]
     jobs = [ids[d] for d in root.deps[n_init:] if d in ids]
     folded = _reach(init, succ) - _reach(jobs, succ) - {ids[root]}
-    if len(folded) < 2:
+    groups = _groups(root.deps[n_init:], g.vertices, ids, succ, folded)
+    if len(folded) < 2 and not groups:
         return None
+    if len(folded) < 2:
+        folded = set()
     fid = max(v.id for v in g.vertices) + 1
     modules = sorted(
         {v.node.dev.module_name for v in g.vertices if v.id in folded and isinstance(v.node, Dev)}, key=str.casefold
     )
+    into = dict.fromkeys(folded, fid)
+    for i, (_label, members) in enumerate(groups):
+        into.update(dict.fromkeys(members, fid + 1 + i))
     lines = ["digraph G {", "ordering=out;"]
     for v in g.vertices:
-        if v.id not in folded:
+        if v.id not in into:
             lines.append(vertex_line(v))
-    fold = Fold(tuple(sorted(folded)), tuple(modules), "")
-    label = f"{fold.label}\n(click to unfold)"
-    lines.append(
-        f'{fid} [label={_dot_string(label)}, shape="box", style="rounded,dashed,filled", '
-        f'fillcolor="#e8f0fe", class="{FOLD_CLASS}", tooltip={_dot_string(", ".join(modules))}];'
-    )
+    fold = Fold(tuple(sorted(folded)), tuple(modules), "", tuple((lb, tuple(sorted(m))) for lb, m in groups))
+    if folded:
+        label = f"{fold.label}\n(click to unfold)"
+        lines.append(
+            f'{fid} [label={_dot_string(label)}, shape="box", style="rounded,dashed,filled", '
+            f'fillcolor="#e8f0fe", class="{FOLD_CLASS}", tooltip={_dot_string(", ".join(modules))}];'
+        )
+    for i, (glabel, members) in enumerate(groups):
+        label = f"{glabel}\n{len(members)} vertices (click to unfold)"
+        lines.append(
+            f'{fid + 1 + i} [label={_dot_string(label)}, shape="box", style="rounded,dashed,filled", '
+            f'fillcolor="#fef3e0", class="{FOLD_CLASS}", tooltip={_dot_string(glabel)}];'
+        )
     lines.append("")
     seen: set[tuple[int, int]] = set()
     for e in g.edges:
-        src = fid if e.src in folded else e.src
-        dst = fid if e.dst in folded else e.dst
-        if src == fid and dst == fid or (src, dst) in seen:
+        src = into.get(e.src, e.src)
+        dst = into.get(e.dst, e.dst)
+        if src == dst and src in into.values() or (src, dst) in seen:
             continue
         seen.add((src, dst))
         line = edge_line(e)
         head = f"{e.src} -> {e.dst} "
         lines.append(f"{src} -> {dst} " + line[len(head) :])
     body = "\n  ".join(lines)
-    return Fold(fold.vertices, fold.modules, body + "\n  }\n")
+    return Fold(fold.vertices, fold.modules, body + "\n  }\n", fold.groups)
+
+
+def _groups(
+    jobs: Sequence[Any], vertices: Sequence[Any], ids: dict[Any, int], succ: dict[int, list[int]], folded: set[int]
+) -> list[tuple[str, set[int]]]:
+    """The vertices of each high-level job (see :mod:`mirage_nb.mirage.proposals`) that only it reaches."""
+    from mirage_nb.functoria.impl import Dev
+    from mirage_nb.mirage.proposals import group_of
+
+    out: list[tuple[str, set[int]]] = []
+    for job in jobs:
+        group = group_of(job.dev) if isinstance(job, Dev) else None
+        if group is None or job not in ids:
+            continue
+        given = [v.id for v in vertices if isinstance(v.node, Dev) and any(v.node.dev is d for d in group.given)]
+        others = [ids[j] for j in jobs if j is not job and j in ids]
+        members = _reach([ids[job]], succ) - _reach(given + others, succ) - folded
+        out.append((group.label, members))
+    return out
 
 
 def fold_of_app(app: Any, args: Sequence[str] = (), *, source: str | None = None) -> Fold | None:

@@ -41,6 +41,13 @@ class MirageProject:
             f"open Lwt.Infix\ntype 'a io = 'a Lwt.t\nlet return = Lwt.return\nlet run t = {os_mod}.Main.run t ; exit 0"
         )
 
+    def config_library(self) -> Any:
+        """The library a config.ml opens, for printing a graph back (``Application.to_config_ml``)."""
+        import mirage_nb.mirage as mirage
+        from mirage_nb.functoria.to_config_ml import Library
+
+        return Library(mirage, "Mirage")
+
     def name_of_target(self, info: Info) -> str:
         if info.output is not None:
             return info.output

@@ -23,7 +23,15 @@ DISPLAY_MODES = ("rich", "text")
 
 
 def _wanted(mime: str, include: Collection[str] | None, exclude: Collection[str] | None) -> bool:
+    """Whether a display should carry ``mime``.
+
+    A PNG of a graph is only made when ``include`` names it (the notebook's
+    shell never does): the HTML pane and the SVG already draw the graph, and a
+    PNG twin of every graph would more than double a notebook's size.
+    """
     if include and mime not in include:
+        return False
+    if mime == "image/png" and not include:
         return False
     return not (exclude and mime in exclude)
 

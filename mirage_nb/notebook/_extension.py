@@ -127,11 +127,11 @@ class MirageMagics(Magics):
     # -- displays ---------------------------------------------------------------------------
 
     def bundle(self, obj: Any) -> dict[str, Any]:
-        """The mimebundle of ``obj`` for this shell's front end (only the types it shows)."""
+        """The mimebundle of ``obj`` for this shell's front end (only the types it shows, and no PNG twin)."""
         from ._display import mimebundle
 
         try:
-            active = set(self.shell.display_formatter.active_types)
+            active = set(self.shell.display_formatter.active_types) - {"image/png"}
         except Exception:
             active = None
         return mimebundle(obj, include=active, mode=self.display_mode)

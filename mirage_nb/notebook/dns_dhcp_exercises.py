@@ -11,46 +11,36 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from mirage_nb.notebook.exercises import Exercise
+from mirage_nb.notebook.exercises import Exercise, number_check
 
 __all__ = ["DNS_DHCP_EXERCISES"]
 
 
-def _int(answer: Any) -> int | None:
-    return answer if isinstance(answer, int) and not isinstance(answer, bool) else None
+_check_cache = number_check(
+    "answer with a number: how many queries the client sent (c.resolver.sent).",
+    1,
+    "one query: the second and third lookups were answered from the stub resolver's cache.",
+    {3: "that would be a resolver without a cache: look at .cached of each result."},
+    "count the DNS queries in the packet table, or print c.resolver.sent.",
+)
 
 
-def _check_cache(answer: Any) -> tuple[bool, str]:
-    n = _int(answer)
-    if n is None:
-        return False, "answer with a number: how many queries the client sent (c.resolver.sent)."
-    if n == 1:
-        return True, "one query: the second and third lookups were answered from the stub resolver's cache."
-    if n == 3:
-        return False, "that would be a resolver without a cache: look at .cached of each result."
-    return False, "count the DNS queries in the packet table, or print c.resolver.sent."
+_check_ttl = number_check(
+    "answer with the TTL, in seconds, of the cached answer.",
+    3570,
+    "3600 - 30: a cached record's TTL counts down in (virtual) time, and it is dropped at 0.",
+    {3600: "3600 is the TTL in the zone; a cache gives what is left of it."},
+    "the zone says $TTL 3600 and 30 seconds have passed.",
+)
 
 
-def _check_ttl(answer: Any) -> tuple[bool, str]:
-    n = _int(answer)
-    if n is None:
-        return False, "answer with the TTL, in seconds, of the cached answer."
-    if n == 3570:
-        return True, "3600 - 30: a cached record's TTL counts down in (virtual) time, and it is dropped at 0."
-    if n == 3600:
-        return False, "3600 is the TTL in the zone; a cache gives what is left of it."
-    return False, "the zone says $TTL 3600 and 30 seconds have passed."
-
-
-def _check_timeout(answer: Any) -> tuple[bool, str]:
-    n = _int(answer)
-    if n is None:
-        return False, "answer with the number of queries sent before the lookup failed."
-    if n == 3:
-        return True, "the first try and 2 retries, each given up after timeout_ns: then 'DNS request timeout'."
-    if n == 2:
-        return False, "retries come after the first try."
-    return False, "one first try, then `retries` more, each after a timeout."
+_check_timeout = number_check(
+    "answer with the number of queries sent before the lookup failed.",
+    3,
+    "the first try and 2 retries, each given up after timeout_ns: then 'DNS request timeout'.",
+    {2: "retries come after the first try."},
+    "one first try, then `retries` more, each after a timeout.",
+)
 
 
 _DORA = ["DISCOVER", "OFFER", "REQUEST", "ACK"]
@@ -67,26 +57,24 @@ def _check_dora(answer: Any) -> tuple[bool, str]:
     return False, "four messages, two each way; the client starts. Read the 'Message type' of each frame."
 
 
-def _check_pool(answer: Any) -> tuple[bool, str]:
-    n = _int(answer)
-    if n is None:
-        return False, "answer with a number of addresses."
-    if n == 31:
-        return True, "192.168.1.70 to 192.168.1.100, both ends included: 31 leases at most."
-    if n == 30:
-        return False, "both ends of the range are handed out."
-    return False, "look at range in dhcp_config.py."
+_check_pool = number_check(
+    "answer with a number of addresses.",
+    31,
+    "192.168.1.70 to 192.168.1.100, both ends included: 31 leases at most.",
+    {30: "both ends of the range are handed out."},
+    "look at range in dhcp_config.py.",
+)
 
 
-def _check_lease_time(answer: Any) -> tuple[bool, str]:
-    n = _int(answer)
-    if n is None:
-        return False, "answer with the lease time, in seconds."
-    if n == 3600:
-        return True, "default_lease_time = 60 * 60 * 1: an hour, with T1 at half of it (1800 s) and T2 at 2880 s."
-    if n in (1800, 2880):
-        return False, "that is T1 or T2, when the client should renew or rebind; the lease itself lasts longer."
-    return False, "read 'IP lease time' in the ACK's options, or default_lease_time in dhcp_config.py."
+_check_lease_time = number_check(
+    "answer with the lease time, in seconds.",
+    3600,
+    "default_lease_time = 60 * 60 * 1: an hour, with T1 at half of it (1800 s) and T2 at 2880 s.",
+    dict.fromkeys(
+        (1800, 2880), "that is T1 or T2, when the client should renew or rebind; the lease itself lasts longer."
+    ),
+    "read 'IP lease time' in the ACK's options, or default_lease_time in dhcp_config.py.",
+)
 
 
 def _items() -> Mapping[str, Exercise]:

@@ -167,6 +167,26 @@ class Exercise:
 # -- helpers for checkers --------------------------------------------------------------------
 
 
+def number_check(ask: str, right: int, correct: str, near: Mapping[int, str], otherwise: str) -> Checker:
+    """A checker for an answer that is one integer: why it is right, what each likely slip means.
+
+    Most exercises ask for a number read off a run (a count, a status, a
+    time); their feedback differs only in the words, so it is written as data:
+    ``ask`` when the answer is not an integer, ``correct`` for ``right``,
+    ``near[n]`` for a wrong answer worth explaining, ``otherwise`` for the rest.
+    ``ask`` may name ``{kind}`` (the answer's type), the other texts ``{answer}``.
+    """
+
+    def check(answer: Any) -> tuple[bool, str]:
+        if isinstance(answer, bool) or not isinstance(answer, int):
+            return False, ask.format(kind=type(answer).__name__)
+        if answer == right:
+            return True, correct
+        return False, near.get(answer, otherwise).format(answer=answer)
+
+    return check
+
+
 def _is_app(x: Any) -> bool:
     from mirage_nb.functoria.app import Application
 
@@ -237,14 +257,13 @@ def _check_salut(r: Any) -> tuple[bool, str]:
     return True, "the boot argument --hello=Salut reached the unikernel through Mirage_runtime."
 
 
-def _check_exit_code(answer: Any) -> tuple[bool, str]:
-    if isinstance(answer, bool) or not isinstance(answer, int):
-        return False, f"answer with an integer exit code, not {type(answer).__name__}."
-    if answer == 64:
-        return True, "64 is MirageOS's exit code for a bad boot argument (63 is for --help)."
-    if answer == 63:
-        return False, "63 is the exit code of --help; try an option the unikernel does not know."
-    return False, "run the unikernel with an unknown option and read result.exit_code."
+_check_exit_code = number_check(
+    "answer with an integer exit code, not {kind}.",
+    64,
+    "64 is MirageOS's exit code for a bad boot argument (63 is for --help).",
+    {63: "63 is the exit code of --help; try an option the unikernel does not know."},
+    "run the unikernel with an unknown option and read result.exit_code.",
+)
 
 
 def _check_pick(r: Any) -> tuple[bool, str]:
@@ -281,12 +300,13 @@ def _check_xl(answer: Any) -> tuple[bool, str]:
     return False, "configure for xen and for hvt, and look for the file only xen writes that ends in .xl."
 
 
-def _check_target_count(answer: Any) -> tuple[bool, str]:
-    if isinstance(answer, bool) or not isinstance(answer, int):
-        return False, f"answer with an integer, not {type(answer).__name__}."
-    if answer == 3:
-        return True, "unix, solo5 and xen each have their Mirage_sleep; the target key picks one."
-    return False, f"{answer} is not it: count the Mirage_sleep boxes in the unevaluated graph."
+_check_target_count = number_check(
+    "answer with an integer, not {kind}.",
+    3,
+    "unix, solo5 and xen each have their Mirage_sleep; the target key picks one.",
+    {},
+    "{answer} is not it: count the Mirage_sleep boxes in the unevaluated graph.",
+)
 
 
 def _check_lottery(runs: Any) -> tuple[bool, str]:
@@ -461,7 +481,7 @@ def _all_exercises() -> dict[str, Exercise]:
     # The network tutorials' exercises live beside the capture views they use (08-11, 12, 13-14).
     from mirage_nb.notebook.dns_dhcp_exercises import DNS_DHCP_EXERCISES
     from mirage_nb.notebook.http_exercises import HTTP_EXERCISES
-    from mirage_nb.notebook.netviews import NET_EXERCISES
+    from mirage_nb.notebook.net_exercises import NET_EXERCISES
 
     return {**EXERCISES, **NET_EXERCISES, **HTTP_EXERCISES, **DNS_DHCP_EXERCISES}
 

@@ -11,21 +11,24 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from mirage_nb.notebook.exercises import Exercise
+from mirage_nb.notebook.exercises import Exercise, number_check
 
 __all__ = ["HTTP_EXERCISES"]
 
 
-def _check_redirect(answer: Any) -> tuple[bool, str]:
-    if isinstance(answer, bool) or not isinstance(answer, int):
-        return False, "answer with the status code, a number such as 200."
-    if answer == 301:
-        return True, "301 Moved Permanently, with a location: header pointing at the https:// URI."
-    if answer in (302, 307, 308):
-        return False, f"{answer} is a redirect too, but not the one dispatch.ml's redirect sends (Moved_permanently)."
-    if answer == 200:
-        return False, "plain HTTP does not serve the page: look at the first response of the run."
-    return False, "look at the status of the http:// response."
+_check_redirect = number_check(
+    "answer with the status code, a number such as 200.",
+    301,
+    "301 Moved Permanently, with a location: header pointing at the https:// URI.",
+    {
+        **dict.fromkeys(
+            (302, 307, 308),
+            "{answer} is a redirect too, but not the one dispatch.ml's redirect sends (Moved_permanently).",
+        ),
+        200: "plain HTTP does not serve the page: look at the first response of the run.",
+    },
+    "look at the status of the http:// response.",
+)
 
 
 def _check_hsts(answer: Any) -> tuple[bool, str]:
@@ -49,9 +52,7 @@ def _check_bad_request(answer: Any) -> tuple[bool, str]:
 
 def _items() -> Mapping[str, Exercise]:
     run = (
-        "from mirage_nb.sim.netdev.http_examples import run_http_example\n"
-        "from mirage_nb.sim.netdev.http_peer import HttpPeer\n"
-        "from mirage_nb.sim.netdev.pki import make_test_pki\n\n"
+        "from mirage_nb.lab import HttpPeer, make_test_pki, run_http_example\n\n"
         'pki = make_test_pki(["10.0.0.2"])\n'
         "webs = []\n\n"
         "def setup(lan):\n"
@@ -84,9 +85,7 @@ def _items() -> Mapping[str, Exercise]:
                 "web.raw('10.0.0.2', 80, data) sends data as is and returns what came back.",
                 "A request line needs a version: b'GET /\\r\\n\\r\\n' has none.",
             ),
-            "from mirage_nb.sim.netdev.http_examples import run_http_example\n"
-            "from mirage_nb.sim.netdev.http_peer import HttpPeer\n"
-            "from mirage_nb.unikernel import Duration, Mirage_sleep\n\n"
+            "from mirage_nb.lab import Duration, HttpPeer, Mirage_sleep, run_http_example\n\n"
             "got = []\n\n"
             "def setup(lan):\n"
             "    web = HttpPeer.on(lan)\n\n"

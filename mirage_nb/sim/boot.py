@@ -200,6 +200,16 @@ def _log_sources(unikernel: Any) -> list[Any]:
     spaces = [ns] + [
         vars(v) for v in ns.values() if inspect.isclass(v) and getattr(v, "__module__", None) == ns.get("__name__")
     ]
+    # local libraries beside the unikernel (``Server = local_library(__file__, "server")``) create sources too
+    home = os.path.dirname(os.path.abspath(str(ns.get("__file__") or ".")))
+    spaces += [
+        vars(v)
+        for v in ns.values()
+        if isinstance(v, types.ModuleType)
+        and getattr(v, "__file__", None)
+        and os.path.dirname(os.path.abspath(str(v.__file__))).startswith(home)
+        and ns.get("__file__")
+    ]
     for space in spaces:
         for v in space.values():
             if isinstance(v, Src):

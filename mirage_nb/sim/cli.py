@@ -33,6 +33,7 @@ from mirage_nb.sim.boot import DeviceNode, RuntimeArgRef, boot, load_unikernel
 from mirage_nb.sim.build_info import linked_libraries
 from mirage_nb.sim.netdev.dns import SERVICE_KIND_OF_MODULE
 from mirage_nb.sim.netdev.kinds import KIND_OF_MODULE, NET_CONNECTORS
+from mirage_nb.sim.netdev.syslog import SYSLOG_KIND_OF_MODULE
 from mirage_nb.sim.run import RunResult
 
 __all__ = [
@@ -90,6 +91,8 @@ def _kind(dev: Any, name: str, has_deps: bool, jobs: set[int]) -> tuple[str, Map
         return KIND_OF_MODULE[module], {}
     if module in SERVICE_KIND_OF_MODULE:  # DNS client, happy eyeballs (sim/netdev/dns.py)
         return SERVICE_KIND_OF_MODULE[module], {}
+    if module in SYSLOG_KIND_OF_MODULE:  # log reporters, monitoring (sim/netdev/syslog.py)
+        return SYSLOG_KIND_OF_MODULE[module], {}
     if nice == "struct_end":
         return "argv", {"name": name}
     if id(dev) in jobs:
@@ -106,6 +109,24 @@ def _kind(dev: Any, name: str, has_deps: bool, jobs: set[int]) -> tuple[str, Map
     )
 
 
+def _local_module(info: Any, node: Any) -> dict[str, Any] | None:
+    """A device the config.ml itself defines (``impl ~connect "Connect.Make" ...``): its connect code, or None.
+
+    Its module is the unikernel's own (``connect.ml`` beside it, here
+    ``connect.py``); :mod:`~mirage_nb.sim.local_module` runs the connect code
+    when it is the usual ``M.connect a b`` of the devices it was applied to.
+    """
+    names = [n.var_name for n in node.args + node.deps]
+    rargs = list(node.dev.runtime_args)
+    try:
+        code = node.dev.connect(info, node.impl_name, ["_" + n for n in names] + ["_" + k.var_name for k in rargs])
+    except Exception:  # noqa: BLE001 - a connect that cannot run here is not ours to explain
+        return None
+    if code.pos is None or not str(code.pos[0]).endswith("config.ml"):
+        return None
+    return {"code": code.code, "impl_name": node.impl_name, "names": names, "pos": code.pos}
+
+
 def nodes_of_graph(configured: Any) -> list[DeviceNode]:
     """The configured application's devices as boot nodes, in the generated main.ml's connect order."""
     from mirage_nb.functoria.graph import connect_order, left_most_device
@@ -115,7 +136,13 @@ def nodes_of_graph(configured: Any) -> list[DeviceNode]:
     jobs = {id(left_most_device(j, context)) for j in getattr(configured.app, "jobs", ())}
     out: list[DeviceNode] = []
     for node in connect_order(configured.graph):
-        kind, params = _kind(node.dev, name, bool(node.deps), jobs)
+        try:
+            kind, params = _kind(node.dev, name, bool(node.deps), jobs)
+        except SimulationError:
+            local = _local_module(configured.info, node)
+            if local is None:
+                raise
+            kind, params = "local_module", local
         if kind in ("argv", "set_name"):
             params = {"name": name, **params}
         elif kind == "job":  # what dune-build-info would tell it

@@ -202,6 +202,18 @@ class Arg:
         return ArgSpec("flag", info, None, False)
 
     @staticmethod
+    def opt_all(conv: Conv, default: Sequence[Any], info: Info, vopt: Any = None) -> ArgSpec:
+        """Twin of ``Arg.opt_all``: the option may be repeated; its values in order, ``default`` if absent."""
+        return ArgSpec("opt_all", info, conv, list(default), vopt)
+
+    @staticmethod
+    def doc_alts(alts: Sequence[str]) -> str:
+        """Twin of ``Arg.doc_alts``: ``either $(b,a) or $(b,b)``, ``one of $(b,a), $(b,b) or $(b,c)``."""
+        from mirage_nb.functoria.help import _doc_alts
+
+        return _doc_alts(list(alts))
+
+    @staticmethod
     def value(spec: ArgSpec) -> ArgSpec:
         """Twin of ``Arg.value``: an absent option takes its default."""
         return spec
@@ -342,6 +354,8 @@ def _value(spec: ArgSpec, occ: list[tuple[str, str | None]]) -> Any:
         if spec.required:
             raise ConvError(f"required option '{spec.info.opt_names[0]}' is missing")
         return spec.default
+    if spec.kind == "opt_all":
+        return [_value(replace(spec, kind="opt"), [o]) for o in occ]
     if len(occ) > 1:
         f0, f1 = occ[0][0], occ[1][0]
         if f0 == f1:
@@ -403,14 +417,17 @@ def man_page(name: str, specs: Sequence[ArgSpec]) -> str:
             absent = ""
         else:
             assert s.conv is not None
-            absent = s.conv.show(s.default) if s.default is not None else ""
+            if s.kind == "opt_all":
+                absent = ""  # Cmdliner shows no default for a repeatable option
+            else:
+                absent = s.conv.show(s.default) if s.default is not None else ""
         args.append(
             H.ArgDoc(
                 tuple(s.info.opt_names),
                 doc=s.info.doc,
                 docv=s.info.docv or (s.conv.docv if s.conv else ""),
                 docs=s.info.docs,
-                kind=s.kind,
+                kind="opt" if s.kind == "opt_all" else s.kind,
                 absent=absent,
                 absent_doc=s.info.absent,
             )

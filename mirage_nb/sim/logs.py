@@ -28,10 +28,10 @@ from typing import Any
 
 from mirage_nb.errors import SimulationError
 from mirage_nb.sim.clocks import Mirage_ptime, Ptime
-from mirage_nb.sim.fmt import Formatter, fprintf
+from mirage_nb.sim.fmt import Formatter, asprintf, fprintf
 from mirage_nb.sim.run import LogRecord, TimelineEvent, current_run
 
-__all__ = ["Level", "Src", "Logs", "level_of_string", "level_to_string"]
+__all__ = ["Level", "Src", "Logs", "level_of_string", "level_to_string", "REPORTER_KEY"]
 
 
 class Level(IntEnum):
@@ -73,6 +73,10 @@ class Src:
 
 _DEFAULT = Src("application", "The application log")
 
+REPORTER_KEY = "logs.reporter"
+"""``run.devices[REPORTER_KEY]``: a reporter that replaced mirage-logs' console one (``Logs.set_reporter``),
+called as ``reporter(source_name, level, header, message)`` for each message that passes the levels."""
+
 
 def _state() -> Any:
     return current_run().log_state
@@ -104,6 +108,13 @@ def _report(src: Src, level: Level, msgf: Any, args: tuple[Any, ...], header: st
     fmt, margs, mheader = _message(msgf, args)
     if mheader is not None:
         header = mheader
+    other = run.devices.get(REPORTER_KEY)
+    if other is not None:  # Logs.set_reporter to another reporter (a syslog one: sim/netdev/syslog.py)
+        text = margs[0] if fmt is None else asprintf(fmt, *margs)
+        other(src.name, level, header, text)
+        run.logs.append(LogRecord(run.now, src.name, _NAMES[level], text))
+        run.timeline.append(TimelineEvent(run.now, "log", f"{_NAMES[level]} [{src.name}] {text}"))
+        return
     ppf = _err_formatter(run)
     start = len(run.console)
     ts = Ptime.to_rfc3339(Mirage_ptime.now(), tz_offset_s=run.tz_offset_s)

@@ -129,7 +129,7 @@ def test_run_without_unikernel_says_what_to_do(shell, capsys):
 def test_formatters_give_rich_displays_in_the_shell(shell):
     shell.run_cell(NETWORK_PY)
     data, _md = shell.display_formatter.format(shell.user_ns["app"])
-    assert {"text/plain", "text/html", "image/svg+xml", "image/png"} <= set(data)
+    assert {"text/plain", "text/html", "image/svg+xml"} == set(data)
     assert data["text/plain"].startswith("Name       network")
     data, _ = shell.display_formatter.format(shell.user_ns["stack"])
     assert data["text/plain"].startswith("choice if net, no-dhcp, target : stackv4v6")

@@ -21,7 +21,20 @@ import pytest
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "mirage_nb" / "examples"
 # Booted with peers in tests/sim/netdev.
-WITH_PEERS = {"network", "ping6", "conduit_server", "static_website_tls", "dns", "dns_server", "dhcp"}
+WITH_PEERS = {
+    "network",
+    "ping6",
+    "conduit_server",
+    "static_website_tls",
+    "dns",
+    "dns_server",
+    "dhcp",
+    "http",
+    "http-fetch",
+    "syslog",
+}
+# The scenario examples run together on a network: tests/scenarios.
+WITH_PEERS |= {"job_queue", "job_worker", "http_balancer", "web_server"}
 BUNDLED = sorted(p.name for p in EXAMPLES.iterdir() if (p / "unikernel.py").is_file() and p.name not in WITH_PEERS)
 
 SECTOR = 512

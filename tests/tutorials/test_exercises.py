@@ -94,7 +94,7 @@ def _notebook_sources() -> dict[str, str]:
 def test_every_exercise_is_checked_in_a_tutorial_and_every_check_exists() -> None:
     from mirage_nb.notebook.dns_dhcp_exercises import DNS_DHCP_EXERCISES
     from mirage_nb.notebook.http_exercises import HTTP_EXERCISES
-    from mirage_nb.notebook.netviews import NET_EXERCISES
+    from mirage_nb.notebook.net_exercises import NET_EXERCISES
 
     known = {**EXERCISES, **NET_EXERCISES, **HTTP_EXERCISES, **DNS_DHCP_EXERCISES}
     used: set[str] = set()

@@ -11,7 +11,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 # The series 00-07 (other tutorials in the directory belong to other parts of the project and test themselves).
 TUTORIALS = sorted(p for p in (ROOT / "tutorials").glob("0[0-7]_*.ipynb"))
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+NOTEBOOKS = sorted((ROOT / "notebooks").rglob("*.ipynb"))
 
 
 def _load(p: Path) -> dict[str, Any]:

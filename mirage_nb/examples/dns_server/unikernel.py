@@ -2,8 +2,8 @@
 
 The shape of ocaml-dns's ``Dns_server_mirage.Make (S).primary``: the zone
 file is parsed at start (``Dns_zone.parse``), a ``Dns_server.Primary`` is
-made from it, and each query is answered by the pure server
-(:class:`~mirage_nb.sim.net.dns_server.DnsPrimary`); each answer is logged
+made from it, and each query is answered by that pure, sans-IO server
+(``server.handle``); each answer is logged
 at debug level (``-l dns-server:debug``), a broken zone stops the unikernel.
 """
 

@@ -18,6 +18,10 @@ Modules, bottom up (MirageOS twin in brackets):
 - ``udp``: codec over v4/v6 and ``UdpDemux`` [``Udp``].
 - ``dhcp``, ``dhcp_client``, ``dhcp_charrua``: BOOTP/DHCP codec, client
   [charrua's ``Dhcp_client`` driven as ``Dhcp_ipv4`` does], charrua's server.
+- ``dns``, ``dns_compiled``, ``dns_server``, ``dns_client``: DNS wire format and zones
+  (dnspython), a zone kept in wire form, the authoritative server, the stub resolver [ocaml-dns].
+- ``tls``: TLS over memory BIOs (Python's ``ssl``) [ocaml-tls].
+- ``syslog``: RFC 3164 lines and stream framings as logs-syslog writes them [syslog-message].
 - ``host``: the above composed into one interface's stack below TCP.
 - ``switch``: a learning switch with per-link latency, bandwidth and seeded loss.
 - ``lan``: a tiny deterministic scheduler running endpoints over a switch.
@@ -39,3 +43,18 @@ Deliberate departures from MirageOS, in one place:
 - The switch learns a source MAC when a frame is sent rather than when it
   arrives (the arrival time is known in advance).
 """
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from types import ModuleType
+
+
+def protocols() -> list[ModuleType]:
+    """The simulator's network protocols (Ethernet, ARP, IPv4, TCP...): pure state machines, one module each."""
+    return [
+        importlib.import_module(f"{__name__}.{info.name}")
+        for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name)
+        if not info.name.startswith("_")
+    ]

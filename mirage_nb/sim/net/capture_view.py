@@ -6,7 +6,7 @@ recorded: the bytes of a pcap file, a file path, a ``BytesIO``, or a list of
 display of the project is: first a plain view model (:class:`PacketRow`,
 :class:`Message` records), then text, HTML and SVG renderings of it. It
 lives in the simulator's layer, next to the pcap writer, because nothing in
-it needs Jupyter: the notebook (``notebook/netviews``) and the static gallery
+it needs Jupyter: the notebook (through ``mirage_nb.lab``) and the static gallery
 show the same table and diagram from this one dissector. Nothing here raises
 on a strange frame: a frame the dissector cannot read becomes a row saying so.
 

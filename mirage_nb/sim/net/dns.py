@@ -74,9 +74,13 @@ def decode_dns(data: bytes) -> dns.message.Message:
 
 
 def encode_dns(msg: dns.message.Message, max_size: int = 65535) -> bytes:
-    """The wire form of ``msg``; if larger than ``max_size``, a truncated copy (TC, empty sections)."""
+    """The wire form of ``msg``; if larger than ``max_size``, a truncated copy (TC, empty sections).
+
+    Records are written in the order their sets hold them (dnspython would
+    shuffle them with Python's global random generator: runs must not differ).
+    """
     try:
-        wire = msg.to_wire(max_size=65535)
+        wire = msg.to_wire(max_size=65535, want_shuffle=False)
     except dns.exception.DNSException as e:
         raise LocalProtocolError(f"DNS message cannot be encoded: {e}") from None
     if len(wire) <= max_size:
@@ -88,7 +92,7 @@ def encode_dns(msg: dns.message.Message, max_size: int = 65535) -> bytes:
     short.question = list(msg.question)
     if msg.edns >= 0:
         short.use_edns(msg.edns, msg.ednsflags, msg.payload)
-    return short.to_wire(max_size=65535)
+    return short.to_wire(max_size=65535, want_shuffle=False)
 
 
 def frame_tcp(wire: bytes) -> bytes:

@@ -21,12 +21,16 @@ limit is 65535. A message that does not decode, or that is itself a response,
 is dropped (:class:`~mirage_nb.sim.net._base.Dropped`), never answered.
 
 The machine is pure: :meth:`DnsPrimary.handle` maps a query's bytes to the
-answer's bytes. The same query bytes always give the same answer bytes, so
-answers are memoised by the query (without its ID) until a zone changes.
+answer's bytes. Nothing is memoised: as ocaml-dns's server does, every query
+is decoded, looked up and encoded afresh. The common query (one question of
+class IN, at most an EDNS record) is read and answered from the zone kept in
+wire form (:mod:`~mirage_nb.sim.net.dns_compiled`); any other message goes
+through dnspython's ``Message``. Both give the same bytes.
 """
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -43,6 +47,7 @@ import dns.zone
 from mirage_nb.errors import LocalProtocolError
 from mirage_nb.sim.net._base import Dropped, FrameError
 from mirage_nb.sim.net.dns import UDP_PAYLOAD, decode_dns, encode_dns, parse_zone
+from mirage_nb.sim.net.dns_compiled import CompiledZone, Query, RRset, WireName, Writer, parse_query
 
 __all__ = ["Answered", "DnsPrimary"]
 
@@ -52,7 +57,8 @@ _NS = dns.rdatatype.NS
 _CNAME = dns.rdatatype.CNAME
 _ANY = dns.rdatatype.ANY
 _GLUE = (dns.rdatatype.A, dns.rdatatype.AAAA)
-_CACHE_LIMIT = 4096
+_RCODE_TEXT = {0: "NOERROR", 3: "NXDOMAIN", 5: "REFUSED"}
+_OPT_RR = b"\x00" + struct.pack("!HHIH", 41, 8192, 0, 0)  # dnspython's make_response: payload 8192, no options
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +80,8 @@ class DnsPrimary:
         self.zones: dict[dns.name.Name, dns.zone.Zone] = {}
         self._cuts: dict[dns.name.Name, set[dns.name.Name]] = {}
         self._names: dict[dns.name.Name, set[dns.name.Name]] = {}
-        self._memo: dict[tuple[bool, bytes], tuple[bytes, Answered]] = {}
+        self._compiled: dict[bytes, CompiledZone] = {}
+        self._qtypes: dict[int, str] = {}
         self._rrsets: dict[tuple[dns.name.Name, int], dns.rrset.RRset] = {}
         self.queries = 0
         for z in zones:
@@ -102,7 +109,7 @@ class DnsPrimary:
         names.add(origin)
         self._names[origin] = names
         self._cuts[origin] = cuts
-        self._memo.clear()
+        self._compiled[WireName.of_name(origin).low] = CompiledZone(zone, names, cuts)
         self._rrsets.clear()
 
     def zone_for(self, name: dns.name.Name) -> dns.zone.Zone | None:
@@ -118,12 +125,15 @@ class DnsPrimary:
     def handle(self, query: bytes, *, tcp: bool = False) -> Answered | Dropped:
         """Answer the DNS message ``query`` (received over TCP if ``tcp``): :class:`Answered` or :class:`Dropped`."""
         self.queries += 1
-        key = (tcp, bytes(query[2:]))
-        hit = self._memo.get(key)
-        if hit is not None:
-            wire, a = hit
-            w = query[:2] + wire
-            return Answered(a.qname, a.qtype, a.rcode, a.authoritative, a.truncated, w)
+        q = parse_query(query)
+        if q is not None:
+            fast = self._answer_compiled(q, tcp)
+            if fast is not None:
+                return fast
+        return self.handle_message(query, tcp=tcp)
+
+    def handle_message(self, query: bytes, *, tcp: bool = False) -> Answered | Dropped:
+        """:meth:`handle` through dnspython's ``Message`` for every query (what the wire-form path must equal)."""
         try:
             q = decode_dns(bytes(query))
         except FrameError as e:
@@ -143,10 +153,105 @@ class DnsPrimary:
             bool(wire[2] & 0x02),
             wire,
         )
-        if len(self._memo) >= _CACHE_LIMIT:
-            self._memo.clear()
-        self._memo[key] = (wire[2:], a)
         return a
+
+    # --- the common query, from the zones in wire form ---------------------------------------
+
+    def _answer_compiled(self, q: Query, tcp: bool) -> Answered | None:
+        qname = q.qname
+        low = qname.low
+        zone = None
+        for off in qname.offsets:
+            zone = self._compiled.get(low[off:])
+            if zone is not None:
+                break
+        else:
+            zone = self._compiled.get(b"\x00")  # a root zone holds every name
+        answer: list[tuple[WireName, RRset]] = []
+        authority: list[tuple[WireName, RRset]] = []
+        additional: list[tuple[WireName, RRset]] = []
+        if zone is None:
+            rcode, aa = 5, False
+        else:
+            rcode, aa = self._fill(zone, qname, q.qtype, 0, answer, authority, additional)
+        flags2 = 0x80 | (q.id_flags[2] & 0x01) | (0x04 if aa else 0)
+        w = Writer(bytes(12), qname)
+        buf = w.buf
+        buf += q.qtype.to_bytes(2, "big") + b"\x00\x01"
+        an = sum(w.rrset(o, r) for o, r in answer)
+        ns = sum(w.rrset(o, r) for o, r in authority)
+        ar = sum(w.rrset(o, r) for o, r in additional)
+        if q.edns:
+            buf += _OPT_RR
+            ar += 1
+        limit = 65535 if tcp else max(UDP_PAYLOAD, q.payload if q.edns else 0)
+        truncated = len(buf) > limit
+        if len(buf) > 65535:
+            return None  # the general path says why it cannot be sent
+        if truncated:  # RFC 2181 §9: every RRset dropped, the question kept (as encode_dns does)
+            end = 12 + len(qname.wire) + 4
+            buf[end:] = _OPT_RR if q.edns else b""
+            an = ns = 0
+            ar = 1 if q.edns else 0
+            flags2 |= 0x02
+        buf[0:12] = q.id_flags[:2] + bytes((flags2, rcode)) + struct.pack("!HHHH", 1, an, ns, ar)
+        qtype = self._qtypes.get(q.qtype)
+        if qtype is None:
+            qtype = self._qtypes[q.qtype] = dns.rdatatype.to_text(q.qtype)  # type: ignore[arg-type]
+        return Answered(q.text, qtype, _RCODE_TEXT[rcode], aa, truncated, bytes(buf))
+
+    def _fill(
+        self,
+        zone: CompiledZone,
+        qname: WireName,
+        qtype: int,
+        depth: int,
+        answer: list[tuple[WireName, RRset]],
+        authority: list[tuple[WireName, RRset]],
+        additional: list[tuple[WireName, RRset]],
+    ) -> tuple[int, bool]:
+        """What :meth:`_answer` does, on the compiled zone: (rcode, authoritative)."""
+        low, origin = qname.low, zone.origin.low
+        cut_at = -1
+        if zone.cuts:
+            for off in qname.offsets:
+                suffix = low[off:]
+                if suffix == origin:
+                    break
+                if suffix in zone.cuts:
+                    cut_at = off  # the highest cut wins: keep climbing
+        if cut_at >= 0:
+            cut = WireName.of_wire(qname.wire[cut_at:])
+            ns = zone.nodes[cut.low][dns.rdatatype.NS]
+            authority.append((cut, ns))
+            for (target,) in ns.rdatas:
+                assert isinstance(target, WireName)
+                if _under(target, origin):
+                    glue = zone.nodes.get(target.low)
+                    if glue is not None:
+                        for t in (dns.rdatatype.A, dns.rdatatype.AAAA):
+                            g = glue.get(t)
+                            if g is not None:
+                                additional.append((target, g))
+            return 0, depth > 0
+        node = zone.nodes.get(low)
+        if node is None:
+            authority.append((zone.origin, zone.negative))
+            return (0 if low in zone.names else 3), True
+        rr = node.get(qtype)
+        if rr is not None:
+            answer.append((qname, rr))
+            return 0, True
+        cname = node.get(dns.rdatatype.CNAME)
+        if cname is not None:
+            answer.append((qname, cname))
+            target = cname.rdatas[0][0]
+            assert isinstance(target, WireName)
+            if depth < 8 and _under(target, origin) and target.low != low:
+                return self._fill(zone, target, qtype, depth + 1, answer, authority, additional)
+            return 0, True
+        authority.append((zone.origin, zone.negative))
+        return 0, True
 
     def _respond(self, q: dns.message.Message) -> dns.message.Message:
         r = dns.message.make_response(q)
@@ -259,3 +364,9 @@ def _rrset(name: dns.name.Name, rds: dns.rdataset.Rdataset) -> dns.rrset.RRset:
         rr.add(rd)
     rr.ttl = rds.ttl
     return rr
+
+
+def _under(name: WireName, origin_low: bytes) -> bool:
+    """Whether ``name`` is ``origin`` or below it."""
+    low = name.low
+    return any(low[off:] == origin_low for off in name.offsets) or origin_low == b"\x00"

@@ -335,6 +335,8 @@ class Ipv6Layer:
 
     @property
     def deadline(self) -> Ns | None:
+        if not self._neighbors:
+            return None
         return min((e[2] for e in self._neighbors.values() if e[2] is not None), default=None)
 
     def is_ours(self, ip: bytes) -> bool:

@@ -204,7 +204,10 @@ class Reassembler:
 
     @property
     def deadline(self) -> Ns | None:
-        return min((v[0] for v in self._parts.values()), default=None)
+        if not self._parts:  # asked after every step: the common case is nothing waiting
+            return None
+        first: Ns = min(v[0] for v in self._parts.values())
+        return first
 
     def expire(self, now: Ns) -> list[Dropped]:
         """Drop the packets whose time is up; one :class:`Dropped` per packet."""

@@ -69,30 +69,57 @@ def _versions(ctx: ssl.SSLContext, versions: tuple[str, str]) -> None:
     ctx.minimum_version, ctx.maximum_version = table[lo], table[hi]
 
 
-def server_context(chain_pem: bytes, key_pem: bytes, *, versions: tuple[str, str] = ("1.2", "1.3")) -> ssl.SSLContext:
-    """An ``ssl`` server context for one certificate chain and its key (PEM bytes)."""
+def _trust(ctx: ssl.SSLContext, ca_pem: bytes) -> None:
+    try:
+        ctx.load_verify_locations(cadata=ca_pem.decode("ascii"))
+    except (ssl.SSLError, ValueError) as e:
+        raise SimulationError(f"TLS trust anchors rejected: {e}") from None
+
+
+def server_context(
+    chain_pem: bytes,
+    key_pem: bytes,
+    *,
+    versions: tuple[str, str] = ("1.2", "1.3"),
+    client_ca: bytes | None = None,
+) -> ssl.SSLContext:
+    """An ``ssl`` server context for one certificate chain and its key (PEM bytes).
+
+    With ``client_ca`` the server asks for a client certificate and accepts
+    only one that CA signed (as a syslog host that authenticates its senders).
+    """
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     _versions(ctx, versions)
     _load_chain(ctx, chain_pem, key_pem)
+    if client_ca is not None:
+        _trust(ctx, client_ca)
+        ctx.verify_mode = ssl.CERT_REQUIRED
     # ocaml-tls sends no session tickets unless given a ticket cache: keep the transcript as short.
     ctx.num_tickets = 0
     return ctx
 
 
 def client_context(
-    ca_pem: bytes | None = None, *, versions: tuple[str, str] = ("1.2", "1.3"), verify: bool = True
+    ca_pem: bytes | None = None,
+    *,
+    versions: tuple[str, str] = ("1.2", "1.3"),
+    verify: bool = True,
+    certificate: tuple[bytes, bytes] | None = None,
 ) -> ssl.SSLContext:
-    """An ``ssl`` client context trusting ``ca_pem`` (PEM bytes), or verifying nothing if ``verify`` is False."""
+    """An ``ssl`` client context trusting ``ca_pem`` (PEM bytes), or verifying nothing if ``verify`` is False.
+
+    ``certificate`` (chain, key) is the client's own, sent when a server asks
+    for one (``Tls.Config.client ~certificates``).
+    """
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     _versions(ctx, versions)
     if not verify:
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE
     elif ca_pem is not None:
-        try:
-            ctx.load_verify_locations(cadata=ca_pem.decode("ascii"))
-        except (ssl.SSLError, ValueError) as e:
-            raise SimulationError(f"TLS trust anchors rejected: {e}") from None
+        _trust(ctx, ca_pem)
+    if certificate is not None:
+        _load_chain(ctx, *certificate)
     return ctx
 
 

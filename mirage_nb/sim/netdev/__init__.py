@@ -53,6 +53,9 @@ Modules (MirageOS twin in brackets):
 - ``dhcp``: the ``Dhcp_wire``/``Dhcp_server`` twins a charrua server unikernel calls.
 - ``dns_peer``: scripted :class:`~.dns_peer.DnsServerPeer`, :class:`~.dns_peer.DnsClientPeer`
   and :class:`~.dns_peer.DhcpClientPeer`.
+- ``syslog``: the log reporters [``Logs_syslog_mirage.Udp``/``Tcp``,
+  ``Logs_syslog_mirage_tls.Tls``; ``--syslog*`` arguments], ``Mirage_monitoring``
+  (says what it omits) and :class:`~.syslog.SyslogPeer`, a log host.
 - ``values``: the values devices return (see its docstring for the OCaml -> Python mapping).
 
 From Python, a functor's module is a :class:`~._module.DeviceModule`: ``S.TCP.read(flow)``

@@ -49,6 +49,7 @@ from mirage_nb.sim.netdev.conduit import TCP, TLS
 from mirage_nb.sim.netdev.values import Data
 from mirage_nb.sim.result import Error, Ok
 from mirage_nb.sim.run import current_run
+from mirage_nb.sim.runtime import Failure
 from mirage_nb.sim.uri import Uri, UriT
 
 __all__ = [
@@ -243,6 +244,23 @@ class Response:
     def is_keep_alive(r: Response) -> bool:
         return "close" not in (Header.get(r.headers, "connection") or "").lower()
 
+    @staticmethod
+    def sexp_of_t(r: Response) -> list[Any]:
+        """``Cohttp.Response.sexp_of_t``: the record ``{encoding; headers; version; status; flush}`` as a sexp."""
+        length = Header.get(r.headers, "content-length")
+        te = (Header.get(r.headers, "transfer-encoding") or "").lower()
+        encoding: Any = ["Fixed", length] if length is not None else "Chunked" if "chunked" in te else "Unknown"
+        names = {v: k for k, v in _BY_NAME.items()}
+        status: Any = names.get(r.status, ["Code", str(r.status)])
+        version = {"HTTP/1.0": "HTTP_1_0", "HTTP/1.1": "HTTP_1_1"}.get(r.version, ["Other", r.version])
+        return [
+            ["encoding", encoding],
+            ["headers", [[k, v] for k, v in r.headers.items]],
+            ["version", version],
+            ["status", status],
+            ["flush", "false"],
+        ]
+
 
 class Body:
     """Twin of ``Cohttp_lwt.Body.t``: empty, a string, or a stream of strings (sent chunked)."""
@@ -319,6 +337,7 @@ class Cohttp:
         status = staticmethod(Response.status_of)
         headers = staticmethod(Response.headers_of)
         is_keep_alive = staticmethod(Response.is_keep_alive)
+        sexp_of_t = staticmethod(Response.sexp_of_t)
 
 
 class Cohttp_lwt:  # noqa: N801 - the OCaml library's name
@@ -542,15 +561,22 @@ class CohttpClient:
         from mirage_nb.sim.netdev.values import to_ip
 
         host = uri.host or ""
+        https = uri.scheme == "https"
+        port = uri.port or (443 if https else 80)
         try:
             ip = to_ip(host)
         except (SimulationError, ValueError):
             res = ctx.get("resolver")
-            if res is None or not hasattr(res, "resolve_host"):
+            if res is not None and hasattr(res, "resolve_uri"):  # conduit's Resolver_mirage (resolver_dns)
+                resolved = await invoke(res.resolve_uri, Uri.to_string(uri))
+                inner = getattr(resolved, "endpoint", resolved)
+                if not hasattr(inner, "ip"):
+                    raise Failure(f"resolution failed: {getattr(resolved, 'message', resolved)}") from None
+                ip, port = to_ip(inner.ip), inner.port
+            elif res is not None and hasattr(res, "resolve_host"):
+                ip = to_ip(await invoke(res.resolve_host, host))
+            else:
                 raise SimulationError(f"cannot resolve {host!r}: the client's resolver knows no names") from None
-            ip = to_ip(await invoke(res.resolve_host, host))
-        https = uri.scheme == "https"
-        port = uri.port or (443 if https else 80)
         ep: Any = TCP(ip, port)
         if https:
             cfg = Tls.Config.client(authenticator=ctx.get("authenticator"), peer_name=host)

@@ -15,11 +15,10 @@ functions are those of ``Dns_client_mirage.S``: ``gethostbyname``,
 ``gethostbyname6``, ``getaddrinfo`` (``Ok((ttl, addresses))``) and
 ``get_resource_record``; errors are ``Error(Msg(...))``.
 
-:class:`HappyEyeballsDevice` connects to a host name or address on one of
-some ports: it resolves AAAA and A through the DNS client that injected
-itself (as ``Dns_client_mirage.connect`` does with ``H.inject``), then starts
-a TCP connection to each address in turn, ``connect_delay`` apart, IPv6 first;
-the first to succeed wins.
+:class:`HappyEyeballsDevice` (:mod:`~.happy_eyeballs`) connects to a host
+name or address on one of some ports: it resolves AAAA and A through the DNS
+client that injected itself (as ``Dns_client_mirage.connect`` does with
+``H.inject``), then races TCP connections to the addresses as RFC 8305 says.
 
 Departures from the OCaml libraries: no DNS over TLS (the default
 nameservers of ``dns-client`` are TLS ones; give ``--dns-servers udp:IP`` or
@@ -32,14 +31,14 @@ from __future__ import annotations
 import ipaddress
 import random
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from mirage_nb.errors import LocalProtocolError, SimulationError
 from mirage_nb.sim.cmdliner import Arg, ArgSpec
 from mirage_nb.sim.logs import Logs, Src
-from mirage_nb.sim.lwt import Resolver, async_, pick, wakeup
+from mirage_nb.sim.lwt import Resolver, async_, wakeup
 from mirage_nb.sim.net.dns import TcpDnsReader, frame_tcp
 from mirage_nb.sim.net.dns_client import (
     DnsResult,
@@ -141,7 +140,9 @@ def service_arg(key: str) -> ArgSpec | None:
     else:
         fn = next((f for f, a in _ARGS.items() if key == a[0] or key.endswith("-" + a[0])), "")
         if not fn:
-            return None
+            from mirage_nb.sim.netdev.syslog import syslog_arg  # --syslog, --monitor: the log reporters' arguments
+
+            return syslog_arg(key)
         group, default = (key[: -len(_ARGS[fn][0]) - 1] or None), None
     option, docv, docs, doc = _ARGS[fn]
     name = f"{group}-{option}" if group else option
@@ -169,106 +170,9 @@ def _arg(booter: Any, node: Any, fn: str) -> Any:
     return None
 
 
-# --- happy eyeballs ------------------------------------------------------------
+# --- happy eyeballs: sim/netdev/happy_eyeballs.py (the RFC 8305 race) -----------------------
 
-
-@dataclass(slots=True)
-class _Attempts:
-    """The connection attempts of one ``connect_ip``: how many are still running, whether one won, who failed."""
-
-    left: int
-    done: bool = False
-    errors: list[str] = field(default_factory=list)
-
-
-class HappyEyeballsDevice:
-    """Twin of ``Happy_eyeballs_mirage.Make (S)``: ``connect t host ports`` over the stack's TCP."""
-
-    def __init__(
-        self,
-        stack: Any,
-        *,
-        aaaa_timeout: int | None = None,
-        connect_delay: int | None = None,
-        connect_timeout: int | None = None,
-        resolve_timeout: int | None = None,
-        resolve_retries: int | None = None,
-        timer_interval: int | None = None,
-    ) -> None:
-        self.run = current_run()
-        self.stack = stack
-        self.aaaa_timeout = aaaa_timeout if aaaa_timeout is not None else 50_000_000
-        self.connect_delay = connect_delay if connect_delay is not None else 50_000_000
-        self.connect_timeout = connect_timeout if connect_timeout is not None else 10 * _SEC
-        self.resolve_timeout = resolve_timeout if resolve_timeout is not None else 1 * _SEC
-        self.resolve_retries = resolve_retries if resolve_retries is not None else 3
-        self.timer_interval = timer_interval if timer_interval is not None else 10_000_000
-        self.getaddrinfo: Callable[..., Any] | None = None
-
-    @classmethod
-    async def connect_device(cls, stack: Any, **kw: Any) -> HappyEyeballsDevice:
-        return cls(stack, **kw)
-
-    def inject(self, getaddrinfo: Callable[..., Any]) -> None:
-        """``inject t getaddrinfo``: the resolver host names go through (the DNS client calls it)."""
-        self.getaddrinfo = getaddrinfo
-
-    async def _resolve(self, host: str) -> list[Any]:
-        if self.getaddrinfo is None:
-            return []
-        addrs: list[Any] = []
-        for rr in ("AAAA", "A"):
-            for _ in range(max(1, self.resolve_retries)):
-                r = await pick([self.getaddrinfo(rr, host), self.run.sleep_ns(self.resolve_timeout)])
-                if isinstance(r, Ok):
-                    addrs += sorted(r.value[1], key=str)
-                    break
-                if isinstance(r, Error) and "timeout" not in str(r.error):
-                    break
-        return addrs
-
-    async def connect(self, host: str, ports: list[int]) -> Any:
-        """``connect t host ports``: ``Ok(((ip, port), flow))`` or ``Error(Msg(...))``."""
-        try:
-            addrs: list[Any] = [ipaddress.ip_address(host)]
-        except ValueError:
-            addrs = await self._resolve(host)
-        if not addrs:
-            return Error(Msg(f"connecting to {host} failed: no addresses"))
-        return await self.connect_ip([(a, p) for a in addrs for p in ports])
-
-    async def connect_ip(self, targets: list[tuple[Any, int]]) -> Any:
-        """``connect_ip t [(ip, port)...]``: the first TCP connection to succeed, the others are closed."""
-        tcp = self.stack.tcp()
-        p, r = wait_any()
-        state = _Attempts(left=len(targets))
-
-        async def attempt(i: int, ip: Any, port: int) -> None:
-            await self.run.sleep_ns(i * self.connect_delay)
-            if state.done:
-                state.left -= 1
-                return
-            res = await pick([tcp.create_connection((to_ip(ip), port)), self.run.sleep_ns(self.connect_timeout)])
-            state.left -= 1
-            if isinstance(res, Ok):
-                if state.done:
-                    await res.value.close()
-                    return
-                state.done = True
-                wakeup(r, Ok(((to_ip(ip), port), res.value)))
-                return
-            state.errors.append(f"{ip}:{port}")
-            if state.left == 0 and not state.done:
-                state.done = True
-                wakeup(r, Error(Msg(f"connection to {', '.join(state.errors)} failed")))
-
-        for i, (ip, port) in enumerate(sorted(targets, key=lambda t: -to_ip(t[0]).version)):
-            async_(attempt(i, ip, port))
-        return await p
-
-    async def connect_host(self, host: str, ports: list[int]) -> Any:
-        return await self.connect(host, ports)
-
+from mirage_nb.sim.netdev.happy_eyeballs import HappyEyeballsDevice  # noqa: E402
 
 # --- the DNS client ------------------------------------------------------------
 

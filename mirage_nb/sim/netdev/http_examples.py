@@ -17,6 +17,17 @@ mirage_nb does not ship (no private key is ever committed): give ``pki``
 its directory with ``server.pem``, ``server.key`` and ``ca-roots.crt`` in
 ``tls/``. :func:`run_bridged_http_example` does the same bridged to a Linux
 network namespace, where ``curl`` reaches the unikernel.
+
+``http`` (mirage-skeleton's applications/http, ``minipaf``) takes the
+certificate in ``certificates/`` and the key in ``keys/`` (``pki`` writes
+both as ``server``); without ``pki`` it serves plain HTTP only. With
+``--tls`` it serves HTTP/2 or HTTP/1.1 on ``--tls-port`` (4343) as ALPN
+decides. ``http-fetch`` is a client: :func:`run_http_fetch` runs it with
+the ``http`` unikernel as the remote site and a DNS peer serving
+:data:`SITE_ZONE`, so ``https://www.example.test/`` is found by name::
+
+    r = run_http_fetch(pki=make_test_pki(["www.example.test"]))
+    print(r.output)        # "Fetching https://www.example.test/ with Cohttp", the response's sexp...
 """
 
 from __future__ import annotations
@@ -29,10 +40,18 @@ from typing import Any
 
 from mirage_nb.errors import SimulationError
 
-__all__ = ["HTTP_EXAMPLES", "http_example_dir", "run_http_example", "run_bridged_http_example"]
+__all__ = [
+    "HTTP_EXAMPLES",
+    "SITE_ZONE",
+    "http_example_dir",
+    "run_http_example",
+    "run_bridged_http_example",
+    "run_http_fetch",
+]
 
-HTTP_EXAMPLES = ("conduit_server", "static_website_tls")
-_NEEDS_PKI = {"static_website_tls"}
+HTTP_EXAMPLES = ("conduit_server", "static_website_tls", "http", "http-fetch")
+_NEEDS_PKI = {"static_website_tls", "http"}
+_PKI_OPTIONAL = {"http"}  # its certificates/ and keys/ are empty without one: --tls then fails as the OCaml does
 
 
 def http_example_dir(name: str, pki: Any = None) -> tuple[str, str | None]:
@@ -42,7 +61,7 @@ def http_example_dir(name: str, pki: Any = None) -> tuple[str, str | None]:
     if name not in HTTP_EXAMPLES:
         raise SimulationError(f"unknown HTTP example {name!r}: expected one of {', '.join(HTTP_EXAMPLES)}")
     src = os.path.join(EXAMPLES_DIR, name)
-    if name not in _NEEDS_PKI:
+    if name not in _NEEDS_PKI or (name in _PKI_OPTIONAL and pki is None):
         return src, None
     if pki is None:
         raise SimulationError(
@@ -51,12 +70,18 @@ def http_example_dir(name: str, pki: Any = None) -> tuple[str, str | None]:
     tmp = tempfile.mkdtemp(prefix=f"mirage-nb-{name}-")
     d = os.path.join(tmp, name)
     shutil.copytree(src, d)
-    tls = os.path.join(d, "tls")
-    os.makedirs(tls, exist_ok=True)
-    for fname, data in (("server.pem", pki.cert), ("server.key", pki.key), ("ca-roots.crt", pki.ca)):
-        with open(os.path.join(tls, fname), "wb") as f:
+    files: tuple[tuple[str, bytes], ...]
+    if name == "http":  # what gen.sh writes: certificates/<name> and keys/<name>
+        files = (("certificates/server", pki.cert), ("keys/server", pki.key))
+    else:
+        files = (("tls/server.pem", pki.cert), ("tls/server.key", pki.key), ("tls/ca-roots.crt", pki.ca))
+    for fname, data in files:
+        path = os.path.join(d, fname)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
             f.write(data)
-    os.chmod(os.path.join(tls, "server.key"), 0o600)
+        if "key" in fname:
+            os.chmod(path, 0o600)
     return d, tmp
 
 
@@ -117,6 +142,72 @@ def run_bridged_http_example(
         nodes = _nodes(d, config_args)
         uk = load_unikernel(os.path.join(d, "unikernel.py"))
         return run_bridged_unikernel(nodes, uk, linux, argv=list(argv), until=until, pcap=pcap)
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+SITE_ZONE = """$ORIGIN example.test.
+$TTL 3600
+@    IN SOA ns hostmaster 2026120701 86400 7200 1048576 300
+@    IN NS  ns
+ns   IN A   {dns}
+www  IN A   {site}
+"""
+"""The zone :func:`run_http_fetch`'s DNS server answers from: ``www.example.test`` is the site."""
+
+
+def run_http_fetch(
+    *,
+    pki: Any,
+    uri: str = "https://www.example.test/",
+    argv: Iterable[str] = (),
+    site_argv: Iterable[str] = ("--tls", "--tls-port=443"),
+    zone: str | None = None,
+    fetcher_ip: str = "10.0.0.2",
+    site_ip: str = "10.0.0.3",
+    dns_ip: str = "10.0.0.53",
+    seed: int = 0,
+    until: int | float | str | None = "30s",
+    pcap: bool = False,
+    on_lan: Callable[[Any], Any] | None = None,
+) -> Any:
+    """Run ``http-fetch`` against the ``http`` example as a remote HTTPS site, found by DNS; the NetworkResult.
+
+    Three hosts share the LAN: the fetcher (``--uri``, ``--resolver=udp:<dns_ip>``),
+    the site (the bundled ``http`` unikernel with ``site_argv``, its
+    certificate from ``pki``, made for ``www.example.test``) and a
+    :class:`~.dns_peer.DnsServerPeer` serving :data:`SITE_ZONE` (or ``zone``).
+    ``on_lan(lan)`` runs before anything boots (to add peers or a bridge).
+    """
+    from mirage_nb.loader import load_config
+    from mirage_nb.sim.netdev.dns_peer import DnsServerPeer
+    from mirage_nb.sim.netdev.kinds import EXAMPLES_DIR
+    from mirage_nb.sim.network import Network
+
+    site_dir, tmp = http_example_dir("http", pki)
+    try:
+        static: dict[str, Any] = {"net": "direct", "no_dhcp": True}
+        net = Network().unikernel(
+            "http-fetch",
+            load_config(os.path.join(EXAMPLES_DIR, "http-fetch", "config.ml")),
+            argv=[f"--ipv4={fetcher_ip}/24", f"--resolver=udp:{dns_ip}", f"--uri={uri}", *argv],
+            **static,
+        )
+        net.unikernel(
+            "site",
+            load_config(os.path.join(site_dir, "config.ml")),
+            argv=[f"--ipv4={site_ip}/24", *site_argv],
+            **static,
+        )
+        text = zone if zone is not None else SITE_ZONE.format(dns=dns_ip, site=site_ip)
+
+        def lan_ready(_name: str, lan: Any) -> None:
+            DnsServerPeer(lan, cidr=f"{dns_ip}/24", zones=[text])
+            if on_lan is not None:
+                on_lan(lan)
+
+        return net.run(seed=seed, until=until, pcap=pcap, on_lan=lan_ready)
     finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)

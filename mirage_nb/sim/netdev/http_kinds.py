@@ -13,6 +13,9 @@ module name                     kind                            connect (deps) -
 ``Cohttp_mirage.Client.Make``   ``cohttp_client``               resolver, conduit -> ``ctx r c``
 ``Tcpip_stack_direct.TCPV4V6``  ``tcpv4v6_of_stack``            stack -> ``S.tcp stack``, ``S.TCP``
 ``Paf_mirage.Make``             ``paf_server``                  tcp (``--port``) -> ``init ~port tcp``
+``Mimic_happy_eyeballs.Make``   ``mimic_happy_eyeballs``        stack, he, dns -> ``connect he``
+``Http_mirage_client.Make``     ``paf_client``                  tcp, mimic -> ``connect ctx``
+(a module of the config.ml)     ``local_module``                ``M.connect a b`` (:mod:`~mirage_nb.sim.local_module`)
 ==============================  ==============================  ==================================
 """
 
@@ -21,8 +24,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from mirage_nb.sim.local_module import connect_local_module
 from mirage_nb.sim.netdev.cohttp import CLIENT_SRC, SERVER_SRC, CohttpClient, CohttpServer
 from mirage_nb.sim.netdev.conduit import CONDUIT_SRC, ConduitModule
+from mirage_nb.sim.netdev.http_client import CLIENT_SRC as PAF_CLIENT_SRC
+from mirage_nb.sim.netdev.http_client import connect_paf_client
+from mirage_nb.sim.netdev.mimic import connect_mimic_happy_eyeballs
 from mirage_nb.sim.netdev.paf import PAF_SRC, PafServer
 
 __all__ = ["HTTP_KIND_OF_MODULE", "HTTP_CONNECTORS", "connect_http", "log_sources"]
@@ -34,11 +41,13 @@ HTTP_KIND_OF_MODULE: Mapping[str, str] = {
     "Cohttp_mirage.Client.Make": "cohttp_client",
     "Tcpip_stack_direct.TCPV4V6": "tcpv4v6_of_stack",
     "Paf_mirage.Make": "paf_server",
+    "Mimic_happy_eyeballs.Make": "mimic_happy_eyeballs",
+    "Http_mirage_client.Make": "paf_client",
 }
 
 
 def log_sources() -> list[Any]:
-    return [CONDUIT_SRC, SERVER_SRC, CLIENT_SRC, PAF_SRC]
+    return [CONDUIT_SRC, SERVER_SRC, CLIENT_SRC, PAF_SRC, PAF_CLIENT_SRC]
 
 
 async def connect_http(booter: Any, node: Any) -> tuple[Any, Any]:
@@ -86,5 +95,10 @@ async def connect_http(booter: Any, node: Any) -> tuple[Any, Any]:
     raise SimulationError(f"{name} node {node.id}: unknown HTTP kind {node.kind!r}")
 
 
-HTTP_CONNECTORS: Mapping[str, Any] = {k: connect_http for k in sorted(set(HTTP_KIND_OF_MODULE.values()))}
+HTTP_CONNECTORS: Mapping[str, Any] = {
+    **{k: connect_http for k in sorted(set(HTTP_KIND_OF_MODULE.values()))},
+    "mimic_happy_eyeballs": connect_mimic_happy_eyeballs,
+    "paf_client": connect_paf_client,
+    "local_module": connect_local_module,
+}
 """Kind -> connector, merged into :data:`~mirage_nb.sim.netdev.kinds.NET_CONNECTORS`."""

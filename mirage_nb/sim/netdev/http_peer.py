@@ -13,6 +13,11 @@ keeping the connection for the next request to the same host and port, and
 ``chunked=True`` sending the body with ``transfer-encoding: chunked``.
 ``await web.raw(ip, port, data)`` sends bytes as they are (malformed
 requests, one byte at a time with ``delay_ns``) and returns what came back.
+
+``HttpPeer.on(lan, ca=..., http2=True)`` offers ``h2`` and ``http/1.1`` by
+ALPN on HTTPS connections, as ``curl --http2`` does, and speaks HTTP/2
+(:mod:`~.h2_client`) when the server picks it; the response's ``http_version``
+says which one was spoken (``HTTP/2`` or ``HTTP/1.1``).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import h11
 from mirage_nb.errors import SimulationError
 from mirage_nb.sim.net.tls import TlsFailure, TlsSession, client_context
 from mirage_nb.sim.netdev._module import wait_any
+from mirage_nb.sim.netdev.h2_client import H2Client
 from mirage_nb.sim.netdev.peer import Peer, PeerFlow
 from mirage_nb.sim.uri import Uri
 
@@ -43,6 +49,7 @@ class HttpResponse:
     body: bytes
     tls_version: str | None = None
     at_ns: int = 0
+    http_version: str = "HTTP/1.1"
 
     def header(self, name: str) -> str | None:
         n = name.lower()
@@ -56,6 +63,7 @@ class _Conn:
     h11: h11.Connection
     tls: TlsSession | None = None
     pending: bytearray = field(default_factory=bytearray)
+    h2: Any = None
 
 
 def _time(t: Any) -> int:
@@ -67,7 +75,16 @@ def _time(t: Any) -> int:
 class HttpPeer:
     """HTTP/1.1 (and HTTPS with ``ca``) from a peer: ``get``, ``request``, ``raw``, and ``fetch`` for notebooks."""
 
-    def __init__(self, peer: Peer, *, ca: bytes | None = None, verify: bool = True, tls_versions=("1.2", "1.3")):
+    def __init__(
+        self,
+        peer: Peer,
+        *,
+        ca: bytes | None = None,
+        verify: bool = True,
+        tls_versions: Iterable[str] = ("1.2", "1.3"),
+        http2: bool = False,
+    ) -> None:
+        self.http2 = http2
         self.peer = peer
         self.run = peer.run
         self.ca = ca
@@ -102,13 +119,40 @@ class HttpPeer:
         if out:
             await self.peer.send(c.flow, out)
 
+    async def _address(self, host: str) -> str:
+        """The address to connect to for ``host``: itself if it is an address, else what the peer's resolver says.
+
+        Over a :class:`~.dns_peer.DnsClientPeer` (which has ``resolve``), a name is
+        looked up as a browser does (an ``A`` record, from the cache when it is
+        there); on a plain peer a name is an error.
+        """
+        import ipaddress
+
+        try:
+            return str(ipaddress.ip_address(host.strip("[]")))
+        except ValueError:
+            pass
+        resolve = getattr(self.peer, "resolve", None)
+        if resolve is None:
+            raise SimulationError(
+                f"{self.peer.name}: cannot resolve {host!r}: give an address, or make the HttpPeer over a "
+                "DnsClientPeer (HttpPeer(DnsClientPeer(lan, ...), ca=...)) so that names are looked up"
+            )
+        result = await resolve(host, "A")
+        values = getattr(result.answer, "values", ())
+        if not values:
+            raise SimulationError(f"{self.peer.name}: {host} did not resolve: {result.answer}")
+        return str(values[0])
+
     async def _open(self, host: str, port: int, https: bool) -> _Conn:
-        flow = await self.peer.connect(host, port)
+        flow = await self.peer.connect(await self._address(host), port)
         c = _Conn(flow, h11.Connection(h11.CLIENT))
         if https:
             if self._ctx is None:
-                self._ctx = client_context(self.ca, versions=self.tls_versions, verify=self.verify)
+                self._ctx = client_context(self.ca, versions=self.tls_versions, verify=self.verify)  # type: ignore[arg-type]
                 self._ctx.check_hostname = False
+                if self.http2:
+                    self._ctx.set_alpn_protocols(["h2", "http/1.1"])
             c.tls = TlsSession(self._ctx, server=False, server_hostname=host)
             while not c.tls.handshake():
                 await self._tls_pump(c)
@@ -117,6 +161,8 @@ class HttpPeer:
                     c.tls.receive_eof()
                 c.tls.receive(data)
             await self._tls_pump(c)
+            if c.tls.obj.selected_alpn_protocol() == "h2":
+                c.h2 = H2Client(lambda b: self._send(c, b), lambda: self._read(c))
         return c
 
     async def _send(self, c: _Conn, data: bytes) -> None:
@@ -166,8 +212,10 @@ class HttpPeer:
         port = u.port or (443 if https else 80)
         key = (host, port, https)
         c = self._conns.pop(key, None)
-        if c is None or c.h11.our_state is not h11.IDLE:
+        if c is None or (c.h2 is None and c.h11.our_state is not h11.IDLE) or (c.h2 is not None and c.h2.gone):
             c = await self._open(host, port, https)
+        if c.h2 is not None:
+            return await self._request_h2(c, key, method, url, u, list(headers), body, keep_alive)
         hs = [("host", host if u.port is None else f"{host}:{port}"), *headers]
         if chunked:
             hs.append(("transfer-encoding", "chunked"))
@@ -217,6 +265,33 @@ class HttpPeer:
             c.h11.start_next_cycle()
             self._conns[key] = c
         else:
+            await self._close(c)
+        return r
+
+    async def _request_h2(
+        self,
+        c: _Conn,
+        key: tuple[str, int, bool],
+        method: str,
+        url: str,
+        u: Any,
+        headers: list[tuple[str, str]],
+        body: bytes,
+        keep_alive: bool,
+    ) -> HttpResponse:
+        host, port, _ = key
+        authority = host if u.port is None else f"{host}:{port}"
+        try:
+            a = await c.h2.request(method, authority, Uri.path_and_query(u), headers=headers, body=body)
+        except (SimulationError, TlsFailure) as e:
+            await self._close(c)
+            raise SimulationError(f"{method} {url}: {e}") from None
+        assert c.tls is not None
+        r = HttpResponse(url, a.status, "", a.headers, a.body, c.tls.version, self.run.now, "HTTP/2")
+        if keep_alive:
+            self._conns[key] = c
+        else:
+            await c.h2.close()
             await self._close(c)
         return r
 

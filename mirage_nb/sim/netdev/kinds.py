@@ -529,3 +529,8 @@ def attach_unikernel(
 from mirage_nb.sim.netdev.dns import SERVICE_CONNECTORS  # noqa: E402
 
 NET_CONNECTORS = {**NET_CONNECTORS, **SERVICE_CONNECTORS}
+
+# --- log reporters and monitoring (sim/netdev/syslog.py; kinds by module in its SYSLOG_KIND_OF_MODULE)
+from mirage_nb.sim.netdev.syslog import SYSLOG_CONNECTORS  # noqa: E402
+
+NET_CONNECTORS = {**NET_CONNECTORS, **SYSLOG_CONNECTORS}

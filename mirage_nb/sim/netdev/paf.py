@@ -25,7 +25,16 @@ ends it). The request body is read before the handler runs and handed to
 gives a writer for the error body); without an answer, the client gets
 ``400 Bad Request``. HTTP/1.1 is h11; keep-alive as the client asks.
 ``https_service ~tls`` runs the same over TLS (:class:`~.tls.TlsFlow`).
-HTTP/2 (``alpn_service``) is not simulated.
+
+``alpn_service ~tls handler`` serves HTTPS where the TLS handshake's ALPN
+picks the protocol (the server's ``Tls.Config.server ~alpn_protocols``):
+``h2`` goes to HTTP/2 (:mod:`~.paf_h2`, the ``h2`` package), anything else
+to HTTP/1.1. ``handler`` is ``Alpn.Handler(error=..., request=...)``;
+``request(flow, dst, reqd, protocol)`` gets ``Alpn.H2()`` or
+``Alpn.HTTP_1_1()`` and the same ``reqd`` API either way (``H2`` is ``H1``'s
+twin: ``H2.Reqd.request``, ``H2.Headers.get``...). Request bodies arrive
+whole: ``Body.Reader.schedule_read`` gives them in one ``on_read``, then
+``on_eof``.
 """
 
 from __future__ import annotations
@@ -40,10 +49,11 @@ from mirage_nb.sim.logs import Logs, Src
 from mirage_nb.sim.lwt import async_, is_sleeping, spawn, wakeup
 from mirage_nb.sim.netdev._module import invoke, wait_any
 from mirage_nb.sim.netdev.cohttp import Code, _next_event
+from mirage_nb.sim.netdev.paf_h2 import serve_h2
 from mirage_nb.sim.netdev.tls import TlsFlow
 from mirage_nb.sim.result import Error
 
-__all__ = ["H1", "Paf", "PafServer", "Initialized", "PAF_SRC"]
+__all__ = ["H1", "H2", "Alpn", "Paf", "PafServer", "Initialized", "PAF_SRC"]
 
 PAF_SRC = Src("paf-mirage", "HTTP server (paf)")
 
@@ -108,7 +118,10 @@ class _WriterApi:
         w.chunks.append(s.encode("latin-1") if isinstance(s, str) else bytes(s))
         w._wake()
 
-    write_bigstring = write_string
+    @staticmethod
+    def write_bigstring(w: _Writer, buf: Any, *, off: int = 0, len: int | None = None) -> None:  # noqa: A002
+        data = bytes(buf)
+        _WriterApi.write_string(w, data[off : off + len] if len is not None else data[off:])
 
     @staticmethod
     def flush(w: _Writer, k: Any = None) -> None:
@@ -125,18 +138,39 @@ class _WriterApi:
         return w.closed
 
 
+class _ReadBody:
+    """``Body.Reader.t``: a request body, read once (the whole of it), then at its end."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.read = False
+
+    def __bytes__(self) -> bytes:
+        return self.data
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+
 class _ReaderApi:
     @staticmethod
-    def schedule_read(body: bytes, *, on_eof: Any, on_read: Any) -> None:
+    def schedule_read(body: Any, *, on_eof: Any, on_read: Any) -> None:
         """Call ``on_read(data, off=, len=)`` with the whole body (if any), then ``on_eof()`` on the next read."""
-        if body:
+        if isinstance(body, _ReadBody):
+            if body.read or not body.data:
+                on_eof()
+                return
+            body.read = True
+            on_read(body.data, off=0, len=len(body.data))
+        elif body:
             on_read(body, off=0, len=len(body))
         else:
             on_eof()
 
     @staticmethod
-    def close(body: bytes) -> None:
-        return None
+    def close(body: Any) -> None:
+        if isinstance(body, _ReadBody):
+            body.read = True
 
 
 class _Body:
@@ -153,6 +187,7 @@ class Reqd:
         self.response: _Response | None = None
         self.writer: _Writer | None = None
         self.fixed: bytes | None = None
+        self._reader: _ReadBody | None = None
         self._done, self._r = wait_any()
 
     def _answer(self) -> None:
@@ -166,8 +201,10 @@ class _ReqdApi:
         return reqd._request
 
     @staticmethod
-    def request_body(reqd: Reqd) -> bytes:
-        return reqd._body
+    def request_body(reqd: Reqd) -> _ReadBody:
+        if reqd._reader is None:
+            reqd._reader = _ReadBody(reqd._body)
+        return reqd._reader
 
     @staticmethod
     def respond_with_string(reqd: Reqd, response: _Response, body: str | bytes) -> None:
@@ -199,6 +236,38 @@ class H1:
     Body = _Body
 
 
+class H2(H1):
+    """ocaml-h2's names, the same API as :class:`H1` (a request's ``version`` is ``HTTP/2.0``)."""
+
+
+@dataclass(frozen=True)
+class _Http11:
+    """``Alpn.HTTP_1_1 _``: the connection speaks HTTP/1.1."""
+
+
+@dataclass(frozen=True)
+class _H2:
+    """``Alpn.H2 _``: the connection speaks HTTP/2."""
+
+
+@dataclass(frozen=True)
+class _AlpnHandler:
+    """``{ Alpn.error; Alpn.request }``: ``request(flow, dst, reqd, protocol)``, ``error(dst, proto, err, respond)``."""
+
+    request: Any
+    error: Any = None
+
+
+class Alpn:
+    """The ``Alpn`` module of paf: the protocols and the handler record of ``alpn_service``."""
+
+    HTTP_1_1 = _Http11
+    H2 = _H2
+    http_1_1 = _Http11()
+    h2 = _H2()
+    Handler = _AlpnHandler
+
+
 # --- the server ---------------------------------------------------------------------------
 
 
@@ -214,6 +283,7 @@ class _Service:
     request_handler: Any
     error_handler: Any = None
     tls: Any = None
+    alpn: _AlpnHandler | None = None
 
 
 @dataclass
@@ -277,6 +347,18 @@ class PafServer:
     def https_service(*, tls: Any, error_handler: Any = None, request_handler: Any, config: Any = None) -> _Service:
         return _Service(request_handler, error_handler, tls)
 
+    @staticmethod
+    def alpn_service(handler: _AlpnHandler, *, tls: Any) -> _Service:
+        """``alpn_service ~tls handler``: HTTPS, HTTP/2 or HTTP/1.1 as the TLS handshake's ALPN chose."""
+        if not isinstance(handler, _AlpnHandler):
+            raise SimulationError("alpn_service: the handler must be Alpn.Handler(request=..., error=...)")
+        error = handler.error
+
+        def error_handler(dst: Any) -> Any:
+            return lambda err, respond: error(dst, Alpn.http_1_1, err, respond)
+
+        return _Service(None, error_handler if error is not None else None, tls, handler)
+
     # --- serving ------------------------------------------------------------------------
 
     async def _serve(self, service: _Service, t: _Listening) -> None:
@@ -297,8 +379,19 @@ class PafServer:
                 return
             flow = r.value
         dst = tcp_flow.dst()
-        handler = service.request_handler(flow, dst)
+        flow = _Tunnel(flow)
+        alpn = service.alpn
+        if alpn is not None:
+            if getattr(flow, "alpn_protocol", None) == "h2":
+                await self._h2_connection(alpn, flow, dst)
+                return
+
+            def handler(reqd: Reqd) -> Any:
+                return alpn.request(flow, dst, reqd, Alpn.http_1_1)
+        else:
+            handler = service.request_handler(flow, dst)
         conn = h11.Connection(h11.SERVER)
+        switched = False
         try:
             while True:
                 try:
@@ -329,9 +422,29 @@ class PafServer:
                 await reqd._done
                 if not await self._respond(conn, flow, reqd):
                     return
+                if conn.our_state is h11.SWITCHED_PROTOCOL:  # a CONNECT answered 2xx: the flow is the handler's
+                    flow.pushback(conn.trailing_data[0])
+                    switched = True
+                    return
                 if conn.our_state is h11.MUST_CLOSE or conn.their_state is h11.MUST_CLOSE:
                     return
                 conn.start_next_cycle()
+        finally:
+            if not switched:
+                await flow.close()
+
+    async def _h2_connection(self, alpn: _AlpnHandler, flow: Any, dst: Any) -> None:
+        def make_reqd(headers: list[tuple[str, str]], body: bytes) -> Reqd:
+            pseudo = {k: v for k, v in headers if k.startswith(":")}
+            req = _Request(pseudo.get(":method", "GET"), pseudo.get(":path", "/"), headers, "HTTP/2.0")
+            return Reqd(req, body)
+
+        async def handle(reqd: Reqd) -> None:
+            await invoke(alpn.request, flow, dst, reqd, Alpn.h2)
+            await reqd._done
+
+        try:
+            await serve_h2(flow, make_reqd=make_reqd, handle=handle, src=PAF_SRC)
         finally:
             await flow.close()
 
@@ -346,7 +459,11 @@ class PafServer:
             # httpaf would close the connection to delimit the body; h11 needs a length or chunks
             headers.append(("content-length", str(len(reqd.fixed))))
         reason = res.reason if res.reason is not None else Code.reason_phrase_of_code(res.status)
+        if reqd._request.meth == "CONNECT" and 200 <= res.status < 300:
+            headers = [h for h in headers if h[0].lower() not in ("content-length", "transfer-encoding")]
         out = conn.send(h11.Response(status_code=res.status, headers=headers, reason=reason))
+        if conn.our_state is h11.SWITCHED_PROTOCOL:
+            return not isinstance(await flow.write(out), Error)
         if reqd.fixed is not None:
             out += conn.send(h11.Data(data=reqd.fixed)) if reqd.fixed else b""
             out += conn.send(h11.EndOfMessage())
@@ -392,6 +509,48 @@ class PafServer:
 
     def __repr__(self) -> str:
         return f"<module {self.module_name}>"
+
+
+class _Tunnel:
+    """A connection's flow as handlers see it: bytes read past a ``CONNECT`` are given back first.
+
+    After a ``CONNECT`` answered 2xx, the HTTP connection stops and the flow
+    belongs to the handler (``HTTP_server.TCP.no_close``), which relays it;
+    what the client sent right after its request is read from here first.
+    """
+
+    def __init__(self, flow: Any) -> None:
+        self.flow = flow
+        self._pending = b""
+
+    def pushback(self, data: bytes) -> None:
+        self._pending = bytes(data) + self._pending
+
+    async def read(self) -> Any:
+        from mirage_nb.sim.netdev.values import Data
+        from mirage_nb.sim.result import Ok
+
+        if self._pending:
+            data, self._pending = self._pending, b""
+            return Ok(Data(memoryview(data)))
+        return await self.flow.read()
+
+    async def write(self, buf: Any) -> Any:
+        return await self.flow.write(buf)
+
+    async def writev(self, bufs: list[Any]) -> Any:
+        return await self.flow.write(b"".join(bytes(b) for b in bufs))
+
+    async def close(self) -> None:
+        await self.flow.close()
+
+    def __getattr__(self, attr: str) -> Any:
+        if attr.startswith("_"):
+            raise AttributeError(attr)
+        return getattr(self.flow, attr)
+
+    def __repr__(self) -> str:
+        return repr(self.flow)
 
 
 class _FlowOps:

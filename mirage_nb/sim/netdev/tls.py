@@ -29,7 +29,7 @@ from mirage_nb.sim.netdev.values import Closed, Data, Eof
 from mirage_nb.sim.result import Error, Msg, Ok
 from mirage_nb.sim.runtime import Failure
 
-__all__ = ["Tls", "Tls_mirage", "TlsFlow", "TlsError", "ServerConfig", "ClientConfig", "Certificate"]
+__all__ = ["X509", "Tls", "Tls_mirage", "TlsFlow", "TlsError", "ServerConfig", "ClientConfig", "Certificate"]
 
 
 @dataclass(frozen=True)
@@ -46,11 +46,14 @@ class ServerConfig:
 
     certificate: Certificate
     versions: tuple[str, str] = ("1.2", "1.3")
+    alpn_protocols: tuple[str, ...] = ()
     _ctx: Any = field(default=None, repr=False)
 
     def context(self) -> Any:
         if self._ctx is None:
             self._ctx = server_context(self.certificate.chain, self.certificate.key, versions=self.versions)
+            if self.alpn_protocols:
+                self._ctx.set_alpn_protocols(list(self.alpn_protocols))
         return self._ctx
 
 
@@ -62,13 +65,18 @@ class ClientConfig:
     peer_name: str | None = None
     versions: tuple[str, str] = ("1.2", "1.3")
     verify: bool = True
+    alpn_protocols: tuple[str, ...] = ()
+    certificate: Certificate | None = field(default=None, repr=False)
     _ctx: Any = field(default=None, repr=False)
 
     def context(self) -> Any:
         if self._ctx is None:
-            self._ctx = client_context(self.ca, versions=self.versions, verify=self.verify)
+            own = None if self.certificate is None else (self.certificate.chain, self.certificate.key)
+            self._ctx = client_context(self.ca, versions=self.versions, verify=self.verify, certificate=own)
             if self.peer_name is None:
                 self._ctx.check_hostname = False
+            if self.alpn_protocols:
+                self._ctx.set_alpn_protocols(list(self.alpn_protocols))
         return self._ctx
 
 
@@ -84,17 +92,25 @@ class TlsError:
 
 class _Config:
     @staticmethod
-    def server(*, certificates: Any, versions: tuple[str, str] = ("1.2", "1.3"), **_ignored: Any) -> Any:
-        """``Tls.Config.server ~certificates:(`Single cert) ()``: ``Ok config`` or ``Error (`Msg _)``."""
+    def server(
+        *,
+        certificates: Any,
+        versions: tuple[str, str] = ("1.2", "1.3"),
+        alpn_protocols: Any = (),
+        **_ignored: Any,
+    ) -> Any:
+        """``Tls.Config.server ~certificates:(`Single cert) ?alpn_protocols ()``: ``Ok config`` or ``Error _``."""
         match certificates:
             case ("Single", Certificate() as c):
                 pass
             case Certificate() as c:
                 pass
+            case ("Single", (bytes() as chain, bytes() as key)):
+                c = Certificate(chain, key)
             case _:
                 return Error(Msg("server certificates: expected ('Single', certificate)"))
         try:
-            cfg = ServerConfig(c, versions)
+            cfg = ServerConfig(c, versions, tuple(alpn_protocols))
             cfg.context()
         except SimulationError as e:
             return Error(Msg(str(e)))
@@ -106,11 +122,31 @@ class _Config:
         authenticator: Any = None,
         peer_name: str | None = None,
         versions: tuple[str, str] = ("1.2", "1.3"),
+        alpn_protocols: Any = (),
+        certificates: Any = None,
         **_ignored: Any,
     ) -> Any:
-        """``Tls.Config.client ~authenticator ?peer_name ()``; ``authenticator`` is CA PEM bytes or None (no check)."""
+        """``Tls.Config.client ~authenticator ?peer_name ?alpn_protocols ?certificates ()``.
+
+        ``authenticator`` is CA PEM bytes or None (no check); ``certificates``
+        is ``("Single", cert)`` for a client certificate.
+        """
+        match certificates:
+            case None:
+                own = None
+            case ("Single", Certificate() as own) | (Certificate() as own):
+                pass
+            case _:
+                return Error(Msg("client certificates: expected ('Single', certificate)"))
         try:
-            cfg = ClientConfig(authenticator, peer_name, versions, verify=authenticator is not None)
+            cfg = ClientConfig(
+                authenticator,
+                peer_name,
+                versions,
+                verify=authenticator is not None,
+                alpn_protocols=tuple(alpn_protocols),
+                certificate=own,
+            )
             cfg.context()
         except SimulationError as e:
             return Error(Msg(str(e)))
@@ -152,10 +188,47 @@ class _X509:
         return await self._read(kv, "ca-roots.crt")
 
 
+class _X509Certificate:
+    @staticmethod
+    def decode_pem_multiple(pem: bytes) -> Any:
+        """``X509.Certificate.decode_pem_multiple``: ``Ok chain`` (PEM bytes) if it holds certificates."""
+        if b"-----BEGIN CERTIFICATE-----" not in pem:
+            return Error(Msg("no certificate in PEM data"))
+        return Ok(pem)
+
+
+class _X509PrivateKey:
+    @staticmethod
+    def decode_pem(pem: bytes) -> Any:
+        """``X509.Private_key.decode_pem``: ``Ok key`` (PEM bytes) if it holds a private key."""
+        if b"PRIVATE KEY-----" not in pem:
+            return Error(Msg("no private key in PEM data"))
+        return Ok(pem)
+
+
+class X509:
+    """Twin of the ``X509`` library's PEM decoders (the values stay PEM: ``ssl`` reads them)."""
+
+    Certificate = _X509Certificate
+    Private_key = _X509PrivateKey
+
+
 class Tls_mirage:  # noqa: N801 - the OCaml library's name
     """Twin of ``Tls_mirage``: ``X509(KV)`` reads certificates from a kv store."""
 
     X509 = _X509
+
+    @staticmethod
+    async def client_of_flow(cfg: ClientConfig, flow: Any, *, host: str | None = None) -> Any:
+        """``client_of_flow cfg ?host flow``: TLS over ``flow``; ``host`` is the name the certificate must have."""
+        if host is not None and cfg.peer_name is None and cfg.verify:
+            cfg = ClientConfig(cfg.ca, host, cfg.versions, cfg.verify, cfg.alpn_protocols)
+        return await TlsFlow.client_of_flow(cfg, flow)
+
+    @staticmethod
+    async def server_of_flow(cfg: ServerConfig, flow: Any) -> Any:
+        """``server_of_flow cfg flow``: TLS over ``flow``, as a server."""
+        return await TlsFlow.server_of_flow(cfg, flow)
 
 
 class TlsFlow:
@@ -265,6 +338,11 @@ class TlsFlow:
     @property
     def version(self) -> str | None:
         return self.session.version
+
+    @property
+    def alpn_protocol(self) -> str | None:
+        """The protocol ALPN chose (``"h2"``, ``"http/1.1"``), or None (``Tls.Core.epoch``'s ``alpn_protocol``)."""
+        return self.session.obj.selected_alpn_protocol()
 
     def __repr__(self) -> str:
         return f"<TLS {self.session.version or 'handshaking'} over {self.flow!r}>"

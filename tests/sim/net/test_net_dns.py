@@ -347,3 +347,39 @@ def test_decoder_a_million_fuzzed_messages():
     for i in range(1_000_000):
         data = _mutate(rng, rng.choice(seeds)) if i % 4 else rng.randbytes(rng.randrange(64))
         _check(s, c, data)
+
+
+# --- the wire-form path answers byte for byte as the dnspython path ----------------------------
+
+_DIFF_ZONE = ZONE + "".join(f"h{i} IN A 10.9.0.{i}\n" for i in range(1, 120))
+
+
+@given(
+    st.sampled_from(
+        ["www", "WwW", "www2", "alias", "ALIAS", "loop1", "ns1", "nope", "a.b.c", "b.c", "c", "big", "sub"]
+        + ["x.sub", "ns.sub", "deep.x.sub", "h7", "h100", "", "many"]
+    ),
+    st.sampled_from(["A", "AAAA", "MX", "NS", "SOA", "TXT", "CNAME", "SRV", "DS", "ANY"]),
+    st.sampled_from(["example.org", "EXAMPLE.org", "example.com"]),
+    st.sampled_from([None, 512, 1232, 4096, 100]),
+    st.booleans(),
+    st.booleans(),
+)
+@settings(max_examples=300, deadline=None)
+def test_wire_form_answers_equal_dnspython_answers(label, rdtype, origin, payload, rd, tcp):
+    s = _DIFF_SERVER
+    name = f"{label}.{origin}" if label else origin
+    q = dns.message.make_query(name, rdtype, id=4242, use_edns=payload is not None, payload=payload or 512)
+    if not rd:
+        q.flags &= ~dns.flags.RD
+    wire = q.to_wire()
+    assert s.handle(wire, tcp=tcp) == s.handle_message(wire, tcp=tcp)
+
+
+def test_the_big_answer_truncates_the_same_on_both_paths():
+    q = dns.message.make_query("many.example.org", "A", id=7).to_wire()
+    fast, slow = _DIFF_SERVER.handle(q), _DIFF_SERVER.handle_message(q)
+    assert fast == slow and fast.truncated
+
+
+_DIFF_SERVER = DnsPrimary([_DIFF_ZONE + "".join(f"many IN A 10.8.{i // 250}.{i % 250}\n" for i in range(60))])

@@ -1,10 +1,8 @@
-"""The notebook's views of a network capture, and the exercises of the network tutorials.
+"""The exercises of tutorials 08-11 (the network stack, ARP and ping, TCP, the Linux bridge).
 
-The packet table and the sequence diagram themselves live in
-:mod:`mirage_nb.sim.net.capture_view` (nothing in them needs Jupyter, and the
-gallery shows them too); they are named here as well, where the tutorials and
-:mod:`mirage_nb.lab` have always found them. Jupyter shows them through their
-``_repr_html_``/``_repr_svg_`` methods.
+They live apart from the other tutorials' lists, as tutorial 12's and 13-14's
+do; :func:`~.exercises.exercise` finds them by name, so ``check``, ``hint``
+and ``solution`` know them.
 """
 
 from __future__ import annotations
@@ -12,42 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mirage_nb.sim.net.capture_view import (
-    CaptureError,
-    Message,
-    PacketRow,
-    PacketTable,
-    SequenceDiagram,
-    frames_of,
-    lan_names,
-    mac_text,
-    packet_rows,
-    packet_table,
-    sequence_diagram,
-)
+from mirage_nb.sim.net.capture_view import PacketTable
 
-__all__ = [
-    "PacketRow",
-    "PacketTable",
-    "Message",
-    "SequenceDiagram",
-    "frames_of",
-    "packet_rows",
-    "packet_table",
-    "sequence_diagram",
-    "lan_names",
-    "mac_text",
-    "CaptureError",
-    "NET_EXERCISES",
-    "check",
-    "hint",
-    "solution",
-]
-
-
-# --- exercises of the network tutorials (08-11) ----------------------------------------------
-# They use the Exercise record of ``exercises``; ``check``/``hint``/``solution`` below look in
-# both catalogues, so a network tutorial imports them from here.
+__all__ = ["NET_EXERCISES"]
 
 
 def _check_socket_net(answer: Any) -> tuple[bool, str]:
@@ -145,7 +110,3 @@ def _net_exercises() -> Mapping[str, Any]:
 
 NET_EXERCISES: Mapping[str, Any] = _net_exercises()
 """The exercises of tutorials 08-11 (``exercises.Exercise`` records), by name."""
-
-
-# The tutorials' one check/hint/solution, which knows these exercises too.
-from mirage_nb.notebook.exercises import check, hint, solution  # noqa: E402

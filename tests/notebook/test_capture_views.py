@@ -14,7 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mirage_nb.errors import MirageNbError
-from mirage_nb.notebook.netviews import (
+from mirage_nb.sim.net.arp import OP_REQUEST, encode_arp
+from mirage_nb.sim.net.capture_view import (
     CaptureError,
     PacketTable,
     frames_of,
@@ -23,7 +24,6 @@ from mirage_nb.notebook.netviews import (
     packet_table,
     sequence_diagram,
 )
-from mirage_nb.sim.net.arp import OP_REQUEST, encode_arp
 from mirage_nb.sim.net.ethernet import ETHERTYPE_ARP, encode_ethernet
 from mirage_nb.sim.net.pcap import PcapWriter
 from mirage_nb.sim.net.switch import LinkProfile
@@ -222,7 +222,8 @@ def test_any_frames_give_a_row_each_and_valid_svg(frames, seed):
 
 # --- the network tutorials' exercises -----------------------------------------------------------
 
-from mirage_nb.notebook.netviews import NET_EXERCISES, check, hint, solution  # noqa: E402
+from mirage_nb.notebook.exercises import check, hint, solution  # noqa: E402
+from mirage_nb.notebook.net_exercises import NET_EXERCISES  # noqa: E402
 
 
 @pytest.mark.parametrize("name", sorted(NET_EXERCISES))
