@@ -13,7 +13,9 @@ is asked of another host.
 
 Versions: a package Pyodide's own lock knows is taken at that version (the
 one Pyodide's maintainers tested), with the dependencies that lock gives;
-the few it does not know are pinned in :data:`EXTRA`.
+a few it does not know are pinned in :data:`EXTRA`; any other (a new
+dependency of this package) is the newest pure-Python wheel PyPI has for
+the requirement, with the dependencies its metadata gives under Pyodide.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -42,7 +44,9 @@ __all__ = [
     "closure",
     "fetch_wheel",
     "normalize",
+    "pypi_resolver",
     "runtime_requirements",
+    "runtime_specs",
     "write_lock",
 ]
 
@@ -58,6 +62,9 @@ EXTRA: Mapping[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     "ipywidgets": ("8.1.8", ("comm", "ipython", "traitlets"), ("ipywidgets",)),
 }
 """Pure-Python packages Pyodide's lock does not list, pinned."""
+
+PYODIDE_PYTHON = "3.14"
+"""The Python of the vendored Pyodide (pip picks wheels for it)."""
 
 SOURCE_DATE_EPOCH = "315532800"
 """1980-01-01, the earliest date a zip holds: the wheel's bytes depend on its sources only."""
@@ -142,15 +149,20 @@ def build_project_wheel(dest: Path) -> Path:
     return target
 
 
-def runtime_requirements() -> tuple[str, ...]:
-    """The names this package requires at run time (its dependencies without an extra), normalized, sorted."""
+def runtime_specs() -> tuple[str, ...]:
+    """This package's run-time requirements as written (``h2>=4.1,<5``), without the extras' ones, sorted."""
     out = set()
     for req in metadata.requires(PROJECT) or ():
         spec, _, marker = req.partition(";")
         if "extra" in marker:
             continue
-        out.add(normalize(re.split(r"[\s<>=!~\[(]", spec.strip(), maxsplit=1)[0]))
+        out.add(spec.strip())
     return tuple(sorted(out))
+
+
+def runtime_requirements() -> tuple[str, ...]:
+    """The names this package requires at run time (its dependencies without an extra), normalized, sorted."""
+    return tuple(sorted({_name_of(s) for s in runtime_specs()}))
 
 
 def _lock_packages(lock: Mapping[str, object]) -> dict[str, dict[str, object]]:
@@ -160,52 +172,60 @@ def _lock_packages(lock: Mapping[str, object]) -> dict[str, dict[str, object]]:
     return {normalize(k): v for k, v in packages.items()}
 
 
-def closure(roots: Iterable[str], lock: Mapping[str, object]) -> list[str]:
-    """``roots`` and everything they depend on, by Pyodide's lock or :data:`EXTRA`, sorted.
+Resolver = Callable[[str], tuple[str, tuple[str, ...]]]
+"""A requirement (``h2>=4.1,<5``) → the version chosen and the requirements of that version (for Pyodide)."""
 
-    A name neither knows, or a package Pyodide builds for WebAssembly (not a
-    pure-Python wheel PyPI serves), is an error: the site would miss it.
+
+def _name_of(spec: str) -> str:
+    return normalize(re.split(r"[\s<>=!~\[(;]", spec.strip(), maxsplit=1)[0])
+
+
+def closure(roots: Iterable[str], lock: Mapping[str, object], resolve: Resolver | None = None) -> list[str]:
+    """``roots`` (names or requirements) and everything they depend on, by Pyodide's lock, :data:`EXTRA`,
+    or else ``resolve`` (which asks PyPI), as sorted names.
+
+    A package Pyodide builds for WebAssembly (not a pure-Python wheel PyPI
+    serves) is an error, and so is a name nothing knows: the site would miss it.
     """
     known = _lock_packages(lock)
     seen: set[str] = set()
-    todo = [normalize(r) for r in roots]
+    todo = list(roots)
     while todo:
-        name = todo.pop()
+        spec = todo.pop()
+        name = _name_of(spec)
         if name in seen:
             continue
         seen.add(name)
         if name in EXTRA:
-            todo.extend(normalize(d) for d in EXTRA[name][1])
+            todo.extend(EXTRA[name][1])
         elif name in known:
             entry = known[name]
             if not str(entry.get("file_name", "")).endswith("-none-any.whl"):
                 raise VendorError(f"{name} is built for WebAssembly by Pyodide (not a pure-Python wheel on PyPI)")
-            todo.extend(normalize(str(d)) for d in entry.get("depends", []))  # type: ignore[attr-defined]
+            todo.extend(str(d) for d in entry.get("depends", []))  # type: ignore[attr-defined]
+        elif resolve is not None:
+            todo.extend(resolve(spec)[1])
         else:
             raise VendorError(f"{name}: neither Pyodide's lock nor mirage_nb.gallery.wheels.EXTRA pins a version")
     return sorted(seen)
 
 
-def fetch_wheel(name: str, version: str, cache: Path | None = None) -> Path:
-    """The pure-Python wheel ``name==version`` from PyPI (``pip download``), cached in ``~/.cache/mirage-nb/wheels``."""
-    cache = cache or default_cache().parent / "wheels"
+def _cached(cache: Path, name: str, version: str | None) -> Path | None:
     stem = re.sub(r"[-_.]+", "_", name).lower()
+    hits = sorted(
+        p for p in cache.glob("*.whl") if p.name.lower().startswith(f"{stem}-{version}-" if version else f"{stem}-")
+    )
+    return hits[-1] if hits else None
 
-    def found() -> Path | None:
-        hits = sorted(p for p in cache.glob("*.whl") if p.name.lower().startswith(f"{stem}-{version}-"))
-        return hits[0] if hits else None
 
-    hit = found()
-    if hit is not None:
-        return hit
-    cache.mkdir(parents=True, exist_ok=True)
+def _pip_download(spec: str, dest: Path) -> None:
     _pip(
         [
             "download",
             "--no-deps",
             "--only-binary=:all:",
             "--python-version",
-            "3.14",
+            PYODIDE_PYTHON,
             "--implementation",
             "py",
             "--abi",
@@ -214,15 +234,83 @@ def fetch_wheel(name: str, version: str, cache: Path | None = None) -> Path:
             "any",
             "--quiet",
             "-d",
-            str(cache),
-            f"{name}=={version}",
+            str(dest),
+            spec,
         ],
-        f"pip download {name}=={version}",
+        f"pip download {spec}",
     )
-    hit = found()
+
+
+def fetch_wheel(name: str, version: str, cache: Path | None = None) -> Path:
+    """The pure-Python wheel ``name==version`` from PyPI (``pip download``), cached in ``~/.cache/mirage-nb/wheels``."""
+    cache = cache or default_wheel_cache()
+    hit = _cached(cache, name, version)
+    if hit is not None:
+        return hit
+    cache.mkdir(parents=True, exist_ok=True)
+    _pip_download(f"{name}=={version}", cache)
+    hit = _cached(cache, name, version)
     if hit is None:
         raise VendorError(f"pip download {name}=={version} gave no pure-Python wheel")
     return hit
+
+
+def default_wheel_cache() -> Path:
+    return default_cache().parent / "wheels"
+
+
+_MARKER_ENV = {
+    "python_version": "3.14",
+    "python_full_version": "3.14.2",
+    "sys_platform": "emscripten",
+    "platform_system": "Emscripten",
+    "platform_machine": "wasm32",
+    "os_name": "posix",
+    "implementation_name": "cpython",
+    "platform_python_implementation": "CPython",
+    "extra": "",
+}
+"""Where a dependency's environment marker is evaluated: Pyodide's Python."""
+
+
+def _requirements(wheel: Path) -> tuple[str, tuple[str, ...]]:
+    """A wheel's version and the requirements it has under Pyodide (no extras), read from its METADATA."""
+    from packaging.requirements import Requirement
+
+    with zipfile.ZipFile(wheel) as z:
+        meta = next(n for n in z.namelist() if n.endswith(".dist-info/METADATA") and n.count("/") == 1)
+        text = z.read(meta).decode("utf-8")
+    version = next(line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("Version:"))
+    out = []
+    for line in text.splitlines():
+        if not line.startswith("Requires-Dist:"):
+            continue
+        req = Requirement(line.split(":", 1)[1].strip())
+        if req.marker is None or req.marker.evaluate(dict(_MARKER_ENV)):
+            out.append(str(req).split(";")[0].strip())
+    return version, tuple(out)
+
+
+def pypi_resolver(cache: Path | None = None) -> Resolver:
+    """A :data:`Resolver` that downloads the newest pure-Python wheel matching a requirement (cached)."""
+    cache = cache or default_wheel_cache()
+
+    def resolve(spec: str) -> tuple[str, tuple[str, ...]]:
+        with tempfile.TemporaryDirectory(prefix="mirage-nb-resolve-") as tmp:
+            _pip_download(spec, Path(tmp))
+            got = sorted(Path(tmp).glob("*.whl"))
+            if len(got) != 1:
+                raise VendorError(f"pip download {spec} gave {[p.name for p in got]}, expected one pure-Python wheel")
+            cache.mkdir(parents=True, exist_ok=True)
+            target = cache / got[0].name
+            if not target.is_file():
+                shutil.copyfile(got[0], target)
+        resolved[_name_of(spec)] = target
+        return _requirements(target)
+
+    resolved: dict[str, Path] = {}
+    resolve.resolved = resolved  # type: ignore[attr-defined]
+    return resolve
 
 
 def _sha256(path: Path) -> str:
@@ -249,18 +337,25 @@ def vendor_wheels(
     project = build_project_wheel(dest)
     project_version = project.name.split("-")[1]
     wheels = [Wheel(PROJECT, project_version, project, runtime_requirements(), ("mirage_nb",))]
-    for name in closure([*runtime_requirements(), *roots], lock):
+    resolve = pypi_resolver(cache)
+    resolved: dict[str, Path] = resolve.resolved  # type: ignore[attr-defined]
+    for name in closure([*runtime_specs(), *roots], lock, resolve):
         if name in EXTRA:
             version, deps, imports = EXTRA[name]
-        else:
+            src = fetch_wheel(name, version, cache)
+        elif name in known:
             entry = known[name]
             version = str(entry["version"])
-            deps = tuple(normalize(str(d)) for d in entry.get("depends", []))  # type: ignore[attr-defined]
+            deps = tuple(str(d) for d in entry.get("depends", []))  # type: ignore[attr-defined]
             imports = tuple(str(i) for i in entry.get("imports", []))  # type: ignore[attr-defined]
-        src = fetch_wheel(name, version, cache)
+            src = fetch_wheel(name, version, cache)
+        else:  # neither Pyodide nor EXTRA knows it: the newest wheel PyPI has for the requirement
+            src = resolved[name]
+            version, deps = _requirements(src)
+            imports = ()
         target = dest / src.name
         shutil.copyfile(src, target)
-        depends = tuple(sorted(normalize(d) for d in deps))
+        depends = tuple(sorted({_name_of(d) for d in deps}))
         wheels.append(Wheel(name, version, target, depends, imports or _top_level(src)))
     return sorted(wheels, key=lambda w: w.name)
 

@@ -14,6 +14,7 @@ from mirage_nb.gallery.wheels import (
     EXTRA,
     PROJECT,
     Wheel,
+    _requirements,
     build_project_wheel,
     closure,
     normalize,
@@ -50,6 +51,32 @@ def test_closure_follows_the_lock_and_the_pins() -> None:
         closure(["numpy"], LOCK)
     with pytest.raises(VendorError, match="nosuch: neither"):
         closure(["nosuch"], LOCK)
+
+
+def test_a_name_nothing_pins_is_resolved_with_its_dependencies() -> None:
+    asked: list[str] = []
+
+    def resolve(spec: str) -> tuple[str, tuple[str, ...]]:
+        asked.append(spec)
+        return ("4.3.0", ("hyperframe>=6.1,<7", "Pygments")) if spec.startswith("h2") else ("1", ())
+
+    assert closure(["h2>=4.1,<5"], LOCK, resolve) == ["h2", "hyperframe", "pygments"]
+    assert asked == ["h2>=4.1,<5", "hyperframe>=6.1,<7"]  # pygments comes from Pyodide's lock
+
+
+def test_a_wheels_requirements_under_pyodide(tmp_path: Path) -> None:
+    whl = tmp_path / "demo-1.2-py3-none-any.whl"
+    meta = (
+        "Metadata-Version: 2.1\nName: demo\nVersion: 1.2\n"
+        "Requires-Dist: hpack<5,>=4.1\n"
+        'Requires-Dist: pywin32; sys_platform == "win32"\n'
+        'Requires-Dist: pytest; extra == "test"\n'
+        'Requires-Dist: tomli; python_version < "3.11"\n'
+    )
+    with zipfile.ZipFile(whl, "w") as z:
+        z.writestr("demo-1.2.dist-info/METADATA", meta)
+        z.writestr("demo/__init__.py", "")
+    assert _requirements(whl) == ("1.2", ("hpack<5,>=4.1",))
 
 
 def test_the_lock_lists_exactly_the_wheels_with_their_digests(tmp_path: Path) -> None:
