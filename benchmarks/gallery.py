@@ -124,7 +124,10 @@ def lite() -> None:
                 page.set_default_timeout(300_000)
                 t0 = time.perf_counter()
                 page.goto(f"{base}/lab/index.html?path=tutorials/01_hello.ipynb")
-                page.wait_for_selector(".jp-Notebook .jp-Cell")
+                page.wait_for_selector(".jp-Notebook .jp-Cell .jp-OutputArea-output")
+                # The saved outputs go first: every output waited for below comes from the Pyodide kernel.
+                page.click('.lm-MenuBar-itemLabel:text-is("Edit")')
+                page.click('.lm-Menu-itemLabel:text-is("Clear Outputs of All Cells")')
                 page.click(".jp-Notebook .jp-Cell >> nth=0")
                 page.keyboard.press("Escape")
                 for _ in range(6):
