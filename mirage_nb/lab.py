@@ -102,7 +102,6 @@ from mirage_nb.sim.netdev.http_examples import run_bridged_http_example, run_htt
 from mirage_nb.sim.netdev.http_peer import HttpPeer
 from mirage_nb.sim.netdev.kinds import NET_KINDS
 from mirage_nb.sim.netdev.peer import Peer
-from mirage_nb.sim.netdev.pki import make_test_pki
 from mirage_nb.sim.netdev.syslog import SyslogPeer
 from mirage_nb.sim.network import Network, NetworkResult
 from mirage_nb.sim.xen.host import Faults, XenHost
@@ -281,6 +280,22 @@ def builder_widget(name: str = "unikernel", **kw: Any) -> Any:
     from mirage_nb.notebook.widgets import builder_widget as widget
 
     return widget(name, **kw)
+
+
+def make_test_pki(*args: Any, **kwargs: Any) -> Any:
+    """A throw-away CA and server certificate (:func:`mirage_nb.sim.netdev.pki.make_test_pki`, same arguments).
+
+    Imported on first use: it needs the ``cryptography`` package, which a
+    browser's Python (JupyterLite) lacks; the rest of this module works there.
+    """
+    try:
+        from mirage_nb.sim.netdev.pki import make_test_pki as make
+    except ImportError as e:
+        raise MirageNbError(
+            f"make_test_pki needs the cryptography package, which this Python lacks ({e}): "
+            "pip install cryptography, or run this notebook in a local JupyterLab"
+        ) from e
+    return make(*args, **kwargs)
 
 
 def run_bridged(
