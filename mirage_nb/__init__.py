@@ -19,8 +19,14 @@ def __getattr__(name: str) -> str:
 
 def load_ipython_extension(ipython):
     """``%load_ext mirage_nb``: the magics and rich displays of :mod:`mirage_nb.notebook`."""
+    import sys
+
     from mirage_nb.notebook import load_ipython_extension as _load
 
+    if sys.platform == "emscripten":  # in a browser: start loading the WebAssembly graphviz the graphs need
+        from mirage_nb.gallery.inbrowser import start_graphviz
+
+        start_graphviz()
     _load(ipython)
 
 

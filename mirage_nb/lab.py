@@ -21,8 +21,10 @@ layers below offer a notebook:
   with its own keys and boot arguments, and scripted :class:`Peer` s, on one
   or more virtual LANs, run together (``Network().unikernel("server", app,
   argv=[...]).peer("client", talk, cidr="10.0.0.1/24").run(until="3s",
-  pcap=True)``). All unikernels write to one console and share the log
-  levels of the main one (the first added): see :mod:`mirage_nb.sim.network`.
+  pcap=True)``). Each unikernel has its own console, log levels and exit
+  code (``result.console("server")``, ``result.transcript``,
+  ``result.exit_codes``); a failed peer script is that peer's error
+  (``result.errors``): see :mod:`mirage_nb.sim.network`.
 * **Views.** :func:`packet_table` and :func:`sequence_diagram` of a capture
   (or of a :class:`NetworkResult`), :class:`RunView` / :func:`run_viewer`
   for stepping through a run, :class:`Builder` / :func:`builder_widget` for
@@ -100,7 +102,6 @@ from mirage_nb.sim.netdev.http_examples import run_bridged_http_example, run_htt
 from mirage_nb.sim.netdev.http_peer import HttpPeer
 from mirage_nb.sim.netdev.kinds import NET_KINDS
 from mirage_nb.sim.netdev.peer import Peer
-from mirage_nb.sim.netdev.pki import make_test_pki
 from mirage_nb.sim.netdev.syslog import SyslogPeer
 from mirage_nb.sim.network import Network, NetworkResult
 from mirage_nb.sim.record import RecordedRun, RunRecord
@@ -293,6 +294,22 @@ def builder_widget(name: str = "unikernel", **kw: Any) -> Any:
     from mirage_nb.notebook.widgets import builder_widget as widget
 
     return widget(name, **kw)
+
+
+def make_test_pki(*args: Any, **kwargs: Any) -> Any:
+    """A throw-away CA and server certificate (:func:`mirage_nb.sim.netdev.pki.make_test_pki`, same arguments).
+
+    Imported on first use: it needs the ``cryptography`` package, which a
+    browser's Python (JupyterLite) lacks; the rest of this module works there.
+    """
+    try:
+        from mirage_nb.sim.netdev.pki import make_test_pki as make
+    except ImportError as e:
+        raise MirageNbError(
+            f"make_test_pki needs the cryptography package, which this Python lacks ({e}): "
+            "pip install cryptography, or run this notebook in a local JupyterLab"
+        ) from e
+    return make(*args, **kwargs)
 
 
 def run_bridged(

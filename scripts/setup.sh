@@ -29,11 +29,13 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 # graphviz draws the device graphs (learners need only this one). The rest is
 # for the tests: tshark checks captures; ping, ip, ethtool drive the TAP bridge;
 # socat, nc, curl, dig and udhcpc are the real Linux clients of simulated
-# unikernels; chromium runs the browser tests (Playwright drives Debian's build).
+# unikernels; chromium runs the browser tests (Playwright drives Debian's build);
+# npm fetches Pyodide and viz.js for the in-browser gallery, node runs Pyodide
+# in the tests.
 declare -A need=(
   [dot]=graphviz [tshark]=tshark [ping]=iputils-ping [ip]=iproute2 [ethtool]=ethtool
   [socat]=socat [nc]=netcat-openbsd [curl]=curl [dig]=dnsutils [udhcpc]=udhcpc
-  [chromium]=chromium [git]=git
+  [chromium]=chromium [git]=git [node]=nodejs [npm]=npm
 )
 missing=()
 for cmd in "${!need[@]}"; do # sbin too: a user's PATH often lacks it (ethtool, udhcpc live there)

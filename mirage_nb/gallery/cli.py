@@ -25,7 +25,13 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument(
         "--in-browser",
         action="store_true",
-        help="add the engine to every page, under Pyodide (fetched once with npm pack; serve the site over HTTP)",
+        help="add the engine to every page, under Pyodide (fetched once with npm pack) with this package's wheel "
+        "and its dependencies (pip, from the gallery extra); serve the site over HTTP",
+    )
+    b.add_argument(
+        "--lite",
+        action="store_true",
+        help="add OUT/lite/: the tutorials in JupyterLite, run by Pyodide in the browser (needs mirage-nb[gallery])",
     )
     b.add_argument(
         "--npm-cache", type=Path, default=None, help="where npm packages are cached (~/.cache/mirage-nb/npm)"
@@ -55,6 +61,7 @@ def main(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
             bundled=not args.no_bundled,
             run=not args.no_run,
             in_browser=args.in_browser,
+            lite=args.lite,
             npm_cache=args.npm_cache,
             progress=None if args.quiet else err,
         )

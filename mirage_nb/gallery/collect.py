@@ -2,7 +2,8 @@
 
 A :class:`Entry` is the plain model of one page (no HTML here): the sources,
 ``describe`` and the files ``configure`` writes for every target, the graph
-as dot text (evaluated for unix, and the full graph before evaluation), the
+as dot text (evaluated for unix, its learner view with the devices every
+unikernel gets folded into one node, and the full graph before evaluation), the
 devices and concepts the index filters on, and the simulated run.
 """
 
@@ -23,6 +24,7 @@ from mirage_nb.functoria.app import Configured
 from mirage_nb.functoria.impl import If, Impl, walk
 from mirage_nb.gallery.runs import RUN_CHOICES, RunChoice, Transcript, simulate
 from mirage_nb.mirage.keys import Mode
+from mirage_nb.mirage.learner_view import fold_of_app
 
 __all__ = ["TARGETS", "TargetView", "Entry", "collect", "bundled_dirs", "EXAMPLES_DIR"]
 
@@ -72,6 +74,8 @@ class Entry:
     notices: str
     dot_eval: str
     dot_full: str
+    dot_learner: str | None
+    """The evaluated graph with the devices every unikernel gets folded into one node (None if nothing folds)."""
     targets: tuple[TargetView, ...]
     devices: tuple[str, ...]
     concepts: tuple[str, ...]
@@ -185,6 +189,7 @@ def collect(directory: Path, slug: str, *, choice: RunChoice | None = None, run:
                 views.append(TargetView(t, "", (), str(e)))
         dot_eval = str(app.dot("unix", eval=True))
         dot_full = str(app.dot("unix", eval=False))
+        fold = fold_of_app(app, ["-t", "unix", "--eval"], source=dot_eval)
         configured = app.configured(["-t", "unix"], verb="describe")
         nodes = nodes_of_graph(configured)
         kinds = {n.kind for n in nodes}
@@ -213,6 +218,7 @@ def collect(directory: Path, slug: str, *, choice: RunChoice | None = None, run:
         notices=notices.getvalue(),
         dot_eval=dot_eval,
         dot_full=dot_full,
+        dot_learner=None if fold is None else fold.source,
         targets=tuple(views),
         devices=tuple(sorted(kinds - _BASE_KINDS)),
         concepts=tuple(concepts),

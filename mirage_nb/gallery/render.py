@@ -41,7 +41,7 @@ def _head(title: str) -> str:
 
 
 def _foot(live: bool = False) -> str:
-    extra = '<script src="viz/viz-global.js"></script>\n<script src="gallery-live.js"></script>\n' if live else ""
+    extra = '<script src="pyodide/viz-global.js"></script>\n<script src="gallery-live.js"></script>\n' if live else ""
     return '<script src="gallery.js"></script>\n' + extra + "</body>\n</html>\n"
 
 
@@ -79,8 +79,8 @@ def _options(label: str, key: str, values: Sequence[str]) -> str:
     )
 
 
-def index_html(entries: Sequence[Entry]) -> str:
-    """The index: a card per unikernel, with filters on device, concept and target."""
+def index_html(entries: Sequence[Entry], *, lite: bool = False) -> str:
+    """The index: a card per unikernel, with filters on device, concept and target (and the tutorials' link)."""
     devices = sorted({d for e in entries for d in e.devices})
     concepts = sorted({c for e in entries for c in e.concepts})
     targets = [t for t in TARGETS if any(t in e.good_targets for e in entries)]
@@ -103,7 +103,14 @@ def index_html(entries: Sequence[Entry]) -> str:
         + '<body class="index">\n<header>\n<h1>MirageOS unikernel gallery</h1>\n'
         "<p>Each unikernel as the mirage_nb engine sees it: its config.ml and unikernel.py, "
         "what <code>mirage describe</code> and <code>mirage configure</code> give for every target, "
-        "its device graph and a simulated run in virtual time.</p>\n</header>\n"
+        "its device graph and a simulated run in virtual time.</p>\n"
+        + (
+            '<p class="lite"><a href="lite/lab/index.html?path=tutorials/00_welcome.ipynb">The tutorials in '
+            "JupyterLab, in your browser</a> — Python runs in the page (Pyodide), nothing to install.</p>\n"
+            if lite
+            else ""
+        )
+        + "</header>\n"
         '<form class="filters" id="filters">'
         + _options("device", "devices", devices)
         + _options("concept", "concepts", concepts)
@@ -123,6 +130,45 @@ def _packet_table(table: PacketTable) -> str:
     return f'<table class="packets"><thead><tr>{head}</tr></thead>\n<tbody>\n{body}</tbody></table>'
 
 
+_GRAPH_CHOICES = (
+    ("learner", "learner view"),
+    ("eval", "evaluated (unix)"),
+    ("full", "full graph"),
+)
+
+
+def _graph_section(graphs: dict[str, str]) -> str:
+    """The device graph: the learner view first (when something folds), the faithful graphs one click away."""
+    kinds = [k for k, _ in _GRAPH_CHOICES if k in graphs]
+    first = kinds[0]
+    buttons = "".join(
+        f'<button type="button" class="graph-choice{" active" if k == first else ""}" data-graph="{k}">{label}</button>'
+        for k, label in _GRAPH_CHOICES
+        if k in graphs
+    )
+    learner = (
+        "The learner view folds the devices every unikernel gets (the ones <code>register</code> adds) "
+        "into one dashed node: click it, or <em>evaluated (unix)</em>, for every vertex. "
+        if "learner" in graphs
+        else ""
+    )
+    return (
+        '<section id="graph">\n<h2>Device graph</h2>\n'
+        f'<p class="hint">Drag to pan; the buttons zoom. {learner}The evaluated graph is what '
+        "<code>mirage describe --eval --dot</code> draws for unix; the full graph keeps every "
+        "<code>if_impl</code> choice.</p>\n"
+        f'<div class="graph-controls">{buttons}'
+        '<button type="button" data-zoom="out" aria-label="zoom out">−</button>'
+        '<button type="button" data-zoom="reset">100%</button>'
+        '<button type="button" data-zoom="in" aria-label="zoom in">+</button></div>\n'
+        + "".join(
+            f'<div class="graph-frame{" active" if k == first else ""}" data-graph="{k}">\n{graphs[k]}</div>\n'
+            for k in kinds
+        )
+        + "</section>\n"
+    )
+
+
 def page_html(
     e: Entry,
     graphs: dict[str, str],
@@ -132,8 +178,9 @@ def page_html(
     live: bool = False,
     diagram: SequenceDiagram | None = None,
 ) -> str:
-    """One unikernel's page; ``graphs`` maps ``eval``/``full`` to inline SVG drawn by dot; ``packets`` and
-    ``diagram`` are the run's capture as the notebook shows it; ``live`` adds the in-browser engine."""
+    """One unikernel's page; ``graphs`` maps ``learner`` (when something folds), ``eval`` and ``full`` to inline
+    SVG drawn by dot; ``packets`` and ``diagram`` are the run's capture as the notebook shows it; ``live`` adds
+    the in-browser engine."""
     good = e.good_targets
     first = "unix" if "unix" in good else (good[0] if good else e.targets[0].target)
     tabs, panels = [], []
@@ -166,23 +213,7 @@ def page_html(
         if e.notices
         else ""
     )
-    graph = (
-        '<section id="graph">\n<h2>Device graph</h2>\n'
-        '<p class="hint">Drag to pan; the buttons zoom. The evaluated graph is what '
-        "<code>mirage describe --eval --dot</code> draws for unix; the full graph keeps every "
-        "<code>if_impl</code> choice.</p>\n"
-        '<div class="graph-controls">'
-        '<button type="button" class="graph-choice active" data-graph="eval">evaluated (unix)</button>'
-        '<button type="button" class="graph-choice" data-graph="full">full graph</button>'
-        '<button type="button" data-zoom="out" aria-label="zoom out">−</button>'
-        '<button type="button" data-zoom="reset">100%</button>'
-        '<button type="button" data-zoom="in" aria-label="zoom in">+</button></div>\n'
-        + "".join(
-            f'<div class="graph-frame{" active" if k == "eval" else ""}" data-graph="{k}">\n{graphs[k]}</div>\n'
-            for k in ("eval", "full")
-        )
-        + "</section>\n"
-    )
+    graph = _graph_section(graphs)
     t = e.transcript
     run = '<section id="run">\n<h2>Simulated run</h2>\n'
     if t.error is not None:

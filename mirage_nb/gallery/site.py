@@ -55,6 +55,7 @@ def build(
     bundled: bool = True,
     run: bool = True,
     in_browser: bool = False,
+    lite: bool = False,
     npm_cache: Path | None = None,
     progress: TextIO | None = None,
     catalog_page: bool | None = None,
@@ -63,7 +64,8 @@ def build(
 
     ``in_browser`` adds the engine to every page, running under Pyodide (vendored from npm, see
     :mod:`mirage_nb.gallery.vendor`); such a site must be served over HTTP (any static server), as
-    browsers do not let a page started from ``file://`` load WebAssembly modules.
+    browsers do not let a page started from ``file://`` load WebAssembly modules. ``lite`` adds
+    ``out/lite/``, the tutorials in JupyterLite (:mod:`mirage_nb.gallery.lite`), linked from the index.
     """
     dirs = [*(bundled_dirs() if bundled else []), *(Path(d) for d in extra_dirs)]
     for d in extra_dirs:
@@ -85,6 +87,8 @@ def build(
                 progress.write(" failed\n")
             raise MirageNbError(f"in {d}: {e}") from e
         graphs = {"eval": svg_of_dot(entry.dot_eval), "full": svg_of_dot(entry.dot_full)}
+        if entry.dot_learner is not None:
+            graphs["learner"] = svg_of_dot(entry.dot_learner)
         rows, diagram, href = None, None, None
         if entry.transcript.pcap is not None:
             rows, diagram = packet_table(entry.transcript.pcap), sequence_diagram(entry.transcript.pcap)
@@ -94,7 +98,7 @@ def build(
         entries.append(entry)
         if progress is not None:
             progress.write(f" {time.monotonic() - t0:.1f}s\n")
-    _write(out / "index.html", index_html(entries))
+    _write(out / "index.html", index_html(entries, lite=lite))
     if catalog_page if catalog_page is not None else bundled and run:  # the protocol and device catalog
         from mirage_nb.gallery.catalog import catalog, catalog_html
 
@@ -102,16 +106,21 @@ def build(
     for name in STATIC_FILES:
         (out / name).write_bytes(resources.files("mirage_nb.gallery").joinpath("static", name).read_bytes())
     if in_browser:
-        from mirage_nb.gallery.live import engine_zip
         from mirage_nb.gallery.vendor import vendor
 
         if progress is not None:
-            progress.write("gallery: vendoring Pyodide and viz.js (npm pack, cached) ...\n")
+            progress.write(
+                "gallery: vendoring Pyodide and viz.js (npm pack), the mirage-nb wheel (pip wheel) "
+                "and its dependencies (pip download) ...\n"
+            )
         vendor(out, npm_cache)
-        (out / "mirage_nb-engine.zip").write_bytes(engine_zip(Path(__file__).resolve().parent.parent))
         (out / "gallery-live.js").write_bytes(
             resources.files("mirage_nb.gallery").joinpath("static", "gallery-live.js").read_bytes()
         )
+    if lite:
+        from mirage_nb.gallery.lite import build_lite
+
+        build_lite(out, npm_cache=npm_cache, progress=progress)
     if progress is not None:
         size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
         progress.write(

@@ -3,22 +3,31 @@
 Only ``mirage-nb gallery build --in-browser`` needs them. ``npm pack`` (the
 registry's ordinary client) downloads each pinned package once into a cache
 directory (``~/.cache/mirage-nb/npm`` unless told otherwise); the build
-copies the few files a page loads into ``OUT/pyodide/`` and ``OUT/viz/``.
-They are build outputs: never committed, never fetched by the visitor's
-browser from anywhere but the site itself.
+copies the few files a page loads into ``OUT/pyodide/`` (viz.js's script
+too: the gallery pages and the notebook layer under Pyodide both find it
+there, see :mod:`mirage_nb.gallery.inbrowser`), then adds this package's wheel and the pure-Python wheels it needs
+(:mod:`mirage_nb.gallery.wheels`) with a ``pyodide-lock.json`` naming
+exactly those. They are build outputs: never committed, never fetched by
+the visitor's browser from anywhere but the site itself.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import tarfile
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mirage_nb.errors import MirageNbError
 
-__all__ = ["PYODIDE", "VIZ", "VendorError", "default_cache", "vendor"]
+if TYPE_CHECKING:
+    from mirage_nb.gallery.wheels import Wheel
+
+__all__ = ["PYODIDE", "VIZ", "VendorError", "default_cache", "vendor", "vendor_pyodide", "BASE_PACKAGES"]
 
 PYODIDE = ("pyodide", "314.0.8")
 """Pyodide's npm package and version (it runs Python 3.14)."""
@@ -26,10 +35,12 @@ VIZ = ("@viz-js/viz", "3.31.0")
 """Graphviz compiled to WebAssembly, with a ``Viz`` global for the page."""
 
 _FILES = {
-    PYODIDE: ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"),
+    PYODIDE: ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip"),
     VIZ: ("dist/viz-global.js",),
 }
-_DEST = {PYODIDE: "pyodide", VIZ: "viz"}
+
+BASE_PACKAGES = ("micropip",)
+"""What every site's Pyodide loads besides this package and its dependencies: micropip, which installs them."""
 
 
 class VendorError(MirageNbError):
@@ -63,15 +74,43 @@ def _tarball(pkg: tuple[str, str], cache: Path) -> Path:
     return tgz
 
 
-def vendor(out: Path, cache: Path | None = None) -> None:
-    """Copy Pyodide's runtime and viz.js into ``out/pyodide`` and ``out/viz``."""
+def _copy(pkg: tuple[str, str], dest: Path, cache: Path) -> None:
+    dest.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(_tarball(pkg, cache)) as tar:
+        for f in _FILES[pkg]:
+            member = tar.extractfile(f"package/{f}")
+            if member is None:
+                raise VendorError(f"{pkg[0]}@{pkg[1]} has no file {f}")
+            (dest / Path(f).name).write_bytes(member.read())
+
+
+def _pyodide_lock(cache: Path) -> dict[str, object]:
+    with tarfile.open(_tarball(PYODIDE, cache)) as tar:
+        member = tar.extractfile("package/pyodide-lock.json")
+        if member is None:
+            raise VendorError(f"{PYODIDE[0]}@{PYODIDE[1]} has no pyodide-lock.json")
+        lock = json.loads(member.read())
+    if not isinstance(lock, dict):
+        raise VendorError("Pyodide's pyodide-lock.json is not a JSON object")
+    return lock
+
+
+def vendor_pyodide(
+    dest: Path, cache: Path | None = None, packages: Iterable[str] = (), wheel_cache: Path | None = None
+) -> list[Wheel]:
+    """Pyodide's runtime and viz.js in ``dest``, with this package's wheel, the wheels of its runtime dependencies and
+    of ``packages`` (and micropip), and the ``pyodide-lock.json`` that lists exactly those wheels."""
+    from mirage_nb.gallery.wheels import vendor_wheels, write_lock
+
     cache = cache or default_cache()
-    for pkg, files in _FILES.items():
-        dest = out / _DEST[pkg]
-        dest.mkdir(parents=True, exist_ok=True)
-        with tarfile.open(_tarball(pkg, cache)) as tar:
-            for f in files:
-                member = tar.extractfile(f"package/{f}")
-                if member is None:
-                    raise VendorError(f"{pkg[0]}@{pkg[1]} has no file {f}")
-                (dest / Path(f).name).write_bytes(member.read())
+    _copy(PYODIDE, dest, cache)
+    _copy(VIZ, dest, cache)
+    lock = _pyodide_lock(cache)
+    wheels = vendor_wheels(dest, lock, [*BASE_PACKAGES, *packages], wheel_cache)
+    write_lock(dest / "pyodide-lock.json", lock, wheels)
+    return wheels
+
+
+def vendor(out: Path, cache: Path | None = None) -> list[Wheel]:
+    """Pyodide with this package and viz.js in ``out/pyodide`` (see :func:`vendor_pyodide`)."""
+    return vendor_pyodide(out / "pyodide", cache)

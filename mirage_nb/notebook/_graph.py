@@ -21,6 +21,7 @@ import hashlib
 import re
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass
 
 __all__ = ["Drawing", "GraphvizMissing", "GraphvizFailed", "graph_id", "draw", "svg_of", "png_of", "dot_version"]
@@ -65,6 +66,15 @@ def dot_version() -> str | None:
 
 
 def _run_dot(source: str, fmt: str) -> bytes:
+    if sys.platform == "emscripten":  # Pyodide (JupyterLite): graphviz compiled to WebAssembly, SVG only
+        from mirage_nb.gallery.inbrowser import BrowserGraphviz, svg_of_dot
+
+        if fmt != "svg":
+            raise GraphvizMissing(f"no {fmt.upper()} drawing in the browser (the graphs are SVG there)")
+        try:
+            return svg_of_dot(source).encode("utf-8")
+        except BrowserGraphviz as e:
+            raise GraphvizFailed(str(e)) from None
     exe = shutil.which("dot")
     if exe is None:
         raise GraphvizMissing("graphviz's `dot` program was not found on PATH (install graphviz to see graphs)")

@@ -72,6 +72,7 @@ __all__ = [
     "Connector",
     "KINDS",
     "boot",
+    "boot_context",
     "load_unikernel",
     "local_library",
     "unikernel_args",
@@ -264,15 +265,33 @@ def boot(
     beyond :data:`KINDS` (kind -> async function of the boot context and the node).
     """
     nodes = list(nodes)
+    if run is None:
+        names = [n.params.get("name") for n in nodes if n.kind == "argv"]
+        name = names[0] if names and names[0] else "unikernel"
+        run = Run(seed=seed, argv=argv, name=name, until=until, max_events=max_events, tz_offset_s=tz_offset_s)
+    booter = boot_context(nodes, unikernel, run, data_dir=data_dir, connectors=connectors)
+    return run.run(booter.main)
+
+
+def boot_context(
+    nodes: Iterable[DeviceNode],
+    unikernel: Any,
+    run: Run,
+    *,
+    data_dir: str | os.PathLike[str] | None = None,
+    connectors: Mapping[str, Connector] | None = None,
+) -> BootContext:
+    """The boot of ``nodes`` with ``unikernel`` in ``run``, checked, not started (``ctx.main()`` boots it).
+
+    What :func:`boot` drives alone; a run of several unikernels starts one per
+    unikernel (:meth:`~mirage_nb.sim.run.Run.start`).
+    """
+    nodes = list(nodes)
     if isinstance(unikernel, str | os.PathLike):
         unikernel = load_unikernel(unikernel)
     if data_dir is None:
         f = getattr(unikernel, "__file__", None)
         data_dir = os.path.dirname(os.path.abspath(f)) if f else os.getcwd()
-    names = [n.params.get("name") for n in nodes if n.kind == "argv"]
-    name = names[0] if names and names[0] else "unikernel"
-    if run is None:
-        run = Run(seed=seed, argv=argv, name=name, until=until, max_events=max_events, tz_offset_s=tz_offset_s)
     ids = [n.id for n in nodes]
     if len(set(ids)) != len(ids):
         raise SimulationError("device node ids must be unique; got " + ", ".join(ids))
@@ -283,8 +302,7 @@ def boot(
                 f"device node {n.id} ({n.module_name}) has kind {n.kind!r}, which the simulator does not know; "
                 f"expected one of {', '.join(sorted(KINDS))} or a kind given in connectors="
             )
-    booter = BootContext(nodes, unikernel, run, os.fspath(data_dir), connectors)
-    return run.run(booter.main)
+    return BootContext(nodes, unikernel, run, os.fspath(data_dir), connectors)
 
 
 class BootContext:

@@ -96,6 +96,18 @@ def _err_formatter(run: Any) -> Formatter:
     return f
 
 
+_last_stamp: list[Any] = [None, ""]  # ((epoch, second, tz offset), its RFC 3339 text): one per second
+
+
+def _timestamp(run: Any) -> str:
+    """``Ptime.pp_rfc3339 ?tz_offset_s () (Mirage_ptime.now ())`` (whole seconds), made once per virtual second."""
+    key = (run.epoch_s, run.now // 1_000_000_000, run.tz_offset_s)
+    if _last_stamp[0] != key:
+        _last_stamp[0] = key
+        _last_stamp[1] = Ptime.to_rfc3339(Mirage_ptime.now(), tz_offset_s=run.tz_offset_s)
+    return str(_last_stamp[1])
+
+
 def _report(src: Src, level: Level, msgf: Any, args: tuple[Any, ...], header: str | None) -> None:
     run = current_run()
     st = run.log_state
@@ -117,16 +129,13 @@ def _report(src: Src, level: Level, msgf: Any, args: tuple[Any, ...], header: st
         return
     ppf = _err_formatter(run)
     start = len(run.console)
-    ts = Ptime.to_rfc3339(Mirage_ptime.now(), tz_offset_s=run.tz_offset_s)
-    ppf.string(ts)
-    ppf.string(":")
-    ppf.string(" ")
+    # The prefix as one string (Format lays out text pieces without break hints the same, split or not).
+    ts = _timestamp(run)
     if level == Level.App:
-        if header is not None:
-            ppf.string(f"[{header}] ")
+        tag = "" if header is None else f"[{header}] "
     else:
-        ppf.string(f"[{header if header is not None else _HEADERS[level]}]")
-    ppf.string(f" [{src.name}] ")
+        tag = f"[{header if header is not None else _HEADERS[level]}]"
+    ppf.string(f"{ts}: {tag} [{src.name}] ")
     ppf.open_box("b", 0)
     if fmt is None:
         ppf.string(margs[0])
@@ -137,7 +146,10 @@ def _report(src: Src, level: Level, msgf: Any, args: tuple[Any, ...], header: st
     text = "\n".join(c.text for c in run.console[start:])
     prefix_end = text.find(f" [{src.name}] ")
     message = text[prefix_end + len(src.name) + 4 :] if prefix_end >= 0 else text
-    run.logs.append(LogRecord(run.now, src.name, _NAMES[level], message))
+    record = LogRecord(run.now, src.name, _NAMES[level], message)
+    run.logs.append(record)
+    if run.instances:  # a run of several unikernels: each keeps its own records too
+        run.instance.logs.append(record)
     run.timeline.append(TimelineEvent(run.now, "log", f"{_NAMES[level]} [{src.name}] {message}"))
 
 

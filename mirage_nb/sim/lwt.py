@@ -92,6 +92,8 @@ class Promise(Generic[T]):
     # How to cancel: None means "not cancelable" (Lwt.wait), else a function of the promise.
     _cancel: Callable[[Promise[Any]], None] | None = None
     _sources: list[Promise[Any]] | None = None
+    # A timer's instance (the unikernel that armed it) in a run of several: see sim/run.py.
+    _owner: Any = None
 
     def __await__(self) -> Generator[Promise[T], None, T]:
         # A generator: CPython hands its return value back to the awaiting coroutine without

@@ -8,21 +8,31 @@ again with another seed and gives the same bytes for the same seed.
 
 Each unikernel boots the graph the engine evaluated from its config
 (:func:`~mirage_nb.sim.cli.nodes_of_graph`), with the network connectors; its
-``Netif`` plugs into the LAN it was added to. The first unikernel added is the
-run's main one: the run ends when its job returns (or at ``until``) and the
-result's exit code is its. The others are booted beside it
-(:func:`~mirage_nb.sim.netdev.kinds.attach_unikernel`), each parsing its own
-boot arguments.
+``Netif`` plugs into the LAN it was added to.
 
-Limits, for now: all unikernels of a run write to **one console**, interleaved
-in virtual time, as terminals side by side would show them, and a line's log
-source (``[application]``) does not say which unikernel wrote it. The **log
-levels** (``-l``) are the run's too: each unikernel's reporter sets them as it
-boots, the added ones first and the main one last, so the main one's ``-l``
-is in force once all have booted. (Telling the unikernels apart would mean
-tracking the current unikernel on the scheduler's hot path.) Boot arguments,
-configure-time keys, code and LAN are each unikernel's own. Run a unikernel
-alone (``app.run``) when its console must be apart.
+**Each unikernel is its own machine** (a :class:`~mirage_nb.sim.run.Instance`
+of the run): its own console, its own log levels and reporter (its ``-l``),
+its own boot arguments, configure-time keys, code, devices and LAN. They
+share the virtual clock, the RNG and the LANs. The result gives each one's
+transcript (``result.console("server")``), every line in time order
+(``result.lines``, as one terminal would show them) and the same lines with
+the name of who wrote each (``result.transcript``, ``server | ...``).
+A peer added with :meth:`Network.peer` is an instance too: what its script
+prints is on its own console.
+
+**When a run ends.** A unikernel ends when its job returns (exit 0), when it
+calls ``exit n``, or when it fails (``Fatal error: exception ...`` on its
+console, exit 2); from then on nothing of it runs (its timers are dropped, it
+receives no frame) and the others go on. The run ends when every unikernel has
+ended (``finished``), at ``until`` (``until``: an idle network stays up until
+then), after ``max_events`` (``budget``), or, without ``until``, when nothing
+at all is pending (``blocked``). ``result.exit_codes`` has each unikernel's
+exit code; ``result.run.exit_code`` is the first one's.
+
+**Peers' failures.** A peer's script that fails (a refused ``connect``, a
+bug) does not end the run: the exception is that peer's
+(``result.errors["client"]``, ``peer.error``), its console says so, and the
+rest of the network goes on.
 """
 
 from __future__ import annotations
@@ -34,14 +44,14 @@ from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from mirage_nb.errors import SimulationError
-from mirage_nb.sim.boot import DeviceNode, boot
+from mirage_nb.sim.boot import DeviceNode, boot_context
 from mirage_nb.sim.cli import configured_unikernel, nodes_of_graph, with_disks
 from mirage_nb.sim.net.pcap import PcapWriter
 from mirage_nb.sim.net.switch import LinkProfile
-from mirage_nb.sim.netdev.kinds import NET_CONNECTORS, attach_unikernel
+from mirage_nb.sim.netdev.kinds import NET_CONNECTORS
 from mirage_nb.sim.netdev.lan import VirtualLan
 from mirage_nb.sim.netdev.peer import Peer
-from mirage_nb.sim.run import Run, RunResult
+from mirage_nb.sim.run import ConsoleLine, LogRecord, Run, RunResult
 
 __all__ = ["Network", "NetworkResult", "UnikernelSpec", "PeerSpec"]
 
@@ -80,7 +90,12 @@ def _mac_text(mac: bytes) -> str:
 
 @dataclass(frozen=True)
 class NetworkResult:
-    """What a network run did: the run (one console), the captures and device names per LAN, the peers."""
+    """What a network run did: the run (every console), the captures and device names per LAN, the peers.
+
+    ``console(name)`` is one unikernel's (or network peer's) transcript,
+    ``lines`` everything in time order, ``transcript`` the same with who wrote
+    each line; ``exit_codes`` and ``errors`` say how each ended.
+    """
 
     run: RunResult
     captures: Mapping[str, bytes]
@@ -92,6 +107,42 @@ class NetworkResult:
     def lines(self) -> list[str]:
         """The console's lines, every unikernel's, in virtual-time order."""
         return self.run.lines
+
+    def _instance(self, name: str) -> Any:
+        inst = self.run.instances.get(name)
+        if inst is None:
+            raise SimulationError(
+                f"no unikernel or peer named {name!r} in this run; it has {', '.join(self.run.instances) or 'none'}"
+            )
+        return inst
+
+    def console(self, name: str) -> list[str]:
+        """The console lines of the unikernel (or network peer) ``name``, stdout and stderr interleaved."""
+        return self._instance(name).lines
+
+    def console_lines(self, name: str) -> tuple[ConsoleLine, ...]:
+        """The console of ``name`` with times and streams (:class:`~mirage_nb.sim.run.ConsoleLine`)."""
+        return tuple(self._instance(name).console)
+
+    def logs(self, name: str) -> tuple[LogRecord, ...]:
+        """The log records of the unikernel ``name`` that passed its own level filter."""
+        return tuple(self._instance(name).logs)
+
+    @property
+    def transcript(self) -> list[str]:
+        """Every console line in virtual-time order, each after the name of who wrote it (``server | ...``)."""
+        width = max((len(c.unikernel) for c in self.run.console), default=0)
+        return [f"{c.unikernel.ljust(width)} | {c.text}" for c in self.run.console]
+
+    @property
+    def exit_codes(self) -> Mapping[str, int | None]:
+        """Each unikernel's exit code (None: still running when the run stopped)."""
+        return {k: v.exit_code for k, v in self.run.instances.items() if v.kind == "unikernel"}
+
+    @property
+    def errors(self) -> Mapping[str, Exception]:
+        """The peers whose script failed, and how (the first failure of each)."""
+        return {name: e for name, p in self.peers.items() if (e := getattr(p, "error", None)) is not None}
 
     @property
     def output(self) -> str:
@@ -230,33 +281,37 @@ class Network:
         """
         if not self._unikernels:
             raise SimulationError("the network has no unikernel: add one with network.unikernel(name, app)")
-        main, *others = self._unikernels.values()
+        main = next(iter(self._unikernels.values()))
         run = Run(seed=seed, argv=main.argv, name=main.app_name, until=until, max_events=max_events)
         lans: dict[str, VirtualLan] = {}
         buffers: dict[str, io.BytesIO] = {}
         for name, profile in self._lans.items():
             buf = io.BytesIO() if pcap else None
             writer = PcapWriter(buf) if buf is not None else None
-            if not lans:  # the first LAN is the run's own: the socket stack and Netif.connect find it there
+            if not lans:  # the first LAN is the run's own: a socket stack or Netif.connect made by hand finds it
                 lan = VirtualLan.of_run(run, pcap=writer, profile=profile)
             else:
                 lan = VirtualLan(run, pcap=writer, profile=profile)
             lans[name] = lan
             if buf is not None:
                 buffers[name] = buf
+        instances = {
+            spec.name: run.add_instance(spec.name, spec.app_name, spec.argv) for spec in self._unikernels.values()
+        }
         owners: dict[int, str] = {}
         peers: dict[str, Peer] = {}
         for peer in self._peers.values():
-            p = Peer(lans[peer.lan], name=peer.name, **peer.options)
-            peers[peer.name] = p
-            owners[id(p)] = peer.name
-            if peer.script is not None:
-                script = peer.script
+            with run.within(run.add_instance(peer.name, kind="peer")):
+                p = Peer(lans[peer.lan], name=peer.name, **peer.options)
+                peers[peer.name] = p
+                owners[id(p)] = peer.name
+                if peer.script is not None:
+                    script = peer.script
 
-                def start(script: Script = script, p: Peer = p) -> Awaitable[Any]:
-                    return script(p)
+                    def start(script: Script = script, p: Peer = p) -> Awaitable[Any]:
+                        return script(p)
 
-                p.script(start)
+                    p.script(start)
         if on_lan is not None:
             for name, lan in lans.items():
                 on_lan(name, lan)
@@ -271,18 +326,14 @@ class Network:
 
             return {**NET_CONNECTORS, "netif": netif}
 
-        for spec in others:
-            attach_unikernel(
-                lans[spec.lan],
-                spec.nodes,
-                _fresh(spec.unikernel),
-                argv=spec.argv,
-                data_dir=spec.data_dir,
-                connectors=connectors(spec),
+        for spec in self._unikernels.values():
+            inst = instances[spec.name]
+            inst.devices["netdev.lan"] = lans[spec.lan]  # its socket stack, if it has one, is on its own LAN
+            ctx = boot_context(
+                spec.nodes, _fresh(spec.unikernel), run, data_dir=spec.data_dir, connectors=connectors(spec)
             )
-        result = boot(
-            list(main.nodes), _fresh(main.unikernel), run=run, data_dir=main.data_dir, connectors=connectors(main)
-        )
+            run.start(inst, ctx.main)
+        result = run.run_instances()
         names = {
             name: {
                 _mac_text(mac): owners[id(p.owner)]

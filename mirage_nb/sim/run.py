@@ -24,7 +24,7 @@ import heapq
 import random
 import types
 from collections import deque
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -38,6 +38,8 @@ __all__ = [
     "ConsoleLine",
     "LogRecord",
     "TimelineEvent",
+    "Instance",
+    "InstanceResult",
     "Stopped",
     "UnikernelExit",
     "current_run",
@@ -60,11 +62,16 @@ class Stopped(Enum):
 
 @dataclass(frozen=True, slots=True)
 class ConsoleLine:
-    """One line the unikernel wrote: ``stream`` is ``stdout`` or ``stderr`` (where mirage-logs writes)."""
+    """One line the unikernel wrote: ``stream`` is ``stdout`` or ``stderr`` (where mirage-logs writes).
+
+    ``unikernel`` is who wrote it: the name the unikernel (or peer) was added
+    under in a run of several (:class:`Instance`), the run's name otherwise.
+    """
 
     time_ns: int
     stream: str
     text: str
+    unikernel: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,8 +94,33 @@ class TimelineEvent:
 
 
 @dataclass(frozen=True)
+class InstanceResult:
+    """What one unikernel (or peer) of a run of several did: its own console, logs and exit code."""
+
+    name: str
+    kind: str
+    console: tuple[ConsoleLine, ...]
+    logs: tuple[LogRecord, ...]
+    exit_code: int | None
+    note: str
+
+    @property
+    def lines(self) -> list[str]:
+        """Its console lines in order, stdout and stderr interleaved."""
+        return [c.text for c in self.console]
+
+    @property
+    def output(self) -> str:
+        return "".join(c.text + "\n" for c in self.console)
+
+
+@dataclass(frozen=True)
 class RunResult:
-    """What a run produced: console lines, log records, exit code, end time and the timeline."""
+    """What a run produced: console lines, log records, exit code, end time and the timeline.
+
+    ``console`` and ``logs`` hold every unikernel's, in virtual-time order;
+    ``instances`` holds each one's own (by name) when the run had several.
+    """
 
     console: tuple[ConsoleLine, ...]
     logs: tuple[LogRecord, ...]
@@ -99,6 +131,7 @@ class RunResult:
     note: str
     events: int
     seed: int
+    instances: Mapping[str, InstanceResult] = field(default_factory=dict)
 
     @property
     def lines(self) -> list[str]:
@@ -174,22 +207,70 @@ def parse_duration(x: int | float | str | None) -> int | None:
 
 @dataclass
 class _LogState:
-    """Per-run Logs configuration: levels and whether the mirage-logs reporter is installed."""
+    """Per-unikernel Logs configuration: levels and whether the mirage-logs reporter is installed."""
 
     reporter: bool = False
     default_level: str | None = "Warning"  # Logs' own default before mirage sets Info
     src_levels: dict[str, str | None] = field(default_factory=dict)
-    sources: dict[str, Any] = field(default_factory=dict)  # name -> Src, known to this run
+    sources: dict[str, Any] = field(default_factory=dict)  # name -> Src, known to this unikernel
+
+
+class Instance:
+    """One unikernel's own part of a run: its name, boot arguments, console, logs, log levels and devices.
+
+    A run drives one clock, one timer heap and one RNG for everything on it;
+    what a unikernel owns (what it printed, its ``-l`` levels and reporter,
+    its parsed boot arguments, its devices, its ``at_exit`` hooks) lives in
+    its instance. ``Run.instance`` is the one whose code runs now: a timer
+    fires in the instance that armed it, a frame is delivered in the
+    instance that owns the LAN port (:mod:`mirage_nb.sim.netdev.lan`), so
+    ``Logs``, ``print`` and ``Mirage_runtime`` calls find their own unikernel
+    without being told. A run of one unikernel has one instance.
+
+    ``label`` is the name it was added under (``server``), ``name`` the
+    application's (``network``: the default of ``--name`` and of the boot's
+    messages); ``kind`` is ``unikernel`` or ``peer``. Once ``ended`` (its job
+    returned, it called ``exit``, or it failed) nothing of it runs any more:
+    its timers are dropped and frames to its ports are not delivered, as a
+    halted unikernel would.
+    """
+
+    def __init__(self, label: str, name: str, argv: Iterable[str] = (), kind: str = "unikernel") -> None:
+        self.label = label
+        self.name = name
+        self.kind = kind
+        self.argv = list(argv)
+        self.console: list[ConsoleLine] = []
+        self.logs: list[LogRecord] = []
+        self.log_state = _LogState()
+        self.args: dict[int, Any] = {}  # id(registered arg) -> parsed value
+        self.devices: dict[str, Any] = {}
+        self.exit_hooks: list[Callable[[], Any]] = []
+        self.runtime_name: str | None = None
+        self.partial: dict[str, str] = {"stdout": "", "stderr": ""}
+        self.exit_code: int | None = None
+        self.note = ""
+        self.ended = False
+
+    def result(self) -> InstanceResult:
+        return InstanceResult(self.label, self.kind, tuple(self.console), tuple(self.logs), self.exit_code, self.note)
+
+    def __repr__(self) -> str:
+        return f"<Instance {self.kind} {self.label!r}{' ended' if self.ended else ''}>"
 
 
 class Run:
-    """One simulated unikernel execution: owns the clock, the queue, the RNG, the console and the timeline.
+    """One simulated execution: owns the clock, the queue, the RNG, the console and the timeline.
 
     ``argv`` are the unikernel's boot arguments (without the program name),
     ``until`` the virtual time limit, ``max_events`` the event budget,
     ``epoch_s`` the POSIX time at boot and ``tz_offset_s`` what
     ``Mirage_ptime.current_tz_offset_s ()`` returns (0 like a unix host on UTC;
     None like Solo5, whose log lines then end their timestamp in ``-00:00``).
+
+    Several unikernels share a run through :meth:`add_instance` and
+    :meth:`start` (what :class:`~mirage_nb.sim.network.Network` does); then
+    :meth:`run_instances` drives them all.
     """
 
     def __init__(
@@ -207,8 +288,6 @@ class Run:
         if isinstance(argv, str):
             raise SimulationError("argv must be a list of arguments, e.g. ['--hello', 'Hi'], not one string")
         self.seed = seed
-        self.argv = list(argv)
-        self.name = name
         self.until = parse_duration(until)
         self.max_events = max_events
         self.epoch_s = epoch_s
@@ -223,17 +302,153 @@ class Run:
         self.console: list[ConsoleLine] = []
         self.logs: list[LogRecord] = []
         self.timeline: list[TimelineEvent] = []
-        self.log_state = _LogState()
-        self.args: dict[int, Any] = {}  # id(registered arg) -> parsed value
-        self.exit_hooks: list[Callable[[], Any]] = []
-        self.runtime_name: str | None = None
-        self.devices: dict[str, Any] = {}
-        self._partial: dict[str, str] = {"stdout": "", "stderr": ""}
+        self.instance = Instance(name, name, argv)
+        self.instances: dict[str, Instance] = {}  # those added by add_instance, by label
+        self._multi = False
+        self._live = 0  # unikernels started by start() and not ended
+        self._all_ended: Promise[None] | None = None
         self._exit_code: int | None = None
         self._async_failure: BaseException | None = None
         self._started = False
         if trace_timers:
             self.sleep_ns = self._sleep_traced  # type: ignore[method-assign]
+
+    # -- the current unikernel's own state ----------------------------------
+
+    @property
+    def name(self) -> str:
+        return self.instance.name
+
+    @property
+    def argv(self) -> list[str]:
+        return self.instance.argv
+
+    @property
+    def log_state(self) -> _LogState:
+        return self.instance.log_state
+
+    @property
+    def args(self) -> dict[int, Any]:
+        return self.instance.args
+
+    @property
+    def devices(self) -> dict[str, Any]:
+        return self.instance.devices
+
+    @property
+    def exit_hooks(self) -> list[Callable[[], Any]]:
+        return self.instance.exit_hooks
+
+    @exit_hooks.setter
+    def exit_hooks(self, hooks: list[Callable[[], Any]]) -> None:
+        self.instance.exit_hooks = hooks
+
+    @property
+    def runtime_name(self) -> str | None:
+        return self.instance.runtime_name
+
+    @runtime_name.setter
+    def runtime_name(self, name: str | None) -> None:
+        self.instance.runtime_name = name
+
+    # -- several unikernels -----------------------------------------------
+
+    def add_instance(
+        self, label: str, name: str | None = None, argv: Iterable[str] = (), kind: str = "unikernel"
+    ) -> Instance:
+        """A new unikernel (or peer) ``label`` in this run, with its own console, logs and boot arguments.
+
+        Nothing runs in it until :meth:`within` or :meth:`start`. The run's own
+        instance (``Run(name=...)``) stays for what belongs to no unikernel
+        (LANs made before the boots, peers made by hand).
+        """
+        if isinstance(argv, str):
+            raise SimulationError(f"argv must be a list of arguments, e.g. [{argv!r}], not one string")
+        if label in self.instances:
+            raise SimulationError(f"this run already has a unikernel or peer named {label!r}")
+        if self._started:
+            raise SimulationError("add the unikernels and peers of a run before driving it")
+        if not self._multi:
+            self._multi = True
+            if not self.trace_timers:
+                self.sleep_ns = self._sleep_owned  # type: ignore[method-assign]
+        inst = Instance(label, name or label, argv, kind)
+        self.instances[label] = inst
+        return inst
+
+    @contextlib.contextmanager
+    def within(self, inst: Instance) -> Iterator[Instance]:
+        """Run the block as ``inst``: what it prints, logs and arms belongs to ``inst``."""
+        prev = self.instance
+        self.instance = inst
+        token = _current.set(self)
+        try:
+            yield inst
+        finally:
+            _current.reset(token)
+            self.instance = prev
+
+    def start(self, inst: Instance, job: Callable[[], Coroutine[Any, Any, Any]]) -> None:
+        """Start ``inst``'s job (its boot) when the run starts, in the order of the calls.
+
+        The instance ends when the job returns (exit 0), calls ``exit n`` or fails
+        (its console says ``Fatal error: exception ...``, exit 2).
+        """
+        if inst.label not in self.instances or inst.kind != "unikernel":
+            raise SimulationError(f"{inst!r} is not a unikernel of this run: add it with run.add_instance first")
+        self._live += 1
+
+        def boot() -> None:
+            with self.within(inst):
+                try:
+                    p = spawn(job(), f"{inst.label}.boot")
+                except UnikernelExit as e:  # e.g. --help or a bad boot argument, before the first await
+                    self._halt(inst, e.code, f"exit {e.code}")
+                    return
+            p._on_resolve(lambda q: self._job_done(inst, q))
+
+        self._ready.append(boot)
+
+    def _job_done(self, inst: Instance, p: Promise[Any]) -> None:
+        if inst.ended:
+            return
+        if p._st == _REJECTED and isinstance(p._val, SimulationError):
+            self._raise_soon(p._val)  # a mistake in what was run (not the unikernel failing): raised to the caller
+            return
+        if p._st == _REJECTED:
+            self._fail(inst, p._val)
+        else:
+            self._halt(inst, 0, "the main job returned")
+
+    def _fail(self, inst: Instance, exc: BaseException) -> None:
+        """``inst`` failed with an uncaught exception: OCaml prints it on stderr and exits with 2."""
+        with self.within(inst):
+            self._flush_instance(inst)
+            self.write("stderr", f"Fatal error: exception {_ocaml_exn(exc)}\n")
+        self._halt(inst, 2, f"uncaught exception {type(exc).__name__}", hooks=False)
+
+    def _halt(self, inst: Instance, code: int, note: str, *, hooks: bool = True) -> None:
+        """End ``inst`` with exit ``code``: its ``at_exit`` hooks start, then nothing of it runs any more."""
+        if inst.ended:
+            return
+        if hooks:
+            with self.within(inst):
+                # "The first hook registered will be executed last" (mirage_runtime.mli).
+                pending, inst.exit_hooks = list(reversed(inst.exit_hooks)), []
+                for hook in pending:
+                    try:
+                        spawn(hook(), "at_exit")
+                    except UnikernelExit:
+                        break
+                self._flush_instance(inst)
+        inst.ended = True
+        inst.exit_code = code
+        inst.note = note
+        self.timeline.append(TimelineEvent(self.now, "exit", f"{inst.label}: {note}"))
+        if inst.kind == "unikernel":
+            self._live -= 1
+            if self._live == 0 and self._all_ended is not None and self._all_ended._st == _PENDING:
+                self._all_ended._resolve(None)
 
     # -- clock -------------------------------------------------------------
 
@@ -247,8 +462,18 @@ class Run:
         _heappush(self._heap, (now + n if n > 0 else now, seq, p))
         return p
 
+    def _sleep_owned(self, n: int) -> Promise[None]:
+        # sleep_ns once the run has several instances: the timer fires in the instance that armed it.
+        p: Promise[None] = _Timer()
+        p._owner = self.instance
+        seq = self._seq
+        self._seq = seq + 1
+        now = self.now
+        _heappush(self._heap, (now + n if n > 0 else now, seq, p))
+        return p
+
     def _sleep_traced(self, n: int) -> Promise[None]:
-        p = Run.sleep_ns(self, n)
+        p = self._sleep_owned(n) if self._multi else Run.sleep_ns(self, n)
         self.timeline.append(TimelineEvent(self.now, "sleep", f"until {self.now + max(n, 0)} ns"))
         return p
 
@@ -259,24 +484,38 @@ class Run:
     # -- console, logs, timeline ------------------------------------------
 
     def write(self, stream: str, text: str) -> None:
-        """Append text to stdout or stderr; complete lines become console lines at the current time."""
-        buf = self._partial[stream] + text
+        """Append text to stdout or stderr; complete lines become console lines at the current time.
+
+        The lines are the current instance's (its own console) and the run's (every instance's, in order).
+        """
+        inst = self.instance
+        partial = inst.partial
+        buf = partial[stream] + text
         *lines, rest = buf.split("\n")
-        self._partial[stream] = rest
+        partial[stream] = rest
         for line in lines:
-            self.console.append(ConsoleLine(self.now, stream, line))
+            c = ConsoleLine(self.now, stream, line, inst.label)
+            inst.console.append(c)
+            self.console.append(c)
             self.timeline.append(TimelineEvent(self.now, stream, line))
 
-    def _flush_partial(self) -> None:
+    def _flush_instance(self, inst: Instance) -> None:
         # OCaml flushes Format's std_formatter and err_formatter at exit.
         for key in ("_fmt_stdout", "_fmt_stderr"):
-            f = self.devices.get(key)
+            f = inst.devices.get(key)
             if f is not None:
                 f.flush()
-        for stream, rest in self._partial.items():
+        for stream, rest in inst.partial.items():
             if rest:
-                self.console.append(ConsoleLine(self.now, stream, rest))
-                self._partial[stream] = ""
+                c = ConsoleLine(self.now, stream, rest, inst.label)
+                inst.console.append(c)
+                self.console.append(c)
+                inst.partial[stream] = ""
+
+    def _flush_partial(self) -> None:
+        for inst in (self.instance, *self.instances.values()):
+            with self.within(inst):
+                self._flush_instance(inst)
 
     def event(self, kind: str, detail: str) -> None:
         """Record a timeline event at the current virtual time (devices and the boot use this)."""
@@ -286,7 +525,20 @@ class Run:
         """Twin of OCaml's ``exit code`` inside the unikernel: stops the run with that code."""
         raise UnikernelExit(code)
 
+    def _raise_soon(self, exc: BaseException) -> None:
+        def reraise() -> None:
+            raise exc
+
+        self._ready.append(reraise)
+
     def _async_done(self, p: Promise[Any]) -> None:
+        if p._st == _REJECTED and isinstance(p._val, SimulationError) and self.instances:
+            self._raise_soon(p._val)
+            return
+        if p._st == _REJECTED and self.instance.label in self.instances:
+            # Lwt's default async_exception_hook ends the program: here, the unikernel (or peer) that failed.
+            self._fail(self.instance, p._val)
+            return
         if p._st == _REJECTED and self._async_failure is None:
             exc = p._val
             self._async_failure = exc
@@ -351,6 +603,9 @@ class Run:
             self._exit_code = 2
             stopped = Stopped.FINISHED
             note = f"uncaught exception {type(exc).__name__}"
+        return self._result(stopped, note)
+
+    def _result(self, stopped: Stopped, note: str) -> RunResult:
         self._flush_partial()
         self.timeline.append(TimelineEvent(self.now, "end", note))
         return RunResult(
@@ -363,7 +618,46 @@ class Run:
             note=note,
             events=self.events,
             seed=self.seed,
+            instances={k: v.result() for k, v in self.instances.items()},
         )
+
+    def run_instances(self) -> RunResult:
+        """Drive every instance :meth:`start` started, until all have ended or a limit is reached.
+
+        A run of several unikernels ends when every unikernel has ended
+        (``finished``), at ``until`` (``until``; when nothing is pending any more
+        the clock goes on to ``until``, as idle machines would), after the event
+        budget (``budget``), or, without ``until``, when nothing is pending at all
+        (``blocked``: every unikernel waits on something nothing will resolve).
+        Peers do not keep a run going by themselves once the unikernels have
+        ended. The exit code is the first unikernel's; each one's is in
+        :attr:`RunResult.instances`.
+        """
+        if self._started:
+            raise SimulationError("a Run can be driven once; make a new Run(seed=...) for another run")
+        self._started = True
+        token = _current.set(self)
+        try:
+            with contextlib.redirect_stdout(_Console(self)):
+                ended: Promise[None] = Promise()
+                self._all_ended = ended
+                if self._live == 0:
+                    ended._resolve(None)
+                stopped, note = self._loop(ended)
+                if stopped is Stopped.FINISHED:
+                    note = "every unikernel ended"
+                elif stopped is Stopped.BLOCKED:
+                    if self.until is not None:
+                        self.now = max(self.now, self.until)
+                        stopped = Stopped.UNTIL
+                        note = f"stopped at until={self.until} ns (idle: nothing was pending)"
+                    else:
+                        note = "nothing is pending: the unikernels wait on promises nothing will resolve"
+                first = next((i for i in self.instances.values() if i.kind == "unikernel"), None)
+                self._exit_code = first.exit_code if first is not None else None
+                return self._result(stopped, note)
+        finally:
+            _current.reset(token)
 
     def _run_exit_hooks(self) -> None:
         # "The first hook registered will be executed last" (mirage_runtime.mli).
@@ -374,13 +668,57 @@ class Run:
             self._loop(p)
 
     def _loop(self, main: Promise[Any]) -> tuple[Stopped, str]:
+        """Fire timers until ``main`` resolves or a limit is hit; ``exit`` in one of several ends that one alone."""
+        if not self._multi:
+            return self._steps(main)
+        while True:
+            try:
+                return self._steps(main)
+            except UnikernelExit as e:
+                inst = self.instance
+                if inst.label not in self.instances or self.instances[inst.label] is not inst:
+                    raise
+                self._halt(inst, e.code, f"exit {e.code}")
+
+    def advance(self, until: int | float | str, *, max_events: int | None = None) -> Stopped:
+        """Drive the run from outside, in steps: fire every timer due by ``until``, then set the clock there.
+
+        For sans-IO experiments and tests that act between steps (send a frame
+        at 10 ms, look, go on to 100 ms) rather than from a coroutine;
+        ``max_events`` bounds this step (``budget`` is returned when it is
+        used up, the clock left where it was). A run driven this way is not
+        driven by :meth:`run` as well. Returns why the step ended: ``until``
+        (work remains after ``until``) or ``blocked`` (nothing is pending).
+        """
+        t = parse_duration(until)
+        assert t is not None
+        if t < self.now:
+            raise SimulationError(f"advance({until!r}): the clock is already at {self.now} ns")
+        self._started = True
+        token = _current.set(self)
+        budget = self.max_events
+        if max_events is not None:
+            self.max_events = self.events + max_events
+        try:
+            stopped, _note = self._steps(Promise(), t)
+        finally:
+            self.max_events = budget
+            _current.reset(token)
+        if stopped is not Stopped.BUDGET:
+            self.now = max(self.now, t)
+        return stopped
+
+    def _steps(self, main: Promise[Any], until: int | None = None) -> tuple[Stopped, str]:
         """The hot loop: fire the earliest timer until ``main`` resolves or a limit is hit."""
         heap = self._heap
         ready = self._ready
         pop = heapq.heappop
-        limit = self.until if self.until is not None else _NEVER
+        if until is None:
+            until = self.until
+        limit = until if until is not None else _NEVER
         budget = self.max_events
         events = self.events
+        multi = self._multi  # fixed once driving starts (add_instance refuses after)
         try:
             while main._st == _PENDING:
                 if ready:
@@ -394,6 +732,12 @@ class Run:
                 p = entry[2]
                 if p._st:  # a cancelled sleep: dropped lazily
                     continue
+                if multi:  # a run of several unikernels: the timer fires in the one that armed it
+                    o = p._owner
+                    if o is not None:
+                        if o.ended:
+                            continue
+                        self.instance = o
                 t = entry[0]
                 if t > limit:
                     heapq.heappush(heap, entry)
@@ -405,43 +749,45 @@ class Run:
                 events += 1
                 self.now = t
                 # p._resolve(None), inlined: fulfil the sleep and run its waiters now, as Lwt does.
+                # (A fired sleep keeps its _cbs: nothing reads them once it is resolved.)
                 p._st = _FULFILLED
                 cbs = p._cbs
-                if cbs is not None:
-                    p._cbs = None
-                    if type(cbs) is list:
-                        for cb in cbs:
-                            cb(p)
-                    elif type(cbs) is _Method and cbs.__func__ is _task_step:
-                        # Task._step inlined: the common case of one coroutine sleeping on this timer.
-                        task: Task[Any] = cbs.__self__  # type: ignore[assignment]  # a bound Task._step
-                        coro = task._coro
-                        if coro is None:
-                            continue
-                        try:
-                            y = coro.send(None)
-                        except StopIteration as stop:
-                            task._coro = None
-                            task._waiting = None
-                            task._resolve(stop.value)
-                            continue
-                        except Exception as exc:  # the coroutine failed: its task is rejected
-                            task._coro = None
-                            task._waiting = None
-                            task._reject(exc)
-                            continue
-                        try:
-                            ycbs = y._cbs
-                        except AttributeError:
-                            task._foreign(y)
-                            continue
-                        task._waiting = y
-                        if ycbs is None and y._st == _PENDING:
-                            y._cbs = cbs
-                        else:
-                            y._on_resolve(cbs)
+                if cbs is None:
+                    continue
+                tc = type(cbs)
+                if tc is _Method and cbs.__func__ is _task_step:
+                    # Task._step inlined: the common case of one coroutine sleeping on this timer.
+                    task: Task[Any] = cbs.__self__  # a bound Task._step
+                    coro = task._coro
+                    if coro is None:
+                        continue
+                    try:
+                        y = coro.send(None)
+                    except StopIteration as stop:
+                        task._coro = None
+                        task._waiting = None
+                        task._resolve(stop.value)
+                        continue
+                    except Exception as exc:  # the coroutine failed: its task is rejected
+                        task._coro = None
+                        task._waiting = None
+                        task._reject(exc)
+                        continue
+                    try:
+                        ycbs = y._cbs
+                    except AttributeError:
+                        task._foreign(y)
+                        continue
+                    task._waiting = y
+                    if ycbs is None and y._st == _PENDING:
+                        y._cbs = cbs
                     else:
-                        cbs(p)
+                        y._on_resolve(cbs)
+                elif tc is list:
+                    for cb in cbs:
+                        cb(p)
+                else:
+                    cbs(p)
             return Stopped.FINISHED, ""
         finally:
             self.events = events

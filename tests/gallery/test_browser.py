@@ -112,6 +112,20 @@ def test_page_draws_the_graph_with_readable_labels(browser_page) -> None:
     assert not page.locator('.graph-frame[data-graph="eval"] svg').is_visible()
 
 
+def test_the_learner_view_unfolds_to_the_evaluated_graph_on_a_click(browser_page) -> None:
+    page = browser_page
+    page.goto(f"{page.base}/network.html")
+    learner = page.locator('.graph-frame[data-graph="learner"] svg')
+    assert learner.is_visible() and not page.locator('.graph-frame[data-graph="eval"] svg').is_visible()
+    fold = page.locator('.graph-frame[data-graph="learner"] g.mnb-fold')
+    assert "devices every unikernel gets" in fold.text_content()
+    fold.click()
+    assert page.locator('.graph-frame[data-graph="eval"] svg').is_visible() and not learner.is_visible()
+    assert page.locator(".graph-choice.active").get_attribute("data-graph") == "eval"
+    page.click('.graph-choice[data-graph="learner"]')
+    assert learner.is_visible()
+
+
 def _engine_describe(name: str, target: str) -> str:
     cwd = os.getcwd()
     os.chdir(EXAMPLES_DIR / name)

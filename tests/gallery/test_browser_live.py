@@ -1,6 +1,6 @@
 """The engine in the page (Pyodide, vendored from npm at build time): the browser's describe is CPython's.
 
-Needs chromium and playwright (as test_browser.py), and Pyodide and viz.js
+Needs chromium and playwright (as test_browser.py), pip (the gallery extra), and Pyodide and viz.js
 from the npm registry (``npm pack``, cached in ~/.cache/mirage-nb/npm), or
 skips with the reason. Prints the time from page load to the first
 in-browser describe, and of a second describe once Pyodide has loaded.
@@ -38,7 +38,7 @@ def live_site(tmp_path_factory: pytest.TempPathFactory, hostile_dir: Path) -> Pa
     try:
         build(out, [EXAMPLES_DIR / "network", hostile_dir], bundled=False, in_browser=True)
     except VendorError as e:
-        pytest.skip(f"Pyodide or viz.js could not be fetched from npm: {e}")
+        pytest.skip(f"the in-browser site could not be built here (npm, pip): {e}")
     return out
 
 
@@ -125,3 +125,7 @@ def test_live_pages_request_nothing_from_elsewhere(live_page) -> None:
     assert page.requests
     assert {urlsplit(u).hostname for u in page.requests} == {"127.0.0.1"}
     assert any(u.endswith("/pyodide/pyodide.asm.wasm") for u in page.requests)
+    # The package itself came as the wheel built with the site, installed by micropip from the site's lock.
+    assert any(u.endswith("/pyodide/pyodide-lock.json") for u in page.requests)
+    assert any("/pyodide/mirage_nb-" in u and u.endswith(".whl") for u in page.requests)
+    assert any("/pyodide/micropip-" in u for u in page.requests)

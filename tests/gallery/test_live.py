@@ -1,4 +1,4 @@
-"""The in-browser engine's Python side, checked under CPython: same bytes as the API, a self-contained zip."""
+"""The in-browser engine's Python side, checked under CPython: same bytes as the API."""
 
 from __future__ import annotations
 
@@ -6,20 +6,14 @@ import contextlib
 import io
 import json
 import os
-import subprocess
-import sys
-import zipfile
 from pathlib import Path
 
 import pytest
 
-import mirage_nb
 from mirage_nb.errors import MirageNbError
 from mirage_nb.gallery.collect import EXAMPLES_DIR
-from mirage_nb.gallery.live import describe_json, engine_zip, keys_of_text
+from mirage_nb.gallery.live import describe_json, keys_of_text
 from mirage_nb.loader import load_config
-
-PACKAGE = Path(mirage_nb.__file__).resolve().parent
 
 
 def api(name: str, target: str, **keys: object) -> tuple[str, str, list[tuple[str, str]]]:
@@ -57,37 +51,3 @@ def test_keys_of_text() -> None:
     assert keys_of_text("--net=direct --utcp  --kv_ro='crunch'") == {"net": "direct", "utcp": True, "kv_ro": "crunch"}
     with pytest.raises(MirageNbError, match="expected --name=value"):
         keys_of_text("net=direct")
-
-
-def test_engine_zip_is_stable_and_holds_the_engine_only() -> None:
-    z = engine_zip(PACKAGE)
-    assert z == engine_zip(PACKAGE)
-    names = zipfile.ZipFile(io.BytesIO(z)).namelist()
-    assert "mirage_nb/functoria/app.py" in names and "mirage_nb/config_ml/__init__.py" in names
-    assert not [n for n in names if n.startswith(("mirage_nb/sim/", "mirage_nb/notebook/")) or "__pycache__" in n]
-
-
-def test_engine_zip_runs_alone(tmp_path: Path) -> None:
-    """With only the standard library and the zip (no site-packages), the browser's bundle describes a config."""
-    (tmp_path / "engine.zip").write_bytes(engine_zip(PACKAGE))
-    code = (
-        "import sys; sys.path.insert(0, sys.argv[1])\n"
-        "from mirage_nb.gallery.live import describe_json\n"
-        "print(describe_json(open(sys.argv[2]).read(), 'hvt', '', sys.argv[3]))\n"
-    )
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-S",
-            "-c",
-            code,
-            str(tmp_path / "engine.zip"),
-            str(EXAMPLES_DIR / "network" / "config.ml"),
-            str(tmp_path / "w"),
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=tmp_path,
-    )
-    assert json.loads(proc.stdout)["describe"] == api("network", "hvt")[0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import html
 import io
 import os
 import re
@@ -92,7 +93,7 @@ def describe_in(directory: Path, target: str) -> str:
 def test_one_page_per_unikernel_and_one_card_each(site: Path) -> None:
     names = sorted(d.name for d in bundled_dirs())
     assert len(names) >= 18
-    pages = sorted(p.stem for p in site.glob("*.html") if p.name != "index.html")
+    pages = sorted(p.stem for p in site.glob("*.html") if p.name not in ("index.html", "catalog.html"))
     assert pages == sorted([*names, "hostile"])
     cards = parse(site / "index.html").cards
     assert sorted(c["data-slug"] for c in cards) == pages
@@ -128,12 +129,33 @@ def test_page_shows_configure_files_graph_run_and_sources(site: Path) -> None:
     start = text.index('id="target-hvt"')
     end = text.index('class="tab-panel', start)
     assert len(files) == text.count("<details><summary>", start, end)
-    assert text.count("<svg") == 2 and "<!--" not in text and "<?xml" not in text
+    assert text.count("<svg") == 3 and "<!--" not in text and "<?xml" not in text
     assert "unikernel__2" in re.sub(r"<[^>]+>", "", text[text.index("<svg") :])
     page = parse(site / "hello.html")
     assert page.by_id["transcript"].splitlines()[0] == "2025-01-01T00:00:00Z: [INFO] [application] hello"
     assert page.by_id["source-config"] == (EXAMPLES_DIR / "hello" / "config.ml").read_text()
     assert page.by_id["source-unikernel"] == (EXAMPLES_DIR / "hello" / "unikernel.py").read_text()
+
+
+def _frame(text: str, kind: str) -> str:
+    start = text.index(f'data-graph="{kind}">\n<svg')
+    return html.unescape(text[start : text.index("</svg>", start)])  # dot writes a class's "-" as "&#45;"
+
+
+@needs_dot
+def test_the_graph_opens_on_the_learner_view_with_the_faithful_graphs_a_click_away(site: Path) -> None:
+    text = (site / "network.html").read_text()
+    assert '<button type="button" class="graph-choice active" data-graph="learner">learner view</button>' in text
+    assert 'data-graph="eval">evaluated (unix)</button>' in text and 'data-graph="full">full graph</button>' in text
+    learner, evaluated = _frame(text, "learner"), _frame(text, "eval")
+    nodes = re.compile(r'<g id="[^"]*" class="node[ "]')
+    assert learner.count('class="node mnb-fold"') == 1 and "devices every unikernel gets" in learner
+    assert 1 < len(nodes.findall(learner)) < len(nodes.findall(evaluated))
+    # What the learner chose stays in view; what `register` adds to every unikernel is folded away.
+    shown = {w.strip() for w in re.findall(r">([^<>]+)</text>", learner)}
+    every = {w.strip() for w in re.findall(r">([^<>]+)</text>", evaluated)}
+    assert {"Unikernel.Main", "Netif", "Tcp.Flow.Make", "Ethernet.Make"} <= shown, shown
+    assert {"Mirage_logs", "Mirage_sleep", "Mirage_crypto_rng_mirage"} <= every - shown
 
 
 @needs_dot

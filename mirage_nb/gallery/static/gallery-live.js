@@ -1,5 +1,6 @@
-// mirage_nb gallery: the engine in the page. Pyodide (vendored in ./pyodide/) runs the project's own
-// engine (./mirage_nb-engine.zip); viz.js (./viz/) draws the graph. Nothing is fetched from elsewhere.
+// mirage_nb gallery: the engine in the page. Pyodide (vendored in ./pyodide/) installs the project's own
+// wheel and its dependencies with micropip, from ./pyodide/ and its pyodide-lock.json; viz.js (./pyodide/viz-global.js)
+// draws the graph. Nothing is fetched from elsewhere.
 // Every text from the engine goes into the page through textContent, never as markup.
 (function () {
   "use strict";
@@ -17,9 +18,10 @@
     say("Loading Python (Pyodide) in this page…");
     var mod = await import("./pyodide/pyodide.mjs");
     var py = await mod.loadPyodide({ indexURL: new URL("./pyodide/", document.baseURI).href });
-    var zip = await (await fetch("mirage_nb-engine.zip")).arrayBuffer();
-    py.unpackArchive(new Uint8Array(zip), "zip", { extractDir: "/lib/mirage_nb_engine" });
-    py.runPython("import sys; sys.path.insert(0, '/lib/mirage_nb_engine')\nfrom mirage_nb.gallery.live import describe_json");
+    say("Installing mirage-nb in this page (micropip, from this site)…");
+    await py.loadPackage("micropip");
+    await py.pyimport("micropip").install("mirage-nb");
+    py.runPython("from mirage_nb.gallery.live import describe_json");
     section.dataset.engineMs = String(Math.round(performance.now() - t0));
     return py.globals.get("describe_json");
   }

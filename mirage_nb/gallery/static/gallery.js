@@ -63,30 +63,40 @@
       zoom();
     });
   });
-  document.querySelectorAll(".graph-choice").forEach(function (b) {
-    b.addEventListener("click", function () {
-      var which = b.getAttribute("data-graph");
-      document.querySelectorAll(".graph-choice").forEach(function (x) { x.classList.toggle("active", x === b); });
-      document.querySelectorAll(".graph-frame").forEach(function (f) {
-        f.classList.toggle("active", f.getAttribute("data-graph") === which);
-      });
-      document.querySelectorAll(".graph-frame.active").forEach(centre);
+  function show(which) {
+    document.querySelectorAll(".graph-choice").forEach(function (x) {
+      x.classList.toggle("active", x.getAttribute("data-graph") === which);
     });
+    document.querySelectorAll(".graph-frame").forEach(function (f) {
+      f.classList.toggle("active", f.getAttribute("data-graph") === which);
+    });
+    document.querySelectorAll(".graph-frame.active").forEach(centre);
+  }
+  document.querySelectorAll(".graph-choice").forEach(function (b) {
+    b.addEventListener("click", function () { show(b.getAttribute("data-graph")); });
+  });
+  // The learner view's folded node unfolds to the evaluated graph (a click, not the end of a drag).
+  document.querySelectorAll('.graph-frame[data-graph="learner"] g.mnb-fold').forEach(function (g) {
+    g.style.cursor = "pointer";
+    g.addEventListener("click", function () { if (!moved) show("eval"); });
   });
   function centre(frame) {
     // A wide graph opens on its middle (the job and the devices it connects), not its left edge.
     frame.scrollLeft = Math.max(0, (frame.scrollWidth - frame.clientWidth) / 2);
   }
   document.querySelectorAll(".graph-frame.active").forEach(centre);
+  var moved = false;
   document.querySelectorAll(".graph-frame").forEach(function (frame) {
     var drag = null;
     frame.addEventListener("mousedown", function (ev) {
       drag = { x: ev.clientX, y: ev.clientY, left: frame.scrollLeft, top: frame.scrollTop };
+      moved = false;
       frame.style.cursor = "grabbing";
       ev.preventDefault();
     });
     window.addEventListener("mousemove", function (ev) {
       if (!drag) return;
+      if (Math.abs(ev.clientX - drag.x) + Math.abs(ev.clientY - drag.y) > 3) moved = true;
       frame.scrollLeft = drag.left - (ev.clientX - drag.x);
       frame.scrollTop = drag.top - (ev.clientY - drag.y);
     });

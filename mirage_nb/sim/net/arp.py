@@ -50,6 +50,7 @@ __all__ = [
     "ArpPacket",
     "decode_arp",
     "encode_arp",
+    "split_arp",
     "ArpResolved",
     "ArpTimedOut",
     "ArpCache",
@@ -65,6 +66,7 @@ PROBE_DELAY: Ns = 1_500_000_000
 
 _ARP = struct.Struct("!HHBBH6s4s6s4s")
 _ETH_IPV4_HDR = (1, 0x0800, 6, 4)
+_ETH_IPV4_PREFIX = bytes((0, 1, 8, 0, 6, 4))
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +105,19 @@ def decode_arp(data: bytes) -> ArpPacket:
 def encode_arp(op: int, sha: bytes, spa: bytes, tha: bytes, tpa: bytes) -> bytes:
     """Build an ARP payload."""
     return _ARP.pack(1, 0x0800, 6, 4, op, sha, spa, tha, tpa)
+
+
+def split_arp(payload: bytes) -> tuple[int, bytes, bytes] | None:
+    """``(op, sender IP, target IP)`` of a well-formed Ethernet/IPv4 ARP request or reply, else None.
+
+    The few bytes a receive filter needs, without decoding the packet.
+    """
+    if len(payload) < ARP_LEN or payload[:6] != _ETH_IPV4_PREFIX or payload[6] != 0:
+        return None
+    op = payload[7]
+    if op != OP_REQUEST and op != OP_REPLY:
+        return None
+    return op, payload[14:18], payload[24:28]
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,6 +351,30 @@ class ArpCache:
                 self._lru.move_to_end(ip)
             events.append(ArpResolved(ip, e[1]))
         return self._step(events, frames)
+
+    def ignores(self, now: Ns, payload: bytes) -> bool:
+        """True when :meth:`receive` of ``payload`` at ``now`` would change nothing and send nothing.
+
+        That is another host's business: a request for an address that is not
+        ours, a reply or announcement for an address we are not waiting for
+        nor keeping. A receive filter (a NIC's, the LAN's) may drop such a
+        packet without the cost of :meth:`receive`; a packet it cannot judge
+        cheaply (malformed, or ticks are due) is not ignored.
+        """
+        split = split_arp(payload)
+        return split is not None and self.ignores_packet(now, *split)
+
+    def ignores_packet(self, now: Ns, op: int, spa: bytes, tpa: bytes) -> bool:
+        """:meth:`ignores` for a well-formed Ethernet/IPv4 ARP packet already split: ``op``, sender and target IPs."""
+        if self._live and self._next_tick <= now:
+            return False  # ticks are due: receive would run them
+        if op != OP_REQUEST and op != OP_REPLY:
+            return False
+        if spa == tpa or op == OP_REPLY:
+            e = self._cache.get(spa)
+            return e is None or e[0] == _STATIC
+        e = self._cache.get(tpa)
+        return e is None or e[0] != _STATIC or not e[2]
 
     def receive(self, now: Ns, payload: bytes) -> Step:
         """Handle an ARP payload from the wire (``Arp_handler.input``)."""

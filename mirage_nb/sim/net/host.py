@@ -167,6 +167,25 @@ class Host:
 
     # --- receiving -----------------------------------------------------------
 
+    def ignores(self, now: Ns, frame: bytes) -> bool:
+        """True for a broadcast or multicast frame that is another host's business (a NIC's receive filter).
+
+        Another host's ARP request or announcement, an IPv6 multicast to a group
+        we have not joined: :meth:`receive` would change nothing and send
+        nothing for it (the IPv6 one is an event ``Dropped("ipv6", "not for
+        us")``, which a real NIC's multicast filter never lets reach the host).
+        On a LAN of N hosts every broadcast reaches all of them: this is what
+        keeps those N deliveries cheap.
+        """
+        if len(frame) < 14 or not frame[0] & 1:
+            return False
+        t = (frame[12] << 8) | frame[13]
+        if t == ETHERTYPE_ARP:
+            return self.ipv4.arp.ignores(now, frame[14:])
+        if t == ETHERTYPE_IPV6:
+            return self.ipv6.ignores(frame[14:])
+        return False
+
     def receive(self, now: Ns, frame: bytes) -> Step:
         """An Ethernet frame from the wire."""
         try:

@@ -29,6 +29,7 @@ from mirage_nb.sim.net.ipv6 import (
     decode_ipv6,
     encode_ipv6,
     link_local_from_mac,
+    multicast_dst,
     multicast_mac,
     solicited_node,
 )
@@ -335,12 +336,29 @@ class Ipv6Layer:
 
     @property
     def deadline(self) -> Ns | None:
-        if not self._neighbors:
-            return None
-        return min((e[2] for e in self._neighbors.values() if e[2] is not None), default=None)
+        best: Ns | None = None
+        for e in self._neighbors.values():  # a loop: asked after every packet, over a handful of neighbours
+            d = e[2]
+            if d is not None and (best is None or d < best):
+                best = d
+        return best
 
     def is_ours(self, ip: bytes) -> bool:
         return any(ip == a for a, _ in self.addresses)
+
+    def ignores(self, payload: bytes) -> bool:
+        """True for a well-formed packet to a multicast group we have not joined (a NIC's multicast filter).
+
+        :meth:`receive` would drop it as not for us, changing nothing: a receive
+        filter may drop it before (another host's duplicate-address check or
+        solicitation, an MLD report). Anything it cannot judge cheaply is not ignored.
+        """
+        dst = multicast_dst(payload)
+        return dst is not None and not self.accepts(dst)
+
+    def ignores_group(self, dst: bytes) -> bool:
+        """:meth:`ignores` for a well-formed packet already read: its destination ``dst`` (16 bytes)."""
+        return dst[0] == 0xFF and not self.accepts(dst)
 
     def accepts(self, dst: bytes) -> bool:
         if dst[0] == 0xFF:

@@ -204,10 +204,10 @@ class Reassembler:
 
     @property
     def deadline(self) -> Ns | None:
-        if not self._parts:  # asked after every step: the common case is nothing waiting
+        parts = self._parts
+        if not parts:  # the common case, asked after every packet: no generator, no min
             return None
-        first: Ns = min(v[0] for v in self._parts.values())
-        return first
+        return int(min(v[0] for v in parts.values()))
 
     def expire(self, now: Ns) -> list[Dropped]:
         """Drop the packets whose time is up; one :class:`Dropped` per packet."""

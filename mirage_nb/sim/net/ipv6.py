@@ -20,6 +20,7 @@ __all__ = [
     "Ipv6Packet",
     "decode_ipv6",
     "encode_ipv6",
+    "multicast_dst",
     "NEXT_HOPOPT",
     "NEXT_ROUTING",
     "NEXT_FRAGMENT",
@@ -70,6 +71,20 @@ class Ipv6Packet:
 
 
 _make_packet = record_maker(Ipv6Packet)
+
+
+def multicast_dst(data: bytes) -> bytes | None:
+    """The destination of a well-formed IPv6 packet to a multicast group (no extension header), else None.
+
+    What a receive filter needs (is it a group we joined?) without decoding the packet.
+    """
+    n = len(data)
+    if n < 40 or data[0] >> 4 != 6 or data[24] != 0xFF or 40 + ((data[4] << 8) | data[5]) > n:
+        return None
+    nh = data[6]
+    if nh in _EXTENSIONS or nh == NEXT_FRAGMENT:
+        return None
+    return data[24:40]
 
 
 def decode_ipv6(data: bytes) -> Ipv6Packet:

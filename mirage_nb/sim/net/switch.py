@@ -17,7 +17,7 @@ arrival time in advance).
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from mirage_nb.errors import LocalProtocolError
 from mirage_nb.sim.net._base import Ns
@@ -37,12 +37,16 @@ class LinkProfile:
     bandwidth: int | None = None
     loss: float = 0.0
     max_frame: int | None = None
+    # No latency, bandwidth limit, loss or size limit: a frame crosses it as it is (the switch's fast path).
+    ideal: bool = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.latency < 0 or not 0.0 <= self.loss <= 1.0 or (self.bandwidth is not None and self.bandwidth <= 0):
             raise LocalProtocolError(
                 f"link profile {self}: expected latency >= 0, 0 <= loss <= 1 and a positive bandwidth"
             )
+        ideal = self.latency == 0 and self.bandwidth is None and not self.loss and self.max_frame is None
+        object.__setattr__(self, "ideal", ideal)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,25 +93,51 @@ class Switch:
 
     def send(self, now: Ns, port: int, frame: bytes) -> list[Delivery]:
         """The endpoint on ``port`` transmits ``frame`` at ``now``: where and when it arrives."""
-        if not 0 <= port < len(self.links):
-            raise LocalProtocolError(f"switch port {port}: expected 0..{len(self.links) - 1}")
+        out = [Delivery(at, p, frame) for at, ports in self.fan_out(now, port, frame) for p in ports]
+        out.sort(key=lambda d: d.port)
+        return out
+
+    def fan_out(self, now: Ns, port: int, frame: bytes) -> list[tuple[Ns, list[int]]]:
+        """Like :meth:`send`, grouped: ``(arrival time, ports in port order)`` for each arrival time.
+
+        Flattening the groups in order gives :meth:`send`'s deliveries. A flood
+        (broadcast, multicast, unknown destination) over links of the same
+        profile is one group: a scheduler queues it once instead of once per port.
+        """
+        links = self.links
+        if not 0 <= port < len(links):
+            raise LocalProtocolError(f"switch port {port}: expected 0..{len(links) - 1}")
         arrival = self._cross(self._up_busy, port, now, frame)
         if arrival is None or len(frame) < 14:
             return []
         dst, src = frame[0:6], frame[6:12]
         if not src[0] & 1:
             self.table[src] = (port, arrival)
-        out_ports: list[int]
         entry = self.table.get(dst)
-        if dst[0] & 1 or entry is None or arrival - entry[1] > self.ageing:
-            out_ports = [p for p in range(len(self.links)) if p != port]
-        elif entry[0] == port:
-            return []  # filtered: the destination is on the port it came from
-        else:
-            out_ports = [entry[0]]
-        out = []
-        for p in out_ports:
-            at = self._cross(self._down_busy, p, arrival, frame)
-            if at is not None:
-                out.append(Delivery(at, p, frame))
-        return out
+        if not (dst[0] & 1 or entry is None or arrival - entry[1] > self.ageing):
+            if entry[0] == port:
+                return []  # filtered: the destination is on the port it came from
+            at = self._cross(self._down_busy, entry[0], arrival, frame)
+            return [] if at is None else [(at, [entry[0]])]
+        # Flood to every other port, in port order.
+        busy = self._down_busy
+        groups: dict[Ns, list[int]] = {}
+        for p, link in enumerate(links):
+            if p == port:
+                continue
+            if link.ideal:
+                # _cross inlined for an ideal link: no draw, no serialisation, arrives as it leaves the switch
+                b = busy[p]
+                at = arrival if arrival > b else b
+                busy[p] = at
+            else:
+                got = self._cross(busy, p, arrival, frame)
+                if got is None:
+                    continue
+                at = got
+            g = groups.get(at)
+            if g is None:
+                groups[at] = [p]
+            else:
+                g.append(p)
+        return list(groups.items())

@@ -30,6 +30,7 @@ import select
 import shutil
 import struct
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -45,8 +46,18 @@ IFF_TAP = 0x0002
 IFF_NO_PI = 0x1000
 
 
+IN_BROWSER = (
+    "this Python runs in a web browser (Pyodide, WebAssembly): it has no Linux kernel, so no TAP device "
+    "and no network namespace to bridge to; run this notebook on Linux as root (bash scripts/setup.sh --lab) "
+    "for the bridged cells, the simulated ones run here"
+)
+"""Why no bridge opens under Pyodide (JupyterLite, the gallery's in-browser pages)."""
+
+
 def tap_available() -> str | None:
     """``None`` if a bridge can be opened here, else the reason it cannot."""
+    if sys.platform == "emscripten":
+        return IN_BROWSER
     if not hasattr(os, "geteuid") or os.geteuid() != 0:
         return "needs root (CAP_NET_ADMIN) to create a TAP device and a network namespace"
     if not os.path.exists("/dev/net/tun"):

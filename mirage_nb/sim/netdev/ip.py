@@ -481,6 +481,9 @@ class Ipv6Device:
                     else:
                         await invoke(default, proto=p.next_header, src=src, dst=dst, buf=payload)
 
+        # The receive filter the Ethernet layer gives the Netif (sim/netdev/link.py): a multicast packet for a
+        # group we have not joined is dropped there, as a NIC's multicast filter would.
+        handle.ipv6_layer = self.layer  # type: ignore[attr-defined]
         return handle
 
     async def disconnect(self) -> None:
@@ -530,6 +533,9 @@ class DualIp:
             elif v == 6 and not self.ipv4_only:
                 await h6(buf)
 
+        layer = getattr(h6, "ipv6_layer", None)
+        if layer is not None:  # the receive filter of IPv6 (see Ipv6Device.input); IPv4 has none
+            handle.ipv6_layer = layer  # type: ignore[attr-defined]
         return handle
 
     async def write(self, dst: Any, proto: str | int, bufs: Any = b"", **kw: Any) -> Any:

@@ -1,14 +1,23 @@
 """The virtual LAN a run owns: a switch, its ports, the frames in flight and an optional pcap.
 
 This is the effectful shell around :class:`~mirage_nb.sim.net.switch.Switch`
-on the *run's* virtual clock (``sim.net.lan.Lan`` has its own loop for
-machine-only tests). Frames in flight wait in one heap keyed ``(arrival
-time, sequence)``; one pending ``Run.sleep_ns`` at the earliest arrival
-delivers them, so the order of deliveries depends only on the inputs and the
-seed. Every frame is written to the pcap (if any) when it is sent.
+on the *run's* virtual clock, and the simulator's only LAN scheduler
+(sans-IO endpoints are put on it the same way, with an :class:`Alarm` each,
+and a run can be stepped from outside with
+:meth:`~mirage_nb.sim.run.Run.advance`). Frames in flight wait in one heap
+keyed ``(arrival time, sequence)``; one pending ``Run.sleep_ns`` at the
+earliest arrival delivers them, so the order of deliveries depends only on
+the inputs and the seed. A flood (broadcast, multicast) is one entry whose
+ports are served in order, and each port's :class:`ReceiveFilter` drops what
+its device would drop unchanged, so a broadcast on a LAN of N hosts costs N
+cheap checks, not N decodings. Every frame is written to the pcap (if any)
+when it is sent.
 
 Ports are named: a unikernel's ``Netif.connect "tap0"`` takes a port named
-``tap0``; scripted peers (:mod:`.peer`) take their own. The LAN lives in the
+``tap0``; scripted peers (:mod:`.peer`) take their own. A port belongs to the
+run's instance that attached it (:class:`~mirage_nb.sim.run.Instance`): in a
+run of several unikernels a frame is handled as its port's unikernel (its
+logs go to that unikernel's console), and a halted unikernel receives nothing. The LAN lives in the
 run (``run.devices``), never in a module global: :meth:`VirtualLan.of_run`
 finds or makes it.
 
@@ -20,16 +29,20 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from mirage_nb.errors import SimulationError
 from mirage_nb.sim.lwt import Fail, Promise, state
+from mirage_nb.sim.net.arp import split_arp
+from mirage_nb.sim.net.ipv6 import multicast_dst
 from mirage_nb.sim.net.pcap import PcapWriter
 from mirage_nb.sim.net.switch import LinkProfile, Switch
 
-__all__ = ["Alarm", "VirtualLan", "LanPort", "on_resolve"]
+__all__ = ["Alarm", "VirtualLan", "LanPort", "ReceiveFilter", "on_resolve"]
 
 _LAN_KEY = "netdev.lan"
+_ARP = b"\x08\x06"
+_IPV6 = b"\x86\xdd"
 
 
 def on_resolve(p: Promise[Any], cb: Callable[[Promise[Any]], None]) -> None:
@@ -72,19 +85,46 @@ class Alarm:
         self.fire(self.run.now)
 
 
+class ReceiveFilter(Protocol):
+    """What a device tells its LAN port so that a flood costs little at the ports it does not concern.
+
+    On a LAN of N hosts every broadcast and multicast reaches all of them. The
+    LAN reads such a frame once (:func:`~mirage_nb.sim.net.arp.split_arp`,
+    :func:`~mirage_nb.sim.net.ipv6.multicast_dst`) and asks each port's filter
+    whether its device would drop it *with no effect at all* (no state change,
+    no output, no log): then the frame is not delivered there. A device that
+    would do anything with it answers False and gets the frame as usual.
+    """
+
+    def ignores_arp(self, frame: bytes, now: int, op: int, spa: bytes, tpa: bytes) -> bool: ...
+
+    def ignores_group(self, frame: bytes, dst: bytes) -> bool: ...
+
+
 class LanPort:
     """One switch port: its name, its link profile and who receives its frames."""
 
-    __slots__ = ("lan", "index", "name", "deliver", "owner")
+    __slots__ = ("lan", "index", "name", "deliver", "owner", "instance", "filter")
 
     def __init__(
-        self, lan: VirtualLan, index: int, name: str, deliver: Callable[[bytes], None], owner: Any = None
+        self,
+        lan: VirtualLan,
+        index: int,
+        name: str,
+        deliver: Callable[[bytes], None],
+        owner: Any = None,
+        instance: Any = None,
     ) -> None:
         self.lan = lan
         self.index = index
         self.name = name
         self.deliver = deliver
         self.owner = owner
+        # The run's instance (unikernel or peer) that attached the port: its frames are handled as that instance.
+        self.instance = instance
+        # The device's receive filter (a ReceiveFilter), as a NIC's: asked, when a broadcast or multicast
+        # arrives, whether the device would drop it at once; None: every frame is delivered.
+        self.filter: ReceiveFilter | None = None
 
     def send(self, frame: bytes) -> None:
         """Put ``frame`` on this port's link now."""
@@ -115,8 +155,9 @@ class VirtualLan:
         self.pcap = pcap
         self.profile = profile
         self.ports: list[LanPort] = []
+        self.names: dict[str, int] = {}  # port name -> how many ports have it
         self.frames_sent = 0
-        self._heap: list[tuple[int, int, int, bytes]] = []
+        self._heap: list[tuple[int, int, list[int], bytes]] = []
         self._seq = 0
         self._alarm = Alarm(run, self._deliver_due)
 
@@ -138,8 +179,9 @@ class VirtualLan:
 
         ``owner`` is the device behind the port (a ``Netif``, a scripted peer), for lookups by name.
         """
+        self.names[name] = self.names.get(name, 0) + 1
         index = self.switch.add_port(profile or self.profile)
-        port = LanPort(self, index, name, deliver, owner)
+        port = LanPort(self, index, name, deliver, owner, getattr(self.run, "instance", None))
         self.ports.append(port)
         return port
 
@@ -161,8 +203,10 @@ class VirtualLan:
         if self.pcap is not None:
             self.pcap.write(now, frame)
         heap = self._heap
-        for d in self.switch.send(now, index, frame):
-            heapq.heappush(heap, (d.at, self._seq, d.port, d.frame))
+        for at, ports in self.switch.fan_out(now, index, frame):
+            # A flood is one entry (its ports in order): its deliveries are contiguous in (time, sequence)
+            # order anyway, so handling them together keeps the order of one entry per port.
+            heapq.heappush(heap, (at, self._seq, ports, frame))
             self._seq += 1
         if heap:
             self._alarm.set(heap[0][0])
@@ -170,14 +214,45 @@ class VirtualLan:
     def _deliver_due(self, now: int) -> None:
         heap = self._heap
         ports = self.ports
-        while heap and heap[0][0] <= now:
-            _at, _seq, index, frame = heapq.heappop(heap)
-            ports[index].deliver(frame)
-            now = self.run.now
-        if heap:
-            self._alarm.set(heap[0][0])
+        run = self.run
+        multi = bool(getattr(run, "instances", None))
+        try:
+            while heap and heap[0][0] <= now:
+                at, seq, targets, frame = heapq.heappop(heap)
+                arp: tuple[int, bytes, bytes] | None = None
+                group: bytes | None = None
+                if len(targets) > 1 and frame[0] & 1:  # a broadcast: read it once for the ports' receive filters
+                    ethertype = frame[12:14]
+                    if ethertype == _ARP:
+                        arp = split_arp(frame[14:])
+                    elif ethertype == _IPV6:
+                        group = multicast_dst(frame[14:])
+                for i, index in enumerate(targets):
+                    port = ports[index]
+                    f = port.filter
+                    if f is not None:
+                        if arp is not None and f.ignores_arp(frame, now, *arp):
+                            continue
+                        if group is not None and f.ignores_group(frame, group):
+                            continue
+                    if multi:  # a run of several unikernels: the frame is handled by the port's own
+                        inst = port.instance
+                        if inst is not None:
+                            if inst.ended:
+                                continue  # a halted unikernel receives nothing
+                            run.instance = inst
+                    try:
+                        port.deliver(frame)
+                    except BaseException:
+                        if i + 1 < len(targets):  # the rest of a flood is still due (an exit unwound us)
+                            heapq.heappush(heap, (at, seq, targets[i + 1 :], frame))
+                        raise
+                now = run.now
+        finally:
+            if heap:
+                self._alarm.set(heap[0][0])
 
     @property
     def in_flight(self) -> int:
-        """Frames sent and not yet delivered."""
-        return len(self._heap)
+        """Frames sent and not yet delivered (one per receiving port)."""
+        return sum(len(e[2]) for e in self._heap)

@@ -64,7 +64,7 @@ class Netif:
         self.lan = lan
         self.run = lan.run
         self.id = name
-        used = sum(1 for p in lan.ports if p.name == name)
+        used = lan.names.get(name, 0)
         self._mac = mac if mac is not None else local_mac(lan.run.seed, name if not used else f"{name}#{used}")
         self._mtu = mtu
         self.stats = Stats()
@@ -72,7 +72,12 @@ class Netif:
         self._handler: Callable[[Any], Any] | None = None
         self._header_size = SIZEOF_ETHERNET
         self._stopped, self._stop = wait_any()
+        # The stack's ARP cache and IPv6 layer, given by the Ethernet layer (EthernetDevice.input): the receive
+        # filter (ignores_arp, ignores_group) asks them whether a flood concerns this interface.
+        self.arp_filter: Any = None
+        self.ipv6_filter: Any = None
         self.port = lan.attach(name, self._arrive, profile, owner=self)
+        self.port.filter = self
 
     @classmethod
     async def connect(
@@ -140,6 +145,24 @@ class Netif:
         self.stats.tx_bytes += len(frame)
         self.port.send(frame)
 
+    # --- the receive filter (sim/netdev/lan.py ReceiveFilter): what the stack would drop unchanged and silent
+
+    def _drop(self, frame: bytes) -> bool:
+        # The frame is counted as received (as _arrive counts it) and goes no further.
+        if not self.active or self._handler is None or len(frame) > self._header_size + self._mtu:
+            return False
+        self.stats.rx_pkts += 1
+        self.stats.rx_bytes += len(frame)
+        return True
+
+    def ignores_arp(self, frame: bytes, now: int, op: int, spa: bytes, tpa: bytes) -> bool:
+        arp = self.arp_filter
+        return arp is not None and arp.ignores_packet(now, op, spa, tpa) and self._drop(frame)
+
+    def ignores_group(self, frame: bytes, dst: bytes) -> bool:
+        ip6 = self.ipv6_filter
+        return ip6 is not None and ip6.ignores_group(dst) and self._drop(frame)
+
     def _arrive(self, frame: bytes) -> None:
         if not self.active or self._handler is None or len(frame) > self._header_size + self._mtu:
             return
@@ -203,6 +226,11 @@ class EthernetDevice:
     ) -> Callable[[Any], Any]:
         """``input ~arpv4 ~ipv4 ~ipv6 t``: the frame handler that dispatches by EtherType."""
         mine = self.netif.mac_bytes
+        arp_dev = getattr(arpv4, "__self__", None)
+        if hasattr(self.netif, "arp_filter"):
+            # The Netif's receive filter: another host's ARP (the cache says) or IPv6 multicast (the layer says).
+            self.netif.arp_filter = arp_dev.cache if isinstance(arp_dev, ArpDevice) else None
+            self.netif.ipv6_filter = getattr(ipv6, "ipv6_layer", None)  # carried by Ipv6Device.input's handler
 
         async def handle(frame: Any) -> None:
             if len(frame) < SIZEOF_ETHERNET:

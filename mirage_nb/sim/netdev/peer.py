@@ -28,7 +28,7 @@ from collections.abc import Callable
 from typing import Any, cast
 
 from mirage_nb.errors import SimulationError
-from mirage_nb.sim.lwt import Resolver, async_, pick, wakeup
+from mirage_nb.sim.lwt import Resolver, pick, wakeup
 from mirage_nb.sim.net._base import Step
 from mirage_nb.sim.net.host import Host, PingReply
 from mirage_nb.sim.net.icmpv6 import Ipv6Received
@@ -103,11 +103,14 @@ class Peer:
         )
         self.tcp = TcpEndpoint(random.Random(f"{seed}:peer-tcp:{name}"), tcp_config)
         self.events: list[tuple[int, Any]] = []
+        self.error: Exception | None = None  # the first failure of a script (see script)
+        self.instance = getattr(self.run, "instance", None)  # the run's instance it was made in
         self.flows: dict[Flow, PeerFlow] = {}
         self._connects: dict[Flow, Resolver[Any]] = {}
         self._pings: dict[tuple[int, int], Resolver[Any]] = {}
         self._alarm = Alarm(self.run, self._tick)
         self.port = lan.attach(name, self._arrive, profile, owner=self)
+        self.port.filter = self  # ignores_arp, ignores_group: another host's ARP and multicast stop at the NIC
         self.apply(self.host.start(self.run.now))
 
     # --- plumbing ----------------------------------------------------------
@@ -179,18 +182,44 @@ class Peer:
         self.apply(self.host.timer(now))
         self.apply_tcp(self.tcp.timer(now))
 
+    def ignores_arp(self, frame: bytes, now: int, op: int, spa: bytes, tpa: bytes) -> bool:
+        """Receive filter (:class:`~.lan.ReceiveFilter`): another host's ARP never reaches the host."""
+        return self.host.ipv4.arp.ignores_packet(now, op, spa, tpa)
+
+    def ignores_group(self, frame: bytes, dst: bytes) -> bool:
+        """Receive filter: an IPv6 multicast group the host has not joined (as :meth:`Host.ignores`)."""
+        return self.host.ipv6.ignores_group(dst)
+
     def _arrive(self, frame: bytes) -> None:
         self.apply(self.host.receive(self.run.now, frame))
 
     # --- scripting ---------------------------------------------------------
 
     def script(self, fn: Callable[[], Any]) -> None:
-        """Run ``fn()`` (an ``async def``) on the run's clock from its start; its failure ends the run."""
+        """Run ``fn()`` (an ``async def``) on the run's clock from its start.
 
-        async def start() -> None:
-            async_(fn)
+        A script that fails (a refused :meth:`connect`, a bug) is this peer's
+        error, not the end of the run: the exception is kept in :attr:`error`
+        (the first one), the timeline records it, and a peer of a
+        :class:`~mirage_nb.sim.network.Network` prints it on its own console.
+        """
 
-        self.run.spawn(start())
+        async def guarded() -> None:
+            try:
+                await fn()
+            except Exception as exc:
+                self._failed(exc)
+
+        self.run.spawn(guarded())
+
+    def _failed(self, exc: Exception) -> None:
+        if self.error is None:
+            self.error = exc
+        text = f"{self.name}: script failed: {type(exc).__name__}: {exc}"
+        self.run.event("peer-error", text)
+        inst = self.instance
+        if inst is not None and getattr(inst, "kind", None) == "peer" and self.run.instance is inst:
+            self.run.write("stderr", text + "\n")
 
     @property
     def ip(self) -> Any:

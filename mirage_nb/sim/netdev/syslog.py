@@ -385,7 +385,7 @@ class SyslogPeer(Peer):
         self.tcp_port = None if tcp == tls else tcp
         self._readers: dict[Flow, StreamReader] = {}
         self._tls: dict[Flow, TlsSession] = {}
-        self._failed: set[Flow] = set()
+        self._broken: set[Flow] = set()
         self._ctx = None
         if tls is not None:
             if certificate is None:
@@ -454,7 +454,7 @@ class SyslogPeer(Peer):
             self._collect(transport, flow.remote_ip, line)
 
     def _tls_data(self, flow: Flow, data: bytes) -> None:
-        if flow in self._failed:
+        if flow in self._broken:
             return
         s = self._tls.get(flow)
         if s is None:
@@ -466,7 +466,7 @@ class SyslogPeer(Peer):
                 while (d := s.read()) is not None and d:
                     self._lines(flow, "tls", d)
         except TlsFailure as e:
-            self._failed.add(flow)
+            self._broken.add(flow)
             self.received.append(Received(self.run.now, "tls", str(to_ip(flow.remote_ip)), data, None, str(e)))
             out = s.data_to_send()
             self._send(flow, out)

@@ -17,7 +17,7 @@ from collections.abc import Callable
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from net_support import IP_A, IP_B, MAC_A, MAC_B, MAC_C
+from net_support import IP_A, IP_B, MAC_A, MAC_B, MAC_C, EndpointLan
 
 from mirage_nb.errors import RemoteProtocolError
 from mirage_nb.sim.net.arp import ArpCache, decode_arp
@@ -31,7 +31,6 @@ from mirage_nb.sim.net.icmpv4 import decode_icmpv4
 from mirage_nb.sim.net.icmpv6 import Ipv6Layer, decode_icmpv6, decode_ndp
 from mirage_nb.sim.net.ipv4 import Ipv4Layer, decode_ipv4, encode_ipv4
 from mirage_nb.sim.net.ipv6 import decode_ipv6, encode_ipv6, pseudo_header_v6
-from mirage_nb.sim.net.lan import Lan
 from mirage_nb.sim.net.pcap import PcapWriter, read_pcap
 from mirage_nb.sim.net.switch import LinkProfile
 from mirage_nb.sim.net.udp import decode_udp
@@ -42,7 +41,7 @@ MS = 1_000_000
 def _corpus() -> list[bytes]:
     """Valid frames of every kind, recorded from a simulated run."""
     buf = io.BytesIO()
-    lan = Lan(9, pcap=PcapWriter(buf))
+    lan = EndpointLan(9, pcap=PcapWriter(buf))
     a = Host(MAC_A, "10.0.0.1/24", name="a", ipv6=("fd00::1/64",))
     b = Host(MAC_B, "10.0.0.2/24", name="b", ipv6=("fd00::2/64",))
     a.serve_dhcp(DhcpServer(MAC_A, "10.0.0.1", "10.0.0.0/24", "10.0.0.100", "10.0.0.110", routers=("10.0.0.1",)))

@@ -6,7 +6,7 @@ import io
 import random
 
 import pytest
-from net_support import MAC_A, MAC_B, MAC_C
+from net_support import MAC_A, MAC_B, MAC_C, EndpointLan
 
 from mirage_nb.errors import LocalProtocolError, SimulationError
 from mirage_nb.sim.net._base import Dropped, Step, ip4, ip6
@@ -19,7 +19,6 @@ from mirage_nb.sim.net.host import Host, PingReply
 from mirage_nb.sim.net.icmpv6 import PrefixInfo, RouterAdvertisement, encode_icmpv6, encode_router_advertisement
 from mirage_nb.sim.net.ipv4 import Ipv4Received, encode_ipv4
 from mirage_nb.sim.net.ipv6 import ALL_NODES, encode_ipv6, link_local_from_mac
-from mirage_nb.sim.net.lan import Lan
 from mirage_nb.sim.net.pcap import PcapWriter, read_pcap
 from mirage_nb.sim.net.switch import Delivery, LinkProfile, Switch
 from mirage_nb.sim.net.udp import UdpReceived
@@ -28,7 +27,7 @@ MS = 1_000_000
 
 
 def _pair(seed=0, profile=None, pcap=None):
-    lan = Lan(seed, pcap=pcap)
+    lan = EndpointLan(seed, pcap=pcap)
     a = Host(MAC_A, "10.0.0.1/24", name="a", ipv6=("fd00::1/64",))
     b = Host(MAC_B, "10.0.0.2/24", name="b", ipv6=("fd00::2/64",))
     lan.attach(a, profile)
@@ -100,7 +99,7 @@ def test_tcp_and_other_protocols_come_out_as_packets():
 
 
 def test_dhcp_client_configures_the_host():
-    lan = Lan(1)
+    lan = EndpointLan(1)
     server = Host(MAC_A, "10.0.0.1/24", name="server")
     server.serve_dhcp(DhcpServer(MAC_A, "10.0.0.1", "10.0.0.0/24", "10.0.0.100", "10.0.0.199", routers=("10.0.0.1",)))
     client = Host(MAC_C, name="unikernel", dhcp=True, rng=random.Random(11))
@@ -118,7 +117,7 @@ def test_dhcp_client_configures_the_host():
 
 def test_dhcp_discover_is_repeated_every_4_seconds_with_fresh_xids():
     buf = io.BytesIO()
-    lan = Lan(1, pcap=PcapWriter(buf))
+    lan = EndpointLan(1, pcap=PcapWriter(buf))
     client = Host(MAC_C, name="unikernel", dhcp=True, rng=random.Random(11))
     lan.attach(client)
     lan.start()
@@ -251,7 +250,7 @@ def test_runaway_loop_is_a_simulation_error():
 
             return Step(deadline=now + 1)
 
-    lan = Lan()
+    lan = EndpointLan()
     lan.attach(Chatty())
     lan.start()
     with pytest.raises(SimulationError, match="did not settle"):

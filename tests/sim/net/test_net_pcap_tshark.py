@@ -9,12 +9,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from net_support import MAC_A, MAC_B, MAC_C
+from net_support import MAC_A, MAC_B, MAC_C, EndpointLan
 
 from mirage_nb.errors import RemoteProtocolError
 from mirage_nb.sim.net.dhcp_charrua import DhcpServer
 from mirage_nb.sim.net.host import Host, PingReply
-from mirage_nb.sim.net.lan import Lan
 from mirage_nb.sim.net.pcap import PcapWriter, read_pcap
 from mirage_nb.sim.net.switch import LinkProfile
 from mirage_nb.sim.net.udp import UdpReceived
@@ -52,7 +51,7 @@ def test_reader_errors_name_the_part():
 def exchange_pcap(path: Path) -> list[tuple[int, bytes]]:
     """Two hosts and a DHCP client over the switch: ARP, ping, UDP (one fragmented), ping6, DHCP."""
     with path.open("wb") as fh:
-        lan = Lan(3, pcap=PcapWriter(fh))
+        lan = EndpointLan(3, pcap=PcapWriter(fh))
         a = Host(MAC_A, "10.0.0.1/24", name="a", ipv6=("fd00::1/64",))
         b = Host(MAC_B, "10.0.0.2/24", name="b", ipv6=("fd00::2/64",))
         a.serve_dhcp(DhcpServer(MAC_A, "10.0.0.1", "10.0.0.0/24", "10.0.0.100", "10.0.0.110", routers=("10.0.0.1",)))

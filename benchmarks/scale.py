@@ -1,0 +1,177 @@
+"""Scale: N web-server unikernels and N HTTP client peers on one virtual LAN, for 60 virtual seconds.
+
+Each server is the bundled ``conduit_server`` example (cohttp over conduit
+over the direct TCP/IP stack), booted from its ``config.ml`` through the
+public API (:class:`mirage_nb.lab.Network`), with its own address; each
+client is a scripted peer that fetches ``/`` from its server once every
+virtual second. For each N the script prints:
+
+- ``setup``: real seconds to evaluate the N configs and describe the network;
+- ``run``: real seconds of the run itself, and the virtual-to-real speed
+  (60 virtual seconds / real seconds: above 1 is faster than real time);
+  ``cpu``: the process's CPU seconds for the run, and the same speed in CPU
+  time (on a machine shared with other work, the real seconds include the
+  waits for a core; the CPU figures do not);
+- ``mem/uk``: the process's peak resident memory growth during the run,
+  divided by N (RSS: what the machine pays, tracemalloc would slow the run);
+- ``idle mem/uk``: the same for a run of the N servers alone, booted and idle
+  for the same 60 virtual seconds;
+- the number of HTTP responses (N x 60 expected) and scheduler events;
+- growth: how run time and events grow from one N to the next, as an
+  exponent (1.0: linear; 2.0: quadratic; N log N from 100 to 1000 is ~1.15).
+
+Run: ``python benchmarks/scale.py`` (N = 10 and 100) or
+``python benchmarks/scale.py --n 10 100 1000``; ``--seconds`` changes the
+virtual duration, ``--profile N`` prints a cProfile of one run. Each N runs in
+a fresh process, so the memory figures do not include the previous run's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import resource
+import subprocess
+import sys
+import time
+from typing import Any
+
+
+def _rss_kb() -> int:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def _peak_kb() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def build(n: int, *, clients: bool, seconds: int) -> tuple[Any, list[int]]:
+    """The network: n conduit servers at 10.0.x.y/8, n clients at 10.100.x.y/8 (one per server)."""
+    from mirage_nb.lab import Duration, HttpPeer, Mirage_sleep, Network, example
+
+    app = example("conduit_server")
+    net = Network()
+    ok = [0]
+    for i in range(n):
+        ip = f"10.{i // 250}.0.{i % 250 + 2}"
+        net.unikernel(f"web{i}", app, argv=[f"--ipv4={ip}/8"], net="direct", no_dhcp=True)
+    if clients:
+        for i in range(n):
+            server = f"10.{i // 250}.0.{i % 250 + 2}"
+
+            async def fetch(peer: Any, server: str = server) -> None:
+                web = HttpPeer(peer)
+                await Mirage_sleep.ns(Duration.of_sec(1))
+                for _ in range(seconds - 1):
+                    r = await web.get(f"http://{server}/")
+                    if r.status == 200:
+                        ok[0] += 1
+                    await Mirage_sleep.ns(Duration.of_sec(1))
+
+            net.peer(f"client{i}", fetch, cidr=f"10.{100 + i // 250}.0.{i % 250 + 2}/8")
+    return net, ok
+
+
+def measure(n: int, *, clients: bool, seconds: int) -> dict[str, Any]:
+    t0 = time.perf_counter()
+    net, ok = build(n, clients=clients, seconds=seconds)
+    setup = time.perf_counter() - t0
+    rss0 = _rss_kb()
+    t1 = time.perf_counter()
+    c1 = time.process_time()
+    r = net.run(until=f"{seconds}s")
+    real = time.perf_counter() - t1
+    cpu = time.process_time() - c1
+    peak = _peak_kb()
+    errors = r.errors
+    return {
+        "n": n,
+        "setup_s": setup,
+        "run_s": real,
+        "cpu_s": cpu,
+        "speed": seconds / real,
+        "cpu_speed": seconds / cpu,
+        "mem_kb_per_uk": max(0, peak - rss0) / n,
+        "responses": ok[0],
+        "events": r.run.events,
+        "errors": len(errors),
+        "lines": len(r.lines),
+        "stopped": r.run.stopped.value,
+    }
+
+
+def _child(n: int, clients: bool, seconds: int, profile: bool) -> dict[str, Any]:
+    cmd = [sys.executable, __file__, "--child", str(n), "--seconds", str(seconds)]
+    if not clients:
+        cmd.append("--idle")
+    if profile:
+        cmd.append("--profile-child")
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    if profile:
+        print(out.stderr)
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def _exponent(a: float, b: float, na: int, nb: int) -> float:
+    return math.log(b / a) / math.log(nb / na) if a > 0 and b > 0 and na != nb else float("nan")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, nargs="+", default=[10, 100])
+    ap.add_argument("--seconds", type=int, default=60)
+    ap.add_argument("--profile", type=int, default=None, help="print a cProfile of the run with this N")
+    ap.add_argument("--child", type=int, default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--idle", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--profile-child", action="store_true", help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    if a.child is not None:
+        if a.profile_child:
+            import cProfile
+            import pstats
+
+            prof = cProfile.Profile()
+            prof.enable()
+            res = measure(a.child, clients=not a.idle, seconds=a.seconds)
+            prof.disable()
+            pstats.Stats(prof, stream=sys.stderr).sort_stats("tottime").print_stats(30)
+        else:
+            res = measure(a.child, clients=not a.idle, seconds=a.seconds)
+        print(json.dumps(res))
+        return
+    if a.profile is not None:
+        _child(a.profile, True, a.seconds, True)
+        return
+    print(f"{a.seconds} virtual seconds; N conduit_server unikernels + N HTTP clients, one request/s each")
+    print(
+        f"{'N':>6} {'setup s':>8} {'run s':>8} {'virt/real':>9} {'cpu s':>8} {'virt/cpu':>8} {'mem/uk KB':>9} "
+        f"{'idle KB/uk':>10} {'responses':>10} {'events':>10}"
+    )
+    rows = []
+    for n in a.n:
+        busy = _child(n, True, a.seconds, False)
+        idle = _child(n, False, a.seconds, False)
+        rows.append((busy, idle))
+        print(
+            f"{n:>6} {busy['setup_s']:>8.2f} {busy['run_s']:>8.2f} {busy['speed']:>9.2f} "
+            f"{busy['cpu_s']:>8.2f} {busy['cpu_speed']:>8.2f} {busy['mem_kb_per_uk']:>9.0f} "
+            f"{idle['mem_kb_per_uk']:>10.0f} {busy['responses']:>10} "
+            f"{busy['events']:>10}" + (f"  ({busy['errors']} peer errors)" if busy["errors"] else "")
+        )
+        sys.stdout.flush()
+    for (b0, _), (b1, _) in zip(rows, rows[1:], strict=False):
+        print(
+            f"growth {b0['n']} -> {b1['n']}: run time ~ N^{_exponent(b0['run_s'], b1['run_s'], b0['n'], b1['n']):.2f}, "
+            f"cpu ~ N^{_exponent(b0['cpu_s'], b1['cpu_s'], b0['n'], b1['n']):.2f}, "
+            f"events ~ N^{_exponent(b0['events'], b1['events'], b0['n'], b1['n']):.2f}, "
+            f"setup ~ N^{_exponent(b0['setup_s'], b1['setup_s'], b0['n'], b1['n']):.2f}"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,136 @@
+"""The JupyterLite site (``gallery build --lite``) in headless Chromium: a tutorial's first cells run in Pyodide.
+
+Slow (about two minutes: ``jupyter lite build``, then Pyodide and the kernel
+start in the page). Needs chromium and playwright (as test_browser.py),
+JupyterLite (the ``gallery`` extra), npm for Pyodide and pip for the wheels,
+or skips with the reason. Prints the time from opening the notebook to the
+first cell's output.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from mirage_nb.gallery.vendor import VendorError
+
+from .conftest import CHROMIUM, LAUNCH_ARGS, browser_requirements, serve
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def lite_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    why = browser_requirements()
+    if why:
+        pytest.skip(why)
+    from mirage_nb.gallery.lite import build_lite
+
+    out = tmp_path_factory.mktemp("lite")
+    try:
+        return build_lite(out)
+    except VendorError as e:
+        pytest.skip(f"the JupyterLite site could not be built here: {e}")
+
+
+@pytest.fixture(scope="module")
+def lite_page(lite_site: Path) -> Iterator:
+    from playwright.sync_api import sync_playwright
+
+    requests: list[str] = []
+    with serve(lite_site) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context.on("request", lambda r: requests.append(r.url))
+        page = context.new_page()
+        page.set_default_timeout(240_000)
+        page.base = url  # type: ignore[attr-defined]
+        page.requests = requests  # type: ignore[attr-defined]
+        try:
+            yield page
+        finally:
+            browser.close()
+
+
+def _outputs(page) -> list[str]:
+    return page.eval_on_selector_all(".jp-Cell .jp-OutputArea-output", "os => os.map(o => o.innerText)")
+
+
+def _open_cleared(page, path: str) -> None:
+    """Open a notebook with the outputs saved in it cleared: every output seen after this comes from Pyodide."""
+    page.goto(f"{page.base}/lab/index.html?path={path}")
+    page.wait_for_selector(".jp-Notebook .jp-Cell .jp-OutputArea-output")
+    page.click('.lm-MenuBar-itemLabel:text-is("Edit")')
+    page.click('.lm-Menu-itemLabel:text-is("Clear Outputs of All Cells")')
+    page.wait_for_function("document.querySelectorAll('.jp-Notebook .jp-OutputArea-output').length === 0")
+
+
+def _run_next(page, n: int) -> None:
+    for _ in range(n):
+        page.keyboard.press("Shift+Enter")
+
+
+def test_a_tutorial_runs_in_the_pyodide_kernel(lite_page) -> None:
+    page = lite_page
+    t0 = time.monotonic()
+    _open_cleared(page, "tutorials/01_hello.ipynb")
+    page.click(".jp-Notebook .jp-Cell >> nth=0")
+    page.keyboard.press("Escape")
+    # The objectives (markdown), %load_ext mirage_nb, its note, seed = 0, the config's note, register(...).
+    _run_next(page, 6)
+    page.wait_for_function(
+        "Array.from(document.querySelectorAll('.jp-OutputArea-output'))"
+        ".some(o => o.innerText.includes('adding unit argument'))"
+    )
+    first = time.monotonic() - t0
+    _run_next(page, 2)  # the note, then app.describe()
+    page.wait_for_function(
+        "Array.from(document.querySelectorAll('.jp-OutputArea-output')).some(o => o.innerText.includes('Name'))"
+    )
+    outs = _outputs(page)
+    assert any("adding unit argument to 'start ()'" in o for o in outs), outs
+    describe = next(o for o in outs if "Name" in o)
+    assert "hello" in describe and "target=unix (default)" in describe, describe
+    assert not [o for o in outs if "Error" in o or "Traceback" in o], outs
+    print(f"lite: opening the notebook to the first mirage_nb output in the Pyodide kernel: {first:.1f} s")
+
+
+def _new_cell(page, code: str) -> None:
+    page.keyboard.press("Escape")
+    page.keyboard.press("b")  # a new cell below, in the same kernel
+    page.keyboard.press("Enter")
+    page.keyboard.type(code)
+    page.keyboard.press("Shift+Enter")
+
+
+def test_the_bridge_says_it_needs_linux_and_graphs_are_drawn_in_the_page(lite_page) -> None:
+    page = lite_page
+    _open_cleared(page, "tutorials/01_hello.ipynb")
+    page.click(".jp-Notebook .jp-Cell >> nth=1")
+    page.keyboard.press("Escape")
+    page.keyboard.press("Shift+Enter")  # %load_ext mirage_nb (which starts the in-browser graphviz)
+    _new_cell(page, "from mirage_nb.lab import bridge_available; print(bridge_available())")
+    page.wait_for_function(
+        "Array.from(document.querySelectorAll('.jp-OutputArea-output')).some(o => o.innerText.includes('Pyodide'))"
+    )
+    said = next(o for o in _outputs(page) if "Pyodide" in o)
+    assert "web browser" in said and "Linux" in said
+    # No `dot` program in a browser: the graph is drawn by graphviz compiled to WebAssembly, from the site.
+    _new_cell(page, 'from mirage_nb.lab import example; example("network")')
+    page.wait_for_selector(".jp-OutputArea-output .mnb-gv, .jp-OutputArea-output .mnb-graph .mnb-problem")
+    assert not [o for o in _outputs(page) if "graph not drawn" in o]
+    drawn = page.locator(".jp-OutputArea-output .mnb-gv svg, .jp-OutputArea-output .mnb-gv img.mnb-gv-img")
+    assert drawn.count() >= 1
+
+
+def test_the_lite_site_requests_nothing_from_elsewhere(lite_page) -> None:
+    page = lite_page
+    assert page.requests
+    hosts = {urlsplit(u).hostname for u in page.requests if urlsplit(u).scheme in ("http", "https")}
+    assert hosts == {"127.0.0.1"}, sorted(u for u in page.requests if urlsplit(u).hostname != "127.0.0.1")
+    assert any(u.endswith("/static/pyodide/pyodide.asm.wasm") for u in page.requests)
+    assert any("/static/pyodide/mirage_nb-" in u for u in page.requests)
