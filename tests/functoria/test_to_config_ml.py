@@ -66,11 +66,32 @@ def _round_trip(path: Path) -> tuple[str, list[Any], list[Any]]:
         os.chdir(here)
 
 
-@pytest.mark.parametrize("path", EXAMPLES + CONFIGS, ids=lambda p: str(p.parent.relative_to(p.parents[2])))
+def _writes_own_connect(path: Path) -> bool:
+    """A config.ml that defines a device of its own with OCaml connect code (``impl ~connect``)."""
+    return path.suffix == ".ml" and "impl ~connect" in path.read_text(encoding="utf-8")
+
+
+PRINTABLE = [p for p in EXAMPLES + CONFIGS if not _writes_own_connect(p)]
+OWN_CONNECT = [p for p in EXAMPLES if _writes_own_connect(p)]
+
+
+@pytest.mark.parametrize("path", PRINTABLE, ids=lambda p: str(p.parent.relative_to(p.parents[2])))
 def test_printed_config_configures_identically(path: Path) -> None:
     text, before, after = _round_trip(path)
     assert text.startswith("open Mirage\n")
     assert before == after
+
+
+@pytest.mark.parametrize("path", OWN_CONNECT, ids=lambda p: p.parent.name)
+def test_a_device_with_its_own_ocaml_connect_is_refused_by_name(path: Path) -> None:
+    here = os.getcwd()
+    os.chdir(path.parent)
+    try:
+        app = _quiet(load_config, path.name)
+        with pytest.raises(ConfigError, match=r"to_config_ml: cannot print \w+ as OCaml"):
+            app.to_config_ml()
+    finally:
+        os.chdir(here)
 
 
 def _reference_configs() -> list[Path]:
