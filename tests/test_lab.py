@@ -157,3 +157,16 @@ def test_run_with_peers_dhcp_lease_runs_out_once_its_holder_is_unplugged() -> No
         lab.set_link(peers["c0"], 0.5)  # type: ignore[arg-type]
     with pytest.raises(MirageNbError, match="expected a peer"):
         lab.set_link("c0", lab.LinkProfile())
+
+
+def test_an_application_read_from_an_absolute_path_configures_as_in_its_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mirage_nb.lab import example_dir, load
+
+    shutil.copytree(example_dir("hello"), tmp_path / "hello")
+    monkeypatch.chdir(tmp_path)
+    from_abs = load(tmp_path / "hello" / "config.ml").configure(target="xen")
+    monkeypatch.chdir(tmp_path / "hello")
+    in_dir = load("config.ml").configure(target="xen")
+    assert from_abs == in_dir and "mirage/hello.xl" in from_abs

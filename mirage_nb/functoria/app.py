@@ -10,6 +10,7 @@ generator reads.
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -290,7 +291,12 @@ class Application:
         ctx = context_for(keys) if context_for is not None else base
         info = Info(
             name=self.name,
-            config_file=self.config_file,
+            # An application read from an absolute path (lab.load, example) names
+            # its files as `mirage configure` run in the config's directory does:
+            # the Python API writes nothing, and the names do not depend on where
+            # the notebook runs. The command line hands a path relative to its
+            # working directory (tool.py), so it keeps its own.
+            config_file=posixpath.basename(self.config_file) if posixpath.isabs(self.config_file) else self.config_file,
             project_name=self.project.name,
             output=output,
             keys=tuple(keys),
