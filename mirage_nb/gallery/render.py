@@ -226,6 +226,14 @@ def page_html(
             + _pre("\n".join(t.lines), "transcript", "transcript")
             + f'\n<p class="status">{esc(t.status)}</p>\n'
         )
+        if t.record:
+            run += (
+                "<details><summary>Reproducibility record</summary>\n<p>What <code>mirage-nb run --record</code> "
+                "writes for this run; <code>mirage-nb replay</code> prints the same console again, byte for "
+                "byte, from it and the two files it digests:</p>\n"
+                + _pre(t.record, "record", "record")
+                + "\n</details>\n"
+            )
     run += "</section>\n"
     net = ""
     if packets is not None:

@@ -62,6 +62,7 @@ class Transcript:
     peers: str | None
     error: str | None = None
     command: str = ""
+    record: str = ""  # the run's reproducibility record (mirage_nb.sim.record), as `mirage-nb run --record` writes it
 
 
 def _tcp_client(lan: Any) -> None:
@@ -137,6 +138,7 @@ def simulate(app: Any, directory: Path, choice: RunChoice) -> Transcript:
     from mirage_nb.sim.net.pcap import PcapWriter
     from mirage_nb.sim.netdev.kinds import NET_CONNECTORS
     from mirage_nb.sim.netdev.lan import VirtualLan
+    from mirage_nb.sim.record import record_of
     from mirage_nb.sim.run import Run
 
     if not (directory / "unikernel.py").is_file():
@@ -168,6 +170,15 @@ def simulate(app: Any, directory: Path, choice: RunChoice) -> Transcript:
                 os.chdir(cwd)
             if any(n.kind == "netif" for n in nodes):
                 pcap = buf.getvalue()
+            config = directory / Path(app.config_file).name
+            record = record_of(
+                configured,
+                config=str(config),
+                code=str(directory / "unikernel.py"),
+                argv=choice.argv,
+                seed=choice.seed,
+                until=choice.until,
+            ).to_json(relative_to=directory)
         except MirageNbError as e:
             return Transcript((), "failed", None, None, str(e).replace(str(base), "."))
     when = f"{result.end_ns / 1e9:g} s of virtual time"
@@ -185,5 +196,5 @@ def simulate(app: Any, directory: Path, choice: RunChoice) -> Transcript:
         ]
     )
     return Transcript(
-        tuple(result.lines), status, pcap, PEERS[choice.peers][0] if choice.peers else None, None, command
+        tuple(result.lines), status, pcap, PEERS[choice.peers][0] if choice.peers else None, None, command, record
     )

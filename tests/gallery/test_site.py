@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import html
 import io
+import json
 import os
 import re
 import shutil
@@ -135,6 +136,18 @@ def test_page_shows_configure_files_graph_run_and_sources(site: Path) -> None:
     assert page.by_id["transcript"].splitlines()[0] == "2025-01-01T00:00:00Z: [INFO] [application] hello"
     assert page.by_id["source-config"] == (EXAMPLES_DIR / "hello" / "config.ml").read_text()
     assert page.by_id["source-unikernel"] == (EXAMPLES_DIR / "hello" / "unikernel.py").read_text()
+
+
+def test_the_run_record_on_a_page_replays_its_transcript(site: Path, tmp_path: Path) -> None:
+    from mirage_nb.lab import replay
+
+    page = parse(site / "hello.html")
+    record = json.loads(page.by_id["record"])
+    assert (record["config"], record["code"], record["seed"]) == ("config.ml", "unikernel.py", 0)
+    assert record["mirage"] == "4.11.1" and record["config_digest"].startswith("sha256:")
+    shutil.copytree(EXAMPLES_DIR / "hello", tmp_path / "hello")
+    (tmp_path / "hello" / "run.json").write_text(page.by_id["record"])
+    assert replay(tmp_path / "hello" / "run.json").lines == page.by_id["transcript"].splitlines()
 
 
 def _frame(text: str, kind: str) -> str:
