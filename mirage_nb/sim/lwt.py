@@ -157,17 +157,16 @@ class Task(Promise[T]):
         self._waiting: Promise[Any] | None = None
         self.name = name or getattr(coro, "__qualname__", "task")
         self._cancel = _cancel_task
-        # The bound method is made once: it is the callback of every promise this task awaits.
-        self._stepper = self._step
         self._step(None)
 
-    def _step(self, _p: Promise[Any] | None) -> None:
+    def _step(self, p: Promise[Any] | None) -> None:
         # Hot path: one call per resumption of a coroutine.
         coro = self._coro
         if coro is None:
             return
         try:
-            y = coro.send(None)
+            # A rejection is thrown in where the coroutine awaits (a sleep's iterator does not look itself).
+            y = coro.throw(p._val) if p is not None and p._st == _REJECTED else coro.send(None)
         except StopIteration as stop:
             self._coro = None
             self._waiting = None
@@ -185,9 +184,13 @@ class Task(Promise[T]):
             return
         self._waiting = y
         if cbs is None and y._st == _PENDING:
-            y._cbs = self._stepper
+            y._cbs = self
         else:
-            y._on_resolve(self._stepper)
+            y._on_resolve(self)
+
+    # A task is itself the callback of the promise it awaits: no bound method to make, and the run
+    # loop recognises a waiting coroutine by ``type(cb) is Task`` (see Run._steps).
+    __call__ = _step
 
     def _foreign(self, y: object) -> None:
         err = SimulationError(
@@ -211,7 +214,7 @@ class Task(Promise[T]):
             self._foreign(y2)
             return
         self._waiting = y2
-        y2._on_resolve(self._step)
+        y2._on_resolve(self)
 
 
 def _cancel_task(t: Promise[Any]) -> None:

@@ -22,7 +22,6 @@ import contextlib
 import contextvars
 import heapq
 import random
-import types
 from collections import deque
 from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -755,9 +754,9 @@ class Run:
                 if cbs is None:
                     continue
                 tc = type(cbs)
-                if tc is _Method and cbs.__func__ is _task_step:
+                if tc is Task:
                     # Task._step inlined: the common case of one coroutine sleeping on this timer.
-                    task: Task[Any] = cbs.__self__  # a bound Task._step
+                    task: Task[Any] = cbs
                     coro = task._coro
                     if coro is None:
                         continue
@@ -794,8 +793,6 @@ class Run:
 
 
 _heappush = heapq.heappush
-_Method = types.MethodType
-_task_step = Task._step
 _NEVER = 1 << 80
 
 
@@ -817,6 +814,11 @@ class _Timer(Promise[None]):
     """A sleep: a promise that is cancelable from birth (no constructor code on the hot path)."""
 
     _cancel = staticmethod(_cancel_leaf)
+
+    def __await__(self) -> Iterator[Promise[None]]:  # type: ignore[override]
+        # A sleep's value is always None: a tuple's iterator hands the timer to the task and, resumed,
+        # ends without running Python code. A cancelled sleep is thrown into the coroutine by Task._step.
+        return iter((self,))
 
 
 def _ocaml_exn(exc: BaseException) -> str:
