@@ -7,6 +7,13 @@ and that promise is fulfilled (its waiters run at once, as in Lwt). Ties on a
 deadline are broken by ``seq``, the order in which the sleeps were made, so a
 run depends on nothing but its inputs and its seed.
 
+The loop is the simulator's hot path (``benchmarks/sim.py``): a cancelled
+sleep stays in the heap and is dropped when it reaches the top; the fired
+timer stays at the root while its coroutine runs, so the sleep that coroutine
+makes next takes its place in one ``heapreplace``; the coroutine waiting on a
+timer is resumed inline; and a run of one unikernel skips the ownership checks
+a run of several needs.
+
 The loop never touches asyncio and never blocks, so the same run works in a
 script and inside a Jupyter cell. A run that would go on for ever stops at
 ``until`` (virtual nanoseconds) or after ``max_events`` scheduler events, and
@@ -298,6 +305,7 @@ class Run:
         self.events = 0
         self._heap: list[tuple[int, int, Promise[Any]]] = []
         self._seqs = itertools.count()  # the order the sleeps were made in: ties on a deadline
+        self._spent = False  # the heap's root is a timer that has fired: the next sleep replaces it
         self._ready: deque[Callable[[], None]] = deque()
         self.console: list[ConsoleLine] = []
         self.logs: list[LogRecord] = []
@@ -462,9 +470,17 @@ class Run:
         # instance attribute is read several times faster than a class one (CPython 3.11).
         p._st = _PENDING
         p._cbs = None
-        now = self.now
-        _heappush(self._heap, (now + n if n > 0 else now, next(self._seqs), p))
+        self._arm(p, n)
         return p
+
+    def _arm(self, p: Promise[None], n: int) -> None:
+        now = self.now
+        entry = (now + n if n > 0 else now, next(self._seqs), p)
+        if self._spent:
+            self._spent = False
+            heapq.heapreplace(self._heap, entry)
+        else:
+            _heappush(self._heap, entry)
 
     def _sleep_fast(self) -> Callable[[int], Promise[None]]:
         # sleep_ns as a closure over the heap and the counter (what a run of one unikernel uses):
@@ -473,6 +489,7 @@ class Run:
         heap = self._heap
         next_seq = self._seqs.__next__
         push = _heappush
+        replace = heapq.heapreplace
         timer = _Timer
 
         def sleep_ns(n: int) -> Promise[None]:
@@ -480,7 +497,11 @@ class Run:
             p._st = _PENDING
             p._cbs = None
             now = run.now
-            push(heap, (now + n if n > 0 else now, next_seq(), p))
+            if run._spent:
+                run._spent = False
+                replace(heap, (now + n if n > 0 else now, next_seq(), p))
+            else:
+                push(heap, (now + n if n > 0 else now, next_seq(), p))
             return p
 
         sleep_ns.__doc__ = Run.sleep_ns.__doc__
@@ -492,8 +513,7 @@ class Run:
         p._st = _PENDING
         p._cbs = None
         p._owner = self.instance
-        now = self.now
-        _heappush(self._heap, (now + n if n > 0 else now, next(self._seqs), p))
+        self._arm(p, n)
         return p
 
     def _sleep_traced(self, n: int) -> Promise[None]:
@@ -743,7 +763,9 @@ class Run:
         budget = self.max_events
         events = self.events
         multi = self._multi  # fixed once driving starts (add_instance refuses after)
-        push = heapq.heappush
+        if self._spent:  # driven from inside a task that a timer resumed: that timer has fired
+            self._spent = False
+            pop(heap)
         try:
             while main._st == _PENDING:
                 if ready:
@@ -753,21 +775,21 @@ class Run:
                     return Stopped.BLOCKED, (
                         "the main job waits on a promise that nothing will ever resolve (no timer is pending)"
                     )
-                t, seq, p = pop(heap)
+                t, _seq, p = heap[0]  # the earliest timer stays at the root until it has fired
                 if p._st:  # a cancelled sleep: dropped lazily
+                    pop(heap)
                     continue
                 if multi:  # a run of several unikernels: the timer fires in the one that armed it
                     o = p._owner
                     if o is not None:
                         if o.ended:
+                            pop(heap)
                             continue
                         self.instance = o
                 if t > limit:
-                    push(heap, (t, seq, p))
                     self.now = max(self.now, limit)
                     return Stopped.UNTIL, f"stopped at until={limit} ns with work pending"
                 if events >= budget:
-                    push(heap, (t, seq, p))
                     return Stopped.BUDGET, f"stopped after the event budget of {budget} events"
                 events += 1
                 self.now = t
@@ -775,25 +797,31 @@ class Run:
                 # (A fired sleep keeps its _cbs: nothing reads them once it is resolved.)
                 p._st = _FULFILLED
                 cbs = p._cbs
-                if cbs is None:
-                    continue
                 if type(cbs) is Task:
                     # Task._step inlined: the common case of one coroutine sleeping on this timer.
+                    # The fired entry is still the heap's root: the first sleep made while the task
+                    # runs takes its place (one heapreplace instead of a heappop and a heappush).
+                    self._spent = True
                     coro = cbs._coro
-                    if coro is None:
-                        continue
                     try:
-                        y = coro.send(None)
-                    except StopIteration as stop:
-                        cbs._coro = None
-                        cbs._waiting = None
-                        cbs._resolve(stop.value)
-                        continue
-                    except Exception as exc:  # the coroutine failed: its task is rejected
-                        cbs._coro = None
-                        cbs._waiting = None
-                        cbs._reject(exc)
-                        continue
+                        if coro is None:
+                            continue
+                        try:
+                            y = coro.send(None)
+                        except StopIteration as stop:
+                            cbs._coro = None
+                            cbs._waiting = None
+                            cbs._resolve(stop.value)
+                            continue
+                        except Exception as exc:  # the coroutine failed: its task is rejected
+                            cbs._coro = None
+                            cbs._waiting = None
+                            cbs._reject(exc)
+                            continue
+                    finally:
+                        if self._spent:  # no sleep took the root's place: drop it
+                            self._spent = False
+                            pop(heap)
                     try:
                         ycbs = y._cbs
                     except AttributeError:
@@ -804,7 +832,11 @@ class Run:
                         y._cbs = cbs
                     else:
                         y._on_resolve(cbs)
-                elif type(cbs) is list:
+                    continue
+                pop(heap)
+                if cbs is None:
+                    continue
+                if type(cbs) is list:
                     for cb in cbs:
                         cb(p)
                 else:

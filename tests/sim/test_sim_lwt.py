@@ -317,3 +317,64 @@ def test_print_goes_to_the_unikernel_console() -> None:
         (0, "stdout", "hello from print"),
         (3, "stdout", "a-b"),
     ]
+
+
+steps = st.lists(st.tuples(st.integers(0, 20), st.none() | st.integers(0, 20)), max_size=6)
+
+
+@settings(max_examples=200)
+@given(st.lists(steps, min_size=1, max_size=8))
+def test_timers_fire_in_deadline_then_creation_order_as_a_plain_model_says(scripts: list[list[Any]]) -> None:
+    # Each process, at each resumption, makes one sleep (awaited) or two (raced with pick, the loser
+    # cancelled). The model: a sorted list of (deadline, creation number) with cancelled entries skipped.
+    woke: list[tuple[int, int, int]] = []
+
+    async def main() -> None:
+        run = current_run()
+
+        async def proc(i: int, script: list[tuple[int, int | None]]) -> None:
+            for k, (d1, d2) in enumerate(script):
+                if d2 is None:
+                    await run.sleep_ns(d1)
+                else:
+                    await Lwt.pick([run.sleep_ns(d1), run.sleep_ns(d2)])
+                woke.append((run.now, i, k))
+
+        await Lwt.join([proc(i, s) for i, s in enumerate(scripts)])
+
+    r = drive(main)
+
+    pending: list[tuple[int, int, int, int]] = []  # (deadline, creation number, process, step)
+    cancelled: set[int] = set()
+    seq = 0
+    now = 0
+    expected: list[tuple[int, int, int]] = []
+    fired = 0
+
+    def arm(i: int, k: int) -> None:
+        nonlocal seq
+        if k >= len(scripts[i]):
+            return
+        d1, d2 = scripts[i][k]
+        mine = []
+        for d in (d1, d2) if d2 is not None else (d1,):
+            pending.append((now + d, seq, i, k))
+            mine.append(seq)
+            seq += 1
+        pending.sort()
+        racing[i] = mine
+
+    racing: dict[int, list[int]] = {}
+    for i in range(len(scripts)):
+        arm(i, 0)
+    while pending:
+        t, s, i, k = pending.pop(0)
+        if s in cancelled:
+            continue
+        fired += 1
+        now = t
+        cancelled.update(x for x in racing[i] if x != s)
+        expected.append((now, i, k))
+        arm(i, k + 1)
+    assert woke == expected
+    assert r.events == fired and r.end_ns == now
