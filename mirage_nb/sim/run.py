@@ -321,7 +321,7 @@ class Run:
         if trace_timers:
             self.sleep_ns = self._sleep_traced  # type: ignore[method-assign]
         else:
-            self.sleep_ns = self._sleep_fast()  # type: ignore[method-assign]
+            self.sleep_ns = self._sleep_fast()  # type: ignore[method-assign,assignment]
 
     # -- the current unikernel's own state ----------------------------------
 
