@@ -9,6 +9,7 @@ are all in the sans-IO machine.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -17,14 +18,19 @@ from mirage_nb.sim.net.router import Router, RouterInterface, RouterStep
 from mirage_nb.sim.netdev.lan import Alarm, LanPort, VirtualLan
 from mirage_nb.sim.netdev.link import local_mac
 
-__all__ = ["VirtualRouter"]
+__all__ = ["VirtualRouter", "KEPT_EVENTS"]
+
+KEPT_EVENTS = 10_000
+"""How many of its latest events a router keeps."""
 
 
 class VirtualRouter:
     """A router named ``name`` joining ``lans`` (name -> LAN) with ``interfaces`` (LAN name -> ``"ip/prefix"``).
 
-    ``events`` keeps what the machine reported, with the time (forwarded
-    packets, drops), for a learner to look at.
+    ``events`` keeps the last :data:`KEPT_EVENTS` things the machine reported,
+    with the time (forwarded packets, drops), for a learner to look at; the
+    machine's ``forwarded`` and ``dropped`` count them all (a long run through
+    a router does not grow without bound).
     """
 
     def __init__(
@@ -52,7 +58,7 @@ class VirtualRouter:
             self.machine = Router(ifaces, now=self.run.now, ttl_exceeded=ttl_exceeded)
         except Exception as e:
             raise SimulationError(f"router {name!r}: {e}") from None
-        self.events: list[tuple[int, Any]] = []
+        self.events: deque[tuple[int, Any]] = deque(maxlen=KEPT_EVENTS)
         self.instance = getattr(self.run, "instance", None)
         self._alarm = Alarm(self.run, self._tick)
         self.ports: dict[str, LanPort] = {}
