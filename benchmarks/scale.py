@@ -22,7 +22,9 @@ virtual second. For each N the script prints:
 
 Run: ``python benchmarks/scale.py`` (N = 10 and 100) or
 ``python benchmarks/scale.py --n 10 100 1000``; ``--seconds`` changes the
-virtual duration, ``--profile N`` prints a cProfile of one run. Each N runs in
+virtual duration, ``--profile N`` prints a cProfile of one run, ``--routed``
+puts the servers and the clients on two LANs joined by a router
+(:meth:`~mirage_nb.lab.Network.router`). Each N runs in
 a fresh process, so the memory figures do not include the previous run's.
 """
 
@@ -50,16 +52,26 @@ def _peak_kb() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-def build(n: int, *, clients: bool, seconds: int) -> tuple[Any, list[int]]:
-    """The network: n conduit servers at 10.0.x.y/8, n clients at 10.100.x.y/8 (one per server)."""
+def build(n: int, *, clients: bool, seconds: int, routed: bool = False) -> tuple[Any, list[int]]:
+    """The network: n conduit servers at 10.0.x.y/8, n clients at 10.100.x.y/8 (one per server).
+
+    ``routed``: servers at 10.x.0.y/9 on LAN ``servers``, clients at 10.(128+x).0.y/9 on
+    LAN ``clients``, and a router between them (10.0.0.1 and 10.128.0.1).
+    """
     from mirage_nb.lab import Duration, HttpPeer, Mirage_sleep, Network, example
 
     app = example("conduit_server")
     net = Network()
     ok = [0]
+    if routed:
+        net.lan("servers").lan("clients").router("router", {"servers": "10.0.0.1/9", "clients": "10.128.0.1/9"})
     for i in range(n):
         ip = f"10.{i // 250}.0.{i % 250 + 2}"
-        net.unikernel(f"web{i}", app, argv=[f"--ipv4={ip}/8"], net="direct", no_dhcp=True)
+        if routed:
+            argv = [f"--ipv4={ip}/9", "--ipv4-gateway=10.0.0.1"]
+            net.unikernel(f"web{i}", app, argv=argv, lan="servers", net="direct", no_dhcp=True)
+        else:
+            net.unikernel(f"web{i}", app, argv=[f"--ipv4={ip}/8"], net="direct", no_dhcp=True)
     if clients:
         for i in range(n):
             server = f"10.{i // 250}.0.{i % 250 + 2}"
@@ -73,13 +85,17 @@ def build(n: int, *, clients: bool, seconds: int) -> tuple[Any, list[int]]:
                         ok[0] += 1
                     await Mirage_sleep.ns(Duration.of_sec(1))
 
-            net.peer(f"client{i}", fetch, cidr=f"10.{100 + i // 250}.0.{i % 250 + 2}/8")
+            if routed:
+                cidr = f"10.{128 + i // 250}.0.{i % 250 + 2}/9"
+                net.peer(f"client{i}", fetch, lan="clients", cidr=cidr, gateway="10.128.0.1")
+            else:
+                net.peer(f"client{i}", fetch, cidr=f"10.{100 + i // 250}.0.{i % 250 + 2}/8")
     return net, ok
 
 
-def measure(n: int, *, clients: bool, seconds: int) -> dict[str, Any]:
+def measure(n: int, *, clients: bool, seconds: int, routed: bool = False) -> dict[str, Any]:
     t0 = time.perf_counter()
-    net, ok = build(n, clients=clients, seconds=seconds)
+    net, ok = build(n, clients=clients, seconds=seconds, routed=routed)
     setup = time.perf_counter() - t0
     rss0 = _rss_kb()
     t1 = time.perf_counter()
@@ -105,8 +121,10 @@ def measure(n: int, *, clients: bool, seconds: int) -> dict[str, Any]:
     }
 
 
-def _child(n: int, clients: bool, seconds: int, profile: bool) -> dict[str, Any]:
+def _child(n: int, clients: bool, seconds: int, profile: bool, routed: bool = False) -> dict[str, Any]:
     cmd = [sys.executable, __file__, "--child", str(n), "--seconds", str(seconds)]
+    if routed:
+        cmd.append("--routed")
     if not clients:
         cmd.append("--idle")
     if profile:
@@ -126,6 +144,7 @@ def main() -> None:
     ap.add_argument("--n", type=int, nargs="+", default=[10, 100])
     ap.add_argument("--seconds", type=int, default=60)
     ap.add_argument("--profile", type=int, default=None, help="print a cProfile of the run with this N")
+    ap.add_argument("--routed", action="store_true", help="servers and clients on two LANs joined by a router")
     ap.add_argument("--child", type=int, default=None, help=argparse.SUPPRESS)
     ap.add_argument("--idle", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--profile-child", action="store_true", help=argparse.SUPPRESS)
@@ -137,25 +156,26 @@ def main() -> None:
 
             prof = cProfile.Profile()
             prof.enable()
-            res = measure(a.child, clients=not a.idle, seconds=a.seconds)
+            res = measure(a.child, clients=not a.idle, seconds=a.seconds, routed=a.routed)
             prof.disable()
             pstats.Stats(prof, stream=sys.stderr).sort_stats("tottime").print_stats(30)
         else:
-            res = measure(a.child, clients=not a.idle, seconds=a.seconds)
+            res = measure(a.child, clients=not a.idle, seconds=a.seconds, routed=a.routed)
         print(json.dumps(res))
         return
     if a.profile is not None:
-        _child(a.profile, True, a.seconds, True)
+        _child(a.profile, True, a.seconds, True, a.routed)
         return
-    print(f"{a.seconds} virtual seconds; N conduit_server unikernels + N HTTP clients, one request/s each")
+    where = ", on two LANs joined by a router" if a.routed else ""
+    print(f"{a.seconds} virtual seconds; N conduit_server unikernels + N HTTP clients{where}, one request/s each")
     print(
         f"{'N':>6} {'setup s':>8} {'run s':>8} {'virt/real':>9} {'cpu s':>8} {'virt/cpu':>8} {'mem/uk KB':>9} "
         f"{'idle KB/uk':>10} {'responses':>10} {'events':>10}"
     )
     rows = []
     for n in a.n:
-        busy = _child(n, True, a.seconds, False)
-        idle = _child(n, False, a.seconds, False)
+        busy = _child(n, True, a.seconds, False, a.routed)
+        idle = _child(n, False, a.seconds, False, a.routed)
         rows.append((busy, idle))
         print(
             f"{n:>6} {busy['setup_s']:>8.2f} {busy['run_s']:>8.2f} {busy['speed']:>9.2f} "

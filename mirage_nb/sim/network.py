@@ -29,6 +29,14 @@ then), after ``max_events`` (``budget``), or, without ``until``, when nothing
 at all is pending (``blocked``). ``result.exit_codes`` has each unikernel's
 exit code; ``result.run.exit_code`` is the first one's.
 
+**Routers.** :meth:`Network.router` joins LANs: ``Network().lan("a").lan("b")
+.router("r", {"a": "10.0.0.1/24", "b": "10.0.1.1/24"})`` puts a router with
+an interface on each (its address and prefix there); it forwards IPv4
+between them (ARP on each side, TTL decremented, header checksum updated,
+ICMP time exceeded when the TTL runs out), so a unikernel on ``a`` booted with
+``--ipv4-gateway=10.0.0.1`` reaches a peer on ``b`` (``gateway="10.0.1.1"``).
+``result.routers["r"]`` is the running router (its ``events``).
+
 **Peers' failures.** A peer's script that fails (a refused ``connect``, a
 bug) does not end the run: the exception is that peer's
 (``result.errors["client"]``, ``peer.error``), its console says so, and the
@@ -51,9 +59,10 @@ from mirage_nb.sim.net.switch import LinkProfile
 from mirage_nb.sim.netdev.kinds import NET_CONNECTORS
 from mirage_nb.sim.netdev.lan import VirtualLan
 from mirage_nb.sim.netdev.peer import Peer
+from mirage_nb.sim.netdev.router import VirtualRouter
 from mirage_nb.sim.run import ConsoleLine, LogRecord, Run, RunResult
 
-__all__ = ["Network", "NetworkResult", "UnikernelSpec", "PeerSpec"]
+__all__ = ["Network", "NetworkResult", "UnikernelSpec", "PeerSpec", "RouterSpec"]
 
 T = TypeVar("T")
 
@@ -84,6 +93,15 @@ class PeerSpec:
     script: Script | None = None
 
 
+@dataclass(frozen=True)
+class RouterSpec:
+    """One router: its name and its interfaces (LAN name -> its address there, ``"10.0.0.1/24"``)."""
+
+    name: str
+    interfaces: Mapping[str, str]
+    ttl_exceeded: bool = True
+
+
 def _mac_text(mac: bytes) -> str:
     return ":".join(f"{b:02x}" for b in mac)
 
@@ -102,6 +120,7 @@ class NetworkResult:
     names: Mapping[str, Mapping[str, str]]
     peers: Mapping[str, Peer]
     lans: Mapping[str, VirtualLan]
+    routers: Mapping[str, VirtualRouter] = field(default_factory=dict)
 
     @property
     def lines(self) -> list[str]:
@@ -186,12 +205,13 @@ class Network:
         self._lans: dict[str, LinkProfile | None] = {}
         self._unikernels: dict[str, UnikernelSpec] = {}
         self._peers: dict[str, PeerSpec] = {}
+        self._routers: dict[str, RouterSpec] = {}
         self._default_profile = profile
 
     def _taken(self, name: str) -> None:
         if not name or not isinstance(name, str):
             raise SimulationError(f"a network device needs a name (a non-empty string), got {name!r}")
-        if name in self._unikernels or name in self._peers:
+        if name in self._unikernels or name in self._peers or name in self._routers:
             raise SimulationError(f"the network already has a device named {name!r}")
 
     def lan(self, name: str, *, profile: LinkProfile | None = None) -> Network:
@@ -260,10 +280,42 @@ class Network:
         self._peers[name] = PeerSpec(name, lan, dict(options), script)
         return self
 
+    def router(self, name: str, interfaces: Mapping[str, str], *, ttl_exceeded: bool = True) -> Network:
+        """Add a router ``name`` joining LANs: ``interfaces`` maps each LAN's name to the router's address there.
+
+        ``network.lan("a").lan("b").router("r", {"a": "10.0.0.1/24", "b": "10.0.1.1/24"})``:
+        it forwards IPv4 between the LANs (see :mod:`mirage_nb.sim.net.router`);
+        hosts use its address on their LAN as their gateway. LANs named here
+        and not declared yet are declared (as :meth:`lan` would, with the
+        default link). ``ttl_exceeded=False``: packets whose TTL runs out are
+        dropped silently. Returns the network.
+        """
+        self._taken(name)
+        if not isinstance(interfaces, Mapping) or len(interfaces) < 2:
+            raise SimulationError(
+                f"router {name!r}: interfaces maps two LANs or more to its address on each, "
+                f'like {{"a": "10.0.0.1/24", "b": "10.0.1.1/24"}}; got {interfaces!r}'
+            )
+        for lan, cidr in interfaces.items():
+            if not isinstance(cidr, str):
+                raise SimulationError(f"router {name!r}: its address on LAN {lan!r} is text like '10.0.0.1/24'")
+        # Check the addresses now (the learner's mistake is reported where it is made).
+        from mirage_nb.sim.net.router import Router, RouterInterface
+
+        try:
+            Router([RouterInterface.of_cidr(lan, bytes(6), cidr) for lan, cidr in interfaces.items()])
+        except Exception as e:
+            raise SimulationError(f"router {name!r}: {e}") from None
+        for lan in interfaces:
+            if lan not in self._lans:
+                self._lans[lan] = self._default_profile if lan == "lan" else None
+        self._routers[name] = RouterSpec(name, dict(interfaces), ttl_exceeded)
+        return self
+
     @property
     def devices(self) -> list[str]:
-        """The names of the unikernels, then of the peers, in the order they were added."""
-        return [*self._unikernels, *self._peers]
+        """The names of the unikernels, the peers, then the routers, in the order they were added."""
+        return [*self._unikernels, *self._peers, *self._routers]
 
     def run(
         self,
@@ -300,6 +352,12 @@ class Network:
         }
         owners: dict[int, str] = {}
         peers: dict[str, Peer] = {}
+        routers: dict[str, VirtualRouter] = {}
+        for spec_r in self._routers.values():
+            with run.within(run.add_instance(spec_r.name, kind="peer")):
+                r = VirtualRouter(spec_r.name, lans, spec_r.interfaces, ttl_exceeded=spec_r.ttl_exceeded)
+                routers[spec_r.name] = r
+                owners[id(r)] = spec_r.name
         for peer in self._peers.values():
             with run.within(run.add_instance(peer.name, kind="peer")):
                 p = Peer(lans[peer.lan], name=peer.name, **peer.options)
@@ -338,11 +396,11 @@ class Network:
             name: {
                 _mac_text(mac): owners[id(p.owner)]
                 for p in lan.ports
-                if id(p.owner) in owners and (mac := _mac_of(p.owner)) is not None
+                if id(p.owner) in owners and (mac := _mac_of(p.owner, name)) is not None
             }
             for name, lan in lans.items()
         }
-        return NetworkResult(result, {k: b.getvalue() for k, b in buffers.items()}, names, peers, lans)
+        return NetworkResult(result, {k: b.getvalue() for k, b in buffers.items()}, names, peers, lans, routers)
 
     def run_bridged(
         self,
@@ -373,7 +431,9 @@ class Network:
         return bridge.drive(lambda: self.run(seed=seed, until=until, on_lan=on_lan).run, linux)
 
 
-def _mac_of(owner: Any) -> bytes | None:
+def _mac_of(owner: Any, lan: str) -> bytes | None:
+    if isinstance(owner, VirtualRouter):
+        return owner.mac_of(lan)
     mac = getattr(owner, "mac_bytes", None)
     if mac is None and getattr(owner, "host", None) is not None:
         mac = owner.host.mac

@@ -219,38 +219,63 @@ class VirtualLan:
         try:
             while heap and heap[0][0] <= now:
                 at, seq, targets, frame = heapq.heappop(heap)
-                arp: tuple[int, bytes, bytes] | None = None
-                group: bytes | None = None
-                if len(targets) > 1 and frame[0] & 1:  # a broadcast: read it once for the ports' receive filters
-                    ethertype = frame[12:14]
-                    if ethertype == _ARP:
-                        arp = split_arp(frame[14:])
-                    elif ethertype == _IPV6:
-                        group = multicast_dst(frame[14:])
-                for i, index in enumerate(targets):
-                    port = ports[index]
-                    f = port.filter
-                    if f is not None:
-                        if arp is not None and f.ignores_arp(frame, now, *arp):
-                            continue
-                        if group is not None and f.ignores_group(frame, group):
-                            continue
+                if len(targets) > 1:
+                    self._flood(at, seq, targets, frame, now, multi)
+                else:
+                    port = ports[targets[0]]
                     if multi:  # a run of several unikernels: the frame is handled by the port's own
                         inst = port.instance
                         if inst is not None:
                             if inst.ended:
                                 continue  # a halted unikernel receives nothing
                             run.instance = inst
-                    try:
-                        port.deliver(frame)
-                    except BaseException:
-                        if i + 1 < len(targets):  # the rest of a flood is still due (an exit unwound us)
-                            heapq.heappush(heap, (at, seq, targets[i + 1 :], frame))
-                        raise
+                    port.deliver(frame)
                 now = run.now
         finally:
             if heap:
                 self._alarm.set(heap[0][0])
+
+    def _flood(self, at: int, seq: int, targets: list[int], frame: bytes, now: int, multi: bool) -> None:
+        """Deliver one frame to several ports, in order, asking each port's filter first (a broadcast).
+
+        The hot loop of a large LAN's boot (every host's announcements reach
+        every other): the frame is read once, and the loop for ARP (or IPv6
+        multicast) asks only the question that applies.
+        """
+        ports = self.ports
+        run = self.run
+        arp: tuple[int, bytes, bytes] | None = None
+        group: bytes | None = None
+        if frame[0] & 1:  # a broadcast or multicast: read it once for the ports' receive filters
+            ethertype = frame[12:14]
+            if ethertype == _ARP:
+                arp = split_arp(frame[14:])
+            elif ethertype == _IPV6:
+                group = multicast_dst(frame[14:])
+        if arp is not None:
+            op, spa, tpa = arp
+        i = 0
+        try:
+            for i, index in enumerate(targets):  # noqa: B007 - i is read by the handler below
+                port = ports[index]
+                f = port.filter
+                if f is not None:
+                    if arp is not None:
+                        if f.ignores_arp(frame, now, op, spa, tpa):
+                            continue
+                    elif group is not None and f.ignores_group(frame, group):
+                        continue
+                if multi:
+                    inst = port.instance
+                    if inst is not None:
+                        if inst.ended:
+                            continue  # a halted unikernel receives nothing
+                        run.instance = inst
+                port.deliver(frame)
+        except BaseException:
+            if i + 1 < len(targets):  # the rest of the flood is still due (an exit unwound us)
+                heapq.heappush(self._heap, (at, seq, targets[i + 1 :], frame))
+            raise
 
     @property
     def in_flight(self) -> int:

@@ -117,6 +117,12 @@ class Peer:
 
     def apply(self, step: Step) -> None:
         """Send a host step's frames and handle its events (TCP segments go to the TCP endpoint)."""
+        self._apply(step)
+        self._alarm.set(self._deadline())
+
+    def _apply(self, step: Step) -> None:
+        # apply without re-arming the timer: the outermost caller arms it once, for everything the step caused
+        # (the deadline is a minimum over the host's and every connection's timers, not free to recompute).
         for f in step.frames:
             self.port.send(f)
         now = self.run.now
@@ -135,19 +141,25 @@ class Peer:
                 r = self._pings.pop((e.ident, e.seq), None)
                 if r is not None:
                     wakeup(r, e)
-        self._alarm.set(self._deadline())
 
     def _deadline(self) -> int | None:
         a, b = self.host.deadline, self.tcp.deadline
         return a if b is None else b if a is None else min(a, b)
 
     def apply_tcp(self, step: EndpointStep) -> None:
+        """Send a TCP step's segments through the host and hand its events to the flows and scripts."""
+        wakes = self._apply_tcp(step)
+        self._alarm.set(self._deadline())
+        for r, v in wakes:
+            wakeup(r, v)
+
+    def _apply_tcp(self, step: EndpointStep) -> list[tuple[Resolver[Any], Any]]:
         now = self.run.now
         for pkt in step.packets:
             if len(pkt.dst) == 4:
-                self.apply(self.host.ipv4.send(now, pkt.dst, PROTO_TCP, pkt.data, src=pkt.src))
+                self._apply(self.host.ipv4.send(now, pkt.dst, PROTO_TCP, pkt.data, src=pkt.src))
             else:
-                self.apply(Step((), self.host.ipv6.send(now, pkt.dst, PROTO_TCP, pkt.data).frames, None))
+                self._apply(Step((), self.host.ipv6.send(now, pkt.dst, PROTO_TCP, pkt.data).frames, None))
         wakes: list[tuple[Resolver[Any], Any]] = []
         for fe in step.events:
             flow, ev = fe.flow, fe.event
@@ -174,9 +186,7 @@ class Peer:
             if f is not None and f.waiters:
                 ws, f.waiters = f.waiters, []
                 wakes.extend((w, None) for w in ws)
-        self._alarm.set(self._deadline())
-        for r, v in wakes:
-            wakeup(r, v)
+        return wakes
 
     def _tick(self, now: int) -> None:
         self.apply(self.host.timer(now))
