@@ -103,9 +103,11 @@ class Host:
     def deadline(self) -> Ns | None:
         # Asked after every step: no tuple of three and no earliest() call when only IPv4 has a deadline.
         a = self.ipv4.deadline
-        b = self.ipv6.deadline
-        if b is not None and (a is None or b < a):
-            a = b
+        ipv6 = self.ipv6
+        if ipv6._neighbors:  # only neighbour entries have timers (Ipv6Layer.deadline)
+            b = ipv6.deadline
+            if b is not None and (a is None or b < a):
+                a = b
         dhcp = self.dhcp
         if dhcp is not None:
             c = dhcp.deadline

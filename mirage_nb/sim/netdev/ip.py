@@ -167,16 +167,21 @@ class Ipv4Device:
             to_ip(dst), _proto(proto), _payload(bufs, size, headerf), fragment=fragment, ttl=ttl, src=src
         )
 
+    # output() also takes raw 4-byte addresses (TCP's segments carry them): no Ipaddr made and unmade per packet.
+    raw_output = True
+
     def output(self, dst: Any, proto: int, payload: bytes, *, ttl: int | None = None, src: Any = None) -> bytes | None:
         """Send now without waiting for ARP (the layer queues the packet); returns the next hop if one was chosen."""
         layer = self.layer
-        d = dst.packed
+        d = dst if type(dst) is bytes else dst.packed
         broadcast = d == b"\xff\xff\xff\xff" or d == layer.broadcast or 224 <= d[0] < 240
         hop = None if broadcast else layer.next_hop(d)
         if not broadcast and hop is None:
-            Logs.warn("Write to %s would require an external route, which was not provided", str(dst), src=IPV4_SRC)
+            Logs.warn(
+                "Write to %s would require an external route, which was not provided", str(to_ip(dst)), src=IPV4_SRC
+            )
             return None
-        s = None if src is None else to_ip(src).packed
+        s = None if src is None else src if type(src) is bytes else to_ip(src).packed
         self.arp.apply(layer.send(self.run.now, d, proto, payload, ttl=38 if ttl is None else ttl, src=s))
         return hop
 
@@ -445,10 +450,13 @@ class Ipv6Device:
     ) -> Any:
         return await self.send_raw(to_ip(dst), _proto(proto), _payload(bufs, size, headerf), ttl=ttl)
 
+    raw_output = True  # output() also takes a raw 16-byte address
+
     def output(self, dst: Any, proto: int, payload: bytes, *, ttl: int | None = None, src: Any = None) -> bool:
         """Send now (neighbour discovery queues the packet if needed); False if it exceeds the MTU."""
         try:
-            step = self.layer.send(self.run.now, dst.packed, proto, payload, hop_limit=64 if ttl is None else ttl)
+            d = dst if type(dst) is bytes else dst.packed
+            step = self.layer.send(self.run.now, d, proto, payload, hop_limit=64 if ttl is None else ttl)
         except LocalProtocolError:
             return False
         self._apply(step)
@@ -555,8 +563,10 @@ class DualIp:
             return Ok(None) if self.ipv6_only else await self.ipv4.send_raw(dst, proto, payload, **kw)
         return Ok(None) if self.ipv4_only else await self.ipv6.send_raw(dst, proto, payload, **kw)
 
+    raw_output = True  # output() also takes raw addresses (4 or 16 bytes), as its two devices do
+
     def output(self, dst: Any, proto: int, payload: bytes, **kw: Any) -> Any:
-        if dst.version == 4:
+        if len(dst) == 4 if type(dst) is bytes else dst.version == 4:
             return None if self.ipv6_only else self.ipv4.output(dst, proto, payload, **kw)
         return None if self.ipv4_only else self.ipv6.output(dst, proto, payload, **kw)
 
