@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Callable
+from types import CoroutineType
 from typing import Any
 
 from mirage_nb.errors import LocalProtocolError, SimulationError
 from mirage_nb.sim.logs import Logs, Src
-from mirage_nb.sim.lwt import async_, wakeup
+from mirage_nb.sim.lwt import Promise, async_, wakeup
 from mirage_nb.sim.net._base import FrameError, Step
 from mirage_nb.sim.net.dhcp import CLIENT_PORT
 from mirage_nb.sim.net.dhcp_client import DhcpClient, LeaseObtained
@@ -214,7 +215,7 @@ class Ipv4Device:
         async def handle(buf: Any) -> None:
             layer = self.layer
             step = layer.receive(self.run.now, bytes(buf))
-            if step.frames or len(layer.reassembler):
+            if step.frames or layer.reassembler._parts:  # (its table, not len(): one call fewer per packet)
                 self.arp.apply(Step((), step.frames, None))
             for e in step.events:
                 if type(e) is Ipv4Received:
@@ -224,7 +225,10 @@ class Ipv4Device:
                         continue
                     payload = memoryview(p.payload)
                     if p.proto == PROTO_TCP:
-                        await invoke(tcp, src=src, dst=dst, buf=payload)
+                        # invoke() inlined on the per-segment path: TCP's input is a coroutine function.
+                        r = tcp(src=src, dst=dst, buf=payload)
+                        if type(r) is CoroutineType or isinstance(r, Promise):
+                            await r
                     elif p.proto == PROTO_UDP:
                         await invoke(udp, src=src, dst=dst, buf=payload)
                     else:
