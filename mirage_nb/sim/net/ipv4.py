@@ -438,11 +438,16 @@ class Ipv4Layer:
             packets = [encode_ipv4(src, dst, proto, payload, ttl=ttl, ident=ident)]
         else:
             packets = self._packets(src, dst, proto, payload, ttl, dont_fragment)
-        if dst == b"\xff\xff\xff\xff" or (self.ip != b"\x00\x00\x00\x00" and dst == self.broadcast):
+        # broadcast and on_link, inlined: this runs for every packet sent.
+        ip = self.ip
+        net_of = self._net_of
+        if net_of[0] is not ip or net_of[1] is not self.netmask:
+            self._net()
+        if dst == b"\xff\xff\xff\xff" or (ip != b"\x00\x00\x00\x00" and dst == self._bcast):
             return self._emit(now, BROADCAST_MAC, packets)
         if 224 <= dst[0] < 240:
             return self._emit(now, _multicast_mac(dst), packets)
-        hop = dst if self.on_link(dst) else self.gateway
+        hop = dst if (_from_bytes(dst, "big") & self._mask_int) == self._net_int else self.gateway
         if hop is None:
             why = f"no route to {_fmt(dst)}: not on link and no gateway"
             return Step((Dropped("ipv4", why),), (), self.deadline)
@@ -469,10 +474,13 @@ class Ipv4Layer:
 
     def _emit(self, now: Ns, mac: bytes, packets: list[bytes]) -> Step:
         ours = self.mac
-        if self.arp._next_tick > now:  # no ARP tick due: nothing to run first (the per-packet case)
+        arp = self.arp
+        if arp._next_tick > now:  # no ARP tick due: nothing to run first (the per-packet case)
+            # self.deadline, inlined for the case of no reassembly under way
+            dl = (arp._next_tick if arp._live else None) if not self.reassembler._parts else self.deadline
             if len(packets) == 1:
-                return Step((), (encode_ethernet(mac, ours, ETHERTYPE_IPV4, packets[0]),), self.deadline)
-            return Step((), tuple([encode_ethernet(mac, ours, ETHERTYPE_IPV4, p) for p in packets]), self.deadline)
+                return Step((), (encode_ethernet(mac, ours, ETHERTYPE_IPV4, packets[0]),), dl)
+            return Step((), tuple([encode_ethernet(mac, ours, ETHERTYPE_IPV4, p) for p in packets]), dl)
         step = self.arp.timer(now)
         frames = step.frames + tuple([encode_ethernet(mac, ours, ETHERTYPE_IPV4, p) for p in packets])
         return Step(self._arp_events(step.events), frames, self.deadline)
@@ -525,7 +533,10 @@ class Ipv4Layer:
             if isinstance(whole, Dropped):
                 return Step((whole,), (), self.deadline)
             pkt = whole
-        return Step((Ipv4Received(pkt),), (), self.deadline)
+            return Step((Ipv4Received(pkt),), (), self.deadline)
+        arp = self.arp  # a whole packet, no reassembly touched: self.deadline inlined
+        dl = (arp._next_tick if arp._live else None) if not self.reassembler._parts else self.deadline
+        return Step((Ipv4Received(pkt),), (), dl)
 
 
 def _fmt(ip: bytes) -> str:
