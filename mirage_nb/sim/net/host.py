@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mirage_nb.errors import LocalProtocolError
-from mirage_nb.sim.net._base import Dropped, FrameError, Ns, Step, earliest
+from mirage_nb.sim.net._base import Dropped, FrameError, Ns, Step
 from mirage_nb.sim.net.dhcp import CLIENT_PORT, SERVER_PORT
 from mirage_nb.sim.net.dhcp_charrua import DhcpServer
 from mirage_nb.sim.net.dhcp_client import DhcpClient, LeaseObtained
@@ -101,7 +101,19 @@ class Host:
 
     @property
     def deadline(self) -> Ns | None:
-        return earliest(self.ipv4.deadline, self.ipv6.deadline, self.dhcp.deadline if self.dhcp else None)
+        # Asked after every step: no tuple of three and no earliest() call when only IPv4 has a deadline.
+        a = self.ipv4.deadline
+        ipv6 = self.ipv6
+        if ipv6._neighbors:  # only neighbour entries have timers (Ipv6Layer.deadline)
+            b = ipv6.deadline
+            if b is not None and (a is None or b < a):
+                a = b
+        dhcp = self.dhcp
+        if dhcp is not None:
+            c = dhcp.deadline
+            if c is not None and (a is None or c < a):
+                a = c
+        return a
 
     def _step(self, events: list[Any], frames: list[bytes]) -> Step:
         return Step(tuple(events), tuple(frames), self.deadline)

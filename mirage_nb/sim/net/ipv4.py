@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from mirage_nb.errors import LocalProtocolError
-from mirage_nb.sim.net._base import BROADCAST_MAC, Dropped, FrameError, Ns, Step, earliest, record_maker
+from mirage_nb.sim.net._base import BROADCAST_MAC, Dropped, FrameError, Ns, Step, record_maker
+from mirage_nb.sim.net.arp import _PENDING as _ARP_PENDING
 from mirage_nb.sim.net.arp import ArpCache, ArpResolved, ArpTimedOut
 from mirage_nb.sim.net.checksum import fold
 from mirage_nb.sim.net.ethernet import ETHERTYPE_IPV4, encode_ethernet
@@ -328,6 +329,11 @@ class Ipv4Layer:
         self.netmask = b"\x00\x00\x00\x00"
         self.gateway: bytes | None = None
         self._ident = 0
+        # broadcast/on_link are asked for every packet: computed once per (ip, netmask) pair.
+        self._net_of: tuple[bytes, bytes] = (b"", b"")
+        self._bcast = b"\xff\xff\xff\xff"
+        self._mask_int = 0
+        self._net_int = 0
         self._waiting: dict[bytes, list[bytes]] = {}  # next hop -> IPv4 packets waiting for ARP
         self._configure(cidr, gateway)
 
@@ -365,18 +371,35 @@ class Ipv4Layer:
 
     @property
     def deadline(self) -> Ns | None:
-        return earliest(self.arp.deadline, self.reassembler.deadline)
+        # Asked after every packet: the ARP tick and the reassembly table read directly, no min() when idle.
+        arp = self.arp
+        a = arp._next_tick if arp._live else None
+        if not self.reassembler._parts:
+            return a
+        r = self.reassembler.deadline
+        return r if a is None or (r is not None and r < a) else a
+
+    def _net(self) -> None:
+        ip, netmask = self.ip, self.netmask
+        self._net_of = (ip, netmask)
+        mask = _from_bytes(netmask, "big")
+        self._mask_int = mask
+        self._net_int = _from_bytes(ip, "big") & mask
+        self._bcast = (self._net_int | (~mask & 0xFFFFFFFF)).to_bytes(4, "big")
 
     @property
     def broadcast(self) -> bytes:
         """Our subnet's directed broadcast address."""
-        ip = _from_bytes(self.ip, "big")
-        mask = _from_bytes(self.netmask, "big")
-        return ((ip & mask) | (~mask & 0xFFFFFFFF)).to_bytes(4, "big")
+        net_of = self._net_of
+        if net_of[0] is not self.ip or net_of[1] is not self.netmask:
+            self._net()
+        return self._bcast
 
     def on_link(self, dst: bytes) -> bool:
-        mask = _from_bytes(self.netmask, "big")
-        return (_from_bytes(dst, "big") & mask) == (_from_bytes(self.ip, "big") & mask)
+        net_of = self._net_of
+        if net_of[0] is not self.ip or net_of[1] is not self.netmask:
+            self._net()
+        return (_from_bytes(dst, "big") & self._mask_int) == self._net_int
 
     def accepts(self, dst: bytes) -> bool:
         """Whether a packet to ``dst`` is for us (our address, broadcast, or anything while unconfigured)."""
@@ -409,18 +432,28 @@ class Ipv4Layer:
     ) -> Step:
         """Send ``payload`` to ``dst`` (fragmented above the MTU), resolving the next hop by ARP."""
         src = self.ip if src is None else src
-        packets = self._packets(src, dst, proto, payload, ttl, dont_fragment)
-        if dst == b"\xff\xff\xff\xff" or (self.configured and dst == self.broadcast):
+        if not dont_fragment and 20 + len(payload) <= self.mtu:  # one packet: _packets inlined
+            ident = self._ident
+            self._ident = (ident + 1) & 0xFFFF
+            packets = [encode_ipv4(src, dst, proto, payload, ttl=ttl, ident=ident)]
+        else:
+            packets = self._packets(src, dst, proto, payload, ttl, dont_fragment)
+        # broadcast and on_link, inlined: this runs for every packet sent.
+        ip = self.ip
+        net_of = self._net_of
+        if net_of[0] is not ip or net_of[1] is not self.netmask:
+            self._net()
+        if dst == b"\xff\xff\xff\xff" or (ip != b"\x00\x00\x00\x00" and dst == self._bcast):
             return self._emit(now, BROADCAST_MAC, packets)
         if 224 <= dst[0] < 240:
             return self._emit(now, _multicast_mac(dst), packets)
-        hop = self.next_hop(dst)
+        hop = dst if (_from_bytes(dst, "big") & self._mask_int) == self._net_int else self.gateway
         if hop is None:
             why = f"no route to {_fmt(dst)}: not on link and no gateway"
             return Step((Dropped("ipv4", why),), (), self.deadline)
-        mac = self.arp.in_cache(hop)
-        if mac is not None:
-            return self._emit(now, mac, packets)
+        e = self.arp._cache.get(hop)  # ArpCache.in_cache inlined
+        if e is not None and e[0] != _ARP_PENDING:
+            return self._emit(now, e[1], packets)
         queue = self._waiting.setdefault(hop, [])
         queue.extend(packets)
         return self._flush(self.arp.query(now, hop)) if not self.arp.pending(hop) else self.timer(now)
@@ -440,8 +473,16 @@ class Ipv4Layer:
         ]
 
     def _emit(self, now: Ns, mac: bytes, packets: list[bytes]) -> Step:
+        ours = self.mac
+        arp = self.arp
+        if arp._next_tick > now:  # no ARP tick due: nothing to run first (the per-packet case)
+            # self.deadline, inlined for the case of no reassembly under way
+            dl = (arp._next_tick if arp._live else None) if not self.reassembler._parts else self.deadline
+            if len(packets) == 1:
+                return Step((), (encode_ethernet(mac, ours, ETHERTYPE_IPV4, packets[0]),), dl)
+            return Step((), tuple([encode_ethernet(mac, ours, ETHERTYPE_IPV4, p) for p in packets]), dl)
         step = self.arp.timer(now)
-        frames = step.frames + tuple(encode_ethernet(mac, self.mac, ETHERTYPE_IPV4, p) for p in packets)
+        frames = step.frames + tuple([encode_ethernet(mac, ours, ETHERTYPE_IPV4, p) for p in packets])
         return Step(self._arp_events(step.events), frames, self.deadline)
 
     def _arp_events(self, events: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -492,7 +533,10 @@ class Ipv4Layer:
             if isinstance(whole, Dropped):
                 return Step((whole,), (), self.deadline)
             pkt = whole
-        return Step((Ipv4Received(pkt),), (), self.deadline)
+            return Step((Ipv4Received(pkt),), (), self.deadline)
+        arp = self.arp  # a whole packet, no reassembly touched: self.deadline inlined
+        dl = (arp._next_tick if arp._live else None) if not self.reassembler._parts else self.deadline
+        return Step((Ipv4Received(pkt),), (), dl)
 
 
 def _fmt(ip: bytes) -> str:

@@ -139,8 +139,8 @@ class TlsSession:
 
     # --- bytes in, bytes out ----------------------------------------------------
 
-    def receive(self, data: bytes) -> None:
-        """Bytes that arrived from the peer."""
+    def receive(self, data: bytes | memoryview) -> None:
+        """Bytes that arrived from the peer (a view is written as is, not copied first)."""
         if data:
             self.incoming.write(data)
 

@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Callable
+from types import CoroutineType
 from typing import Any
 
 from mirage_nb.errors import LocalProtocolError, SimulationError
 from mirage_nb.sim.logs import Logs, Src
-from mirage_nb.sim.lwt import async_, wakeup
+from mirage_nb.sim.lwt import Promise, async_, wakeup
 from mirage_nb.sim.net._base import FrameError, Step
 from mirage_nb.sim.net.dhcp import CLIENT_PORT
 from mirage_nb.sim.net.dhcp_client import DhcpClient, LeaseObtained
@@ -167,16 +168,21 @@ class Ipv4Device:
             to_ip(dst), _proto(proto), _payload(bufs, size, headerf), fragment=fragment, ttl=ttl, src=src
         )
 
+    # output() also takes raw 4-byte addresses (TCP's segments carry them): no Ipaddr made and unmade per packet.
+    raw_output = True
+
     def output(self, dst: Any, proto: int, payload: bytes, *, ttl: int | None = None, src: Any = None) -> bytes | None:
         """Send now without waiting for ARP (the layer queues the packet); returns the next hop if one was chosen."""
         layer = self.layer
-        d = dst.packed
+        d = dst if type(dst) is bytes else dst.packed
         broadcast = d == b"\xff\xff\xff\xff" or d == layer.broadcast or 224 <= d[0] < 240
         hop = None if broadcast else layer.next_hop(d)
         if not broadcast and hop is None:
-            Logs.warn("Write to %s would require an external route, which was not provided", str(dst), src=IPV4_SRC)
+            Logs.warn(
+                "Write to %s would require an external route, which was not provided", str(to_ip(dst)), src=IPV4_SRC
+            )
             return None
-        s = None if src is None else to_ip(src).packed
+        s = None if src is None else src if type(src) is bytes else to_ip(src).packed
         self.arp.apply(layer.send(self.run.now, d, proto, payload, ttl=38 if ttl is None else ttl, src=s))
         return hop
 
@@ -209,7 +215,7 @@ class Ipv4Device:
         async def handle(buf: Any) -> None:
             layer = self.layer
             step = layer.receive(self.run.now, bytes(buf))
-            if step.frames or len(layer.reassembler):
+            if step.frames or layer.reassembler._parts:  # (its table, not len(): one call fewer per packet)
                 self.arp.apply(Step((), step.frames, None))
             for e in step.events:
                 if type(e) is Ipv4Received:
@@ -219,7 +225,10 @@ class Ipv4Device:
                         continue
                     payload = memoryview(p.payload)
                     if p.proto == PROTO_TCP:
-                        await invoke(tcp, src=src, dst=dst, buf=payload)
+                        # invoke() inlined on the per-segment path: TCP's input is a coroutine function.
+                        r = tcp(src=src, dst=dst, buf=payload)
+                        if type(r) is CoroutineType or isinstance(r, Promise):
+                            await r
                     elif p.proto == PROTO_UDP:
                         await invoke(udp, src=src, dst=dst, buf=payload)
                     else:
@@ -445,10 +454,13 @@ class Ipv6Device:
     ) -> Any:
         return await self.send_raw(to_ip(dst), _proto(proto), _payload(bufs, size, headerf), ttl=ttl)
 
+    raw_output = True  # output() also takes a raw 16-byte address
+
     def output(self, dst: Any, proto: int, payload: bytes, *, ttl: int | None = None, src: Any = None) -> bool:
         """Send now (neighbour discovery queues the packet if needed); False if it exceeds the MTU."""
         try:
-            step = self.layer.send(self.run.now, dst.packed, proto, payload, hop_limit=64 if ttl is None else ttl)
+            d = dst if type(dst) is bytes else dst.packed
+            step = self.layer.send(self.run.now, d, proto, payload, hop_limit=64 if ttl is None else ttl)
         except LocalProtocolError:
             return False
         self._apply(step)
@@ -503,6 +515,10 @@ def _dad_probe(mac: bytes, target: bytes) -> bytes:
     return encode_ethernet(multicast_mac(group), mac, 0x86DD, pkt)
 
 
+async def _nothing() -> None:
+    return None
+
+
 class DualIp:
     """Twin of ``Tcpip_stack_direct.IPV4V6 (V4) (V6)``: one IP device over both families."""
 
@@ -524,14 +540,15 @@ class DualIp:
         h4 = self.ipv4.input(tcp=tcp, udp=udp, default=default)
         h6 = self.ipv6.input(tcp=tcp, udp=udp, default=default)
 
-        async def handle(buf: Any) -> None:
-            if len(buf) < 1:
-                return
-            v = buf[0] >> 4
-            if v == 4 and not self.ipv6_only:
-                await h4(buf)
-            elif v == 6 and not self.ipv4_only:
-                await h6(buf)
+        def handle(buf: Any) -> Any:
+            # Not a coroutine itself: it hands back the family's own, one frame fewer per packet.
+            if len(buf) >= 1:
+                v = buf[0] >> 4
+                if v == 4 and not self.ipv6_only:
+                    return h4(buf)
+                if v == 6 and not self.ipv4_only:
+                    return h6(buf)
+            return _nothing()
 
         layer = getattr(h6, "ipv6_layer", None)
         if layer is not None:  # the receive filter of IPv6 (see Ipv6Device.input); IPv4 has none
@@ -555,8 +572,10 @@ class DualIp:
             return Ok(None) if self.ipv6_only else await self.ipv4.send_raw(dst, proto, payload, **kw)
         return Ok(None) if self.ipv4_only else await self.ipv6.send_raw(dst, proto, payload, **kw)
 
+    raw_output = True  # output() also takes raw addresses (4 or 16 bytes), as its two devices do
+
     def output(self, dst: Any, proto: int, payload: bytes, **kw: Any) -> Any:
-        if dst.version == 4:
+        if len(dst) == 4 if type(dst) is bytes else dst.version == 4:
             return None if self.ipv6_only else self.ipv4.output(dst, proto, payload, **kw)
         return None if self.ipv4_only else self.ipv6.output(dst, proto, payload, **kw)
 

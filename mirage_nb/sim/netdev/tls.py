@@ -262,7 +262,7 @@ class TlsFlow:
         r = await self.flow.read()
         match r:
             case Ok(Data(buf)):
-                self.session.receive(bytes(buf))
+                self.session.receive(buf)  # MemoryBIO takes the view: no copy of the record bytes
                 return True
             case _:
                 self.session.receive_eof()

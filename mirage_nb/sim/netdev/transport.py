@@ -279,6 +279,8 @@ class TcpDevice:
         self.blocked: set[TcpFlow] = set()  # flows with a writer waiting for buffer space
         self.active = True
         self._alarm = Alarm(self.run, self._tick)
+        self._eps = tuple(self.endpoints.values())
+        self._raw_output = bool(getattr(type(ip), "raw_output", False))  # our IP devices take raw addresses
 
     @classmethod
     async def connect(cls, ip: Any, *, config: TcpConfig | None = None) -> TcpDevice:
@@ -349,8 +351,12 @@ class TcpDevice:
 
     @property
     def deadline(self) -> int | None:
-        ds = [d for d in (e.deadline for e in self.endpoints.values()) if d is not None]
-        return min(ds) if ds else None
+        best = None
+        for e in self._eps:  # asked after every step: a plain loop, no lists
+            d = e.deadline
+            if d is not None and (best is None or d < best):
+                best = d
+        return best
 
     def _tick(self, now: int) -> None:
         for ep in self.endpoints.values():
@@ -361,9 +367,14 @@ class TcpDevice:
 
     def apply(self, step: EndpointStep) -> None:
         """Carry out an endpoint step: packets to IP, events to flows and callers, the timer re-armed."""
-        out = self.ip.output
-        for pkt in step.packets:
-            out(to_ip(pkt.dst), _PROTO_TCP, pkt.data, src=to_ip(pkt.src))
+        if step.packets:
+            out = self.ip.output
+            if self._raw_output:
+                for pkt in step.packets:
+                    out(pkt.dst, _PROTO_TCP, pkt.data, src=pkt.src)
+            else:
+                for pkt in step.packets:
+                    out(to_ip(pkt.dst), _PROTO_TCP, pkt.data, src=to_ip(pkt.src))
         wakes: list[tuple[Resolver[Any], Any]] = []
         starts: list[TcpFlow] = []
         touched: dict[Flow, TcpFlow] = {}
