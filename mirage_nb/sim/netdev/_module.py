@@ -17,7 +17,7 @@ from mirage_nb.errors import SimulationError
 from mirage_nb.sim.lwt import Promise, Resolver, wait
 from mirage_nb.sim.netdev.values import pp_error
 
-__all__ = ["DeviceModule", "invoke", "wait_any"]
+__all__ = ["DeviceModule", "FlowProxy", "invoke", "wait_any"]
 
 
 class DeviceModule:
@@ -58,3 +58,32 @@ async def invoke(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 def wait_any() -> tuple[Promise[Any], Resolver[Any]]:
     """``Lwt.wait ()`` for a value of any type (the typed helper every device uses)."""
     return wait()
+
+
+class FlowProxy:
+    """A flow seen through a wrapper: reads, writes and everything else go to the inner ``flow``.
+
+    Mimic's flows and paf's CONNECT tunnels wrap a transport's flow and
+    change one thing each (a protocol module, bytes given back); the rest of
+    the flow's interface passes through unchanged.
+    """
+
+    def __init__(self, flow: Any) -> None:
+        self.flow = flow
+
+    async def read(self) -> Any:
+        return await self.flow.read()
+
+    async def write(self, buf: Any) -> Any:
+        return await self.flow.write(buf)
+
+    async def writev(self, bufs: list[Any]) -> Any:
+        return await self.flow.write(b"".join(bytes(b) for b in bufs))
+
+    async def close(self) -> None:
+        await self.flow.close()
+
+    def __getattr__(self, attr: str) -> Any:
+        if attr.startswith("_"):
+            raise AttributeError(attr)
+        return getattr(self.flow, attr)

@@ -360,6 +360,19 @@ async def _next_event(conn: h11.Connection, Flow: Any, flow: Any) -> Any:  # noq
                 conn.receive_data(b"")
 
 
+async def _request_body(conn: h11.Connection, Flow: Any, flow: Any) -> bytes:  # noqa: N803 - a module
+    """The body of the request h11 has just read, to its end (a flow closed inside it is a protocol error)."""
+    body = bytearray()
+    while True:
+        ev = await _next_event(conn, Flow, flow)
+        if isinstance(ev, h11.Data):
+            body += ev.data
+        elif isinstance(ev, h11.EndOfMessage):
+            return bytes(body)
+        else:
+            raise h11.RemoteProtocolError("connection closed inside a request body")
+
+
 async def _send_response(conn: h11.Connection, Flow: Any, flow: Any, res: Response, body: Body) -> bool:  # noqa: N803
     hs = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in res.headers.items]
     head = conn.send(h11.Response(status_code=res.status, headers=hs, reason=Code.reason_phrase_of_code(res.status)))
@@ -474,15 +487,7 @@ class CohttpServer:
                         Header(tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in ev.headers)),
                         "HTTP/" + ev.http_version.decode("ascii"),
                     )
-                    data = bytearray()
-                    while True:
-                        b = await _next_event(conn, Flow, flow)
-                        if isinstance(b, h11.Data):
-                            data += b.data
-                        elif isinstance(b, h11.EndOfMessage):
-                            break
-                        else:
-                            raise h11.RemoteProtocolError("connection closed inside a request body")
+                    data = await _request_body(conn, Flow, flow)
                 except h11.RemoteProtocolError as e:
                     reason = str(e) or "malformed request"
                     Logs.err(
@@ -497,7 +502,7 @@ class CohttpServer:
                             pass
                     conn_closed()
                     return
-                res, body = await self._handle(spec, cid, req, Body(bytes(data)))
+                res, body = await self._handle(spec, cid, req, Body(data))
                 keep = Request.is_keep_alive(req) and Response.is_keep_alive(res)
                 res = replace(
                     res, headers=Header.add_unless_exists(res.headers, "connection", "keep-alive" if keep else "close")

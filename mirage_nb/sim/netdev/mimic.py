@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from mirage_nb.sim.netdev._module import invoke
+from mirage_nb.sim.netdev._module import FlowProxy, invoke
 from mirage_nb.sim.result import Error, Msg, Ok
 
 __all__ = ["Mimic", "MimicCtx", "MimicHappyEyeballs", "connect_mimic_happy_eyeballs"]
@@ -159,29 +159,12 @@ class Mimic:
         return str(e)
 
 
-class _Flow:
+class _Flow(FlowProxy):
     """``Mimic.flow``: a connected flow of some protocol, read and written through it."""
 
     def __init__(self, module: Any, flow: Any) -> None:
+        super().__init__(flow)
         self.module = module
-        self.flow = flow
-
-    async def read(self) -> Any:
-        return await self.flow.read()
-
-    async def write(self, buf: Any) -> Any:
-        return await self.flow.write(buf)
-
-    async def writev(self, bufs: list[Any]) -> Any:
-        return await self.flow.write(b"".join(bytes(b) for b in bufs))
-
-    async def close(self) -> None:
-        await self.flow.close()
-
-    def __getattr__(self, attr: str) -> Any:
-        if attr.startswith("_"):
-            raise AttributeError(attr)
-        return getattr(self.flow, attr)
 
     def __repr__(self) -> str:
         return f"<Mimic.flow {self.flow!r}>"

@@ -47,8 +47,8 @@ import h11
 from mirage_nb.errors import SimulationError
 from mirage_nb.sim.logs import Logs, Src
 from mirage_nb.sim.lwt import async_, is_sleeping, spawn, wakeup
-from mirage_nb.sim.netdev._module import invoke, wait_any
-from mirage_nb.sim.netdev.cohttp import Code, _next_event
+from mirage_nb.sim.netdev._module import FlowProxy, invoke, wait_any
+from mirage_nb.sim.netdev.cohttp import Code, _next_event, _request_body
 from mirage_nb.sim.netdev.paf_h2 import serve_h2
 from mirage_nb.sim.netdev.tls import TlsFlow
 from mirage_nb.sim.result import Error
@@ -399,15 +399,7 @@ class PafServer:
                     if isinstance(ev, h11.ConnectionClosed):
                         return
                     assert isinstance(ev, h11.Request)
-                    body = bytearray()
-                    while True:
-                        b = await _next_event(conn, _FlowOps, flow)
-                        if isinstance(b, h11.Data):
-                            body += b.data
-                        elif isinstance(b, h11.EndOfMessage):
-                            break
-                        else:
-                            raise h11.RemoteProtocolError("connection closed inside a request body")
+                    body = await _request_body(conn, _FlowOps, flow)
                 except h11.RemoteProtocolError as e:
                     await self._bad_request(service, conn, flow, dst, str(e))
                     return
@@ -417,7 +409,7 @@ class PafServer:
                     [(k.decode("latin-1"), v.decode("latin-1")) for k, v in ev.headers],
                     "HTTP/" + ev.http_version.decode("ascii"),
                 )
-                reqd = Reqd(req, bytes(body))
+                reqd = Reqd(req, body)
                 await invoke(handler, reqd)
                 await reqd._done
                 if not await self._respond(conn, flow, reqd):
@@ -511,7 +503,7 @@ class PafServer:
         return f"<module {self.module_name}>"
 
 
-class _Tunnel:
+class _Tunnel(FlowProxy):
     """A connection's flow as handlers see it: bytes read past a ``CONNECT`` are given back first.
 
     After a ``CONNECT`` answered 2xx, the HTTP connection stops and the flow
@@ -520,7 +512,7 @@ class _Tunnel:
     """
 
     def __init__(self, flow: Any) -> None:
-        self.flow = flow
+        super().__init__(flow)
         self._pending = b""
 
     def pushback(self, data: bytes) -> None:
@@ -534,20 +526,6 @@ class _Tunnel:
             data, self._pending = self._pending, b""
             return Ok(Data(memoryview(data)))
         return await self.flow.read()
-
-    async def write(self, buf: Any) -> Any:
-        return await self.flow.write(buf)
-
-    async def writev(self, bufs: list[Any]) -> Any:
-        return await self.flow.write(b"".join(bytes(b) for b in bufs))
-
-    async def close(self) -> None:
-        await self.flow.close()
-
-    def __getattr__(self, attr: str) -> Any:
-        if attr.startswith("_"):
-            raise AttributeError(attr)
-        return getattr(self.flow, attr)
 
     def __repr__(self) -> str:
         return repr(self.flow)
