@@ -9,6 +9,7 @@ import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -89,3 +90,23 @@ def serve(directory: Path) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextlib.contextmanager
+def served_page(directory: Path, timeout_ms: int) -> Iterator[Any]:
+    """A chromium page over ``directory`` served on localhost (``page.base``: its URL; ``page.requests``: all)."""
+    from playwright.sync_api import sync_playwright
+
+    requests: list[str] = []
+    with serve(directory) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context.on("request", lambda r: requests.append(r.url))
+        page = context.new_page()
+        page.set_default_timeout(timeout_ms)
+        page.base = url
+        page.requests = requests
+        try:
+            yield page
+        finally:
+            browser.close()

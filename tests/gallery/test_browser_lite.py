@@ -18,7 +18,7 @@ import pytest
 
 from mirage_nb.gallery.vendor import VendorError
 
-from .conftest import CHROMIUM, LAUNCH_ARGS, browser_requirements, serve
+from .conftest import browser_requirements, served_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -39,21 +39,8 @@ def lite_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def lite_page(lite_site: Path) -> Iterator:
-    from playwright.sync_api import sync_playwright
-
-    requests: list[str] = []
-    with serve(lite_site) as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        context.on("request", lambda r: requests.append(r.url))
-        page = context.new_page()
-        page.set_default_timeout(240_000)
-        page.base = url  # type: ignore[attr-defined]
-        page.requests = requests  # type: ignore[attr-defined]
-        try:
-            yield page
-        finally:
-            browser.close()
+    with served_page(lite_site, 240_000) as page:
+        yield page
 
 
 def _outputs(page) -> list[str]:

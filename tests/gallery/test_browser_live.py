@@ -22,7 +22,7 @@ from mirage_nb.gallery.collect import EXAMPLES_DIR
 from mirage_nb.gallery.vendor import VendorError
 from mirage_nb.loader import load_config
 
-from .conftest import CHROMIUM, HOSTILE_NAME, LAUNCH_ARGS, browser_requirements, serve
+from .conftest import HOSTILE_NAME, browser_requirements, served_page
 
 pytestmark = pytest.mark.browser
 
@@ -44,21 +44,8 @@ def live_site(tmp_path_factory: pytest.TempPathFactory, hostile_dir: Path) -> Pa
 
 @pytest.fixture(scope="module")
 def live_page(live_site: Path) -> Iterator:
-    from playwright.sync_api import sync_playwright
-
-    requests: list[str] = []
-    with serve(live_site) as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        context.on("request", lambda r: requests.append(r.url))
-        page = context.new_page()
-        page.set_default_timeout(180_000)
-        page.base = url  # type: ignore[attr-defined]
-        page.requests = requests  # type: ignore[attr-defined]
-        try:
-            yield page
-        finally:
-            browser.close()
+    with served_page(live_site, 180_000) as page:
+        yield page
 
 
 def cpython_describe(directory: Path, target: str) -> str:
