@@ -56,3 +56,29 @@ def test_each_instance_has_its_own_console_and_exit():
     assert [c.unikernel for c in r.console] == ["a", "b", "b"]
     assert (r.instances["a"].exit_code, r.instances["b"].exit_code, r.exit_code) == (3, 0, 3)
     assert r.stopped is Stopped.FINISHED and r.end_ns == 25
+
+
+def test_a_run_widens_the_young_generation_and_gives_the_kernel_its_thresholds_back():
+    import gc
+
+    from mirage_nb.sim.run import RUN_GC_YOUNG
+
+    from mirage_nb.sim.run import current_run
+
+    before = gc.get_threshold()
+    seen: list[tuple[int, int, int]] = []
+
+    async def main() -> None:
+        await current_run().sleep_ns(10)
+        seen.append(gc.get_threshold())
+        raise RuntimeError("boom")  # a failing unikernel restores them too
+
+    Run().run(main)
+    assert seen == [(RUN_GC_YOUNG, *before[1:])] and gc.get_threshold() == before
+    gc.set_threshold(50_000, *before[1:])  # a learner's own wider setting is left alone
+    try:
+        seen.clear()
+        Run().run(main)
+        assert seen == [(50_000, *before[1:])]
+    finally:
+        gc.set_threshold(*before)
