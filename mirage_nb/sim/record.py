@@ -162,7 +162,7 @@ class RunRecord:
                 data[name] = os.path.normpath(base / data[name])
         data["argv"] = tuple(str(a) for a in data["argv"])
         if fmt != 1:
-            data["disks"] = _read_disks(path, data["disks"], images_dir(p))
+            data["disks"] = _read_disks(path, data["disks"], images_dir(p.resolve()))
             data["inputs"] = _read_inputs(path, data["inputs"], base)
         return cls(**data)
 
