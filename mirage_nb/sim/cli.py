@@ -209,7 +209,7 @@ def run_configured(
 ) -> RunResult:
     """Boot a configured application with its unikernel code (a module or a path to unikernel.py)."""
     return _boot_taking_inputs(
-        configured, unikernel, argv=argv, seed=seed, until=until, data_dir=data_dir, disks=disks
+        configured, unikernel, argv=argv, seed=seed, until=until, data_dir=data_dir, disks=disks, take=False
     )[0]
 
 
@@ -222,13 +222,17 @@ def _boot_taking_inputs(
     until: int | float | str | None,
     data_dir: str | None,
     disks: Mapping[str, bytes | bytearray] | None,
+    take: bool = True,
 ) -> tuple[RunResult, str, tuple[DiskImage, ...], dict[str, str]]:
-    """:func:`run_configured`, and what the run read: its data directory, disk images at boot, data files' digests."""
+    """:func:`run_configured`, and what the run read: its data directory, disk images at boot, data files' digests.
+
+    With ``take=False`` nothing is read for a record (no copy of the disks is made).
+    """
     nodes = with_disks(nodes_of_graph(configured), disks)
     if isinstance(unikernel, str | os.PathLike):
         unikernel = load_unikernel(unikernel)
     where = data_dir or default_data_dir(unikernel)
-    images, files = inputs_of(nodes, where)  # before the run writes to its disks
+    images, files = inputs_of(nodes, where) if take else ((), {})  # before the run writes to its disks
     result = boot(nodes, unikernel, argv=argv or [], seed=seed, until=until, data_dir=where, connectors=NET_CONNECTORS)
     return result, where, images, files
 
@@ -367,6 +371,7 @@ def run_command(configured: Any, request: Any, out: TextIO, err: TextIO) -> int:
                 until=request.until,
                 data_dir=base,
                 disks=None,
+                take=request.record is not None,
             )
     except SimulationError as e:
         err.write(f"mirage-nb run: {e}\n")

@@ -9,14 +9,17 @@ import hashlib
 import io
 import json
 import shutil
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mirage_nb import lab
 from mirage_nb.cli import main
 from mirage_nb.errors import ConfigError
-from mirage_nb.sim.record import RunRecord
+from mirage_nb.sim.record import DiskImage, RunRecord
+from mirage_nb.sim.run_inputs import image_path
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "mirage_nb" / "examples"
 
@@ -278,3 +281,46 @@ def test_a_malformed_disk_entry_is_named(hello: Path) -> None:
     (hello / "bad.json").write_text(json.dumps({**record, "format": 3}))
     with pytest.raises(ConfigError, match="format: expected 1 or 2, got 3"):
         RunRecord.read(hello / "bad.json")
+
+
+def test_images_of_any_name_stay_inside_the_record_directory(tmp_path: Path) -> None:
+    images = {"disk.img": b"a" * 512, "../up.img": b"b" * 512, "/abs/x.img": b"c" * 1000, "sub/d.img": b""}
+    record = RunRecord(
+        mirage_nb="0",
+        mirage="4.11.1",
+        target="unix",
+        keys={},
+        argv=(),
+        seed=0,
+        until=None,
+        config=None,
+        config_digest=None,
+        code=None,
+        code_digest=None,
+        disks=tuple(DiskImage(n, len(b), sha(b), data=b) for n, b in images.items()),
+    )
+    (tmp_path / "rec").mkdir()
+    record.write(tmp_path / "rec" / "run.json")
+    stored = sorted(p for p in tmp_path.rglob("*") if p.is_file())
+    assert stored == sorted(
+        [tmp_path / "rec" / "run.json"]
+        + [tmp_path / "rec" / "run.disks" / n for n in ("disk.img", "_abs/__/up.img", "_abs/abs/x.img", "sub/d.img")]
+    )
+    again = RunRecord.read(tmp_path / "rec" / "run.json")
+    assert again == record and {d.name: bytes(d.bytes_at_boot()) for d in again.disks} == images
+    # a memory disk of a file's bytes has the sectors block_of_file would see (1000 bytes: one sector)
+    assert {n: len(b) for n, b in again.disk_images().items()} == {
+        "disk.img": 512,
+        "../up.img": 512,
+        "/abs/x.img": 512,
+        "sub/d.img": 0,
+    }
+
+
+@given(st.text(min_size=1, max_size=30))
+def test_image_path_is_relative_and_never_climbs_out(name: str) -> None:
+    rel = PurePosixPath(image_path(name))
+    assert not rel.is_absolute() and ".." not in rel.parts and rel.parts
+    plain = [p for p in name.split("/") if p]
+    if name == "/".join(plain) and not set(plain) & {".", ".."} and "\\" not in name and ":" not in name[1:2]:
+        assert str(rel) == name  # a plain relative name is kept as it is
