@@ -221,7 +221,10 @@ def replay(record: str | Path) -> RecordedRun:
 
     The config and ``unikernel.py`` are read from the files the record names;
     one that changed since is refused (the error names the field, e.g.
-    ``config_digest``). The result's console is the recorded run's, line for line.
+    ``config_digest``), as is a changed data file or library (``inputs``). The
+    disks the run booted with are the images kept beside the record
+    (``run.disks/``), checked against their digests. The result's console is
+    the recorded run's, line for line.
     """
     return _replay(str(record))
 

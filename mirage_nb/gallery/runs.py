@@ -129,17 +129,24 @@ def _prepare_disks(nodes: list[Any], base: Path, sectors: int) -> None:
                 format_image(str(image))
 
 
+def _beside(path: str, copy: Path, directory: Path) -> str:
+    """A path in the run's copy of ``directory`` as the same path in ``directory`` (a kv_ro directory keeps its /)."""
+    rel = os.path.relpath(path, copy)
+    return os.path.join(directory, rel) + ("/" if path.endswith("/") else "")
+
+
 def simulate(app: Any, directory: Path, choice: RunChoice) -> Transcript:
     """Run ``app`` (loaded from ``directory``) on the virtual clock as ``choice`` says; errors become the transcript."""
     import io
 
-    from mirage_nb.sim.boot import boot, load_unikernel
+    from mirage_nb.sim.boot import boot, files_loaded, load_unikernel
     from mirage_nb.sim.cli import nodes_of_graph
     from mirage_nb.sim.net.pcap import PcapWriter
     from mirage_nb.sim.netdev.kinds import NET_CONNECTORS
     from mirage_nb.sim.netdev.lan import VirtualLan
     from mirage_nb.sim.record import record_of
     from mirage_nb.sim.run import Run
+    from mirage_nb.sim.run_inputs import inputs_of
 
     if not (directory / "unikernel.py").is_file():
         return Transcript(
@@ -154,7 +161,9 @@ def simulate(app: Any, directory: Path, choice: RunChoice) -> Transcript:
             configured = app.configured(request)
             nodes = nodes_of_graph(configured)
             _prepare_disks(nodes, base, choice.disk_sectors)
-            unikernel = load_unikernel(str(base / "unikernel.py"))
+            images, files = inputs_of(nodes, str(base))  # what the record keeps: the disks as at boot
+            with files_loaded() as loaded:
+                unikernel = load_unikernel(str(base / "unikernel.py"))
             run = Run(seed=choice.seed, argv=list(choice.argv), name=app.name, until=choice.until)
             pcap: bytes | None = None
             buf = io.BytesIO()
@@ -165,7 +174,8 @@ def simulate(app: Any, directory: Path, choice: RunChoice) -> Transcript:
             cwd = os.getcwd()
             os.chdir(base)  # device data (disk images, kv directories) is read relative to the config directory
             try:
-                result = boot(nodes, unikernel, run=run, data_dir=str(base), connectors=NET_CONNECTORS)
+                with files_loaded() as loaded_at_run:
+                    result = boot(nodes, unikernel, run=run, data_dir=str(base), connectors=NET_CONNECTORS)
             finally:
                 os.chdir(cwd)
             if any(n.kind == "netif" for n in nodes):
@@ -178,6 +188,9 @@ def simulate(app: Any, directory: Path, choice: RunChoice) -> Transcript:
                 argv=choice.argv,
                 seed=choice.seed,
                 until=choice.until,
+                data_dir=str(directory),
+                disks=images,
+                inputs={_beside(p, base, directory): d for p, d in {**files, **loaded, **loaded_at_run}.items()},
             ).to_json(relative_to=directory)
         except MirageNbError as e:
             return Transcript((), "failed", None, None, str(e).replace(str(base), "."))

@@ -47,12 +47,14 @@ argument defined in the unikernel module, its dotted OCaml name such as
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import inspect
 import os
 import sys
 import types
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,6 +75,8 @@ __all__ = [
     "KINDS",
     "boot",
     "boot_context",
+    "default_data_dir",
+    "files_loaded",
     "load_unikernel",
     "local_library",
     "unikernel_args",
@@ -142,6 +146,10 @@ def load_unikernel(path: str | os.PathLike[str]) -> types.ModuleType:
     return _exec_file(f"_mirage_nb_unikernel_{abs(hash(os.path.abspath(path)))}", path)
 
 
+_LOADED: list[dict[str, str]] = []
+"""The open :func:`files_loaded` collections (each gets every file :func:`_exec_file` runs)."""
+
+
 def _exec_file(modname: str, path: str) -> types.ModuleType:
     """A fresh module run from ``path``, registered as ``modname``; no ``__pycache__`` is left beside it.
 
@@ -154,9 +162,28 @@ def _exec_file(modname: str, path: str) -> types.ModuleType:
     # dataclasses and pickling look a module up by name: register it under its unique name.
     sys.modules[modname] = mod
     with open(path, "rb") as f:
-        code = compile(f.read(), path, "exec", dont_inherit=True)
+        source = f.read()
+    for seen in _LOADED:
+        seen.setdefault(os.path.abspath(path), "sha256:" + hashlib.sha256(source).hexdigest())
+    code = compile(source, path, "exec", dont_inherit=True)
     exec(code, mod.__dict__)
     return mod
+
+
+@contextmanager
+def files_loaded() -> Iterator[dict[str, str]]:
+    """The Python files loaded meanwhile (``unikernel.py``, local libraries, a device's ``connect.py``).
+
+    Yields a mapping, filled as files load, from each file's absolute path to
+    the ``sha256:`` digest of the bytes that were run: a run's record keeps
+    them, since the run depends on every one of them, not only on ``unikernel.py``.
+    """
+    seen: dict[str, str] = {}
+    _LOADED.append(seen)
+    try:
+        yield seen
+    finally:
+        _LOADED.remove(seen)
 
 
 def local_library(unikernel_file: str, name: str) -> types.ModuleType:
@@ -290,8 +317,7 @@ def boot_context(
     if isinstance(unikernel, str | os.PathLike):
         unikernel = load_unikernel(unikernel)
     if data_dir is None:
-        f = getattr(unikernel, "__file__", None)
-        data_dir = os.path.dirname(os.path.abspath(f)) if f else os.getcwd()
+        data_dir = default_data_dir(unikernel)
     ids = [n.id for n in nodes]
     if len(set(ids)) != len(ids):
         raise SimulationError("device node ids must be unique; got " + ", ".join(ids))
@@ -303,6 +329,12 @@ def boot_context(
                 f"expected one of {', '.join(sorted(KINDS))} or a kind given in connectors="
             )
     return BootContext(nodes, unikernel, run, os.fspath(data_dir), connectors)
+
+
+def default_data_dir(unikernel: Any) -> str:
+    """Where a run of ``unikernel`` reads device data when not told: beside its file, else the working directory."""
+    f = getattr(unikernel, "__file__", None)
+    return os.path.dirname(os.path.abspath(f)) if f else os.getcwd()
 
 
 class BootContext:

@@ -29,13 +29,14 @@ from dataclasses import replace
 from typing import Any, TextIO
 
 from mirage_nb.errors import SimulationError
-from mirage_nb.sim.boot import DeviceNode, RuntimeArgRef, boot, load_unikernel
+from mirage_nb.sim.boot import DeviceNode, RuntimeArgRef, boot, default_data_dir, files_loaded, load_unikernel
 from mirage_nb.sim.build_info import linked_libraries
 from mirage_nb.sim.netdev.dns import SERVICE_KIND_OF_MODULE
 from mirage_nb.sim.netdev.kinds import KIND_OF_MODULE, NET_CONNECTORS
 from mirage_nb.sim.netdev.syslog import SYSLOG_KIND_OF_MODULE
 from mirage_nb.sim.record import RecordedRun, RunRecord, record_of, replay_files
 from mirage_nb.sim.run import RunResult
+from mirage_nb.sim.run_inputs import DiskImage, inputs_of
 
 __all__ = [
     "nodes_of_graph",
@@ -207,15 +208,33 @@ def run_configured(
     disks: Mapping[str, bytes | bytearray] | None = None,
 ) -> RunResult:
     """Boot a configured application with its unikernel code (a module or a path to unikernel.py)."""
-    return boot(
-        with_disks(nodes_of_graph(configured), disks),
-        unikernel,
-        argv=argv or [],
-        seed=seed,
-        until=until,
-        data_dir=data_dir,
-        connectors=NET_CONNECTORS,
-    )
+    return _boot_taking_inputs(
+        configured, unikernel, argv=argv, seed=seed, until=until, data_dir=data_dir, disks=disks, take=False
+    )[0]
+
+
+def _boot_taking_inputs(
+    configured: Any,
+    unikernel: Any,
+    *,
+    argv: list[str] | None,
+    seed: int,
+    until: int | float | str | None,
+    data_dir: str | None,
+    disks: Mapping[str, bytes | bytearray] | None,
+    take: bool = True,
+) -> tuple[RunResult, str, tuple[DiskImage, ...], dict[str, str]]:
+    """:func:`run_configured`, and what the run read: its data directory, disk images at boot, data files' digests.
+
+    With ``take=False`` nothing is read for a record (no copy of the disks is made).
+    """
+    nodes = with_disks(nodes_of_graph(configured), disks)
+    if isinstance(unikernel, str | os.PathLike):
+        unikernel = load_unikernel(unikernel)
+    where = data_dir or default_data_dir(unikernel)
+    images, files = inputs_of(nodes, where) if take else ((), {})  # before the run writes to its disks
+    result = boot(nodes, unikernel, argv=argv or [], seed=seed, until=until, data_dir=where, connectors=NET_CONNECTORS)
+    return result, where, images, files
 
 
 def unikernel_beside(config: str) -> tuple[str, str]:
@@ -282,15 +301,19 @@ def run_application(
     beside ``app.config_file``); ``data_dir`` where device data is read;
     ``disks`` block images given as bytes (see :func:`with_disks`). The
     result's ``record`` is the run's :class:`~mirage_nb.sim.record.RunRecord`
-    (``opam_repository`` is a commit to keep in it).
+    (``opam_repository`` is a commit to keep in it): it keeps the disks'
+    bytes as they were at boot, which ``record.write(path)`` stores beside the record.
     """
     if isinstance(argv, str):
         raise SimulationError(f"argv is a sequence of boot arguments, e.g. [{argv!r}], not a string")
     code = _code_file(app, unikernel)
-    configured, unikernel, where = configured_unikernel(
-        app, target, unikernel=unikernel, data_dir=data_dir, args=args, **keys
-    )
-    result = run_configured(configured, unikernel, argv=list(argv), seed=seed, until=until, data_dir=where, disks=disks)
+    with files_loaded() as loaded:
+        configured, unikernel, where = configured_unikernel(
+            app, target, unikernel=unikernel, data_dir=data_dir, args=args, **keys
+        )
+        result, where, images, files = _boot_taking_inputs(
+            configured, unikernel, argv=list(argv), seed=seed, until=until, data_dir=where, disks=disks
+        )
     record = record_of(
         configured,
         config=getattr(app, "source_file", None),
@@ -299,6 +322,9 @@ def run_application(
         seed=seed,
         until=until,
         opam_repository=opam_repository,
+        data_dir=where,
+        disks=images,
+        inputs={**files, **loaded},
     )
     return RecordedRun.of(result, record)
 
@@ -330,19 +356,23 @@ def run_command(configured: Any, request: Any, out: TextIO, err: TextIO) -> int:
     """``mirage-nb run``: simulate, print the console as a terminal shows it, return the exit code.
 
     ``request`` is the command line's :class:`~mirage_nb.functoria.request.Request`;
-    with ``--record FILE`` the run's :class:`~mirage_nb.sim.record.RunRecord` is written there.
+    with ``--record FILE`` the run's :class:`~mirage_nb.sim.record.RunRecord` is written there,
+    with the block images the run found in its directory, as they were at boot, in ``<stem>.disks/``.
     """
     config = request.config_file or "config.ml"
     try:
         path, base = unikernel_beside(config)
-        result = run_configured(
-            configured,
-            load_unikernel(path),
-            argv=list(request.boot_argv),
-            seed=request.seed,
-            until=request.until,
-            data_dir=base,
-        )
+        with files_loaded() as loaded:
+            result, base, images, files = _boot_taking_inputs(
+                configured,
+                load_unikernel(path),
+                argv=list(request.boot_argv),
+                seed=request.seed,
+                until=request.until,
+                data_dir=base,
+                disks=None,
+                take=request.record is not None,
+            )
     except SimulationError as e:
         err.write(f"mirage-nb run: {e}\n")
         return 1
@@ -355,6 +385,9 @@ def run_command(configured: Any, request: Any, out: TextIO, err: TextIO) -> int:
             seed=request.seed,
             until=request.until,
             opam_repository=request.opam_repository,
+            data_dir=base,
+            disks=images,
+            inputs={**files, **loaded},
         )
         record.write(request.record)
     return print_transcript(result, out, err)
@@ -365,12 +398,17 @@ def replay(path: str, *, where: str | None = None) -> RecordedRun:
 
     The config and the unikernel's code are read from the files the record
     names, after checking they still have the recorded digests; a file that
-    changed is refused with an error naming the field.
+    changed is refused with an error naming the field. The block images the
+    run booted with are restored from the copies beside the record (checked
+    against their digests) and given to the replay as memory disks, so the
+    replay reads what the run read and leaves the files of the data directory alone.
     """
     from mirage_nb.loader import load_config
 
+    where = where or path
     record = RunRecord.read(path)
-    config, code = replay_files(record, where or path)
+    config, code = replay_files(record, where)
+    disks = record.disk_images(where)
     app = load_config(config)
     keys: dict[str, Any] = dict(record.keys)
     target = keys.pop("target", None) or record.target  # the default target depends on the environment
@@ -381,15 +419,18 @@ def replay(path: str, *, where: str | None = None) -> RecordedRun:
         argv=list(record.argv),
         seed=record.seed,
         until=record.until,
-        data_dir=os.path.dirname(code),
+        data_dir=record.data_dir or os.path.dirname(code),
+        disks=disks or None,
     )
     return RecordedRun.of(result, record)
 
 
 def replay_command(path: str, out: TextIO, err: TextIO) -> int:
-    """``mirage-nb replay FILE``: print the recorded run's transcript again, byte for byte."""
-    record = RunRecord.read(path)
-    replay_files(record, path)
+    """``mirage-nb replay FILE``: print the recorded run's transcript again, byte for byte.
+
+    A record that cannot be replayed as it was made (a file changed, an
+    image missing) raises the :class:`~mirage_nb.errors.ConfigError` that names it.
+    """
     try:
         result = replay(path)
     except SimulationError as e:

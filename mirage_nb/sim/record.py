@@ -3,12 +3,19 @@
 MirageOS's answer to "how was this built?" is an opam-repository commit
 plus the ``config.ml``; a simulated run needs a little more: the
 configure-time keys, the boot arguments, the seed and the limit of the
-virtual clock, and the unikernel's code. :class:`RunRecord` holds all of
-it, with a SHA-256 digest of the config and of ``unikernel.py`` so that a
-replay can tell when either file has changed since. ``mirage-nb run
---record FILE`` writes it as JSON (sorted keys, paths relative to the
-record, so the same run writes the same bytes); ``mirage-nb replay FILE``
-and :func:`replay` run it again.
+virtual clock, the unikernel's code, and the data it reads. :class:`RunRecord`
+holds all of it, with a SHA-256 digest of the config and of ``unikernel.py``
+so that a replay can tell when either file has changed since; the block
+images the run booted with (given as bytes, ``app.run(disks=...)``, or read
+from the data directory) with their size and digest at boot; and the digests
+of the other files it read (a kv_ro directory's files, a local library, a
+device's ``connect.py``; see :mod:`~mirage_nb.sim.run_inputs`).
+``mirage-nb run --record FILE`` writes it as JSON (sorted keys, paths
+relative to the record, so the same run writes the same bytes) and the
+images, byte for byte, beside it in ``<stem>.disks/``; ``mirage-nb replay
+FILE`` and :func:`~mirage_nb.sim.cli.replay` run it again on those images
+(in memory: the files in the data directory are left alone), after checking
+every digest. Records of format 1 (before disks were kept) still replay.
 """
 
 from __future__ import annotations
@@ -17,17 +24,21 @@ import hashlib
 import json
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from mirage_nb.errors import ConfigError
 from mirage_nb.sim.run import RunResult
+from mirage_nb.sim.run_inputs import DiskImage, check_files, image_path, whole_sectors
 
-__all__ = ["RECORD_FORMAT", "RunRecord", "RecordedRun", "digest", "record_of", "replay_files"]
+__all__ = ["RECORD_FORMAT", "RunRecord", "RecordedRun", "DiskImage", "digest", "record_of", "replay_files"]
 
-#: The version of the record's layout (a field of every record).
-RECORD_FORMAT = 1
+#: The version of the record's layout (a field of every record): 2 added ``data_dir``, ``disks`` and ``inputs``.
+RECORD_FORMAT = 2
+
+_FORMAT_2 = ("data_dir", "disks", "inputs")
+"""The fields format 2 added (a format 1 record has none of them)."""
 
 KeyValue = str | bool | list[str]
 
@@ -47,6 +58,13 @@ class RunRecord:
     and ``code`` are paths (absolute in memory; relative to the record's
     directory in its JSON), ``None`` when the config or the code was
     given in Python rather than read from a file.
+
+    ``data_dir`` is where the run read device data (``None``: beside the
+    code); ``disks`` the block images it booted with (name, size, digest
+    at boot; :meth:`write` stores their bytes in ``<stem>.disks/``);
+    ``inputs`` the other files it read, by path, with their digests (a
+    path ending in ``/`` is a kv_ro directory, its digest that of its list
+    of files).
     """
 
     mirage_nb: str
@@ -61,23 +79,53 @@ class RunRecord:
     code: str | None
     code_digest: str | None
     opam_repository: str | None = None
+    data_dir: str | None = None
+    disks: tuple[DiskImage, ...] = ()
+    inputs: Mapping[str, str] = field(default_factory=dict)
     format: int = RECORD_FORMAT
 
     def to_json(self, relative_to: str | os.PathLike[str] | None = None) -> str:
         """The record as JSON: sorted keys, two-space indent, paths relative to ``relative_to`` (default: cwd)."""
         base = os.path.abspath(relative_to if relative_to is not None else os.getcwd())
-        data = asdict(self)
+        data: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self)}
         data["keys"] = dict(self.keys)
         data["argv"] = list(self.argv)
-        for name in ("config", "code"):
+        for name in ("config", "code", "data_dir"):
             if data[name] is not None:
-                data[name] = Path(os.path.relpath(data[name], base)).as_posix()
+                data[name] = _relative(data[name], base)
+        data["disks"] = [d.to_dict() for d in self.disks]
+        data["inputs"] = {_relative(p, base) + ("/" if p.endswith("/") else ""): d for p, d in self.inputs.items()}
+        if self.format < 2:
+            for name in _FORMAT_2:
+                del data[name]
         return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
     def write(self, path: str | os.PathLike[str]) -> None:
-        """Write the record to ``path`` (its paths relative to the record's directory)."""
+        """Write the record to ``path`` (its paths relative to the record's directory), its disk images beside it.
+
+        Each image goes to ``<stem>.disks/<name>`` (``run.json`` keeps
+        ``disk.img`` as ``run.disks/disk.img``) as it was at boot, byte for
+        byte, so the same run writes the same files; files of that
+        directory that are not images of this record are removed.
+        """
         p = Path(path)
+        images = [(image_path(d.name), d.bytes_at_boot(str(path))) for d in self.disks]
         p.write_text(self.to_json(p.resolve().parent), encoding="utf-8")
+        directory = images_dir(p)
+        for rel, data in images:
+            target = directory / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if not target.is_file() or target.read_bytes() != data:
+                target.write_bytes(data)
+        _remove_stale(directory, {rel for rel, _ in images})
+
+    def disk_images(self, where: str = "record") -> dict[str, bytearray]:
+        """The disks to boot a replay with, by name: memory copies of the images as they were at boot.
+
+        Each image is checked against its recorded size and digest; a
+        missing or changed one is refused, naming the file.
+        """
+        return {d.name: whole_sectors(d.bytes_at_boot(where)) for d in self.disks}
 
     @classmethod
     def read(cls, path: str | os.PathLike[str]) -> RunRecord:
@@ -93,7 +141,10 @@ class RunRecord:
             ) from None
         if not isinstance(data, dict):
             raise ConfigError(f"{path}: not a run record (expected a JSON object)")
-        names = {f.name for f in fields(cls)}
+        fmt = data.get("format", 1)
+        if fmt not in (1, RECORD_FORMAT) or isinstance(fmt, bool):
+            raise ConfigError(f"{path}: format: expected 1 or {RECORD_FORMAT}, got {fmt!r}")
+        names = {f.name for f in fields(cls)} - (set(_FORMAT_2) if fmt == 1 else set())
         required = names - {"opam_repository", "format"}
         missing = sorted(required - data.keys())
         if missing:
@@ -101,21 +152,22 @@ class RunRecord:
         unknown = sorted(data.keys() - names)
         if unknown:
             raise ConfigError(f"{path}: the run record has an unknown field {unknown[0]!r}")
-        if data.get("format", RECORD_FORMAT) != RECORD_FORMAT:
-            raise ConfigError(f"{path}: format: expected {RECORD_FORMAT}, got {data['format']!r}")
         _expect(path, "seed", data["seed"], int)
         _expect(path, "argv", data["argv"], list)
         _expect(path, "keys", data["keys"], dict)
         base = p.resolve().parent
-        for name in ("config", "code"):
-            if data[name] is not None:
+        for name in ("config", "code", "data_dir"):
+            if data.get(name) is not None:
                 _expect(path, name, data[name], str)
-                data[name] = str(base / data[name])
+                data[name] = os.path.normpath(base / data[name])
         data["argv"] = tuple(str(a) for a in data["argv"])
+        if fmt != 1:
+            data["disks"] = _read_disks(path, data["disks"], images_dir(p.resolve()))
+            data["inputs"] = _read_inputs(path, data["inputs"], base)
         return cls(**data)
 
     def check(self, where: str = "record") -> None:
-        """Refuse a record whose config or code no longer has the digest it was recorded with."""
+        """Refuse a record whose config, code, data files or disk images no longer have their recorded digests."""
         for name in ("config", "code"):
             path: str | None = getattr(self, name)
             want: str | None = getattr(self, f"{name}_digest")
@@ -129,6 +181,58 @@ class RunRecord:
                     f"{where}: {name}_digest: {path} has changed since the run was recorded "
                     f"(recorded {want}, now {now}); the record replays only the files it was made with"
                 )
+        check_files(self.inputs, where)
+        for d in self.disks:
+            d.bytes_at_boot(where)
+
+
+def images_dir(record: str | os.PathLike[str]) -> Path:
+    """The directory a record at ``record`` keeps its disk images in: ``<stem>.disks`` beside it."""
+    p = Path(record)
+    return p.with_name((p.stem if p.suffix != ".disks" else p.name) + ".disks")
+
+
+def _relative(path: str, base: str) -> str:
+    return Path(os.path.relpath(path, base)).as_posix()
+
+
+def _remove_stale(directory: Path, keep: set[str]) -> None:
+    """Remove the files of a record's image directory that are not its images (and the directory, once empty)."""
+    if not directory.is_dir():
+        return
+    for sub, _dirnames, filenames in os.walk(directory, topdown=False):
+        for f in filenames:
+            full = Path(sub) / f
+            if full.relative_to(directory).as_posix() not in keep:
+                full.unlink()
+        if not os.listdir(sub):
+            os.rmdir(sub)
+
+
+def _read_disks(path: str | os.PathLike[str], value: Any, directory: Path) -> tuple[DiskImage, ...]:
+    _expect(path, "disks", value, list)
+    out: list[DiskImage] = []
+    for i, d in enumerate(value):
+        where = f"disks[{i}]"
+        _expect(path, where, d, dict)
+        if set(d) != {"name", "size", "digest"}:
+            raise ConfigError(f"{path}: {where}: expected the fields digest, name and size, got {sorted(d)}")
+        _expect(path, f"{where}.name", d["name"], str)
+        _expect(path, f"{where}.size", d["size"], int)
+        _expect(path, f"{where}.digest", d["digest"], str)
+        image = str(directory / image_path(d["name"]))
+        out.append(DiskImage(d["name"], d["size"], d["digest"], image=image))
+    return tuple(out)
+
+
+def _read_inputs(path: str | os.PathLike[str], value: Any, base: Path) -> dict[str, str]:
+    _expect(path, "inputs", value, dict)
+    out: dict[str, str] = {}
+    for rel, d in value.items():
+        _expect(path, f"inputs[{rel!r}]", d, str)
+        full = os.path.normpath(base / rel)
+        out[full + "/" if rel.endswith("/") else full] = d
+    return out
 
 
 def _expect(path: str | os.PathLike[str], name: str, value: Any, typ: type) -> None:
@@ -182,11 +286,21 @@ def record_of(
     seed: int,
     until: str | int | float | None,
     opam_repository: str | None = None,
+    data_dir: str | None = None,
+    disks: Sequence[DiskImage] = (),
+    inputs: Mapping[str, str] | None = None,
 ) -> RunRecord:
-    """The record of a run of ``configured`` (the paths of the config and code files it read, if any)."""
+    """The record of a run of ``configured`` (the paths of the config and code files it read, if any).
+
+    ``data_dir``, ``disks`` and ``inputs`` are what :func:`~mirage_nb.sim.run_inputs.inputs_of`
+    and :func:`~mirage_nb.sim.boot.files_loaded` found the run reading
+    (the config and the code themselves are left out of ``inputs``: they have their own digests).
+    """
     keys, target = _key_values(configured)
     config_path = os.path.abspath(config) if config is not None and os.path.isfile(config) else None
     code_path = os.path.abspath(code) if code is not None and os.path.isfile(code) else None
+    own = {config_path, code_path}
+    read = {p: d for p, d in sorted((inputs or {}).items()) if p not in own}
     return RunRecord(
         mirage_nb=_version(),
         mirage=_mirage_version(),
@@ -200,6 +314,9 @@ def record_of(
         code=code_path,
         code_digest=digest(code_path) if code_path else None,
         opam_repository=opam_repository,
+        data_dir=os.path.abspath(data_dir) if data_dir is not None else None,
+        disks=tuple(disks),
+        inputs=read,
     )
 
 
