@@ -61,9 +61,7 @@ def test_each_instance_has_its_own_console_and_exit():
 def test_a_run_widens_the_young_generation_and_gives_the_kernel_its_thresholds_back():
     import gc
 
-    from mirage_nb.sim.run import RUN_GC_YOUNG
-
-    from mirage_nb.sim.run import current_run
+    from mirage_nb.sim.run import RUN_GC_YOUNG, current_run
 
     before = gc.get_threshold()
     seen: list[tuple[int, int, int]] = []
