@@ -55,15 +55,20 @@ class Alarm:
 
     Setting an earlier deadline arms a new sleep; a sleep made stale by a
     later ``set`` fires harmlessly (``fire`` is only called when the deadline
-    it was armed for is still the current one and is due).
+    it was armed for is still the current one and is due). A deadline that
+    already has a sleep pending is not armed twice: that sleep, armed first,
+    is the one that would fire anyway. Without this, every short connection
+    of a busy host left one more sleep for the same far deadline (the end of
+    its oldest TIME-WAIT) in the run's timer heap.
     """
 
-    __slots__ = ("run", "fire", "at")
+    __slots__ = ("run", "fire", "at", "_armed")
 
     def __init__(self, run: Any, fire: Callable[[int], None]) -> None:
         self.run = run
         self.fire = fire
         self.at: int | None = None
+        self._armed: set[int] = set()  # deadlines with a sleep pending
 
     def set(self, deadline: int | None) -> None:
         """Be woken at ``deadline`` (None: nothing pending)."""
@@ -74,11 +79,15 @@ class Alarm:
             # An earlier (or equal) wake-up is armed; whoever it fires re-arms for what is left.
             return
         self.at = deadline
+        if deadline in self._armed:
+            return
+        self._armed.add(deadline)
         now = self.run.now
         p = self.run.sleep_ns(deadline - now if deadline > now else 0)
         on_resolve(p, lambda q: self._due(q, deadline))
 
     def _due(self, p: Promise[Any], deadline: int) -> None:
+        self._armed.discard(deadline)
         if isinstance(state(p), Fail) or self.at != deadline:
             return
         self.at = None
