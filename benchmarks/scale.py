@@ -17,7 +17,7 @@ virtual second. For each N the script prints:
 - ``idle mem/uk``: the same for a run of the N servers alone, booted and idle
   for the same 60 virtual seconds;
 - the number of HTTP responses (N x 60 expected) and scheduler events;
-- growth: how run time and events grow from one N to the next, as an
+- growth: how run time, events, set-up and the run's memory grow from one N to the next, as an
   exponent (1.0: linear; 2.0: quadratic; N log N from 100 to 1000 is ~1.15).
 
 Run: ``python benchmarks/scale.py`` (N = 10 and 100) or
@@ -189,7 +189,8 @@ def main() -> None:
             f"growth {b0['n']} -> {b1['n']}: run time ~ N^{_exponent(b0['run_s'], b1['run_s'], b0['n'], b1['n']):.2f}, "
             f"cpu ~ N^{_exponent(b0['cpu_s'], b1['cpu_s'], b0['n'], b1['n']):.2f}, "
             f"events ~ N^{_exponent(b0['events'], b1['events'], b0['n'], b1['n']):.2f}, "
-            f"setup ~ N^{_exponent(b0['setup_s'], b1['setup_s'], b0['n'], b1['n']):.2f}"
+            f"setup ~ N^{_exponent(b0['setup_s'], b1['setup_s'], b0['n'], b1['n']):.2f}, "
+            f"memory ~ N^{_exponent(b0['mem_kb_per_uk'] * b0['n'], b1['mem_kb_per_uk'] * b1['n'], b0['n'], b1['n']):.2f}"
         )
 
 
