@@ -483,6 +483,7 @@ class Network:
                 inputs={**files, **mine},
             )
             entries.append(UnikernelEntry(spec.name, spec.lan, spec.app_name, run_record))
+        sources: dict[Any, str] = {}
         on: dict[str, list[str]] = {name: [] for name in self._lans}
         for u in self._unikernels.values():
             on[u.lan].append(u.name)
@@ -498,7 +499,10 @@ class Network:
             unikernels=tuple(entries),
             peers=tuple(
                 PeerEntry(
-                    q.name, q.lan, json_value(dict(q.options)), None if q.script is None else ScriptRef.of(q.script)
+                    q.name,
+                    q.lan,
+                    json_value(dict(q.options)),
+                    None if q.script is None else ScriptRef.of(q.script, sources),
                 )
                 for q in self._peers.values()
             ),

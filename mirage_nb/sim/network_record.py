@@ -78,11 +78,17 @@ class ScriptRef:
     digest: str
 
     @classmethod
-    def of(cls, fn: Callable[..., Any]) -> ScriptRef:
+    def of(cls, fn: Callable[..., Any], sources: dict[Any, str] | None = None) -> ScriptRef:
+        """The reference of ``fn``; ``sources`` remembers digests by code object (peers made in a loop share one)."""
         target = inspect.unwrap(fn)
         module = getattr(target, "__module__", None) or "?"
         qualname = getattr(target, "__qualname__", None) or type(target).__qualname__
-        return cls(f"{module}:{qualname}", _source_digest(target))
+        code = getattr(target, "__code__", None)
+        if sources is None or code is None:
+            return cls(f"{module}:{qualname}", _source_digest(target))
+        if code not in sources:
+            sources[code] = _source_digest(target)
+        return cls(f"{module}:{qualname}", sources[code])
 
     def to_dict(self) -> dict[str, str]:
         return {"name": self.name, "digest": self.digest}

@@ -20,6 +20,7 @@ every digest. Records of format 1 (before disks were kept) still replay.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -353,8 +354,9 @@ def record_of(
     )
 
 
+@functools.cache
 def _version() -> str:
-    """mirage_nb's own version, as installed (the package root is above this layer)."""
+    """mirage_nb's own version, as installed (the package root is above this layer; read once: it is slow)."""
     from importlib.metadata import PackageNotFoundError, version
 
     try:
