@@ -23,6 +23,7 @@ each script, loaded in this Python, whose source changed.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import inspect
 import json
@@ -81,6 +82,10 @@ class ScriptRef:
     def of(cls, fn: Callable[..., Any], sources: dict[Any, str] | None = None) -> ScriptRef:
         """The reference of ``fn``; ``sources`` remembers digests by code object (peers made in a loop share one)."""
         target = inspect.unwrap(fn)
+        while isinstance(target, functools.partial):  # the function it calls is what has a source
+            target = inspect.unwrap(target.func)
+        if not (inspect.isroutine(target) or inspect.isclass(target)):  # an object with __call__: its class
+            target = type(target)
         module = getattr(target, "__module__", None) or "?"
         qualname = getattr(target, "__qualname__", None) or type(target).__qualname__
         code = getattr(target, "__code__", None)
@@ -94,7 +99,7 @@ class ScriptRef:
         return {"name": self.name, "digest": self.digest}
 
     def now(self) -> str | None:
-        """The digest of the function of this name as this Python has it now (None: not loaded here, or nested).
+        """The digest of the function of this name as this Python has it now (None: not loaded here, nested, no source).
 
         Only modules already imported are looked in: checking a record runs no one's code.
         """
@@ -106,7 +111,8 @@ class ScriptRef:
             obj = getattr(obj, part, None)
             if obj is None:
                 return None
-        return _source_digest(inspect.unwrap(obj)) if callable(obj) else None
+        now = _source_digest(inspect.unwrap(obj)) if callable(obj) else SOURCE_NOT_AVAILABLE
+        return None if now == SOURCE_NOT_AVAILABLE else now
 
 
 def _source_digest(fn: Any) -> str:
