@@ -352,6 +352,9 @@ class NetworkRecord:
             _expect(path, what[:-1], u, dict)
             head = {k: _text(path, what + k, u.get(k)) for k in ("name", "lan", "app")}
             body = {k: v for k, v in u.items() if k not in head}
+            own = sorted(set(body) & set(_SHARED))
+            if own:  # the network's own fields are written once, at the top
+                raise ConfigError(f"{path}: the network record has an unknown field {what + own[0]!r}")
             run = RunRecord.from_dict(
                 path, {**body, **shared, "format": RECORD_FORMAT}, base, images / image_path(head["name"]), what=what
             )

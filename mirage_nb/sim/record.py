@@ -16,6 +16,9 @@ images, byte for byte, beside it in ``<stem>.disks/``; ``mirage-nb replay
 FILE`` and :func:`~mirage_nb.sim.cli.replay` run it again on those images
 (in memory: the files in the data directory are left alone), after checking
 every digest. Records of format 1 (before disks were kept) still replay.
+A network run's record (:mod:`~mirage_nb.sim.network_record`) holds one of
+these per unikernel; it is checked, not replayed, and :meth:`RunRecord.read`
+says so when given one.
 """
 
 from __future__ import annotations
@@ -174,10 +177,10 @@ class RunRecord:
         required = names - {"opam_repository", "format"}
         missing = sorted(required - data.keys())
         if missing:
-            raise ConfigError(f"{path}: the run record has no field {what}{missing[0]!r}")
+            raise ConfigError(f"{path}: the run record has no field {what + missing[0]!r}")
         unknown = sorted(data.keys() - names)
         if unknown:
-            raise ConfigError(f"{path}: the run record has an unknown field {what}{unknown[0]!r}")
+            raise ConfigError(f"{path}: the run record has an unknown field {what + unknown[0]!r}")
         data = dict(data)
         _expect(path, what + "seed", data["seed"], int)
         _expect(path, what + "argv", data["argv"], list)

@@ -211,3 +211,16 @@ def test_run_with_peers_records_the_setup_that_made_the_peers(network_dir: Path)
     assert r.record is not None and set(r.record.hooks) == {"setup"}
     assert r.record.hooks["setup"].name.endswith("<locals>.setup")
     assert r.record.unikernel("network").argv == ("--ipv4=10.0.0.2/24",)
+
+
+def test_a_malformed_network_record_names_the_field(network_dir: Path, tmp_path: Path) -> None:
+    routed(network_dir / "config.ml").run(until="1s").record.write(tmp_path / "net.json")
+    data = json.loads((tmp_path / "net.json").read_text())
+    del data["unikernels"][1]["argv"]
+    (tmp_path / "bad.json").write_text(json.dumps(data))
+    with pytest.raises(ConfigError, match=r"bad.json: the run record has no field 'unikernels\[1\].argv'"):
+        NetworkRecord.read(tmp_path / "bad.json")
+    data["unikernels"][1]["argv"] = "--ipv4=10.0.0.3/24"
+    (tmp_path / "bad.json").write_text(json.dumps(data))
+    with pytest.raises(ConfigError, match=r"unikernels\[1\].argv: expected list"):
+        NetworkRecord.read(tmp_path / "bad.json")
