@@ -24,7 +24,11 @@ layers below offer a notebook:
   pcap=True)``). Each unikernel has its own console, log levels and exit
   code (``result.console("server")``, ``result.transcript``,
   ``result.exit_codes``); a failed peer script is that peer's error
-  (``result.errors``): see :mod:`mirage_nb.sim.network`.
+  (``result.errors``): see :mod:`mirage_nb.sim.network`. ``result.record``
+  (a :class:`NetworkRecord`) says what the run was given: each unikernel's
+  config, code, keys and boot arguments with their digests, the LANs, and the
+  peers' scripts by name and digest; it is checked, not replayed
+  (``NetworkRecord.read(path).check()``).
 * **Views.** :func:`packet_table` and :func:`sequence_diagram` of a capture
   (or of a :class:`NetworkResult`), :class:`RunView` / :func:`run_viewer`
   for stepping through a run, :class:`Builder` / :func:`builder_widget` for
@@ -73,6 +77,7 @@ on a virtual clock, and returns what it printed.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -104,6 +109,7 @@ from mirage_nb.sim.netdev.kinds import NET_KINDS
 from mirage_nb.sim.netdev.peer import Peer
 from mirage_nb.sim.netdev.syslog import SyslogPeer
 from mirage_nb.sim.network import Network, NetworkResult
+from mirage_nb.sim.network_record import NetworkRecord, ScriptRef
 from mirage_nb.sim.record import RecordedRun, RunRecord
 from mirage_nb.sim.xen.host import Faults, XenHost
 from mirage_nb.unikernel import Duration, Lwt, Mirage_mtime, Mirage_sleep
@@ -122,6 +128,7 @@ __all__ = [
     "replay",
     "RunRecord",
     "RecordedRun",
+    "NetworkRecord",
     "BOOT_KINDS",
     "NET_KINDS",
     "protocols",
@@ -225,6 +232,10 @@ def replay(record: str | Path) -> RecordedRun:
     disks the run booted with are the images kept beside the record
     (``run.disks/``), checked against their digests. The result's console is
     the recorded run's, line for line.
+
+    The record of a network run (``Network().run(...).record``) is refused:
+    its peers are Python functions, which it keeps by name and digest only;
+    ``NetworkRecord.read(path).check()`` says what changed since that run.
     """
     return _replay(str(record))
 
@@ -391,7 +402,11 @@ def run_with_peers(
             peers[owner.name] = owner
             mac = bytes(owner.host.mac)
             names.setdefault(lan, {}).setdefault(":".join(f"{b:02x}" for b in mac), owner.name)
-    return NetworkResult(result.run, result.captures, names, peers, result.lans)
+    record = result.record
+    if record is not None:  # what made the peers is setup (on_lan above only hands it the LAN)
+        hooks = {k: v for k, v in record.hooks.items() if k != "on_lan"}
+        record = dataclasses.replace(record, hooks={**hooks, "setup": ScriptRef.of(setup)})
+    return NetworkResult(result.run, result.captures, names, peers, result.lans, result.routers, record)
 
 
 def set_link(peer: Any, profile: LinkProfile) -> None:

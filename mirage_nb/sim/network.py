@@ -37,6 +37,15 @@ ICMP time exceeded when the TTL runs out), so a unikernel on ``a`` booted with
 ``--ipv4-gateway=10.0.0.1`` reaches a peer on ``b`` (``gateway="10.0.1.1"``).
 ``result.routers["r"]`` is the running router (its ``events``).
 
+**The record.** ``result.record`` is the run's
+:class:`~mirage_nb.sim.network_record.NetworkRecord`: each unikernel's
+config, code, keys, target, boot arguments, disks and data files with their
+digests (as a single run's record has them), the LANs, routers and peers
+(their options and scripts, by name and source digest), the seed and the
+limit. ``result.record.write("net.json")`` keeps it; a network run is not
+replayed (its peers are Python functions), but
+``NetworkRecord.read("net.json").check()`` names whatever changed since.
+
 **Peers' failures.** A peer's script that fails (a refused ``connect``, a
 bug) does not end the run: the exception is that peer's
 (``result.errors["client"]``, ``peer.error``), its console says so, and the
@@ -52,7 +61,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from mirage_nb.errors import SimulationError
-from mirage_nb.sim.boot import DeviceNode, boot_context
+from mirage_nb.sim.boot import DeviceNode, boot_context, default_data_dir, files_loaded
 from mirage_nb.sim.cli import configured_unikernel, nodes_of_graph, with_disks
 from mirage_nb.sim.net.pcap import PcapWriter
 from mirage_nb.sim.net.switch import LinkProfile
@@ -60,7 +69,18 @@ from mirage_nb.sim.netdev.kinds import NET_CONNECTORS
 from mirage_nb.sim.netdev.lan import VirtualLan
 from mirage_nb.sim.netdev.peer import Peer
 from mirage_nb.sim.netdev.router import VirtualRouter
+from mirage_nb.sim.network_record import (
+    LanEntry,
+    NetworkRecord,
+    PeerEntry,
+    RouterEntry,
+    ScriptRef,
+    UnikernelEntry,
+    json_value,
+)
+from mirage_nb.sim.record import record_of
 from mirage_nb.sim.run import ConsoleLine, LogRecord, Run, RunResult
+from mirage_nb.sim.run_inputs import inputs_of
 
 __all__ = ["Network", "NetworkResult", "UnikernelSpec", "PeerSpec", "RouterSpec"]
 
@@ -72,7 +92,12 @@ Script = Callable[[Peer], Awaitable[Any]]
 
 @dataclass(frozen=True)
 class UnikernelSpec:
-    """One unikernel of a network: the engine's nodes, its code, boot arguments, data directory and LAN."""
+    """One unikernel of a network: the engine's nodes, its code, boot arguments, data directory and LAN.
+
+    ``configured`` (the evaluated application, for its keys and target) and
+    ``config`` (the config file it was read from) are what the run's record
+    says of it; a unikernel made from hand-built nodes has neither.
+    """
 
     name: str
     nodes: tuple[DeviceNode, ...]
@@ -81,6 +106,8 @@ class UnikernelSpec:
     data_dir: str | None = None
     lan: str = "lan"
     app_name: str = "unikernel"
+    configured: Any = field(default=None, compare=False, repr=False)
+    config: str | None = None
 
 
 @dataclass(frozen=True)
@@ -112,7 +139,8 @@ class NetworkResult:
 
     ``console(name)`` is one unikernel's (or network peer's) transcript,
     ``lines`` everything in time order, ``transcript`` the same with who wrote
-    each line; ``exit_codes`` and ``errors`` say how each ended.
+    each line; ``exit_codes`` and ``errors`` say how each ended; ``record``
+    what the run was given (:class:`~mirage_nb.sim.network_record.NetworkRecord`).
     """
 
     run: RunResult
@@ -121,6 +149,7 @@ class NetworkResult:
     peers: Mapping[str, Peer]
     lans: Mapping[str, VirtualLan]
     routers: Mapping[str, VirtualRouter] = field(default_factory=dict)
+    record: NetworkRecord | None = field(default=None, repr=False, compare=False)
 
     @property
     def lines(self) -> list[str]:
@@ -258,7 +287,10 @@ class Network:
         nodes = with_disks(nodes_of_graph(configured), disks)
         if not any(n.kind == "netif" for n in nodes) and len(self._lans) > 1:
             raise SimulationError(f"{name}: its graph has no Netif, so it cannot be put on LAN {lan!r}")
-        self.add(UnikernelSpec(name, tuple(nodes), code, tuple(argv), where, lan, configured.app.name))
+        config = getattr(app, "source_file", None)
+        self.add(
+            UnikernelSpec(name, tuple(nodes), code, tuple(argv), where, lan, configured.app.name, configured, config)
+        )
         return self
 
     def add(self, spec: UnikernelSpec) -> Network:
@@ -325,11 +357,13 @@ class Network:
         pcap: bool = False,
         max_events: int = 10_000_000,
         on_lan: Callable[[str, VirtualLan], Any] | None = None,
+        opam_repository: str | None = None,
     ) -> NetworkResult:
         """Boot everything on a fresh virtual clock; ``pcap=True`` records every LAN.
 
         ``on_lan(name, lan)`` is called for each LAN before anything boots (to
-        attach a Linux bridge, say).
+        attach a Linux bridge, say). ``opam_repository`` is a commit to keep
+        in the result's ``record``.
         """
         if not self._unikernels:
             raise SimulationError("the network has no unikernel: add one with network.unikernel(name, app)")
@@ -384,14 +418,19 @@ class Network:
 
             return {**NET_CONNECTORS, "netif": netif}
 
+        taken: dict[str, tuple[Any, str, Any, dict[str, str]]] = {}
         for spec in self._unikernels.values():
             inst = instances[spec.name]
             inst.devices["netdev.lan"] = lans[spec.lan]  # its socket stack, if it has one, is on its own LAN
-            ctx = boot_context(
-                spec.nodes, _fresh(spec.unikernel), run, data_dir=spec.data_dir, connectors=connectors(spec)
-            )
+            with files_loaded() as loaded:
+                code = _fresh(spec.unikernel)
+                where = spec.data_dir or default_data_dir(code)
+                images, files = inputs_of(spec.nodes, where)  # before the run writes to its disks
+                ctx = boot_context(spec.nodes, code, run, data_dir=where, connectors=connectors(spec))
+            taken[spec.name] = (code, where, images, {**files, **loaded})
             run.start(inst, ctx.main)
-        result = run.run_instances()
+        with files_loaded() as loaded_at_run:
+            result = run.run_instances()
         names = {
             name: {
                 _mac_text(mac): owners[id(p.owner)]
@@ -400,7 +439,78 @@ class Network:
             }
             for name, lan in lans.items()
         }
-        return NetworkResult(result, {k: b.getvalue() for k, b in buffers.items()}, names, peers, lans, routers)
+        record = self._record(seed, until, taken, loaded_at_run, on_lan, opam_repository)
+        captures = {k: b.getvalue() for k, b in buffers.items()}
+        return NetworkResult(result, captures, names, peers, lans, routers, record)
+
+    def _record(
+        self,
+        seed: int,
+        until: int | float | str | None,
+        taken: Mapping[str, tuple[Any, str, Any, dict[str, str]]],
+        loaded_at_run: Mapping[str, str],
+        on_lan: Callable[..., Any] | None,
+        opam_repository: str | None,
+    ) -> NetworkRecord:
+        """The run's record: each unikernel's as :func:`~mirage_nb.sim.record.record_of` makes one, and the layout.
+
+        A file loaded while the run went on (a device's ``connect.py``, a
+        library loaded late) is an input of each unikernel whose code's
+        directory holds it, else of the network.
+        """
+        homes = {name: _code_file(code) for name, (code, *_rest) in taken.items()}
+        unclaimed = dict(loaded_at_run)
+        entries = []
+        for spec in self._unikernels.values():
+            _code, where, images, files = taken[spec.name]
+            home = homes[spec.name]
+            mine = {}
+            if home is not None:
+                root = os.path.dirname(home) + os.sep
+                mine = {p: d for p, d in loaded_at_run.items() if p.startswith(root)}
+            for p in mine:
+                unclaimed.pop(p, None)
+            run_record = record_of(
+                spec.configured,
+                config=spec.config,
+                code=home,
+                argv=spec.argv,
+                seed=seed,
+                until=until,
+                opam_repository=opam_repository,
+                data_dir=where,
+                disks=images,
+                inputs={**files, **mine},
+            )
+            entries.append(UnikernelEntry(spec.name, spec.lan, spec.app_name, run_record))
+        sources: dict[Any, str] = {}
+        on: dict[str, list[str]] = {name: [] for name in self._lans}
+        for u in self._unikernels.values():
+            on[u.lan].append(u.name)
+        for q in self._peers.values():
+            on[q.lan].append(q.name)
+        for r in self._routers.values():
+            for lan in r.interfaces:
+                on[lan].append(r.name)
+        return NetworkRecord.make(
+            seed=seed,
+            until=until,
+            lans=tuple(LanEntry(n, json_value(prof), tuple(on[n])) for n, prof in self._lans.items()),
+            unikernels=tuple(entries),
+            peers=tuple(
+                PeerEntry(
+                    q.name,
+                    q.lan,
+                    json_value(dict(q.options)),
+                    None if q.script is None else ScriptRef.of(q.script, sources),
+                )
+                for q in self._peers.values()
+            ),
+            routers=tuple(RouterEntry(r.name, dict(r.interfaces), r.ttl_exceeded) for r in self._routers.values()),
+            hooks={"on_lan": ScriptRef.of(on_lan)} if on_lan is not None else {},
+            inputs=unclaimed,
+            opam_repository=opam_repository,
+        )
 
     def run_bridged(
         self,
@@ -438,6 +548,18 @@ def _mac_of(owner: Any, lan: str) -> bytes | None:
     if mac is None and getattr(owner, "host", None) is not None:
         mac = owner.host.mac
     return bytes(mac) if isinstance(mac, bytes | bytearray) and len(mac) == 6 else None
+
+
+def _code_file(unikernel: Any) -> str | None:
+    """The ``unikernel.py`` a unikernel's code was loaded from (None: code given as a module or a mapping)."""
+    f = getattr(unikernel, "__file__", None)
+    if (
+        isinstance(f, str)
+        and os.path.isfile(f)
+        and getattr(unikernel, "__name__", "").startswith("_mirage_nb_unikernel_")
+    ):
+        return os.path.abspath(f)
+    return None
 
 
 def _fresh(unikernel: Any) -> Any:

@@ -16,10 +16,14 @@ images, byte for byte, beside it in ``<stem>.disks/``; ``mirage-nb replay
 FILE`` and :func:`~mirage_nb.sim.cli.replay` run it again on those images
 (in memory: the files in the data directory are left alone), after checking
 every digest. Records of format 1 (before disks were kept) still replay.
+A network run's record (:mod:`~mirage_nb.sim.network_record`) holds one of
+these per unikernel; it is checked, not replayed, and :meth:`RunRecord.read`
+says so when given one.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -36,6 +40,9 @@ __all__ = ["RECORD_FORMAT", "RunRecord", "RecordedRun", "DiskImage", "digest", "
 
 #: The version of the record's layout (a field of every record): 2 added ``data_dir``, ``disks`` and ``inputs``.
 RECORD_FORMAT = 2
+
+NETWORK_KIND = "network"
+"""The ``kind`` field of a network run's record (:mod:`~mirage_nb.sim.network_record`); a single run's has none."""
 
 _FORMAT_2 = ("data_dir", "disks", "inputs")
 """The fields format 2 added (a format 1 record has none of them)."""
@@ -87,6 +94,10 @@ class RunRecord:
     def to_json(self, relative_to: str | os.PathLike[str] | None = None) -> str:
         """The record as JSON: sorted keys, two-space indent, paths relative to ``relative_to`` (default: cwd)."""
         base = os.path.abspath(relative_to if relative_to is not None else os.getcwd())
+        return _dumps(self.to_dict(base))
+
+    def to_dict(self, base: str) -> dict[str, Any]:
+        """The record's JSON fields (paths relative to the directory ``base``)."""
         data: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self)}
         data["keys"] = dict(self.keys)
         data["argv"] = list(self.argv)
@@ -98,7 +109,7 @@ class RunRecord:
         if self.format < 2:
             for name in _FORMAT_2:
                 del data[name]
-        return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+        return data
 
     def write(self, path: str | os.PathLike[str]) -> None:
         """Write the record to ``path`` (its paths relative to the record's directory), its disk images beside it.
@@ -141,6 +152,24 @@ class RunRecord:
             ) from None
         if not isinstance(data, dict):
             raise ConfigError(f"{path}: not a run record (expected a JSON object)")
+        if data.get("kind") == NETWORK_KIND:
+            raise ConfigError(
+                f"{path}: this is the record of a network run (result.record of Network.run), which cannot "
+                "be run again: its peers are Python functions, kept only by name and digest. It is for "
+                f"checking what changed: NetworkRecord.read({str(path)!r}).check() names every config, code, "
+                "data file or disk image that is no longer as it was, and each peer script whose source changed"
+            )
+        return cls.from_dict(path, data, p.resolve().parent, images_dir(p.resolve()))
+
+    @classmethod
+    def from_dict(
+        cls, path: str | os.PathLike[str], data: dict[str, Any], base: Path, images: Path, *, what: str = ""
+    ) -> RunRecord:
+        """A record from its JSON fields (as :meth:`to_dict` gives them; paths relative to ``base``).
+
+        ``images`` is the directory its disk images are kept in; ``what``
+        prefixes the names of fields in errors (``unikernels[0].``).
+        """
         fmt = data.get("format", 1)
         if fmt not in (1, RECORD_FORMAT) or isinstance(fmt, bool):
             raise ConfigError(f"{path}: format: expected 1 or {RECORD_FORMAT}, got {fmt!r}")
@@ -148,22 +177,22 @@ class RunRecord:
         required = names - {"opam_repository", "format"}
         missing = sorted(required - data.keys())
         if missing:
-            raise ConfigError(f"{path}: the run record has no field {missing[0]!r}")
+            raise ConfigError(f"{path}: the run record has no field {what + missing[0]!r}")
         unknown = sorted(data.keys() - names)
         if unknown:
-            raise ConfigError(f"{path}: the run record has an unknown field {unknown[0]!r}")
-        _expect(path, "seed", data["seed"], int)
-        _expect(path, "argv", data["argv"], list)
-        _expect(path, "keys", data["keys"], dict)
-        base = p.resolve().parent
+            raise ConfigError(f"{path}: the run record has an unknown field {what + unknown[0]!r}")
+        data = dict(data)
+        _expect(path, what + "seed", data["seed"], int)
+        _expect(path, what + "argv", data["argv"], list)
+        _expect(path, what + "keys", data["keys"], dict)
         for name in ("config", "code", "data_dir"):
             if data.get(name) is not None:
-                _expect(path, name, data[name], str)
+                _expect(path, what + name, data[name], str)
                 data[name] = os.path.normpath(base / data[name])
         data["argv"] = tuple(str(a) for a in data["argv"])
         if fmt != 1:
-            data["disks"] = _read_disks(path, data["disks"], images_dir(p.resolve()))
-            data["inputs"] = _read_inputs(path, data["inputs"], base)
+            data["disks"] = _read_disks(path, data["disks"], images, what)
+            data["inputs"] = _read_inputs(path, data["inputs"], base, what)
         return cls(**data)
 
     def check(self, where: str = "record") -> None:
@@ -192,6 +221,11 @@ def images_dir(record: str | os.PathLike[str]) -> Path:
     return p.with_name((p.stem if p.suffix != ".disks" else p.name) + ".disks")
 
 
+def _dumps(data: Mapping[str, Any]) -> str:
+    """A record's JSON text: sorted keys, two-space indent, one final newline (the same record, the same bytes)."""
+    return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
 def _relative(path: str, base: str) -> str:
     return Path(os.path.relpath(path, base)).as_posix()
 
@@ -209,11 +243,11 @@ def _remove_stale(directory: Path, keep: set[str]) -> None:
             os.rmdir(sub)
 
 
-def _read_disks(path: str | os.PathLike[str], value: Any, directory: Path) -> tuple[DiskImage, ...]:
-    _expect(path, "disks", value, list)
+def _read_disks(path: str | os.PathLike[str], value: Any, directory: Path, what: str = "") -> tuple[DiskImage, ...]:
+    _expect(path, what + "disks", value, list)
     out: list[DiskImage] = []
     for i, d in enumerate(value):
-        where = f"disks[{i}]"
+        where = f"{what}disks[{i}]"
         _expect(path, where, d, dict)
         if set(d) != {"name", "size", "digest"}:
             raise ConfigError(f"{path}: {where}: expected the fields digest, name and size, got {sorted(d)}")
@@ -225,11 +259,11 @@ def _read_disks(path: str | os.PathLike[str], value: Any, directory: Path) -> tu
     return tuple(out)
 
 
-def _read_inputs(path: str | os.PathLike[str], value: Any, base: Path) -> dict[str, str]:
-    _expect(path, "inputs", value, dict)
+def _read_inputs(path: str | os.PathLike[str], value: Any, base: Path, what: str = "") -> dict[str, str]:
+    _expect(path, what + "inputs", value, dict)
     out: dict[str, str] = {}
     for rel, d in value.items():
-        _expect(path, f"inputs[{rel!r}]", d, str)
+        _expect(path, f"{what}inputs[{rel!r}]", d, str)
         full = os.path.normpath(base / rel)
         out[full + "/" if rel.endswith("/") else full] = d
     return out
@@ -292,11 +326,14 @@ def record_of(
 ) -> RunRecord:
     """The record of a run of ``configured`` (the paths of the config and code files it read, if any).
 
+    ``configured`` is ``None`` for a unikernel booted from nodes made by hand
+    (:meth:`~mirage_nb.sim.network.Network.add`): no keys, no target.
+
     ``data_dir``, ``disks`` and ``inputs`` are what :func:`~mirage_nb.sim.run_inputs.inputs_of`
     and :func:`~mirage_nb.sim.boot.files_loaded` found the run reading
     (the config and the code themselves are left out of ``inputs``: they have their own digests).
     """
-    keys, target = _key_values(configured)
+    keys, target = _key_values(configured) if configured is not None else ({}, None)
     config_path = os.path.abspath(config) if config is not None and os.path.isfile(config) else None
     code_path = os.path.abspath(code) if code is not None and os.path.isfile(code) else None
     own = {config_path, code_path}
@@ -320,8 +357,9 @@ def record_of(
     )
 
 
+@functools.cache
 def _version() -> str:
-    """mirage_nb's own version, as installed (the package root is above this layer)."""
+    """mirage_nb's own version, as installed (the package root is above this layer; read once: it is slow)."""
     from importlib.metadata import PackageNotFoundError, version
 
     try:
