@@ -1,9 +1,11 @@
 """The JupyterLite site (``gallery build --lite``) in headless Chromium: a tutorial's first cells run in Pyodide.
 
 Slow (about two minutes: ``jupyter lite build``, then Pyodide and the kernel
-start in the page). Needs chromium and playwright (as test_browser.py),
-JupyterLite (the ``gallery`` extra), npm for Pyodide and pip for the wheels,
-or skips with the reason. Prints the time from opening the notebook to the
+start in the page). A traceback in a cell fails the test at once, with the
+cell's output (test_pyodide_node.py runs the same first cells under Node).
+Needs chromium and playwright (as test_browser.py), JupyterLite (the
+``gallery`` extra), npm for Pyodide and pip for the wheels, or skips with
+the reason. Prints the time from opening the notebook to the
 first cell's output.
 """
 
@@ -61,6 +63,18 @@ def _run_next(page, n: int) -> None:
         page.keyboard.press("Shift+Enter")
 
 
+_SHOWN_OR_FAILED = """text => Array.from(document.querySelectorAll('.jp-OutputArea-output'))
+    .some(o => o.innerText.includes(text) || o.innerText.includes('Traceback'))"""
+
+
+def _wait_for_output(page, text: str) -> list[str]:
+    """Wait for an output holding ``text``; a traceback first (the kernel then skips the queued cells) fails at once."""
+    page.wait_for_function(_SHOWN_OR_FAILED, arg=text)
+    outs = _outputs(page)
+    assert not [o for o in outs if "Traceback" in o], outs
+    return outs
+
+
 def test_a_tutorial_runs_in_the_pyodide_kernel(lite_page) -> None:
     page = lite_page
     t0 = time.monotonic()
@@ -69,21 +83,18 @@ def test_a_tutorial_runs_in_the_pyodide_kernel(lite_page) -> None:
     page.keyboard.press("Escape")
     # The objectives (markdown), %load_ext mirage_nb, its note, seed = 0, the config's note, register(...).
     _run_next(page, 6)
-    page.wait_for_function(
-        "Array.from(document.querySelectorAll('.jp-OutputArea-output'))"
-        ".some(o => o.innerText.includes('adding unit argument'))"
-    )
+    _wait_for_output(page, "adding unit argument")
     first = time.monotonic() - t0
+    t1 = time.monotonic()
     _run_next(page, 2)  # the note, then app.describe()
-    page.wait_for_function(
-        "Array.from(document.querySelectorAll('.jp-OutputArea-output')).some(o => o.innerText.includes('Name'))"
-    )
-    outs = _outputs(page)
+    outs = _wait_for_output(page, "Name")
+    cell = time.monotonic() - t1
     assert any("adding unit argument to 'start ()'" in o for o in outs), outs
     describe = next(o for o in outs if "Name" in o)
     assert "hello" in describe and "target=unix (default)" in describe, describe
     assert not [o for o in outs if "Error" in o or "Traceback" in o], outs
     print(f"lite: opening the notebook to the first mirage_nb output in the Pyodide kernel: {first:.1f} s")
+    print(f"lite: then the note and app.describe() in the running kernel: {cell:.2f} s")
 
 
 def _new_cell(page, code: str) -> None:
@@ -101,10 +112,7 @@ def test_the_bridge_says_it_needs_linux_and_graphs_are_drawn_in_the_page(lite_pa
     page.keyboard.press("Escape")
     page.keyboard.press("Shift+Enter")  # %load_ext mirage_nb (which starts the in-browser graphviz)
     _new_cell(page, "from mirage_nb.lab import bridge_available; print(bridge_available())")
-    page.wait_for_function(
-        "Array.from(document.querySelectorAll('.jp-OutputArea-output')).some(o => o.innerText.includes('Pyodide'))"
-    )
-    said = next(o for o in _outputs(page) if "Pyodide" in o)
+    said = next(o for o in _wait_for_output(page, "Pyodide") if "Pyodide" in o)
     assert "web browser" in said and "Linux" in said
     # No `dot` program in a browser: the graph is drawn by graphviz compiled to WebAssembly, from the site.
     _new_cell(page, 'from mirage_nb.lab import example; example("network")')
