@@ -12,8 +12,9 @@ directory this module prepares:
   ipywidgets, ...), and a ``pyodide-lock.json`` of exactly those wheels
   (:func:`mirage_nb.gallery.vendor.vendor_pyodide`): JupyterLite copies it
   into the site and points its kernel at it;
-* ``jupyter-lite.json``: the kernel loads ``mirage-nb`` at start and never
-  falls back to PyPI, so the site loads nothing from another host;
+* ``jupyter-lite.json``: the kernel loads ``mirage-nb`` and ipywidgets at
+  start and never falls back to PyPI, so the site loads nothing from another
+  host;
 * ``files/tutorials/``: the numbered tutorials (the bridge cells of 11-14
   print why a browser has no Linux bridge, see
   :func:`mirage_nb.sim.net.tap.tap_available`).
@@ -34,13 +35,17 @@ from typing import TextIO
 from mirage_nb.gallery.vendor import VendorError, vendor_pyodide
 from mirage_nb.gallery.wheels import PROJECT, SOURCE_DATE_EPOCH, source_root
 
-__all__ = ["KERNEL_PACKAGES", "LITE_DIR", "build_lite", "lite_config"]
+__all__ = ["KERNEL_PACKAGES", "LITE_DIR", "PRELOADED", "build_lite", "lite_config"]
 
 LITE_DIR = "lite"
 """Where the JupyterLite site goes inside the gallery's output directory."""
 
 KERNEL_PACKAGES = ("ipython", "jedi", "comm", "ipywidgets")
 """What the Pyodide kernel installs at start (its ipykernel stand-in needs IPython, comm and jedi) and the widgets."""
+
+PRELOADED = (PROJECT, "ipywidgets")
+"""What Pyodide loads from the site's lock as the kernel starts. The kernel installs a package a cell imports, but
+``mirage_nb.lab.run_viewer`` and ``builder_widget`` import ipywidgets inside the call, where it cannot see."""
 
 _PLUGIN = "@jupyterlite/pyodide-kernel-extension:kernel"
 
@@ -54,7 +59,7 @@ def lite_config() -> dict[str, object]:
             "litePluginSettings": {
                 _PLUGIN: {
                     "disablePyPIFallback": True,
-                    "loadPyodideOptions": {"packages": [PROJECT]},
+                    "loadPyodideOptions": {"packages": list(PRELOADED)},
                 }
             },
         },

@@ -31,7 +31,6 @@ import tempfile
 import zipfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 
 from mirage_nb.gallery.vendor import VendorError, default_cache
@@ -150,14 +149,19 @@ def build_project_wheel(dest: Path) -> Path:
 
 
 def runtime_specs() -> tuple[str, ...]:
-    """This package's run-time requirements as written (``h2>=4.1,<5``), without the extras' ones, sorted."""
-    out = set()
-    for req in metadata.requires(PROJECT) or ():
-        spec, _, marker = req.partition(";")
-        if "extra" in marker:
-            continue
-        out.add(spec.strip())
-    return tuple(sorted(out))
+    """This package's run-time requirements as written in the source tree's pyproject.toml (``h2>=4.1,<5``), sorted.
+
+    Read from the sources the site's wheel is built from, not from the installed
+    metadata: an editable install's ``mirage_nb.egg-info`` (found first from the
+    checkout) keeps the dependencies of the day it was installed, and a site
+    vendored from it missed every dependency added since (h2: ``import
+    mirage_nb.lab`` failed in the JupyterLite kernel).
+    """
+    import tomllib
+
+    with (source_root() / "pyproject.toml").open("rb") as f:
+        project = tomllib.load(f).get("project", {})
+    return tuple(sorted({str(spec).strip() for spec in project.get("dependencies", [])}))
 
 
 def runtime_requirements() -> tuple[str, ...]:
@@ -335,11 +339,14 @@ def vendor_wheels(
     """This package's wheel (built now) and the wheels of ``roots``' closure (fetched), copied into ``dest``."""
     known = _lock_packages(lock)
     project = build_project_wheel(dest)
-    project_version = project.name.split("-")[1]
-    wheels = [Wheel(PROJECT, project_version, project, runtime_requirements(), ("mirage_nb",))]
+    # What the built wheel itself requires (its METADATA, under Pyodide's markers): exactly what micropip
+    # and the kernel will ask the site's lock for, whatever metadata this environment has installed.
+    project_version, project_specs = _requirements(project)
+    project_depends = tuple(sorted({_name_of(s) for s in project_specs}))
+    wheels = [Wheel(PROJECT, project_version, project, project_depends, ("mirage_nb",))]
     resolve = pypi_resolver(cache)
     resolved: dict[str, Path] = resolve.resolved  # type: ignore[attr-defined]
-    for name in closure([*runtime_specs(), *roots], lock, resolve):
+    for name in closure([*project_specs, *roots], lock, resolve):
         if name in EXTRA:
             version, deps, imports = EXTRA[name]
             src = fetch_wheel(name, version, cache)

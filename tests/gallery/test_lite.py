@@ -14,8 +14,10 @@ def test_the_kernel_loads_the_project_and_never_asks_pypi() -> None:
     settings = lite_config()["jupyter-config-data"]["litePluginSettings"]  # type: ignore[index]
     kernel = settings["@jupyterlite/pyodide-kernel-extension:kernel"]
     assert kernel["disablePyPIFallback"] is True
-    assert kernel["loadPyodideOptions"]["packages"] == [PROJECT]
+    # The package, and the widgets mirage_nb.lab imports inside run_viewer/builder_widget (out of the kernel's sight).
+    assert kernel["loadPyodideOptions"]["packages"] == [PROJECT, "ipywidgets"]
     assert {"ipython", "comm", "jedi"} <= set(KERNEL_PACKAGES)  # what the kernel's ipykernel stand-in installs
+    assert "ipywidgets" in KERNEL_PACKAGES  # vendored, so the site's lock can serve it
 
 
 def test_the_command_line_takes_lite() -> None:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import json
+import shutil
 import zipfile
 from pathlib import Path
 
 import pytest
 
+from mirage_nb.gallery import wheels
 from mirage_nb.gallery.vendor import VendorError
 from mirage_nb.gallery.wheels import (
     EXTRA,
@@ -19,6 +22,7 @@ from mirage_nb.gallery.wheels import (
     closure,
     normalize,
     runtime_requirements,
+    vendor_wheels,
     write_lock,
 )
 
@@ -41,6 +45,41 @@ def test_runtime_requirements_are_the_dependencies_without_extras() -> None:
     got = runtime_requirements()
     assert "h11" in got and "dnspython" in got
     assert "pytest" not in got and "ipywidgets" not in got  # extras stay out
+
+
+def test_the_site_vendors_what_the_built_wheel_requires_whatever_is_installed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The wheel the site serves names its own dependencies; an older install's metadata (an editable install's
+    egg-info written before a dependency was added) must not leave one out of the site's lock."""
+    built = tmp_path / "built" / "mirage_nb-0.1.0-py3-none-any.whl"
+    built.parent.mkdir()
+    meta = (
+        "Metadata-Version: 2.1\nName: mirage-nb\nVersion: 0.1.0\n"
+        "Requires-Dist: Pygments>=2\n"
+        'Requires-Dist: ipython>=8; extra == "notebook"\n'
+    )
+    with zipfile.ZipFile(built, "w") as z:
+        z.writestr("mirage_nb-0.1.0.dist-info/METADATA", meta)
+        z.writestr("mirage_nb/__init__.py", "")
+
+    def build(dest: Path) -> Path:
+        dest.mkdir(parents=True, exist_ok=True)
+        return Path(shutil.copyfile(built, dest / built.name))
+
+    def fetch(name: str, version: str, cache: Path | None = None) -> Path:
+        whl = tmp_path / f"{name}-{version}-py3-none-any.whl"
+        with zipfile.ZipFile(whl, "w") as z:
+            z.writestr(f"{name}/__init__.py", "")
+        return whl
+
+    monkeypatch.setattr(wheels, "build_project_wheel", build)
+    monkeypatch.setattr(wheels, "fetch_wheel", fetch)
+    monkeypatch.setattr(importlib.metadata, "requires", lambda name: ["h11>=0.14"])  # a stale install
+    got = {w.name: w for w in vendor_wheels(tmp_path / "site", LOCK, ["traitlets"], tmp_path / "cache")}
+    assert sorted(got) == ["mirage-nb", "pygments", "traitlets"]
+    assert got["mirage-nb"].depends == ("pygments",) and got["mirage-nb"].version == "0.1.0"
+    assert sorted(p.name for p in (tmp_path / "site").iterdir()) == sorted(w.path.name for w in got.values())
 
 
 def test_closure_follows_the_lock_and_the_pins() -> None:
