@@ -236,7 +236,7 @@ class _NetifStats(Stats):
         self._rx_bytes = 0
         super().__init__()
 
-    @property  # type: ignore[override]
+    @property
     def rx_pkts(self) -> int:
         return self._rx_pkts + self._port.swept()[0]
 
@@ -244,7 +244,7 @@ class _NetifStats(Stats):
     def rx_pkts(self, n: int) -> None:
         self._rx_pkts = n - self._port.swept()[0]
 
-    @property  # type: ignore[override]
+    @property
     def rx_bytes(self) -> int:
         return self._rx_bytes + self._port.swept()[1]
 
