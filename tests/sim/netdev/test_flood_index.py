@@ -220,9 +220,27 @@ def _play(seed: int) -> dict[str, Any]:
 
         me = lan.attach("spy", spy)
 
-    r = net.run(until="9s", pcap=True, seed=seed, on_lan=on_lan)
+    # Every delivery that reaches a device which does something with it (a Netif not listening does nothing:
+    # the plain scan hands it floods, the index does not), in order: when, to which port, what.
+    delivered: list[tuple[int, int, int]] = []
+    attach = VirtualLan.attach
+
+    def logged_attach(lan: VirtualLan, name: str, deliver: Any, *args: Any, **kw: Any) -> Any:
+        def logged(frame: bytes) -> None:
+            owner = port.owner
+            if not isinstance(owner, Netif) or (owner.active and owner._handler is not None):
+                delivered.append((lan.run.now, port.index, hash(frame)))
+            deliver(frame)
+
+        port = attach(lan, name, logged, *args, **kw)
+        return port
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(VirtualLan, "attach", logged_attach)
+        r = net.run(until="9s", pcap=True, seed=seed, on_lan=on_lan)
     lan = r.lans["lan"]
     return {
+        "delivered": delivered,
         "pcap": r.captures,
         "lines": r.lines,
         "exit": dict(r.exit_codes),
