@@ -297,10 +297,14 @@ class VirtualLan:
             and len(frame) <= index.limit
             and not (multi and self._anonymous)
         ):
-            cands = [c for c in sorted(index.candidates(arp, group, now)) if holds(targets, c)]
-            if len(cands) <= INDEX_WORTH * len(targets):
-                self._sweep(index, at, seq, targets, frame, now, multi, arp, group, cands)
-                return
+            found = index.candidates(arp, group, now)
+            worth = INDEX_WORTH * len(targets)
+            # (at most len(ports) - len(targets) of them are not targets: too many, and no need to sort them out)
+            if len(found) - (len(self.ports) - len(targets)) <= worth:
+                cands = [c for c in sorted(found) if holds(targets, c)]
+                if len(cands) <= worth:
+                    self._sweep(index, at, seq, targets, frame, now, multi, arp, group, cands)
+                    return
         self._scan(at, seq, targets, frame, now, multi, arp, group)
 
     def _scan(
