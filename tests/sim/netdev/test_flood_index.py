@@ -42,7 +42,7 @@ from mirage_nb.sim.netdev.lan import VirtualLan
 from mirage_nb.sim.netdev.link import Netif
 from mirage_nb.sim.netdev.peer import Peer
 from mirage_nb.sim.network import Network
-from mirage_nb.sim.run import Run
+from mirage_nb.sim.run import Run, UnikernelExit
 
 UNIKERNEL = """
 from mirage_nb.unikernel import Logs, Lwt, Mirage_sleep, Ok, exit
@@ -207,8 +207,8 @@ def _play(seed: int) -> dict[str, Any]:
 
     def on_lan(name: str, lan: Any) -> None:
         # No filter: every flood visits it, between the peers' ports and the unikernels' (attached at boot). It
-        # reads every Netif's counters, and now and then gives a later port's ARP cache the address an ARP
-        # request asks for, in the middle of the flood (the rest of the flood must see it).
+        # reads every Netif's counters, now and then gives a later port's ARP cache the address an ARP request
+        # asks for, in the middle of the flood (the rest of the flood must see it), or ends a unikernel there.
         meddle = random.Random(seed)
 
         def spy(frame: bytes) -> None:
@@ -217,6 +217,14 @@ def _play(seed: int) -> dict[str, Any]:
                 later = [p for p in lan.ports[me.index + 1 :] if getattr(p.owner, "arp_filter", None) is not None]
                 if later:
                     meddle.choice(later).owner.arp_filter.alias(lan.run.now, frame[38:42])
+            if frame[0] & 1 and meddle.random() < 0.05:
+                # A unikernel exits in the middle of the flood (as its handler would): the rest of the flood
+                # is delivered later, and the exit's accounting must not count what was not reached.
+                run = lan.run
+                live = [i for i in run.instances.values() if i.kind == "unikernel" and not i.ended]
+                if live:
+                    run.instance = meddle.choice(live)
+                    raise UnikernelExit(5)
 
         me = lan.attach("spy", spy)
 
