@@ -173,6 +173,10 @@ class ArpCache:
         self._cache: dict[bytes, tuple[Any, ...]] = {}
         self._lru: OrderedDict[bytes, None] = OrderedDict()
         self._live = 0  # number of dynamic + pending entries (they need ticks)
+        # Told when an address enters or leaves the cache (arp_entry(ip, present)) and when the deadline moves
+        # (arp_deadline(deadline)): a LAN's flood index (sim/netdev/flood_index.py) keeps, per address, the
+        # interfaces a broadcast about it may concern. Any object with those two methods; None: nobody.
+        self.watcher: Any = None
 
     # --- views -------------------------------------------------------------
 
@@ -216,6 +220,7 @@ class ArpCache:
 
     def _set(self, ip: bytes, entry: tuple[Any, ...]) -> None:
         old = self._cache.get(ip)
+        live = self._live
         if old is not None and old[0] != _STATIC:
             self._live -= 1
         if entry[0] != _STATIC:
@@ -229,12 +234,24 @@ class ArpCache:
                 self._del(drop)
         else:
             self._lru.pop(ip, None)
+        w = self.watcher
+        if w is not None:
+            if old is None:
+                w.arp_entry(ip, True)
+            if (live == 0) != (self._live == 0):
+                w.arp_deadline(self.deadline)
 
     def _del(self, ip: bytes) -> None:
         old = self._cache.pop(ip, None)
+        live = self._live
         if old is not None and old[0] != _STATIC:
             self._live -= 1
         self._lru.pop(ip, None)
+        w = self.watcher
+        if w is not None and old is not None:
+            w.arp_entry(ip, False)
+            if (live == 0) != (self._live == 0):
+                w.arp_deadline(self.deadline)
 
     def _frame(self, op: int, dst_mac: bytes, tha: bytes, spa: bytes, tpa: bytes, sha: bytes | None = None) -> bytes:
         sha = self.mac if sha is None else sha
@@ -271,6 +288,8 @@ class ArpCache:
         self.epoch = epoch + 1
 
     def _advance(self, now: Ns, frames: list[bytes], events: list[Any]) -> None:
+        if self._next_tick > now:
+            return
         while self._next_tick <= now:
             if not self._live:
                 # Idle: the ticks would change nothing but the epoch; skip them at once.
@@ -280,6 +299,9 @@ class ArpCache:
                 return
             self._tick(frames, events)
             self._next_tick += self.probe_delay
+        w = self.watcher
+        if w is not None:
+            w.arp_deadline(self.deadline)
 
     def timer(self, now: Ns) -> Step:
         """Run every tick due by ``now`` (re-sent requests, expiries, timeouts)."""

@@ -333,6 +333,9 @@ class Ipv6Layer:
         # ip -> [mac or None, solicitations left, next deadline or None]
         self._neighbors: dict[bytes, list[Any]] = {}
         self._waiting: dict[bytes, list[bytes]] = {}
+        # Told (ipv6_groups()) when the groups we accept change (an address is added): a LAN's flood index
+        # (sim/netdev/flood_index.py) keeps, per group, the interfaces a multicast to it may concern.
+        self.watcher: Any = None
 
     @property
     def deadline(self) -> Ns | None:
@@ -359,6 +362,10 @@ class Ipv6Layer:
     def ignores_group(self, dst: bytes) -> bool:
         """:meth:`ignores` for a well-formed packet already read: its destination ``dst`` (16 bytes)."""
         return dst[0] == 0xFF and not self.accepts(dst)
+
+    def joined_groups(self) -> set[bytes]:
+        """The multicast groups :meth:`accepts`: all-nodes and the solicited-node group of each address."""
+        return {ALL_NODES, *(solicited_node(a) for a, _ in self.addresses)}
 
     def accepts(self, dst: bytes) -> bool:
         if dst[0] == 0xFF:
@@ -527,4 +534,6 @@ class Ipv6Layer:
                 addr = p.prefix[:8] + self.link_local[8:]
                 if not self.is_ours(addr):
                     self.addresses.append((addr, 64))
+                    if self.watcher is not None:
+                        self.watcher.ipv6_groups()
         events.append(ra)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from typing import Any
 
 from mirage_nb.errors import LocalProtocolError
 from mirage_nb.sim.net._base import Ns
@@ -58,15 +59,36 @@ class Delivery:
     frame: bytes
 
 
+class _Links(list[LinkProfile]):
+    """The switch's link profiles, counting those that are not ideal (a link may be swapped: ``links[i] = p``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rough = 0  # links that are not ideal
+
+    def append(self, link: LinkProfile) -> None:
+        super().append(link)
+        self.rough += not link.ideal
+
+    def __setitem__(self, i: Any, link: Any) -> None:
+        if not isinstance(i, int) or not isinstance(link, LinkProfile):
+            raise LocalProtocolError(f"switch links: expected links[port] = a LinkProfile, got [{i!r}] = {link!r}")
+        self.rough += (not link.ideal) - (not self[i].ideal)
+        super().__setitem__(i, link)
+
+
 class Switch:
     """A learning switch with per-port links (sans-IO: it returns deliveries, never sleeps)."""
 
     def __init__(self, seed: int = 0, *, ageing: Ns = MAC_AGEING) -> None:
         self.rng = random.Random(seed)
         self.ageing = ageing
-        self.links: list[LinkProfile] = []
+        self.links: _Links = _Links()
         self._up_busy: list[Ns] = []
         self._down_busy: list[Ns] = []
+        # The latest time any link is busy until: once the clock has passed it and every link is ideal, a
+        # flood reaches every other port as it arrives, with nothing to draw or queue (see fan_out).
+        self._busy_until: Ns = 0
         self.table: dict[bytes, tuple[int, Ns]] = {}  # MAC -> (port, last seen)
         self.dropped = 0
 
@@ -85,6 +107,8 @@ class Switch:
         begin = max(start, busy[port])
         tx = 0 if link.bandwidth is None else (len(frame) * 8 * 1_000_000_000) // link.bandwidth
         busy[port] = begin + tx
+        if begin + tx > self._busy_until:
+            self._busy_until = begin + tx
         # The draw happens for every traversal of a lossy link so the sequence is stable.
         if link.loss and self.rng.random() < link.loss:
             self.dropped += 1
@@ -120,6 +144,13 @@ class Switch:
             at = self._cross(self._down_busy, entry[0], arrival, frame)
             return [] if at is None else [(at, [entry[0]])]
         # Flood to every other port, in port order.
+        n = len(links)
+        if not links.rough and self._busy_until <= now:
+            # Every link ideal and idle: each port gets the frame at its arrival (= now). No link's busy time
+            # is written: each would be at most now, and no later crossing starts before now, so none binds.
+            others = list(range(n))
+            del others[port]
+            return [(arrival, others)] if others else []
         busy = self._down_busy
         groups: dict[Ns, list[int]] = {}
         for p, link in enumerate(links):
@@ -130,6 +161,8 @@ class Switch:
                 b = busy[p]
                 at = arrival if arrival > b else b
                 busy[p] = at
+                if at > self._busy_until:
+                    self._busy_until = at
             else:
                 got = self._cross(busy, p, arrival, frame)
                 if got is None:

@@ -10,8 +10,11 @@ earliest arrival delivers them, so the order of deliveries depends only on
 the inputs and the seed. A flood (broadcast, multicast) is one entry whose
 ports are served in order, and each port's :class:`ReceiveFilter` drops what
 its device would drop unchanged, so a broadcast on a LAN of N hosts costs N
-cheap checks, not N decodings. Every frame is written to the pcap (if any)
-when it is sent.
+cheap checks, not N decodings; and the LAN's
+:class:`~.flood_index.FloodIndex` knows which ports an ARP packet or an IPv6
+multicast may concern, so only those are asked (the same deliveries, in the
+same order, with the same counters). Every frame is written to the pcap (if
+any) when it is sent.
 
 Ports are named: a unikernel's ``Netif.connect "tap0"`` takes a port named
 ``tap0``; scripted peers (:mod:`.peer`) take their own. A port belongs to the
@@ -28,6 +31,7 @@ one pending sleep at the machine's next deadline.
 from __future__ import annotations
 
 import heapq
+from bisect import bisect_right
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -37,6 +41,13 @@ from mirage_nb.sim.net.arp import split_arp
 from mirage_nb.sim.net.ipv6 import multicast_dst
 from mirage_nb.sim.net.pcap import PcapWriter
 from mirage_nb.sim.net.switch import LinkProfile, Switch
+from mirage_nb.sim.netdev.flood_index import FloodIndex, PortWatch, holds
+
+FLOOD_INDEX = True
+"""Whether new LANs index their floods (False: every flood asks every port's filter, the plain scan)."""
+
+INDEX_WORTH = 0.5
+"""A flood uses the index when its candidates are at most this share of its ports (else the plain scan)."""
 
 __all__ = ["Alarm", "VirtualLan", "LanPort", "ReceiveFilter", "on_resolve"]
 
@@ -103,6 +114,11 @@ class ReceiveFilter(Protocol):
     whether its device would drop it *with no effect at all* (no state change,
     no output, no log): then the frame is not delivered there. A device that
     would do anything with it answers False and gets the frame as usual.
+
+    A device also tells the port what its filter reads (:meth:`LanPort.declare`:
+    an ARP cache, an IPv6 layer): the LAN's flood index then asks the filter
+    only about the floods that may concern it. A port that declares nothing
+    is asked about every flood.
     """
 
     def ignores_arp(self, frame: bytes, now: int, op: int, spa: bytes, tpa: bytes) -> bool: ...
@@ -113,7 +129,7 @@ class ReceiveFilter(Protocol):
 class LanPort:
     """One switch port: its name, its link profile and who receives its frames."""
 
-    __slots__ = ("lan", "index", "name", "deliver", "owner", "instance", "filter")
+    __slots__ = ("lan", "index", "name", "deliver", "owner", "instance", "filter", "watch")
 
     def __init__(
         self,
@@ -134,6 +150,21 @@ class LanPort:
         # The device's receive filter (a ReceiveFilter), as a NIC's: asked, when a broadcast or multicast
         # arrives, whether the device would drop it at once; None: every frame is delivered.
         self.filter: ReceiveFilter | None = None
+        # What the LAN's flood index knows of this port (None: the LAN keeps no index).
+        self.watch: PortWatch | None = None
+
+    def declare(
+        self, *, inert: bool = False, arp: Any = None, ipv6: Any = None, counts: bool = False, limit: int | None = None
+    ) -> None:
+        """Tell the LAN's flood index what the filter reads (see :meth:`.flood_index.FloodIndex.declare`)."""
+        w = self.watch
+        if w is not None:
+            w.index.declare(w, inert=inert, arp=arp, ipv6=ipv6, counts=counts, limit=limit)
+
+    def swept(self) -> tuple[int, int]:
+        """Frames (and bytes) the LAN dropped for this port in bulk that its filter would have counted."""
+        w = self.watch
+        return (0, 0) if w is None else w.index.swept(self.index)
 
     def send(self, frame: bytes) -> None:
         """Put ``frame`` on this port's link now."""
@@ -158,6 +189,7 @@ class VirtualLan:
         seed: int | None = None,
         pcap: PcapWriter | None = None,
         profile: LinkProfile | None = None,
+        index: bool | None = None,
     ) -> None:
         self.run = run
         self.switch = Switch(run.seed if seed is None else seed)
@@ -169,6 +201,9 @@ class VirtualLan:
         self._heap: list[tuple[int, int, list[int], bytes]] = []
         self._seq = 0
         self._alarm = Alarm(run, self._deliver_due)
+        # Which ports a flood may concern (``index``, default FLOOD_INDEX; None: every port is asked).
+        self.index: FloodIndex | None = FloodIndex() if (FLOOD_INDEX if index is None else index) else None
+        self._anonymous = False  # a port attached outside any instance of the run
 
     @classmethod
     def of_run(cls, run: Any, **kwargs: Any) -> VirtualLan:
@@ -191,6 +226,10 @@ class VirtualLan:
         self.names[name] = self.names.get(name, 0) + 1
         index = self.switch.add_port(profile or self.profile)
         port = LanPort(self, index, name, deliver, owner, getattr(self.run, "instance", None))
+        if port.instance is None:
+            self._anonymous = True
+        if self.index is not None:
+            port.watch = self.index.add_port()
         self.ports.append(port)
         return port
 
@@ -248,11 +287,10 @@ class VirtualLan:
         """Deliver one frame to several ports, in order, asking each port's filter first (a broadcast).
 
         The hot loop of a large LAN's boot (every host's announcements reach
-        every other): the frame is read once, and the loop for ARP (or IPv6
-        multicast) asks only the question that applies.
+        every other): the frame is read once; an ARP packet or IPv6 multicast
+        visits only the ports the index names (:meth:`_sweep`), anything else
+        asks every port.
         """
-        ports = self.ports
-        run = self.run
         arp: tuple[int, bytes, bytes] | None = None
         group: bytes | None = None
         if frame[0] & 1:  # a broadcast or multicast: read it once for the ports' receive filters
@@ -261,6 +299,37 @@ class VirtualLan:
                 arp = split_arp(frame[14:])
             elif ethertype == _IPV6:
                 group = multicast_dst(frame[14:])
+        index = self.index
+        if (
+            index is not None
+            and (arp is not None or group is not None)
+            and len(frame) <= index.limit
+            and not (multi and self._anonymous)
+        ):
+            found = index.candidates(arp, group, now)
+            worth = INDEX_WORTH * len(targets)
+            # (at most len(ports) - len(targets) of them are not targets: too many, and no need to sort them out)
+            if len(found) - (len(self.ports) - len(targets)) <= worth:
+                cands = [c for c in sorted(found) if holds(targets, c)]
+                if len(cands) <= worth:
+                    self._sweep(index, at, seq, targets, frame, now, multi, arp, group, cands)
+                    return
+        self._scan(at, seq, targets, frame, now, multi, arp, group)
+
+    def _scan(
+        self,
+        at: int,
+        seq: int,
+        targets: list[int],
+        frame: bytes,
+        now: int,
+        multi: bool,
+        arp: tuple[int, bytes, bytes] | None,
+        group: bytes | None,
+    ) -> None:
+        # Every target, in order: its filter first.
+        ports = self.ports
+        run = self.run
         if arp is not None:
             op, spa, tpa = arp
         i = 0
@@ -285,6 +354,72 @@ class VirtualLan:
             if i + 1 < len(targets):  # the rest of the flood is still due (an exit unwound us)
                 heapq.heappush(self._heap, (at, seq, targets[i + 1 :], frame))
             raise
+
+    def _sweep(
+        self,
+        index: FloodIndex,
+        at: int,
+        seq: int,
+        targets: list[int],
+        frame: bytes,
+        now: int,
+        multi: bool,
+        arp: tuple[int, bytes, bytes] | None,
+        group: bytes | None,
+        cands: list[int],
+    ) -> None:
+        # The candidates alone, in order (a heap: a port that changes meanwhile joins), each asked as by _scan.
+        # The others' filters would drop the frame: the index counts what they would count (FloodIndex.begin).
+        ports = self.ports
+        run = self.run
+        s = index.begin(targets, cands, len(frame))
+        heap = s.heap
+        pop = heapq.heappop
+        if arp is not None:
+            op, spa, tpa = arp
+        last = -1  # the last port whose instance this flood made current
+        try:
+            while heap:
+                c = pop(heap)
+                s.pos = c
+                port = ports[c]
+                f = port.filter
+                if f is not None:
+                    if arp is not None:
+                        if f.ignores_arp(frame, now, op, spa, tpa):
+                            continue
+                    elif group is not None and f.ignores_group(frame, group):
+                        continue
+                if multi:
+                    inst = port.instance
+                    if inst is not None:
+                        if inst.ended:
+                            continue  # a halted unikernel receives nothing
+                        run.instance = inst
+                        last = c
+                port.deliver(frame)
+        except BaseException:
+            rest = targets[bisect_right(targets, s.pos) :]
+            index.end(s, rest)
+            if rest:  # the rest of the flood is still due (an exit unwound us)
+                heapq.heappush(self._heap, (at, seq, rest, frame))
+            raise
+        index.end(s)
+        if multi and index.inert:
+            # A skipped inert port (a Netif not listening) would have been delivered to, doing nothing but
+            # make its instance current: the last one after the last delivery has the last word.
+            inert = index.inert
+            for j in range(bisect_right(inert, targets[-1]) - 1, -1, -1):  # from the last target down
+                q = inert[j]
+                if q <= last:
+                    break
+                if q in s.cands or not holds(targets, q):
+                    continue
+                inst = ports[q].instance
+                if inst is None or inst.ended:
+                    continue
+                run.instance = inst
+                break
 
     @property
     def in_flight(self) -> int:

@@ -67,17 +67,18 @@ class Netif:
         used = lan.names.get(name, 0)
         self._mac = mac if mac is not None else local_mac(lan.run.seed, name if not used else f"{name}#{used}")
         self._mtu = mtu
-        self.stats = Stats()
         self.active = True
         self._handler: Callable[[Any], Any] | None = None
         self._header_size = SIZEOF_ETHERNET
         self._stopped, self._stop = wait_any()
         # The stack's ARP cache and IPv6 layer, given by the Ethernet layer (EthernetDevice.input): the receive
         # filter (ignores_arp, ignores_group) asks them whether a flood concerns this interface.
-        self.arp_filter: Any = None
-        self.ipv6_filter: Any = None
+        self._arp_filter: Any = None
+        self._ipv6_filter: Any = None
         self.port = lan.attach(name, self._arrive, profile, owner=self)
         self.port.filter = self
+        self.stats = _NetifStats(self.port)
+        self._declare()
 
     @classmethod
     async def connect(
@@ -113,6 +114,7 @@ class Netif:
             raise SimulationError("Netif.listen needs a frame handler: N.listen(n, header_size=14, fn=handler)")
         self._header_size = header_size
         self._handler = fn
+        self._declare()
         await self._stopped
         return Ok(None)
 
@@ -132,6 +134,7 @@ class Netif:
     async def disconnect(self) -> None:
         Logs.info("disconnect %s", self.id, src=NETIF_SRC)
         self.active = False
+        self._declare()
         if self._stopped._st == 0:
             wakeup(self._stop, None)
 
@@ -147,35 +150,66 @@ class Netif:
 
     # --- the receive filter (sim/netdev/lan.py ReceiveFilter): what the stack would drop unchanged and silent
 
+    @property
+    def arp_filter(self) -> Any:
+        """The ARP cache the filter asks about ARP broadcasts (None: every one is delivered)."""
+        return self._arp_filter
+
+    @arp_filter.setter
+    def arp_filter(self, cache: Any) -> None:
+        self._arp_filter = cache
+        self._declare()
+
+    @property
+    def ipv6_filter(self) -> Any:
+        """The IPv6 layer the filter asks about multicast groups (None: every multicast is delivered)."""
+        return self._ipv6_filter
+
+    @ipv6_filter.setter
+    def ipv6_filter(self, layer: Any) -> None:
+        self._ipv6_filter = layer
+        self._declare()
+
+    def _declare(self) -> None:
+        # Tell the LAN's flood index what the filter reads. Not listening (or disconnected), the interface takes
+        # a frame and does nothing with it: inert.
+        if not self.active or self._handler is None:
+            self.port.declare(inert=True)
+        else:
+            limit = self._header_size + self._mtu
+            self.port.declare(arp=self._arp_filter, ipv6=self._ipv6_filter, counts=True, limit=limit)
+
     def _drop(self, frame: bytes) -> bool:
         # The frame is counted as received (as _arrive counts it) and goes no further.
         if not self.active or self._handler is None or len(frame) > self._header_size + self._mtu:
             return False
-        self.stats.rx_pkts += 1
-        self.stats.rx_bytes += len(frame)
+        stats = self.stats
+        stats._rx_pkts += 1
+        stats._rx_bytes += len(frame)
         return True
 
     def ignores_arp(self, frame: bytes, now: int, op: int, spa: bytes, tpa: bytes) -> bool:
-        # Called for every port on every ARP broadcast (a large LAN's boot): _drop inlined.
-        arp = self.arp_filter
+        # Called for every candidate port of an ARP broadcast: _drop inlined.
+        arp = self._arp_filter
         if arp is None or not arp.ignores_packet(now, op, spa, tpa):
             return False
         if not self.active or self._handler is None or len(frame) > self._header_size + self._mtu:
             return False
         stats = self.stats
-        stats.rx_pkts += 1
-        stats.rx_bytes += len(frame)
+        stats._rx_pkts += 1
+        stats._rx_bytes += len(frame)
         return True
 
     def ignores_group(self, frame: bytes, dst: bytes) -> bool:
-        ip6 = self.ipv6_filter
+        ip6 = self._ipv6_filter
         return ip6 is not None and ip6.ignores_group(dst) and self._drop(frame)
 
     def _arrive(self, frame: bytes) -> None:
         if not self.active or self._handler is None or len(frame) > self._header_size + self._mtu:
             return
-        self.stats.rx_pkts += 1
-        self.stats.rx_bytes += len(frame)
+        stats = self.stats
+        stats._rx_pkts += 1
+        stats._rx_bytes += len(frame)
         r = self._handler(memoryview(frame))
         if r is not None and not isinstance(r, Promise):
             from mirage_nb.sim.lwt import async_
@@ -184,6 +218,39 @@ class Netif:
 
     def __repr__(self) -> str:
         return f"<Netif {self.id} {self.mac()}>"
+
+
+class _NetifStats(Stats):
+    """A ``Netif``'s counters: what it counted itself plus the floods its LAN dropped for it in bulk.
+
+    The LAN's flood index skips the ports a broadcast does not concern; their
+    filters would have counted it as received, so the index keeps that count
+    (:meth:`~.lan.LanPort.swept`) and the received counters add it when read.
+    """
+
+    __slots__ = ("_port", "_rx_pkts", "_rx_bytes")
+
+    def __init__(self, port: Any) -> None:
+        self._port = port
+        self._rx_pkts = 0
+        self._rx_bytes = 0
+        super().__init__()
+
+    @property
+    def rx_pkts(self) -> int:
+        return self._rx_pkts + self._port.swept()[0]
+
+    @rx_pkts.setter
+    def rx_pkts(self, n: int) -> None:
+        self._rx_pkts = n - self._port.swept()[0]
+
+    @property
+    def rx_bytes(self) -> int:
+        return self._rx_bytes + self._port.swept()[1]
+
+    @rx_bytes.setter
+    def rx_bytes(self, n: int) -> None:
+        self._rx_bytes = n - self._port.swept()[1]
 
 
 class EthernetDevice:

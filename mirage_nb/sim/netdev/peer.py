@@ -111,6 +111,7 @@ class Peer:
         self._alarm = Alarm(self.run, self._tick)
         self.port = lan.attach(name, self._arrive, profile, owner=self)
         self.port.filter = self  # ignores_arp, ignores_group: another host's ARP and multicast stop at the NIC
+        self.port.declare(arp=self.host.ipv4.arp, ipv6=self.host.ipv6)  # what they read, for the LAN's index
         self.apply(self.host.start(self.run.now))
 
     # --- plumbing ----------------------------------------------------------

@@ -301,3 +301,46 @@ def test_same_seed_same_deliveries(seed, sends):
         return out
 
     assert run() == run()
+
+
+class _AlwaysRough(Switch):
+    """A switch that never takes the fast flood of an all-ideal, idle LAN: the per-port loop, as a reference."""
+
+    def fan_out(self, now, port, frame):
+        self.links.rough += 1
+        try:
+            return super().fan_out(now, port, frame)
+        finally:
+            self.links.rough -= 1
+
+
+_PROFILES = [LinkProfile(), LinkProfile(latency=5000), LinkProfile(loss=0.3), LinkProfile(bandwidth=10**8)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(0, 2**32),
+    st.lists(st.sampled_from(range(len(_PROFILES))), min_size=2, max_size=6),
+    st.lists(
+        st.tuples(st.integers(0, 30_000), st.integers(0, 5), st.booleans(), st.integers(14, 300), st.integers(-8, 24)),
+        max_size=40,
+    ),
+)
+def test_the_fast_flood_of_an_ideal_lan_is_the_per_port_flood(seed, links, sends):
+    # Links swapped as the run goes (lab.set_link, a fleet's unplug): an ideal LAN's flood must not differ once
+    # a link that queued frames is ideal again, nor after.
+    fast, slow = Switch(seed), _AlwaysRough(seed)
+    for k in links:
+        fast.add_port(_PROFILES[k])
+        slow.add_port(_PROFILES[k])
+    now = 0
+    macs = [bytes([2, 0, 0, 0, 0, i]) for i in range(len(links))]
+    for step, port, broadcast, size, swap in sends:
+        now += step
+        port %= len(links)
+        if 0 <= swap < len(links) * len(_PROFILES):
+            fast.links[swap % len(links)] = slow.links[swap % len(links)] = _PROFILES[swap // len(links)]
+        dst = b"\xff" * 6 if broadcast else macs[(port + size) % len(macs)]
+        frame = dst + macs[port] + bytes(size - 12)
+        assert fast.fan_out(now, port, frame) == slow.fan_out(now, port, frame)
+    assert fast.dropped == slow.dropped
