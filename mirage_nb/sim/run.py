@@ -522,6 +522,17 @@ class Run:
         self.timeline.append(TimelineEvent(self.now, "sleep", f"until {self.now + max(n, 0)} ns"))
         return p
 
+    def sleep_shared_ns(self, n: int) -> Promise[None]:
+        """A sleep that belongs to the run, not to the instance current when it is made.
+
+        In a run of several unikernels a sleep fires in the instance that made
+        it, and not at all once that instance has ended (a halted unikernel's
+        timers die with it). The network between them is nobody's: a LAN's or
+        a router's wake-up must fire even when the unikernel whose frame armed
+        it has ended since, or the frames it left on the wire never arrive.
+        """
+        return Run.sleep_ns(self, n)
+
     def pause(self) -> Promise[None]:
         """Twin of ``Lwt.pause``: fulfilled once the promises already due have run."""
         return self.sleep_ns(0)

@@ -71,15 +71,20 @@ class Alarm:
     is the one that would fire anyway. Without this, every short connection
     of a busy host left one more sleep for the same far deadline (the end of
     its oldest TIME-WAIT) in the run's timer heap.
+
+    ``shared``: the alarm of the network itself (a LAN, a router), whose
+    sleeps belong to the run (:meth:`~mirage_nb.sim.run.Run.sleep_shared_ns`)
+    rather than to the unikernel that happened to arm them.
     """
 
-    __slots__ = ("run", "fire", "at", "_armed")
+    __slots__ = ("run", "fire", "at", "_armed", "_sleep")
 
-    def __init__(self, run: Any, fire: Callable[[int], None]) -> None:
+    def __init__(self, run: Any, fire: Callable[[int], None], *, shared: bool = False) -> None:
         self.run = run
         self.fire = fire
         self.at: int | None = None
         self._armed: set[int] = set()  # deadlines with a sleep pending
+        self._sleep: Callable[[int], Any] | None = run.sleep_shared_ns if shared else None
 
     def set(self, deadline: int | None) -> None:
         """Be woken at ``deadline`` (None: nothing pending)."""
@@ -94,7 +99,8 @@ class Alarm:
             return
         self._armed.add(deadline)
         now = self.run.now
-        p = self.run.sleep_ns(deadline - now if deadline > now else 0)
+        sleep = self._sleep or self.run.sleep_ns
+        p = sleep(deadline - now if deadline > now else 0)
         on_resolve(p, lambda q: self._due(q, deadline))
 
     def _due(self, p: Promise[Any], deadline: int) -> None:
@@ -200,7 +206,7 @@ class VirtualLan:
         self.frames_sent = 0
         self._heap: list[tuple[int, int, list[int], bytes]] = []
         self._seq = 0
-        self._alarm = Alarm(run, self._deliver_due)
+        self._alarm = Alarm(run, self._deliver_due, shared=True)
         # Which ports a flood may concern (``index``, default FLOOD_INDEX; None: every port is asked).
         self.index: FloodIndex | None = FloodIndex() if (FLOOD_INDEX if index is None else index) else None
         self._anonymous = False  # a port attached outside any instance of the run

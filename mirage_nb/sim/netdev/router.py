@@ -60,7 +60,7 @@ class VirtualRouter:
             raise SimulationError(f"router {name!r}: {e}") from None
         self.events: deque[tuple[int, Any]] = deque(maxlen=KEPT_EVENTS)
         self.instance = getattr(self.run, "instance", None)
-        self._alarm = Alarm(self.run, self._tick)
+        self._alarm = Alarm(self.run, self._tick, shared=True)
         self.ports: dict[str, LanPort] = {}
         for iface in ifaces:
             self.ports[iface.name] = lans[iface.name].attach(name, self._receiver(iface.name), owner=self)

@@ -40,9 +40,9 @@ class Main:
 """
 
 
-def client_module() -> types.ModuleType:
+def client_module(code: str = CLIENT) -> types.ModuleType:
     m = types.ModuleType("client_unikernel")
-    exec(compile(CLIENT, "client_unikernel.py", "exec"), m.__dict__)
+    exec(compile(code, "client_unikernel.py", "exec"), m.__dict__)
     return m
 
 
@@ -201,3 +201,23 @@ def test_a_unikernel_that_fails_to_boot_ends_alone():
     assert any("no-such-flag" in line for line in r.console("broken"))
     assert any("stack assembled" in line for line in r.console("server"))
     assert not any("stack assembled" in line for line in r.console("broken"))
+
+
+def test_frames_in_flight_arrive_after_their_sender_has_ended():
+    # The client writes and returns at once: its unikernel ends with its frames still on a 1 ms link.
+    # The LAN is the network's, not the client's: they must still reach the server.
+    from mirage_nb.sim.net.switch import LinkProfile
+
+    net = Network(profile=LinkProfile(latency=1_000_000)).unikernel(
+        "server", network_example(), argv=["--ipv4", "10.0.0.2/24", "-l", "application:debug"], **STATIC
+    )
+    net.unikernel(
+        "client",
+        client_app(),
+        argv=["--ipv4", "10.0.0.3/24"],
+        unikernel=client_module(CLIENT.replace("await S.TCP.close(flow)", "pass")),
+        **STATIC,
+    )
+    r = net.run(until="5s")
+    assert r.run.instances["client"].exit_code == 0
+    assert "hello from another unikernel" in r.lines
