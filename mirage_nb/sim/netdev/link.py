@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from types import CoroutineType
 from typing import Any
 
 from mirage_nb.errors import SimulationError
@@ -24,7 +25,7 @@ from mirage_nb.sim.lwt import Promise, wakeup
 from mirage_nb.sim.net._base import Step
 from mirage_nb.sim.net.arp import ArpCache, ArpResolved
 from mirage_nb.sim.net.ethernet import ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6
-from mirage_nb.sim.netdev._module import invoke, wait_any
+from mirage_nb.sim.netdev._module import wait_any
 from mirage_nb.sim.netdev.lan import Alarm, VirtualLan
 from mirage_nb.sim.netdev.values import Exceeds_mtu, Invalid_length, Macaddr, Stats, Timeout, to_ip
 from mirage_nb.sim.result import Error, Ok
@@ -315,15 +316,19 @@ class EthernetDevice:
             if dst != mine and not dst[0] & 1:
                 return
             t = (frame[12] << 8) | frame[13]
-            payload = frame[SIZEOF_ETHERNET:]
-            if t == ETHERTYPE_ARP:
-                await invoke(arpv4, payload)
-            elif t == ETHERTYPE_IPV4:
-                await invoke(ipv4, payload)
+            if t == ETHERTYPE_IPV4:
+                up = ipv4
+            elif t == ETHERTYPE_ARP:
+                up = arpv4
             elif t == ETHERTYPE_IPV6:
-                await invoke(ipv6, payload)
+                up = ipv6
             else:
                 Logs.debug("dropping Ethernet frame: unknown ethertype 0x%04x", t, src=ETHERNET_SRC)
+                return
+            # invoke() inlined on the per-frame path: one coroutine fewer for every frame received.
+            r = up(frame[SIZEOF_ETHERNET:])
+            if type(r) is CoroutineType or isinstance(r, Promise):
+                await r
 
         return handle
 
