@@ -25,9 +25,23 @@ Details the figures depend on:
   ``disable_ipv6`` inside): otherwise each of the 2N hosts sends router
   solicitations, DAD and MLD reports that the bridge floods to all 2N ports,
   O(N^2) set-up traffic the simulated IPv4 run does not have.
-- A Linux bridge takes at most 1024 ports, so hosts go on bridges of
-  :data:`PORTS_PER_BRIDGE` ports, the second and later joined to the first by
-  a veth pair (one broadcast domain, like Mininet's tree topologies).
+- A Linux bridge takes at most 1024 ports, so beyond :data:`PORTS_PER_BRIDGE`
+  hosts they go on leaf bridges under a root bridge, joined by veth pairs
+  (one broadcast domain, like Mininet's tree topologies); a server and its
+  client are on the same leaf. The bridges and the outer veth ends are in a
+  switch namespace of their own, where bridged frames are not handed to
+  netfilter (``bridge-nf-call-*`` 0: a switch runs no firewall).
+- The veths receive on their own NAPI rings (GRO on, TSO off, see
+  :func:`_napi`), not on the CPU's shared backlog of 1000 frames, which a
+  broadcast flooded to 2,000 ports overflows (about 750 of every ARP
+  request's copies were dropped at N=1000); ``--backlog`` leaves the default.
+- Past 2N ~ 920 hosts, each client and its server get static ARP entries
+  (Mininet's ``--arp``), see :func:`measure`: the kernel keeps one ARP table
+  for all namespaces, limited to ``gc_thresh3`` (1024) entries by default,
+  and at N=1000 the clients past the 512th could not resolve their server.
+- Each client, like the simulated one (and a shell loop of ``curl``), has
+  one fetch at a time; client i starts its fetches i/N into each second
+  (``--together``: all at the same instant, as in the simulator).
 - CPU is the process's user+sys (the kernel's network work runs mostly in the
   context of the process that sends) plus the ``ksoftirqd`` threads' time
   (what the kernel deferred); the machine-wide softirq delta from
@@ -77,6 +91,8 @@ NETNS_DIR = Path("/run/netns")
 CLONE_NEWNET = 0x40000000
 SIOCSIFADDR, SIOCSIFNETMASK, SIOCGIFFLAGS, SIOCSIFFLAGS = 0x8916, 0x891C, 0x8913, 0x8914
 IFF_UP = 0x1
+SIOCGIFHWADDR, SIOCSARP, ATF_COM, ATF_PERM, ARPHRD_ETHER = 0x8927, 0x8955, 0x02, 0x04, 1
+GC_THRESH3 = Path("/proc/sys/net/ipv4/neigh/default/gc_thresh3")
 SIOCETHTOOL, ETHTOOL_STSO, ETHTOOL_SGRO = 0x8946, 0x1F, 0x2C
 KERNEL_MEMINFO = ("Slab", "Percpu", "KernelStack", "VmallocUsed")
 
@@ -166,8 +182,11 @@ def _napi(s: socket.socket, iface: str) -> None:
     _ethtool(s, iface, ETHTOOL_SGRO, 1)
 
 
-def _configure(iface: str, cidr: str | None, *, napi: bool) -> None:
-    """In the current namespace: no IPv6 on ``iface``, its IPv4 address (``a.b.c.d/len``), lo and ``iface`` up."""
+def _configure(iface: str, cidr: str | None, *, napi: bool) -> bytes:
+    """In the current namespace: no IPv6 on ``iface``, its IPv4 address (``a.b.c.d/len``), lo and ``iface`` up.
+
+    Returns the interface's MAC address.
+    """
     with open(f"/proc/sys/net/ipv6/conf/{iface}/disable_ipv6", "w") as f:
         f.write("1")
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
@@ -183,6 +202,24 @@ def _configure(iface: str, cidr: str | None, *, napi: bool) -> None:
         for name in ("lo", iface):
             flags = struct.unpack("16sH22x", fcntl.ioctl(s, SIOCGIFFLAGS, _ifreq(name)))[1]
             fcntl.ioctl(s, SIOCSIFFLAGS, _ifreq(name, struct.pack("H22x", flags | IFF_UP)))
+        return struct.unpack("16sH6s16x", fcntl.ioctl(s, SIOCGIFHWADDR, _ifreq(iface)))[2]
+
+
+def _static_arp(iface: str, ip: str, mac: bytes) -> None:
+    """In the current namespace: a permanent ARP entry ``ip`` -> ``mac`` on ``iface`` (``arp -s``, Mininet --arp)."""
+    pa = struct.pack("HH4s8x", socket.AF_INET, 0, socket.inet_aton(ip))
+    ha = struct.pack("H6s8x", ARPHRD_ETHER, mac)
+    req = pa + ha + struct.pack("i", ATF_COM | ATF_PERM) + bytes(16) + struct.pack("16s", iface.encode())
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        fcntl.ioctl(s, SIOCSARP, req)
+
+
+def arp_table_limit() -> int:
+    """The kernel's limit on ARP entries (``gc_thresh3``): one table for all namespaces of the machine."""
+    try:
+        return int(GC_THRESH3.read_text())
+    except (OSError, ValueError):
+        return 1024
 
 
 def _meminfo_kb() -> dict[str, int]:
@@ -242,6 +279,10 @@ def _cpu_s() -> float:
     return r.ru_utime + r.ru_stime
 
 
+def _sys_s() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_stime
+
+
 @dataclass
 class _Hosts:
     """What set-up made: the prefix, the namespace fds of the clients, the listening sockets."""
@@ -282,7 +323,7 @@ def _enter(path: Path | str, home: int) -> int:
     return fd
 
 
-def set_up(prefix: str, n: int, *, napi: bool = True) -> _Hosts:
+def set_up(prefix: str, n: int, *, napi: bool = True, static_arp: bool = False) -> _Hosts:
     """The switch namespace with its bridges, 2N host namespaces on veths, addresses, and the servers' listeners.
 
     The bridges and the outer veth ends live in their own namespace,
@@ -329,11 +370,12 @@ def set_up(prefix: str, n: int, *, napi: bool = True) -> _Hosts:
         finally:
             setns(home)
             os.close(fd)
+    macs: dict[str, bytes] = {}
     for i in range(n):
         for role, name in (("s", servers[i]), ("c", clients[i])):
             fd = _enter(NETNS_DIR / f"{prefix}-{name}", home)
             try:
-                _configure("eth0", f"{server_ip(i) if role == 's' else client_ip(i)}/8", napi=napi)
+                macs[name] = _configure("eth0", f"{server_ip(i) if role == 's' else client_ip(i)}/8", napi=napi)
                 if role == "s":
                     ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
                     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -347,6 +389,19 @@ def set_up(prefix: str, n: int, *, napi: bool = True) -> _Hosts:
                 out.clients.append(fd)
             else:
                 os.close(fd)
+    if static_arp:
+        for i in range(n):
+            fd = _enter(NETNS_DIR / f"{prefix}-{servers[i]}", home)
+            try:
+                _static_arp("eth0", client_ip(i), macs[clients[i]])
+            finally:
+                setns(home)
+                os.close(fd)
+            setns(out.clients[i])
+            try:
+                _static_arp("eth0", server_ip(i), macs[servers[i]])
+            finally:
+                setns(home)
     return out
 
 
@@ -525,11 +580,24 @@ def _raise_on_sigterm(_sig: int, _frame: Any) -> None:
     raise KeyboardInterrupt("SIGTERM")
 
 
-def measure(n: int, seconds: int = 60, *, together: bool = False, napi: bool = True) -> dict[str, Any]:
-    """Build, run and tear down the peer for n servers + n clients; its figures (set-up, run, CPU, memory, teardown)."""
+def measure(
+    n: int, seconds: int = 60, *, together: bool = False, napi: bool = True, arp: str = "auto"
+) -> dict[str, Any]:
+    """Build, run and tear down the peer for n servers + n clients; its figures (set-up, run, CPU, memory, teardown).
+
+    ``arp``: ``dynamic`` (hosts resolve each other, as the simulated ones do),
+    ``static`` (each client and its server get permanent entries, as Mininet's
+    ``--arp``) or ``auto``: static when the 2N dynamic entries would pass the
+    kernel's ARP table limit (``gc_thresh3``, 1024 by default, shared by all
+    namespaces: past it, new entries fail and those hosts cannot reach their
+    server; raising it is a machine-wide setting this peer leaves alone).
+    """
     why = unavailable()
     if why:
         raise PeerUnavailable(why)
+    if arp not in ("auto", "static", "dynamic"):
+        raise ValueError(f"arp must be auto, static or dynamic, not {arp!r}")
+    static_arp = arp == "static" or (arp == "auto" and 2 * n > arp_table_limit() * 9 // 10)
     prefix = f"mnp{secrets.token_hex(2)}"
     while leftovers(prefix):
         prefix = f"mnp{secrets.token_hex(2)}"
@@ -540,16 +608,19 @@ def measure(n: int, seconds: int = 60, *, together: bool = False, napi: bool = T
     hosts: _Hosts | None = None
     rss0, kern0 = _rss_kb(), _kernel_kb()
     res: dict[str, Any] = {"n": n, "seconds": seconds, "prefix": prefix, "together": together, "napi": napi}
+    res["static_arp"] = static_arp
+    res["arp_table_limit"] = arp_table_limit()
     try:
         t0 = time.perf_counter()
-        hosts = set_up(prefix, n, napi=napi)
+        hosts = set_up(prefix, n, napi=napi, static_arp=static_arp)
         res["setup_s"] = time.perf_counter() - t0
         res["idle_kb_per_host"] = (_rss_kb() - rss0 + _kernel_kb() - kern0) / (2 * n)
-        c1, k1, q1, d1 = _cpu_s(), _ksoftirqd_s(), _softirq_s(), _softnet_drops()
+        c1, k1, q1, d1, y1 = _cpu_s(), _ksoftirqd_s(), _softirq_s(), _softnet_drops(), _sys_s()
         t1 = time.perf_counter()
         tally = asyncio.run(_drive(hosts, seconds, together=together))
         res["run_s"] = time.perf_counter() - t1
         res["process_cpu_s"] = _cpu_s() - c1
+        res["process_sys_s"] = _sys_s() - y1
         res["ksoftirqd_s"] = _ksoftirqd_s() - k1
         res["softirq_s"] = _softirq_s() - q1
         res["backlog_drops"] = _softnet_drops() - d1
@@ -582,11 +653,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=10)
     ap.add_argument("--seconds", type=int, default=60)
-    ap.add_argument("--together", action="store_true", help="all clients fetch at the same instant")
+    ap.add_argument("--together", action="store_true", help="all clients start their fetches at the same instant")
     ap.add_argument("--backlog", action="store_true", help="leave GRO off: veths receive on the CPU's shared backlog")
+    ap.add_argument("--arp", choices=["auto", "static", "dynamic"], default="auto", help="see measure()")
     a = ap.parse_args()
     try:
-        print(json.dumps(measure(a.n, a.seconds, together=a.together, napi=not a.backlog)))
+        print(json.dumps(measure(a.n, a.seconds, together=a.together, napi=not a.backlog, arp=a.arp)))
     except PeerUnavailable as e:
         print(f"netns peer: {e}", file=sys.stderr)
         sys.exit(2)

@@ -43,6 +43,9 @@ prints, under the simulator's row:
   end of the run, over N (a server and its client, as the simulator's mem/uk);
 - responses and late ones (no answer within a second of the fetch's start,
   failed, or a second skipped because the previous fetch was still running);
+  past about 460 pairs the peer gives each client and its server static ARP
+  entries (the kernel's one ARP table for all namespaces holds 1024 by
+  default; the row says so), see ``netns_peer.measure``;
 - ``sim/peer``: the simulator's figure over the peer's (run time: below 1 the
   simulator's 60 virtual seconds took less real time than the peer's 60 real
   seconds; CPU; memory per unikernel over memory per namespace host).
@@ -259,7 +262,12 @@ def main() -> None:
         sys.stdout.flush()
         if a.peer:
             p = _peer(n, a.seconds)
-            errors = ", ".join(f"{k}: {v}" for k, v in sorted(p["errors"].items()))
+            notes = [f"{k}: {v}" for k, v in sorted(p["errors"].items())]
+            if p["skipped"]:
+                notes.append(f"{p['skipped']} seconds skipped")
+            if p["static_arp"]:
+                notes.append(f"static ARP: 2N entries would pass the kernel's limit of {p['arp_table_limit']}")
+            errors = "; ".join(notes)
             print(
                 f"{'netns':>6} {p['setup_s']:>8.2f} {p['run_s']:>8.2f} {p['teardown_s']:>9.2f} {p['cpu_s']:>8.2f} "
                 f"{p['softirq_s']:>8.2f} {p['mem_kb_per_n']:>9.0f} {p['idle_kb_per_host']:>10.0f} "
