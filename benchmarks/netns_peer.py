@@ -339,69 +339,77 @@ def set_up(prefix: str, n: int, *, napi: bool = True, static_arp: bool = False) 
     _ip_batch([f"netns add {sw}", *(f"netns add {prefix}-{h}" for h in hosts)])
     home = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
     out = _Hosts(prefix, n, home)
-    fd = _enter(NETNS_DIR / sw, home)
     try:
-        for table in ("arptables", "iptables", "ip6tables"):
-            knob = Path(f"/proc/sys/net/bridge/bridge-nf-call-{table}")
-            if knob.exists():
-                knob.write_text("0")
-    finally:
-        setns(home)
-        os.close(fd)
-    lines = []
-    for b in range(leaves + (leaves > 1)):
-        lines += [f"link add br{b} type bridge", f"link set br{b} addrgenmode none", f"link set br{b} up"]
-        if b:
-            lines += [f"link add up{b}a type veth peer name up{b}b"]
-            lines += [f"link set up{b}a addrgenmode none", f"link set up{b}b addrgenmode none"]
-            lines += [f"link set up{b}a master br0 up", f"link set up{b}b master br{b} up"]
-    for k, h in enumerate(hosts):
-        lines.append(f"link add {h} type veth peer name eth0 netns {prefix}-{h}")
-        lines.append(f"link set {h} addrgenmode none")
-        lines.append(f"link set {h} master br{k // PORTS_PER_BRIDGE + 1 if leaves > 1 else 0} up")
-    _ip_batch(lines, netns=sw)
-    if napi:
-        veths = [x for x in _links_with("", sw) if x[0] in "scu"]
         fd = _enter(NETNS_DIR / sw, home)
         try:
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-                for name in veths:
-                    _napi(s, name)
+            for table in ("arptables", "iptables", "ip6tables"):
+                knob = Path(f"/proc/sys/net/bridge/bridge-nf-call-{table}")
+                if knob.exists():
+                    knob.write_text("0")
         finally:
             setns(home)
             os.close(fd)
-    macs: dict[str, bytes] = {}
-    for i in range(n):
-        for role, name in (("s", servers[i]), ("c", clients[i])):
-            fd = _enter(NETNS_DIR / f"{prefix}-{name}", home)
+        lines = []
+        for b in range(leaves + (leaves > 1)):
+            lines += [f"link add br{b} type bridge", f"link set br{b} addrgenmode none", f"link set br{b} up"]
+            if b:
+                lines += [f"link add up{b}a type veth peer name up{b}b"]
+                lines += [f"link set up{b}a addrgenmode none", f"link set up{b}b addrgenmode none"]
+                lines += [f"link set up{b}a master br0 up", f"link set up{b}b master br{b} up"]
+        for k, h in enumerate(hosts):
+            lines.append(f"link add {h} type veth peer name eth0 netns {prefix}-{h}")
+            lines.append(f"link set {h} addrgenmode none")
+            lines.append(f"link set {h} master br{k // PORTS_PER_BRIDGE + 1 if leaves > 1 else 0} up")
+        _ip_batch(lines, netns=sw)
+        if napi:
+            veths = [x for x in _links_with("", sw) if x[0] in "scu"]
+            fd = _enter(NETNS_DIR / sw, home)
             try:
-                macs[name] = _configure("eth0", f"{server_ip(i) if role == 's' else client_ip(i)}/8", napi=napi)
-                if role == "s":
-                    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-                    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                    ls.bind((server_ip(i), 80))
-                    ls.listen(128)
-                    ls.setblocking(False)
-                    out.listeners.append(ls)
+                with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+                    for name in veths:
+                        _napi(s, name)
             finally:
                 setns(home)
-            if role == "c":
-                out.clients.append(fd)
-            else:
                 os.close(fd)
-    if static_arp:
+        macs: dict[str, bytes] = {}
         for i in range(n):
-            fd = _enter(NETNS_DIR / f"{prefix}-{servers[i]}", home)
-            try:
-                _static_arp("eth0", client_ip(i), macs[clients[i]])
-            finally:
-                setns(home)
-                os.close(fd)
-            setns(out.clients[i])
-            try:
-                _static_arp("eth0", server_ip(i), macs[servers[i]])
-            finally:
-                setns(home)
+            for role, name in (("s", servers[i]), ("c", clients[i])):
+                fd = _enter(NETNS_DIR / f"{prefix}-{name}", home)
+                try:
+                    macs[name] = _configure("eth0", f"{server_ip(i) if role == 's' else client_ip(i)}/8", napi=napi)
+                    if role == "s":
+                        ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                        ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                        ls.bind((server_ip(i), 80))
+                        ls.listen(128)
+                        ls.setblocking(False)
+                        out.listeners.append(ls)
+                except BaseException:
+                    os.close(fd)
+                    raise
+                finally:
+                    setns(home)
+                if role == "c":
+                    out.clients.append(fd)
+                else:
+                    os.close(fd)
+        if static_arp:
+            for i in range(n):
+                fd = _enter(NETNS_DIR / f"{prefix}-{servers[i]}", home)
+                try:
+                    _static_arp("eth0", client_ip(i), macs[clients[i]])
+                finally:
+                    setns(home)
+                    os.close(fd)
+                setns(out.clients[i])
+                try:
+                    _static_arp("eth0", server_ip(i), macs[servers[i]])
+                finally:
+                    setns(home)
+    except BaseException:
+        out.close()  # an open namespace fd would keep its namespace (and its switch port) alive
+        os.close(home)
+        raise
     return out
 
 

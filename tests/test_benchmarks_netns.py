@@ -67,6 +67,30 @@ def test_a_run_that_fails_half_way_still_removes_everything(monkeypatch: pytest.
     assert made and peer.leftovers(made[0]) == []
 
 
+@pytest.mark.root
+@pytest.mark.skipif(REASON is not None, reason=f"netns peer: {REASON}")
+def test_a_set_up_that_fails_half_way_removes_what_it_made(monkeypatch: pytest.MonkeyPatch) -> None:
+    made: list[str] = []
+    real_set_up, real_configure = peer.set_up, peer._configure
+    calls = [0]
+
+    def set_up(prefix: str, n: int, **kw: object) -> object:
+        made.append(prefix)
+        return real_set_up(prefix, n, **kw)
+
+    def configure(*a: object, **k: object) -> bytes:
+        calls[0] += 1
+        if calls[0] == 3:
+            raise OSError(19, "no such device (made up)")
+        return real_configure(*a, **k)
+
+    monkeypatch.setattr(peer, "set_up", set_up)
+    monkeypatch.setattr(peer, "_configure", configure)
+    with pytest.raises(OSError, match="made up"):
+        peer.measure(2, 2)
+    assert made and peer.leftovers(made[0]) == []
+
+
 def test_the_peer_answers_what_conduit_server_answers() -> None:
     """The simulated conduit_server, asked the peer's request, sends the peer's RESPONSE byte for byte."""
     from mirage_nb.lab import Duration, HttpPeer, Mirage_sleep, Network, example
