@@ -633,6 +633,7 @@ def measure(
         res["softirq_s"] = _softirq_s() - q1
         res["backlog_drops"] = _softnet_drops() - d1
         res["cpu_s"] = res["process_cpu_s"] + res["ksoftirqd_s"]
+        res["kernel_s"] = res["process_sys_s"] + res["ksoftirqd_s"]
         res["rss_kb"] = _rss_kb() - rss0
         res["kernel_kb"] = _kernel_kb() - kern0
         res["mem_kb_per_n"] = (res["rss_kb"] + res["kernel_kb"]) / n

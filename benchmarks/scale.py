@@ -36,7 +36,8 @@ prints, under the simulator's row:
   and listening sockets; ``teardown``: real seconds to remove them;
 - ``cpu``: the process's user+sys seconds during the run (the kernel's network
   work mostly runs there) plus the ksoftirqd threads' (what the kernel
-  deferred); ``softirq``: the machine-wide softirq seconds, for reference;
+  deferred); ``kernel``: the kernel's share of it (sys + ksoftirqd), the rest
+  being the Python that drives the hosts (asyncio, h11 on both sides);
 - ``KB/host``: memory per namespace host once set up (the process's RSS
   growth and the kernel's, ``Slab + Percpu + KernelStack + VmallocUsed`` from
   /proc/meminfo, machine-wide, over 2N hosts); ``KB/N run``: the same at the
@@ -245,7 +246,7 @@ def main() -> None:
     )
     if a.peer:
         print(
-            f"{'peer N':>6} {'setup s':>8} {'run s':>8} {'teardown':>9} {'cpu s':>8} {'softirq':>8} {'KB/N run':>9} "
+            f"{'peer N':>6} {'setup s':>8} {'run s':>8} {'teardown':>9} {'cpu s':>8} {'kernel':>8} {'KB/N run':>9} "
             f"{'KB/host':>10} {'responses':>10} {'late':>10}"
         )
     rows = []
@@ -270,7 +271,7 @@ def main() -> None:
             errors = "; ".join(notes)
             print(
                 f"{'netns':>6} {p['setup_s']:>8.2f} {p['run_s']:>8.2f} {p['teardown_s']:>9.2f} {p['cpu_s']:>8.2f} "
-                f"{p['softirq_s']:>8.2f} {p['mem_kb_per_n']:>9.0f} {p['idle_kb_per_host']:>10.0f} "
+                f"{p['kernel_s']:>8.2f} {p['mem_kb_per_n']:>9.0f} {p['idle_kb_per_host']:>10.0f} "
                 f"{p['responses']:>10} {p['late']:>10}" + (f"  ({errors})" if errors else "")
             )
             print(
