@@ -282,12 +282,13 @@ def main() -> None:
             )
             sys.stdout.flush()
     for (b0, _), (b1, _) in zip(rows, rows[1:], strict=False):
+        mem0, mem1 = b0["mem_kb_per_uk"] * b0["n"], b1["mem_kb_per_uk"] * b1["n"]
         print(
             f"growth {b0['n']} -> {b1['n']}: run time ~ N^{_exponent(b0['run_s'], b1['run_s'], b0['n'], b1['n']):.2f}, "
             f"cpu ~ N^{_exponent(b0['cpu_s'], b1['cpu_s'], b0['n'], b1['n']):.2f}, "
             f"events ~ N^{_exponent(b0['events'], b1['events'], b0['n'], b1['n']):.2f}, "
             f"setup ~ N^{_exponent(b0['setup_s'], b1['setup_s'], b0['n'], b1['n']):.2f}, "
-            f"memory ~ N^{_exponent(b0['mem_kb_per_uk'] * b0['n'], b1['mem_kb_per_uk'] * b1['n'], b0['n'], b1['n']):.2f}"  # noqa: E501
+            f"memory ~ N^{_exponent(mem0, mem1, b0['n'], b1['n']):.2f}"
         )
 
 
