@@ -20,12 +20,44 @@ virtual second. For each N the script prints:
 - growth: how run time, events, set-up and the run's memory grow from one N to the next, as an
   exponent (1.0: linear; 2.0: quadratic; N log N from 100 to 1000 is ~1.15).
 
+The peer (``--peer netns``, as root): the same benchmark on the machine's own
+kernel, as a network course runs it today with Mininet ("hundreds of hosts
+per machine"): 2N Linux network namespaces, N servers at the same addresses
+answering ``/`` with conduit_server's bytes and N clients, each on a veth
+into Linux bridges (``benchmarks/netns_peer.py``; no Mininet, no Open
+vSwitch). Its clients fetch once per *real* second, so its run takes the
+same number of real seconds. One Python process drives all 2N hosts from one
+asyncio loop (a socket is made inside a namespace with ``setns``), not a
+process per host as Mininet does: 2,000 processes would not fit two cores and
+would measure process scheduling rather than the network. For each N it
+prints, under the simulator's row:
+
+- ``setup``: real seconds to create the namespaces, veths, bridges, addresses
+  and listening sockets; ``teardown``: real seconds to remove them;
+- ``cpu``: the process's user+sys seconds during the run (the kernel's network
+  work mostly runs there) plus the ksoftirqd threads' (what the kernel
+  deferred); ``kernel``: the kernel's share of it (sys + ksoftirqd), the rest
+  being the Python that drives the hosts (asyncio, h11 on both sides);
+- ``KB/host``: memory per namespace host once set up (the process's RSS
+  growth and the kernel's, ``Slab + Percpu + KernelStack + VmallocUsed`` from
+  /proc/meminfo, machine-wide, over 2N hosts); ``KB/N run``: the same at the
+  end of the run, over N (a server and its client, as the simulator's mem/uk);
+- responses and late ones (no answer within a second of the fetch's start,
+  failed, or a second skipped because the previous fetch was still running);
+  past about 460 pairs the peer gives each client and its server static ARP
+  entries (the kernel's one ARP table for all namespaces holds 1024 by
+  default; the row says so), see ``netns_peer.measure``;
+- ``sim/peer``: the simulator's figure over the peer's (run time: below 1 the
+  simulator's 60 virtual seconds took less real time than the peer's 60 real
+  seconds; CPU; memory per unikernel over memory per namespace host).
+
 Run: ``python benchmarks/scale.py`` (N = 10 and 100) or
 ``python benchmarks/scale.py --n 10 100 1000``; ``--seconds`` changes the
 virtual duration, ``--profile N`` prints a cProfile of one run, ``--routed``
 puts the servers and the clients on two LANs joined by a router
-(:meth:`~mirage_nb.lab.Network.router`). Each N runs in
-a fresh process, so the memory figures do not include the previous run's.
+(:meth:`~mirage_nb.lab.Network.router`), ``--peer netns`` adds the peer
+(root, iproute2). Each N runs in a fresh process, so the memory figures do
+not include the previous run's.
 """
 
 from __future__ import annotations
@@ -33,6 +65,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import resource
 import subprocess
 import sys
@@ -135,6 +168,36 @@ def _child(n: int, clients: bool, seconds: int, profile: bool, routed: bool = Fa
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
+PEER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "netns_peer.py")
+PEER_DESIGN = (
+    "peer netns: 2N Linux network namespaces (N servers, N clients), each on a veth into Linux bridges, as Mininet "
+    "hosts;\n  one Python process drives them all from one asyncio loop (setns to make each socket in its namespace), "
+    "not a process per host\n  as Mininet does (2N processes would not fit 2 cores and would measure process "
+    "scheduling, not the network);\n  its clients fetch once per real second, so its run takes {seconds} real seconds"
+)
+
+
+def _peer_unavailable() -> str | None:
+    sys.path.insert(0, os.path.dirname(PEER))
+    try:
+        from netns_peer import unavailable
+    finally:
+        sys.path.pop(0)
+    return unavailable()
+
+
+def _peer(n: int, seconds: int) -> dict[str, Any]:
+    cmd = [sys.executable, PEER, "--n", str(n), "--seconds", str(seconds)]
+    out = subprocess.run(cmd, capture_output=True, text=True)
+    if out.returncode != 0:
+        sys.exit(f"netns peer failed for N={n}:\n{out.stderr}")
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def _ratio(a: float, b: float) -> str:
+    return f"{a / b:.2f}" if b > 0 else "-"
+
+
 def _exponent(a: float, b: float, na: int, nb: int) -> float:
     return math.log(b / a) / math.log(nb / na) if a > 0 and b > 0 and na != nb else float("nan")
 
@@ -145,6 +208,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=int, default=60)
     ap.add_argument("--profile", type=int, default=None, help="print a cProfile of the run with this N")
     ap.add_argument("--routed", action="store_true", help="servers and clients on two LANs joined by a router")
+    ap.add_argument("--peer", choices=["netns"], default=None, help="also measure N namespace hosts (root)")
     ap.add_argument("--child", type=int, default=None, help=argparse.SUPPRESS)
     ap.add_argument("--idle", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--profile-child", action="store_true", help=argparse.SUPPRESS)
@@ -166,12 +230,25 @@ def main() -> None:
     if a.profile is not None:
         _child(a.profile, True, a.seconds, True, a.routed)
         return
+    if a.peer:
+        if a.routed:
+            ap.error("--peer compares the one-LAN run; leave out --routed")
+        why = _peer_unavailable()
+        if why:
+            sys.exit(f"--peer netns: {why}")
     where = ", on two LANs joined by a router" if a.routed else ""
     print(f"{a.seconds} virtual seconds; N conduit_server unikernels + N HTTP clients{where}, one request/s each")
+    if a.peer:
+        print(PEER_DESIGN.format(seconds=a.seconds))
     print(
         f"{'N':>6} {'setup s':>8} {'run s':>8} {'virt/real':>9} {'cpu s':>8} {'virt/cpu':>8} {'mem/uk KB':>9} "
         f"{'idle KB/uk':>10} {'responses':>10} {'events':>10}"
     )
+    if a.peer:
+        print(
+            f"{'peer N':>6} {'setup s':>8} {'run s':>8} {'teardown':>9} {'cpu s':>8} {'kernel':>8} {'KB/N run':>9} "
+            f"{'KB/host':>10} {'responses':>10} {'late':>10}"
+        )
     rows = []
     for n in a.n:
         busy = _child(n, True, a.seconds, False, a.routed)
@@ -184,6 +261,26 @@ def main() -> None:
             f"{busy['events']:>10}" + (f"  ({busy['errors']} peer errors)" if busy["errors"] else "")
         )
         sys.stdout.flush()
+        if a.peer:
+            p = _peer(n, a.seconds)
+            notes = [f"{k}: {v}" for k, v in sorted(p["errors"].items())]
+            if p["skipped"]:
+                notes.append(f"{p['skipped']} seconds skipped")
+            if p["static_arp"]:
+                notes.append(f"static ARP: 2N entries would pass the kernel's limit of {p['arp_table_limit']}")
+            errors = "; ".join(notes)
+            print(
+                f"{'netns':>6} {p['setup_s']:>8.2f} {p['run_s']:>8.2f} {p['teardown_s']:>9.2f} {p['cpu_s']:>8.2f} "
+                f"{p['kernel_s']:>8.2f} {p['mem_kb_per_n']:>9.0f} {p['idle_kb_per_host']:>10.0f} "
+                f"{p['responses']:>10} {p['late']:>10}" + (f"  ({errors})" if errors else "")
+            )
+            print(
+                f"{'':>6} sim/peer: run time {_ratio(busy['run_s'], p['run_s'])}, "
+                f"cpu {_ratio(busy['cpu_s'], p['cpu_s'])}, set-up {_ratio(busy['setup_s'], p['setup_s'])}, "
+                f"memory per unikernel / per namespace host: run {_ratio(busy['mem_kb_per_uk'], p['mem_kb_per_n'])}, "
+                f"idle {_ratio(idle['mem_kb_per_uk'], p['idle_kb_per_host'])}"
+            )
+            sys.stdout.flush()
     for (b0, _), (b1, _) in zip(rows, rows[1:], strict=False):
         mem0, mem1 = b0["mem_kb_per_uk"] * b0["n"], b1["mem_kb_per_uk"] * b1["n"]
         print(
