@@ -26,7 +26,6 @@ import dataclasses
 import functools
 import hashlib
 import inspect
-import json
 import os
 import sys
 from collections.abc import Callable, Mapping
@@ -46,6 +45,7 @@ from mirage_nb.sim.record import (
     _remove_stale,
     _version,
     images_dir,
+    read_json,
 )
 from mirage_nb.sim.run_inputs import check_files, image_path
 
@@ -314,14 +314,7 @@ class NetworkRecord:
     def read(cls, path: str | os.PathLike[str]) -> NetworkRecord:
         """A record written by :meth:`write` (paths made absolute again); a malformed one names the field."""
         p = Path(path)
-        try:
-            data = json.loads(p.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError(f"{path}: no such network record") from None
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-            raise ConfigError(
-                f"{path}: not a network record (expected JSON written by result.record.write): {e}"
-            ) from None
+        data = read_json(p, "network record", "result.record.write")
         if not isinstance(data, dict) or data.get("kind") != NETWORK_KIND:
             raise ConfigError(
                 f'{path}: not a network record (expected a JSON object with "kind": "network"); '

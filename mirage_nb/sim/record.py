@@ -36,7 +36,7 @@ from mirage_nb.errors import ConfigError
 from mirage_nb.sim.run import RunResult
 from mirage_nb.sim.run_inputs import DiskImage, check_files, image_path, whole_sectors
 
-__all__ = ["RECORD_FORMAT", "RunRecord", "RecordedRun", "DiskImage", "digest", "record_of", "replay_files"]
+__all__ = ["RECORD_FORMAT", "RunRecord", "RecordedRun", "DiskImage", "digest", "read_json", "record_of", "replay_files"]
 
 #: The version of the record's layout (a field of every record): 2 added ``data_dir``, ``disks`` and ``inputs``.
 RECORD_FORMAT = 2
@@ -53,6 +53,16 @@ KeyValue = str | bool | list[str]
 def digest(path: str | os.PathLike[str]) -> str:
     """``sha256:<hex>`` of a file's bytes."""
     return "sha256:" + hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def read_json(path: Path, what: str, written_by: str) -> Any:
+    """The JSON in ``path``; a missing or unreadable file is a :class:`ConfigError` saying what it should be."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such {what}") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ConfigError(f"{path}: not a {what} (expected JSON written by {written_by}): {e}") from None
 
 
 @dataclass(frozen=True)
@@ -142,14 +152,7 @@ class RunRecord:
     def read(cls, path: str | os.PathLike[str]) -> RunRecord:
         """A record written by :meth:`write` (paths made absolute again); a malformed one names the field."""
         p = Path(path)
-        try:
-            data = json.loads(p.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError(f"{path}: no such run record") from None
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-            raise ConfigError(
-                f"{path}: not a run record (expected JSON written by mirage-nb run --record): {e}"
-            ) from None
+        data = read_json(p, "run record", "mirage-nb run --record")
         if not isinstance(data, dict):
             raise ConfigError(f"{path}: not a run record (expected a JSON object)")
         if data.get("kind") == NETWORK_KIND:
