@@ -198,6 +198,15 @@ def _ratio(a: float, b: float) -> str:
     return f"{a / b:.2f}" if b > 0 else "-"
 
 
+def _machine_speed() -> float:
+    """Events per CPU second of sim.py's bare heapq loop: the same code runs a third slower or faster
+    from one hour to the next on a shared virtual machine, so a row is read against this figure."""
+    from sim import _delays, bench_heapq, measure  # benchmarks/sim.py, beside this script
+
+    delays = _delays()
+    return max(measure(bench_heapq, delays) for _ in range(3))
+
+
 def _exponent(a: float, b: float, na: int, nb: int) -> float:
     return math.log(b / a) / math.log(nb / na) if a > 0 and b > 0 and na != nb else float("nan")
 
@@ -238,6 +247,7 @@ def main() -> None:
             sys.exit(f"--peer netns: {why}")
     where = ", on two LANs joined by a router" if a.routed else ""
     print(f"{a.seconds} virtual seconds; N conduit_server unikernels + N HTTP clients{where}, one request/s each")
+    print(f"this machine now: {_machine_speed() / 1e6:.2f} M events/s in a bare heapq event loop (benchmarks/sim.py)")
     if a.peer:
         print(PEER_DESIGN.format(seconds=a.seconds))
     print(
