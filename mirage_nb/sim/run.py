@@ -865,7 +865,7 @@ _heappush = heapq.heappush
 _NEVER = 1 << 80
 
 #: Allocations between two young-generation collections while a run is driven (CPython's default: 700).
-RUN_GC_YOUNG = 20_000
+RUN_GC_YOUNG = 100_000
 
 
 def _young_generation_for_runs() -> tuple[int, int, int] | None:
@@ -876,7 +876,7 @@ def _young_generation_for_runs() -> tuple[int, int, int] | None:
     records that outlive a 700-allocation young generation but die a few
     virtual milliseconds later, so they are promoted and every few thousand
     packets a full collection walks the whole booted world (at 1,000
-    unikernels, a third of the run's time). A young generation of 20,000
+    unikernels, a third of the run's time). A young generation of 100,000
     allocations lets them die young; the thresholds are restored when the
     loop returns, so the learner's kernel keeps its own. ``None`` when they
     are already as wide (a nested loop, or a learner's own setting).

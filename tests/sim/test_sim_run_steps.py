@@ -73,10 +73,10 @@ def test_a_run_widens_the_young_generation_and_gives_the_kernel_its_thresholds_b
 
     Run().run(main)
     assert seen == [(RUN_GC_YOUNG, *before[1:])] and gc.get_threshold() == before
-    gc.set_threshold(50_000, *before[1:])  # a learner's own wider setting is left alone
+    gc.set_threshold(2 * RUN_GC_YOUNG, *before[1:])  # a learner's own wider setting is left alone
     try:
         seen.clear()
         Run().run(main)
-        assert seen == [(50_000, *before[1:])]
+        assert seen == [(2 * RUN_GC_YOUNG, *before[1:])]
     finally:
         gc.set_threshold(*before)
