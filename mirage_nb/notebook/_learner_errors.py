@@ -75,6 +75,10 @@ def handle(
     sys.stderr.flush()
     data, metadata = shell.display_formatter.format(LearnerError(value))
     shell.display_pub.publish(data=data, metadata=metadata)
+    if type(shell).__module__.startswith("pyodide_kernel."):
+        # JupyterLite's Pyodide kernel marks a cell as failed (so Run All stops there, as ipykernel's
+        # does) only when a traceback was recorded: record the error, with no traceback lines to show.
+        shell._last_traceback = {"ename": type(value).__name__, "evalue": str(value), "traceback": []}
     return []
 
 

@@ -122,6 +122,32 @@ def test_the_bridge_says_it_needs_linux_and_graphs_are_drawn_in_the_page(lite_pa
     assert drawn.count() >= 1
 
 
+def test_a_learner_error_stops_run_all_as_in_jupyter(lite_page) -> None:
+    # One clear message, no traceback, and the cells below do not run on (no cascade of NameErrors).
+    page = lite_page
+    _open_cleared(page, "tutorials/01_hello.ipynb")
+    page.click(".jp-Notebook .jp-Cell >> nth=1")
+    page.keyboard.press("Escape")
+    page.keyboard.press("Shift+Enter")  # %load_ext mirage_nb
+    for code in (
+        'from mirage_nb.lab import example; app = example("no_such_example")',
+        'print("ran on after the error")',
+    ):
+        page.keyboard.press("Escape")
+        page.keyboard.press("b")  # a new cell below, not run yet
+        page.keyboard.press("Enter")
+        page.keyboard.type(code)
+    page.keyboard.press("Escape")
+    page.keyboard.press("k")  # back to the cell that fails
+    page.click('.lm-MenuBar-itemLabel:text-is("Run")')
+    page.click('.lm-Menu-itemLabel:text-is("Run Selected Cell and All Below")')
+    page.wait_for_selector(".jp-OutputArea-output .mirage-nb-error")
+    page.wait_for_timeout(3000)  # the next cell would have printed by now
+    outs = _outputs(page)
+    assert not [o for o in outs if "ran on after the error" in o or "Traceback" in o], outs
+    assert [o for o in outs if "no_such_example" in o and "(%tb shows the full traceback)" in o], outs
+
+
 def test_the_lite_site_requests_nothing_from_elsewhere(lite_page) -> None:
     page = lite_page
     assert page.requests
