@@ -42,10 +42,10 @@ from mirage_nb.sim.record import (
     _expect,
     _mirage_version,
     _relative,
-    _remove_stale,
     _version,
     images_dir,
     read_json,
+    write_with_images,
 )
 from mirage_nb.sim.run_inputs import check_files, image_path
 
@@ -301,14 +301,7 @@ class NetworkRecord:
             for u in self.unikernels
             for d in u.run.disks
         ]
-        p.write_text(self.to_json(p.resolve().parent), encoding="utf-8")
-        directory = images_dir(p)
-        for rel, data in images:
-            target = directory / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if not target.is_file() or target.read_bytes() != data:
-                target.write_bytes(data)
-        _remove_stale(directory, {rel for rel, _ in images})
+        write_with_images(p, self.to_json(p.resolve().parent), images)
 
     @classmethod
     def read(cls, path: str | os.PathLike[str]) -> NetworkRecord:

@@ -131,14 +131,7 @@ class RunRecord:
         """
         p = Path(path)
         images = [(image_path(d.name), d.bytes_at_boot(str(path))) for d in self.disks]
-        p.write_text(self.to_json(p.resolve().parent), encoding="utf-8")
-        directory = images_dir(p)
-        for rel, data in images:
-            target = directory / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if not target.is_file() or target.read_bytes() != data:
-                target.write_bytes(data)
-        _remove_stale(directory, {rel for rel, _ in images})
+        write_with_images(p, self.to_json(p.resolve().parent), images)
 
     def disk_images(self, where: str = "record") -> dict[str, bytearray]:
         """The disks to boot a replay with, by name: memory copies of the images as they were at boot.
@@ -231,6 +224,22 @@ def _dumps(data: Mapping[str, Any]) -> str:
 
 def _relative(path: str, base: str) -> str:
     return Path(os.path.relpath(path, base)).as_posix()
+
+
+def write_with_images(path: Path, text: str, images: list[tuple[str, bytes]]) -> None:
+    """Write a record's JSON ``text`` to ``path`` and its ``images`` (relative name, bytes) in :func:`images_dir`.
+
+    An image already there with the same bytes is left untouched; files of
+    that directory that are not among ``images`` are removed.
+    """
+    path.write_text(text, encoding="utf-8")
+    directory = images_dir(path)
+    for rel, data in images:
+        target = directory / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not target.is_file() or target.read_bytes() != data:
+            target.write_bytes(data)
+    _remove_stale(directory, {rel for rel, _ in images})
 
 
 def _remove_stale(directory: Path, keep: set[str]) -> None:
