@@ -190,16 +190,8 @@ class Netif:
         return True
 
     def ignores_arp(self, frame: bytes, now: int, op: int, spa: bytes, tpa: bytes) -> bool:
-        # Called for every candidate port of an ARP broadcast: _drop inlined.
         arp = self._arp_filter
-        if arp is None or not arp.ignores_packet(now, op, spa, tpa):
-            return False
-        if not self.active or self._handler is None or len(frame) > self._header_size + self._mtu:
-            return False
-        stats = self.stats
-        stats._rx_pkts += 1
-        stats._rx_bytes += len(frame)
-        return True
+        return arp is not None and arp.ignores_packet(now, op, spa, tpa) and self._drop(frame)
 
     def ignores_group(self, frame: bytes, dst: bytes) -> bool:
         ip6 = self._ipv6_filter
